@@ -1,0 +1,85 @@
+//! The command line. Completions and the man page are generated from this same definition.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  acrdeck --demo                      Open the dashboard on the built-in demo world (no Azure needed)
+  acrdeck                             Open the dashboard on the environment in the default config file
+  acrdeck --config prod.toml --readonly
+                                      Watch production without any way to change it
+  acrdeck --log-level debug           Write debug diagnostics to the log file
+  acrdeck completions bash > ~/.local/share/bash-completion/completions/acrdeck
+  acrdeck man > acrdeck.1             Write the man page
+
+Files:
+  config   $XDG_CONFIG_HOME/acrdeck/config.toml (override with --config or ACRDECK_CONFIG_DIR)
+  logs     $XDG_STATE_HOME/acrdeck/logs/ (override the state dir with ACRDECK_STATE_DIR)";
+
+/// A terminal dashboard for Azure Container Registry: registries, repositories, tags, locks,
+/// cache rules and task runs with live logs; approve queued imports, promote images between
+/// stage registries and lock what reaches production.
+#[derive(Debug, Parser)]
+#[command(name = "acrdeck", version, about, long_about = None, after_help = EXAMPLES)]
+pub struct Cli {
+    /// Open the dashboard on the embedded emulator's demo world: no Azure, config or network needed
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Configuration file [default: the platform's config dir, then built-in defaults]
+    #[arg(long, short = 'c', value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Hide every mutating action; the ACR client refuses mutating calls too
+    #[arg(long, global = true)]
+    pub readonly: bool,
+
+    /// Diagnostics log level or filter (error, warn, info, debug, trace, or `acrdeck=debug,...`);
+    /// RUST_LOG is used when this is not given
+    #[arg(long, value_name = "LEVEL", global = true)]
+    pub log_level: Option<String>,
+
+    /// Test builds only: panic this many milliseconds after the first frame
+    #[arg(long, hide = true, value_name = "MS")]
+    pub debug_panic_after: Option<u64>,
+
+    #[command(subcommand)]
+    pub command: Option<Commands>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Commands {
+    /// Print shell completions for bash, zsh, fish, elvish or powershell
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output
+    Man,
+}
+
+impl Cli {
+    pub fn command() -> clap::Command {
+        <Cli as clap::CommandFactory>::command()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn help_has_examples() {
+        let help = Cli::command().render_help().to_string();
+        assert!(
+            help.contains("Examples:") && help.contains("acrdeck --demo"),
+            "{help}"
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! The event loop: terminal events, signals and job results become [`Action`]s; [`update`] turns
+//! them into state changes and [`Effect`]s; the screen is redrawn only when something changed, at
+//! most once per frame interval, inside synchronized output so terminals never show half a frame.
+//! With nothing happening the loop sleeps in `select!`: no timers, no busy redraws.
+
+use crate::app::{Action, Effect, ExitSignal, State, update};
+use crate::terminal::Tui;
+use crate::ui::Theme;
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// The shortest time between two frames (~60 per second).
+const FRAME: Duration = Duration::from_millis(16);
+
+pub struct RunOptions {
+    /// Test builds only: panic this long after the first frame, to prove the panic path
+    /// restores the terminal.
+    pub panic_after: Option<Duration>,
+}
+
+/// Runs the dashboard until an [`Effect::Exit`]; returns the process exit code.
+pub async fn run(
+    mut state: State,
+    theme: &Theme,
+    tui: &mut Tui,
+    options: RunOptions,
+) -> std::io::Result<i32> {
+    let (_action_tx, mut actions) = mpsc::unbounded_channel::<Action>();
+    let mut events = EventStream::new();
+    let mut signals = Signals::new()?;
+
+    let size = tui.size()?;
+    state.size = (size.width, size.height);
+    draw(tui, &state, theme)?;
+    let mut last_draw = Instant::now();
+    let mut dirty = false;
+    let panic_at = options.panic_after.map(|d| Instant::now() + d);
+
+    loop {
+        // Sleep until the next frame is allowed only when there is something to draw.
+        let next_frame = dirty.then(|| last_draw + FRAME);
+        let action = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => Some(Action::Key(key)),
+                Some(Ok(Event::Resize(cols, rows))) => Some(Action::Resize(cols, rows)),
+                Some(Ok(_)) => None,
+                // The terminal went away (SSH dropped): nothing more can be shown.
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
+            },
+            Some(action) = actions.recv() => Some(action),
+            signal = signals.recv() => Some(Action::Signal(signal)),
+            _ = sleep_until_opt(next_frame) => {
+                draw(tui, &state, theme)?;
+                last_draw = Instant::now();
+                dirty = false;
+                None
+            }
+            _ = sleep_until_opt(panic_at) => {
+                panic!("forced panic requested by --debug-panic-after");
+            }
+        };
+        if let Some(action) = action {
+            // Until background jobs exist, Exit is the only effect (clippy: never_loop).
+            #[allow(clippy::never_loop)]
+            for effect in update(&mut state, action) {
+                match effect {
+                    Effect::Exit(code) => return Ok(code),
+                }
+            }
+            dirty = true;
+        }
+    }
+}
+
+fn draw(tui: &mut Tui, state: &State, theme: &Theme) -> std::io::Result<()> {
+    crossterm::execute!(
+        tui.backend_mut(),
+        crossterm::terminal::BeginSynchronizedUpdate
+    )?;
+    let result = tui
+        .draw(|frame| crate::ui::draw(state, theme, frame))
+        .map(|_| ());
+    crossterm::execute!(
+        tui.backend_mut(),
+        crossterm::terminal::EndSynchronizedUpdate
+    )?;
+    result
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The signals that end the dashboard. Ctrl-C in raw mode arrives as a key, not SIGINT, but a
+/// `kill -INT` from another shell still needs handling.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Signals> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Signals {
+            term: signal(SignalKind::terminate())?,
+            int: signal(SignalKind::interrupt())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    async fn recv(&mut self) -> ExitSignal {
+        tokio::select! {
+            _ = self.term.recv() => ExitSignal::Terminate,
+            _ = self.int.recv() => ExitSignal::Interrupt,
+            _ = self.hup.recv() => ExitSignal::Hangup,
+        }
+    }
+}

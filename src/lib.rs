@@ -1,0 +1,15 @@
+//! acrdeck: a terminal dashboard for Azure Container Registry operations.
+//!
+//! Layers, each depending only on those below it:
+//! `ui` -> `app` -> `config`, `keys`; `dashboard` ties terminal, app and ui together;
+//! `cli` and `main.rs` start whichever of them a command needs.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod dashboard;
+pub mod keys;
+pub mod logging;
+pub mod paths;
+pub mod terminal;
+pub mod ui;

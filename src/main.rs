@@ -1,0 +1,163 @@
+use acrdeck::app::{Environment, State};
+use acrdeck::cli::{Cli, Commands};
+use acrdeck::config::{self, LoadedConfig};
+use acrdeck::dashboard::{self, RunOptions};
+use acrdeck::keys::Keymap;
+use acrdeck::paths::Paths;
+use acrdeck::ui::Theme;
+use acrdeck::{logging, terminal};
+use clap::Parser;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Bad arguments or configuration: nothing was tried.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        Some(Commands::Completions { shell }) => {
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "acrdeck",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Commands::Man) => {
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(1, &format!("cannot write the man page: {e}")),
+            }
+        }
+        None => run_dashboard(&cli),
+    }
+}
+
+fn fail(code: u8, message: &str) -> ExitCode {
+    eprintln!("acrdeck: {message}");
+    ExitCode::from(code)
+}
+
+fn run_dashboard(cli: &Cli) -> ExitCode {
+    let paths = Paths::discover();
+    // Everything that can be wrong with the invocation is found before the terminal is touched.
+    let loaded = match load_config(cli, &paths) {
+        Ok(c) => c,
+        Err(e) => return fail(EXIT_USAGE, &e.to_string()),
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = match Theme::select(loaded.config.ui.theme.as_deref(), no_color) {
+        Ok(t) => t,
+        Err(e) => {
+            return fail(
+                EXIT_USAGE,
+                &format!("{e}. Fix [ui] theme in the config file"),
+            );
+        }
+    };
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return fail(
+            EXIT_USAGE,
+            "the dashboard needs an interactive terminal on stdin and stdout. Run it from a terminal (or `ssh -t`)",
+        );
+    }
+    let log = match logging::init(&paths.log_dir, cli.log_level.as_deref()) {
+        Ok(g) => g,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    terminal::install_panic_hook(Some(log.dir.clone()));
+    let logging::LogGuard {
+        guard,
+        dir: log_dir,
+    } = log;
+    if let Ok(mut slot) = terminal::FLUSH_ON_PANIC.lock() {
+        *slot = Some(Box::new(move || drop(guard)));
+    }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), demo = cli.demo, config = ?loaded.source, "acrdeck starting");
+
+    let state = State::new(
+        environment(cli, &loaded),
+        Keymap::new(&loaded.config.keys),
+        cli.readonly || loaded.config.ui.readonly,
+    );
+    let options = RunOptions {
+        panic_after: debug_panic_after(cli),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
+    };
+    let result = runtime.block_on(async {
+        let mut tui = terminal::enter()?;
+        let code = dashboard::run(state, &theme, &mut tui, options).await;
+        terminal::restore();
+        code
+    });
+    terminal::restore();
+    tracing::info!(?result, "acrdeck stopped");
+    // Flush the log before the process ends.
+    if let Ok(mut slot) = terminal::FLUSH_ON_PANIC.lock()
+        && let Some(flush) = slot.take()
+    {
+        flush();
+    }
+    match result {
+        Ok(code) => ExitCode::from(u8::try_from(code).unwrap_or(1)),
+        Err(e) => fail(
+            1,
+            &format!(
+                "the terminal failed: {e}. The diagnostics log is in {}",
+                log_dir.display()
+            ),
+        ),
+    }
+}
+
+fn load_config(cli: &Cli, paths: &Paths) -> Result<LoadedConfig, config::ConfigError> {
+    match &cli.config {
+        Some(path) => config::load_file(path, true),
+        // The demo brings its own environment; the operator's config is not needed.
+        None if cli.demo => Ok(LoadedConfig {
+            config: Default::default(),
+            source: None,
+        }),
+        None => config::load_file(&paths.default_config_file(), false),
+    }
+}
+
+fn environment(cli: &Cli, loaded: &LoadedConfig) -> Environment {
+    if cli.demo {
+        return Environment {
+            name: "demo".into(),
+            detail: "embedded emulator".into(),
+        };
+    }
+    let name = loaded
+        .source
+        .as_ref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "no config".into());
+    let c = &loaded.config;
+    let tenant = c.tenant.as_deref().unwrap_or("default tenant");
+    Environment {
+        name,
+        detail: format!("{} · {tenant}", c.cloud.name.get_ref().as_str()),
+    }
+}
+
+/// The forced panic only exists in debug (test) builds; release builds ignore the flag.
+fn debug_panic_after(cli: &Cli) -> Option<Duration> {
+    if cfg!(debug_assertions) {
+        cli.debug_panic_after.map(Duration::from_millis)
+    } else {
+        None
+    }
+}

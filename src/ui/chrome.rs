@@ -1,0 +1,137 @@
+//! The frame around the panes: header, pane tabs, the pane's own area and the footer.
+
+use super::Theme;
+use crate::app::{Pane, State};
+use crate::keys::Command;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let identity = match &state.identity {
+        Some(id) => format!("{} @ {}", id.principal, id.tenant),
+        None => "not signed in".to_string(),
+    };
+    let mut spans = vec![
+        Span::styled(" acrdeck ", theme.header_title),
+        Span::styled(
+            format!(
+                " {} · {} · {} ",
+                state.environment.name, state.environment.detail, identity
+            ),
+            theme.header,
+        ),
+    ];
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let badge = if state.readonly { " READ-ONLY " } else { "" };
+    let pad = (area.width as usize).saturating_sub(used + badge.len());
+    spans.push(Span::styled(" ".repeat(pad), theme.header));
+    if state.readonly {
+        spans.push(Span::styled(badge, theme.badge_readonly));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+}
+
+pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    // Widest form that fits: long titles, then short ones, then short ones closer together.
+    let width = |short: bool, gap: usize| -> usize {
+        Pane::ALL
+            .iter()
+            .map(|p| if short { p.short_title() } else { p.title() }.len() + 2 + gap)
+            .sum::<usize>()
+            - gap
+    };
+    let use_long = width(false, 2) <= area.width as usize;
+    let gap = if use_long || width(true, 2) <= area.width as usize {
+        "  "
+    } else {
+        " "
+    };
+    let mut spans = Vec::new();
+    for (i, pane) in Pane::ALL.iter().enumerate() {
+        let title = if use_long {
+            pane.title()
+        } else {
+            pane.short_title()
+        };
+        let style = if *pane == state.pane {
+            theme.tab_active
+        } else {
+            theme.tab
+        };
+        spans.push(Span::styled(format!("{}", i + 1), theme.key));
+        spans.push(Span::styled(format!(" {title}"), style));
+        spans.push(Span::raw(gap));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(Span::styled(
+            format!(" {} ", state.pane.title()),
+            theme.tab_active,
+        ));
+    let text = vec![Line::styled(empty_pane_text(state.pane), theme.muted)];
+    frame.render_widget(
+        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// What an empty pane says: what it will show once the environment answers.
+fn empty_pane_text(pane: Pane) -> &'static str {
+    match pane {
+        Pane::Registries => {
+            "No registries loaded yet. This pane lists every registry of the stages: login server, SKU, location, stage, storage and health."
+        }
+        Pane::Repositories => "No repositories loaded yet. Choose a registry first.",
+        Pane::Tags => "No tags loaded yet. Choose a repository first.",
+        Pane::Locks => "No locks loaded yet. Choose a registry first.",
+        Pane::CacheRules => "No cache rules loaded yet. Choose a registry first.",
+        Pane::Runs => "No task runs loaded yet. Choose a registry first.",
+        Pane::Imports => "No images.txt files are configured, or none has been read yet.",
+        Pane::Promotions => "No stages are configured, or none has been read yet.",
+        Pane::Audit => "No audit records yet.",
+    }
+}
+
+pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let km = &state.keymap;
+    let mut spans = Vec::new();
+    for (command, what) in [
+        (Command::Help, "help"),
+        (Command::NextPane, "next pane"),
+        (Command::Pane(0), "…"),
+        (Command::Quit, "quit"),
+    ] {
+        let label = if command == Command::Pane(0) {
+            format!(
+                "{}-{}",
+                km.label(Command::Pane(0)),
+                km.label(Command::Pane(8))
+            )
+        } else {
+            km.label(command)
+        };
+        let what = if command == Command::Pane(0) {
+            "panes"
+        } else {
+            what
+        };
+        spans.push(Span::styled(format!(" {label}"), theme.key));
+        spans.push(Span::styled(format!(" {what} "), theme.footer));
+    }
+    if !state.jobs.is_empty() {
+        let n = state.jobs.len();
+        let text = format!(" {n} job{} running ", if n == 1 { "" } else { "s" });
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let pad = (area.width as usize).saturating_sub(used + text.len());
+        spans.push(Span::raw(" ".repeat(pad)));
+        spans.push(Span::styled(text, theme.warning));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,67 @@
+//! Pure rendering of [`State`]: nothing here does I/O or changes state, so every screen can be
+//! snapshot-tested on ratatui's `TestBackend`.
+
+mod chrome;
+mod overlays;
+mod theme;
+
+pub use theme::Theme;
+
+use crate::app::{Overlay, State};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Paragraph, Wrap};
+
+/// The smallest terminal the dashboard lays itself out in.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// Draws the whole screen for `state`.
+pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        draw_too_small(area, theme, frame);
+        return;
+    }
+    let [header, tabs, body, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    chrome::header(state, theme, frame, header);
+    chrome::tabs(state, theme, frame, tabs);
+    chrome::pane_body(state, theme, frame, body);
+    chrome::footer(state, theme, frame, footer);
+    match state.overlay {
+        Some(Overlay::Help) => overlays::help(state, theme, frame, area),
+        Some(Overlay::ConfirmQuit) => overlays::confirm_quit(state, theme, frame, area),
+        None => {}
+    }
+}
+
+fn draw_too_small(area: Rect, theme: &Theme, frame: &mut Frame) {
+    let text = vec![
+        Line::styled("acrdeck needs a larger terminal", theme.warning),
+        Line::raw(""),
+        Line::raw(format!(
+            "At least {}x{} is needed; this one is {}x{}.",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        )),
+        Line::raw("Enlarge the window or use a smaller font. q quits."),
+    ];
+    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), area);
+}
+
+/// A rectangle of at most `width` x `height` centred in `area`.
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}

@@ -1,0 +1,149 @@
+//! The command line as a newcomer meets it: help, version, completions, man page, and config
+//! errors that are reported before the terminal is touched.
+
+mod common;
+
+use common::{BIN, PtySession};
+use std::process::Command;
+use std::time::Duration;
+
+fn acrdeck(args: &[&str], state: &std::path::Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("ACRDECK_STATE_DIR", state)
+        .env("ACRDECK_CONFIG_DIR", state.join("config"))
+        .output()
+        .expect("run acrdeck")
+}
+
+#[test]
+fn help_shows_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = acrdeck(&["--help"], dir.path());
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Examples:",
+        "acrdeck --demo",
+        "--readonly",
+        "--config",
+        "--log-level",
+        "completions",
+        "man",
+    ] {
+        assert!(
+            help.contains(needle),
+            "`{needle}` missing from --help:\n{help}"
+        );
+    }
+    assert!(
+        !help.contains("debug-panic-after"),
+        "test-only flags stay hidden"
+    );
+}
+
+#[test]
+fn version_is_the_package_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = acrdeck(&["--version"], dir.path());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("acrdeck {}", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn completions_for_each_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef acrdeck"),
+        ("fish", "complete -c acrdeck"),
+    ] {
+        let out = acrdeck(&["completions", shell], dir.path());
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(marker), "{shell} completion lacks `{marker}`");
+        assert!(
+            text.contains("readonly"),
+            "{shell} completion knows the flags"
+        );
+    }
+    let out = acrdeck(&["completions", "tcsh"], dir.path());
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "an unknown shell is a usage error"
+    );
+}
+
+#[test]
+fn man_page_is_roff() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = acrdeck(&["man"], dir.path());
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(".ie") || text.contains(".TH acrdeck"),
+        "{text}"
+    );
+    assert!(text.contains("readonly"));
+}
+
+#[test]
+fn malformed_config_names_file_line_column_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prod.toml");
+    std::fs::write(
+        &config,
+        "tenant = \"contoso\"\n\n[cloud]\nname = \"AzureGermany\"\n",
+    )
+    .unwrap();
+    let out = acrdeck(&["--config", config.to_str().unwrap()], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let expected_where = format!("{}:4:8", config.display());
+    assert!(err.contains(&expected_where), "names file:line:col:\n{err}");
+    assert!(err.contains("`cloud.name`"), "names the key:\n{err}");
+    assert!(
+        err.contains("AzureUSGovernment"),
+        "says what is expected:\n{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one paragraph:\n{err}");
+}
+
+#[test]
+fn missing_explicit_config_is_an_error_but_missing_default_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = acrdeck(&["--config", "/nonexistent/acrdeck.toml"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/acrdeck.toml"));
+}
+
+#[test]
+fn the_dashboard_refuses_to_run_without_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = acrdeck(&["--demo"], dir.path());
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interactive terminal"));
+}
+
+#[test]
+fn config_errors_leave_the_terminal_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bad.toml");
+    std::fs::write(
+        &config,
+        "[[stages]]\nname = \"dev\"\nregistry = \"not a registry\"\n",
+    )
+    .unwrap();
+    let mut s = PtySession::spawn(&["--config", config.to_str().unwrap()], dir.path(), 100, 30);
+    assert_eq!(s.wait_exit(Duration::from_secs(20)), 2);
+    let raw = s.raw_text();
+    assert!(
+        !raw.contains("\x1b[?1049h"),
+        "never entered the alternate screen: {raw:?}"
+    );
+    assert!(raw.contains("bad.toml:3:12"), "{raw}");
+    assert_eq!(s.line_discipline(), (true, true));
+}

@@ -1,0 +1,184 @@
+//! Shared helpers for the end-to-end tests: run the real `acrdeck` binary in a pseudo-terminal
+//! and read its screen through a VT100 emulator, as an operator's terminal would.
+#![allow(dead_code)]
+
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_acrdeck");
+
+pub struct PtySession {
+    pub child: Box<dyn Child + Send + Sync>,
+    pub master: Box<dyn MasterPty + Send>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    /// Everything the program wrote, for escape sequences the screen model does not keep.
+    pub raw: Arc<Mutex<Vec<u8>>>,
+}
+
+impl PtySession {
+    /// Starts `acrdeck ARGS` in a fresh pseudo-terminal of `cols` x `rows`, with its state in
+    /// `state_dir` so no test touches the operator's files.
+    pub fn spawn(args: &[&str], state_dir: &Path, cols: u16, rows: u16) -> PtySession {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("ACRDECK_STATE_DIR", state_dir);
+        cmd.env("ACRDECK_CONFIG_DIR", state_dir.join("config"));
+        cmd.env_remove("NO_COLOR");
+        cmd.env_remove("RUST_BACKTRACE");
+        cmd.env_remove("RUST_LOG");
+        let child = pair.slave.spawn_command(cmd).expect("spawn acrdeck");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (p, r) = (parser.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        PtySession {
+            child,
+            master: pair.master,
+            writer,
+            parser,
+            raw,
+        }
+    }
+
+    /// Resizes the terminal, as dragging the window would (the program gets SIGWINCH).
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.parser.lock().unwrap().set_size(nz(rows), nz(cols));
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize pty");
+    }
+
+    pub fn screen_text(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Everything written so far as text (with escape sequences).
+    pub fn raw_text(&self) -> String {
+        String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned()
+    }
+
+    pub fn alternate_screen(&self) -> bool {
+        self.parser.lock().unwrap().screen().alternate_screen()
+    }
+
+    /// Waits until the screen contains `needle`; panics with the screen after `timeout`.
+    pub fn wait_for_text(&self, needle: &str, timeout: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if self.screen_text().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "`{needle}` did not appear within {timeout:?}; screen:\n{}",
+            self.screen_text()
+        );
+    }
+
+    pub fn send(&mut self, bytes: &str) {
+        self.writer
+            .write_all(bytes.as_bytes())
+            .expect("write to pty");
+        self.writer.flush().expect("flush pty");
+    }
+
+    /// Waits for the program to end and returns its exit code; panics after `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> u32 {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Some(status) = self.child.try_wait().expect("poll child") {
+                // Let the reader thread drain the last bytes.
+                std::thread::sleep(Duration::from_millis(100));
+                return status.exit_code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        panic!(
+            "acrdeck did not exit within {timeout:?}; screen:\n{}",
+            self.screen_text()
+        );
+    }
+
+    pub fn signal(&self, signal: i32) {
+        let pid = self.child.process_id().expect("child pid") as i32;
+        // SAFETY: kill(2) with a pid we spawned and a valid signal number.
+        let rc = unsafe { libc::kill(pid, signal) };
+        assert_eq!(rc, 0, "kill({pid}, {signal})");
+    }
+
+    /// The terminal's line discipline flags: (canonical mode, echo). Raw mode turns both off.
+    pub fn line_discipline(&self) -> (bool, bool) {
+        let fd = self.master.as_raw_fd().expect("pty master fd");
+        // SAFETY: tcgetattr fills a termios struct for an open terminal fd.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        let rc = unsafe { libc::tcgetattr(fd, &mut t) };
+        assert_eq!(rc, 0, "tcgetattr");
+        (t.c_lflag & libc::ICANON != 0, t.c_lflag & libc::ECHO != 0)
+    }
+
+    /// Waits until the program has put the terminal in raw mode and drawn a first frame.
+    pub fn wait_until_running(&self, needle: &str) {
+        self.wait_for_text(needle, Duration::from_secs(20));
+        assert!(
+            self.alternate_screen(),
+            "dashboard runs on the alternate screen"
+        );
+        assert_eq!(
+            self.line_discipline(),
+            (false, false),
+            "dashboard runs in raw mode"
+        );
+    }
+
+    /// Asserts the terminal is usable again: canonical mode and echo back, main screen shown.
+    pub fn assert_restored(&self) {
+        assert_eq!(
+            self.line_discipline(),
+            (true, true),
+            "raw mode was turned off"
+        );
+        assert!(!self.alternate_screen(), "the alternate screen was left");
+        let raw = String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned();
+        assert!(
+            raw.contains("\x1b[?1049l"),
+            "leave-alternate-screen was sent"
+        );
+        assert!(raw.contains("\x1b[?25h"), "the cursor was shown again");
+    }
+}
+
+fn nz(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).expect("terminal sizes are not zero")
+}
