@@ -12,6 +12,8 @@ Examples:
   acrdeck --log-level debug           Write debug diagnostics to the log file
   acrdeck completions bash > ~/.local/share/bash-completion/completions/acrdeck
   acrdeck man > acrdeck.1             Write the man page
+  acrdeck emulator --state-dir /tmp/emu
+                                      Run the ACR emulator alone; prints its endpoints as JSON
 
 Files:
   config   $XDG_CONFIG_HOME/acrdeck/config.toml (override with --config or ACRDECK_CONFIG_DIR)
@@ -57,6 +59,32 @@ pub enum Commands {
     },
     /// Print the man page (roff) to standard output
     Man,
+    /// Run the ACR emulator alone: Entra token service, ARM, one registry per world registry,
+    /// run-log blobs, all over HTTPS on loopback. Prints one JSON line when ready, serves until
+    /// SIGTERM or Ctrl-C.
+    Emulator(EmulatorArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EmulatorArgs {
+    /// Address of the ARM and token endpoint (loopback only); other listeners use the same IP
+    #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Where the CA certificate, the generated acrdeck config and the client secret are written
+    /// [default: <state dir>/emulator]
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// World file to load instead of the demo world (format: assets/demo-world.toml)
+    #[arg(long, value_name = "FILE")]
+    pub world: Option<PathBuf>,
+    /// Add a synthetic registry `scale` for benchmarks: `repos=N,tags=M` (M tags in its first
+    /// repository)
+    #[arg(long, value_name = "SPEC", value_parser = parse_scale)]
+    pub scale: Option<crate::emulator::Scale>,
+}
+
+fn parse_scale(s: &str) -> Result<crate::emulator::Scale, String> {
+    crate::emulator::Scale::parse(s)
 }
 
 impl Cli {

@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod dashboard;
+pub mod emulator;
 pub mod keys;
 pub mod logging;
 pub mod paths;

@@ -32,8 +32,72 @@ fn main() -> ExitCode {
                 Err(e) => fail(1, &format!("cannot write the man page: {e}")),
             }
         }
+        Some(Commands::Emulator(args)) => run_emulator(&cli, args),
         None => run_dashboard(&cli),
     }
+}
+
+/// `acrdeck emulator`: start, print the ready line, serve until SIGTERM or SIGINT.
+fn run_emulator(cli: &Cli, args: &acrdeck::cli::EmulatorArgs) -> ExitCode {
+    let paths = Paths::discover();
+    let world = match &args.world {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Some(text),
+            Err(e) => {
+                return fail(
+                    EXIT_USAGE,
+                    &format!("cannot read the world file {}: {e}", path.display()),
+                );
+            }
+        },
+        None => None,
+    };
+    let state_dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| paths.state_dir.join("emulator"));
+    let _log = match logging::init(&state_dir.join("logs"), cli.log_level.as_deref()) {
+        Ok(g) => g,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
+    };
+    runtime.block_on(async {
+        let options = acrdeck::emulator::Options {
+            listen: args.listen,
+            state_dir,
+            world,
+            scale: args.scale.unwrap_or_default(),
+        };
+        let running = match acrdeck::emulator::start(options).await {
+            Ok(r) => r,
+            Err(e) => return fail(EXIT_USAGE, &format!("the emulator did not start: {e}")),
+        };
+        match serde_json::to_string(&running.info) {
+            Ok(line) => println!("{line}"),
+            Err(e) => return fail(1, &format!("cannot print the ready line: {e}")),
+        }
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return fail(1, "cannot listen for signals");
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        tracing::info!("emulator stopping");
+        running.stop();
+        ExitCode::SUCCESS
+    })
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {

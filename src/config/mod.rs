@@ -9,7 +9,7 @@ mod error;
 mod load;
 
 pub use error::ConfigError;
-pub use load::{load_file, parse_str};
+pub use load::{line_col as line_col_of, load_file, parse_str};
 
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -1,0 +1,73 @@
+//! The loopback admin endpoint tests and operators use to steer the emulator at run time:
+//! faults, the request log, token expiry, and the digest-rewrite fault of imports.
+
+use super::Emu;
+use super::faults::FaultSpec;
+use super::server::json;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use serde_json::json;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+pub fn router(emu: Arc<Emu>) -> Router {
+    Router::new()
+        .route(
+            "/faults",
+            get(list_faults).post(add_fault).delete(clear_faults),
+        )
+        .route("/requests", get(requests))
+        .route("/expire-tokens", post(expire_tokens))
+        .route("/rewrite-next-import", post(rewrite_next_import))
+        .route("/tick", post(tick))
+        .with_state(emu)
+}
+
+async fn list_faults(State(emu): State<Arc<Emu>>) -> Response {
+    let items: Vec<_> = emu
+        .faults
+        .list()
+        .into_iter()
+        .map(|(id, spec, applied)| json!({"id": id, "spec": spec, "applied": applied}))
+        .collect();
+    json(200, &json!({"faults": items}))
+}
+
+async fn add_fault(State(emu): State<Arc<Emu>>, body: axum::body::Bytes) -> Response {
+    match serde_json::from_slice::<FaultSpec>(&body) {
+        Ok(spec) => json(201, &json!({"id": emu.faults.add(spec)})),
+        Err(e) => json(400, &json!({"error": format!("bad fault: {e}")})),
+    }
+}
+
+async fn clear_faults(State(emu): State<Arc<Emu>>) -> Response {
+    emu.faults.clear();
+    json(200, &json!({}))
+}
+
+async fn requests(
+    State(emu): State<Arc<Emu>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let since = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
+    json(200, &json!({"requests": emu.requests.since(since)}))
+}
+
+async fn expire_tokens(State(emu): State<Arc<Emu>>) -> Response {
+    emu.expire_tokens();
+    json(200, &json!({}))
+}
+
+async fn rewrite_next_import(State(emu): State<Arc<Emu>>) -> Response {
+    emu.rewrite_next_import.store(true, Ordering::SeqCst);
+    json(200, &json!({}))
+}
+
+/// Moves the world on at once (tests that do not want to wait for the clock).
+async fn tick(State(emu): State<Arc<Emu>>) -> Response {
+    super::clock::tick(&emu, chrono::Utc::now());
+    json(200, &json!({}))
+}

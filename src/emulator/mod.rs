@@ -1,0 +1,373 @@
+//! A local Azure Container Registry: Entra token service, Azure Resource Manager, one data-plane
+//! listener per registry, an upstream registry for imports, and the log blobs of task runs, all
+//! over HTTPS on loopback, with a living world and switchable faults.
+//!
+//! It shares nothing with `crate::acr` but the wire format both are checked against (Microsoft's
+//! official examples), so the two can catch each other's mistakes.
+
+mod admin;
+mod arm;
+mod blobs;
+mod clock;
+mod dataplane;
+mod entra;
+mod errors;
+pub mod faults;
+pub mod images;
+mod jwt;
+pub mod model;
+mod scripts;
+mod server;
+mod tls;
+pub mod world;
+pub mod worldfile;
+
+pub use server::RequestRecord;
+pub use worldfile::Scale;
+
+use axum::Router;
+use axum::routing::{get, post};
+use chrono::Utc;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use world::World;
+
+/// Lifetimes of the tokens the emulator issues, in seconds (as the real services).
+pub const AAD_TOKEN_SECS: i64 = 3599;
+pub const ACR_REFRESH_SECS: i64 = 3 * 3600;
+pub const ACR_ACCESS_SECS: i64 = 75 * 60;
+
+/// Shared state of a running emulator.
+pub struct Emu {
+    world: Mutex<World>,
+    signer: jwt::Signer,
+    pub faults: faults::Faults,
+    pub requests: server::RequestLog,
+    /// Base URL of ARM and of the token service (one listener).
+    pub arm_base: String,
+    /// Base URL of the log blob service.
+    pub blob_base: String,
+    /// Tokens issued before this (unix seconds) are refused: the token-expiry fault.
+    tokens_not_before: AtomicI64,
+    /// Rewrite the digest of the next import's result (a fault for digest verification).
+    pub rewrite_next_import: AtomicBool,
+}
+
+impl Emu {
+    /// The world, locked. Critical sections are short and never await.
+    pub fn world(&self) -> MutexGuard<'_, World> {
+        self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn registry_sku(&self, name: &str) -> Option<String> {
+        self.world()
+            .registries
+            .iter()
+            .find(|r| r.name == name)
+            .map(|r| r.sku.clone())
+    }
+
+    fn now() -> i64 {
+        Utc::now().timestamp()
+    }
+
+    pub fn sign_aad_token(&self, audience: &str) -> String {
+        let w = self.world();
+        let now = Self::now();
+        self.signer.sign(&serde_json::json!({
+            "aud": audience,
+            "iss": format!("https://sts.windows.net/{}/", w.tenant),
+            "iat": now, "nbf": now, "exp": now + AAD_TOKEN_SECS,
+            "appid": w.principal.client_id, "appidacr": "1", "idtyp": "app",
+            "oid": w.principal.object_id, "sub": w.principal.object_id,
+            "tid": w.tenant, "ver": "1.0", "app_displayname": w.principal.display_name,
+        }))
+    }
+
+    /// Verifies a token this emulator issued.
+    pub fn verify(&self, token: &str) -> Result<serde_json::Value, &'static str> {
+        self.signer.verify(
+            token,
+            Self::now(),
+            self.tokens_not_before.load(Ordering::SeqCst),
+        )
+    }
+
+    /// Makes every token issued so far invalid, as if they had all expired.
+    pub fn expire_tokens(&self) {
+        // Tokens issued within this second would survive a `<` check; move a second ahead.
+        self.tokens_not_before
+            .store(Self::now() + 1, Ordering::SeqCst);
+    }
+
+    pub fn sign(&self, claims: &serde_json::Value) -> String {
+        self.signer.sign(claims)
+    }
+
+    pub fn sas_signature(&self, text: &str) -> String {
+        self.signer.sas_signature(text)
+    }
+}
+
+/// How to start an emulator.
+pub struct Options {
+    /// Address of the ARM and token listener; every other listener uses the same IP, port 0.
+    pub listen: SocketAddr,
+    pub state_dir: PathBuf,
+    /// World file text (the demo world when not given).
+    pub world: Option<String>,
+    pub scale: Scale,
+}
+
+/// What `acrdeck emulator` prints once it is ready, and what `--demo` connects to.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadyInfo {
+    pub arm: String,
+    pub authority: String,
+    pub tenant: String,
+    pub subscription: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub ca_cert: PathBuf,
+    pub registries: BTreeMap<String, String>,
+    pub upstream: String,
+    pub blob: String,
+    pub admin: String,
+    pub config: PathBuf,
+}
+
+pub struct Running {
+    pub info: ReadyInfo,
+    pub emu: Arc<Emu>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Running {
+    /// Stops every listener and the clock.
+    pub fn stop(&self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+async fn bind(ip: IpAddr, port: u16) -> Result<TcpListener, String> {
+    let addr = SocketAddr::new(ip, port);
+    if !ip.is_loopback() {
+        return Err(format!(
+            "the emulator listens on loopback addresses only (127.0.0.1, ::1), not {ip}"
+        ));
+    }
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))
+}
+
+fn host_port(l: &TcpListener) -> Result<String, String> {
+    let a = l.local_addr().map_err(|e| e.to_string())?;
+    Ok(match a.ip() {
+        IpAddr::V6(ip) => format!("[{ip}]:{}", a.port()),
+        IpAddr::V4(ip) => format!("{ip}:{}", a.port()),
+    })
+}
+
+/// Starts an emulator: binds every listener, builds the world, writes the CA and a ready-made
+/// acrdeck config into the state dir, and serves until [`Running::stop`] or drop.
+pub async fn start(options: Options) -> Result<Running, String> {
+    let text = options.world.as_deref().unwrap_or(worldfile::DEMO_WORLD);
+    let file = worldfile::parse(text)?;
+    std::fs::create_dir_all(&options.state_dir).map_err(|e| {
+        format!(
+            "cannot create the state dir {}: {e}",
+            options.state_dir.display()
+        )
+    })?;
+    let ip = options.listen.ip();
+
+    let arm_l = bind(ip, options.listen.port()).await?;
+    let blob_l = bind(ip, 0).await?;
+    let admin_l = bind(ip, 0).await?;
+    let upstream_l = bind(ip, 0).await?;
+    let mut names: Vec<String> = file.registries.iter().map(|r| r.name.clone()).collect();
+    if options.scale.repos > 0 || options.scale.tags > 0 {
+        names.push("scale".into());
+    }
+    let mut reg_ls = Vec::new();
+    for name in &names {
+        let l = bind(ip, 0).await?;
+        reg_ls.push((name.clone(), host_port(&l)?, l));
+    }
+    let login_servers: BTreeMap<String, String> = reg_ls
+        .iter()
+        .map(|(n, h, _)| (n.clone(), h.clone()))
+        .collect();
+
+    let mut world = worldfile::build(&file, Utc::now(), options.scale, &login_servers)?;
+    world.upstream.login_server = host_port(&upstream_l)?;
+
+    let tls = tls::make()?;
+    let ca_path = options.state_dir.join("ca.pem");
+    std::fs::write(&ca_path, &tls.ca_pem)
+        .map_err(|e| format!("cannot write {}: {e}", ca_path.display()))?;
+
+    let arm_base = format!("https://{}", host_port(&arm_l)?);
+    let blob_base = format!("https://{}", host_port(&blob_l)?);
+    let admin_base = format!("https://{}", host_port(&admin_l)?);
+    let info_base = ReadyInfo {
+        arm: arm_base.clone(),
+        authority: arm_base.clone(),
+        tenant: world.tenant.clone(),
+        subscription: world.subscription.clone(),
+        client_id: world.principal.client_id.clone(),
+        client_secret: world.principal.client_secret.clone(),
+        ca_cert: ca_path.clone(),
+        registries: login_servers.clone(),
+        upstream: world.upstream.login_server.clone(),
+        blob: blob_base.clone(),
+        admin: admin_base,
+        config: options.state_dir.join("acrdeck.toml"),
+    };
+    let stages: Vec<(String, String)> = world
+        .registries
+        .iter()
+        .filter_map(|r| {
+            r.tags
+                .get("stage")
+                .map(|s| (s.clone(), r.resource_id(&world.subscription)))
+        })
+        .collect();
+    write_config(&info_base, &stages, &options.state_dir)?;
+
+    let emu = Arc::new(Emu {
+        world: Mutex::new(world),
+        signer: jwt::Signer::new(),
+        faults: Default::default(),
+        requests: Default::default(),
+        arm_base: arm_base.clone(),
+        blob_base,
+        tokens_not_before: AtomicI64::new(0),
+        rewrite_next_import: AtomicBool::new(false),
+    });
+    let (tx, rx) = watch::channel(false);
+
+    let arm_router = Router::new()
+        .route("/{tenant}/oauth2/v2.0/token", post(entra::token))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(entra::openid_configuration),
+        )
+        .route("/common/discovery/instance", get(entra::instance_discovery))
+        .fallback(arm::dispatch)
+        .with_state(emu.clone());
+    server::spawn(
+        arm_l,
+        server::instrument(arm_router, emu.clone(), "arm"),
+        tls.server.clone(),
+        rx.clone(),
+    );
+    let blob_router = Router::new()
+        .fallback(blobs::dispatch)
+        .with_state(emu.clone());
+    server::spawn(
+        blob_l,
+        server::instrument(blob_router, emu.clone(), "blob"),
+        tls.server.clone(),
+        rx.clone(),
+    );
+    let admin_router = admin::router(emu.clone());
+    server::spawn(admin_l, admin_router, tls.server.clone(), rx.clone());
+    let up_router = dataplane::router(emu.clone(), dataplane::Target::Upstream);
+    server::spawn(
+        upstream_l,
+        server::instrument(up_router, emu.clone(), "upstream"),
+        tls.server.clone(),
+        rx.clone(),
+    );
+    for (name, _, l) in reg_ls {
+        let router = dataplane::router(emu.clone(), dataplane::Target::Registry(name.clone()));
+        server::spawn(
+            l,
+            server::instrument(router, emu.clone(), &format!("registry:{name}")),
+            tls.server.clone(),
+            rx.clone(),
+        );
+    }
+    clock::spawn(emu.clone(), rx);
+    Ok(Running {
+        info: info_base,
+        emu,
+        shutdown: tx,
+    })
+}
+
+/// Writes `acrdeck.toml` (custom cloud = this emulator, client-secret sign-in, the CA bundle,
+/// the stages, the demo images.txt) and the secret file it points at, readable only by the owner.
+fn write_config(info: &ReadyInfo, stages: &[(String, String)], dir: &Path) -> Result<(), String> {
+    let secret_path = dir.join("client-secret");
+    write_private(&secret_path, &info.client_secret)?;
+    let images_path = dir.join("images.txt");
+    std::fs::write(&images_path, include_str!("../../assets/demo-images.txt"))
+        .map_err(|e| format!("cannot write {}: {e}", images_path.display()))?;
+    let q = |s: &str| toml::Value::String(s.to_string()).to_string();
+    let mut c = String::new();
+    c.push_str("# Written by `acrdeck emulator`: an acrdeck configuration for this emulator.\n");
+    c.push_str(&format!(
+        "tenant = {}\nsubscriptions = [{}]\n\n",
+        q(&info.tenant),
+        q(&info.subscription)
+    ));
+    c.push_str(&format!(
+        "[cloud]\nname = \"Custom\"\narm_endpoint = {}\nauthority_host = {}\nacr_suffix = \"127.0.0.1\"\n\n",
+        q(&info.arm),
+        q(&info.authority)
+    ));
+    c.push_str(&format!(
+        "[auth]\nmethod = \"client-secret\"\nclient_id = {}\nclient_secret_file = {}\n\n",
+        q(&info.client_id),
+        q(&secret_path.display().to_string())
+    ));
+    c.push_str(&format!(
+        "[network]\nca_bundle = {}\n\n",
+        q(&info.ca_cert.display().to_string())
+    ));
+    for (name, id) in stages {
+        c.push_str(&format!(
+            "[[stages]]\nname = {}\nregistry = {}\n\n",
+            q(name),
+            q(id)
+        ));
+    }
+    if let Some((first, _)) = stages.first() {
+        c.push_str(&format!(
+            "[[images]]\nfile = {}\nregistry = {}\n\n[images.credentials.\"docker.io\"]\nusername_env = \"ACRDECK_DEMO_DOCKERHUB_USER\"\npassword_env = \"ACRDECK_DEMO_DOCKERHUB_TOKEN\"\n",
+            q(&images_path.display().to_string()),
+            q(first)
+        ));
+    }
+    write_private(&info.config, &c)
+}
+
+fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts
+        .open(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

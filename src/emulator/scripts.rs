@@ -1,0 +1,355 @@
+//! What task runs write to their logs: the lines an ACR task agent prints (source download,
+//! docker build steps, pushes, the closing "Run ID: ... was successful"), paced like a real run.
+//! Lines carry ANSI colours where real build output does.
+
+use chrono::{DateTime, Duration, Utc};
+
+pub struct Script {
+    pub lines: Vec<(DateTime<Utc>, String)>,
+}
+
+fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y/%m/%d %H:%M:%S").to_string()
+}
+
+/// The log of a build task: `test_lines` lines of test output over about `secs` seconds.
+#[allow(clippy::too_many_arguments)]
+pub fn build_log(
+    run_id: &str,
+    login_server: &str,
+    image: &str,
+    base: &str,
+    start: DateTime<Utc>,
+    secs: i64,
+    test_lines: usize,
+    fail: bool,
+) -> Script {
+    let mut lines = Vec::new();
+    let mut t = start;
+    let mut push = |dt_ms: i64, text: String, t: &mut DateTime<Utc>| {
+        *t += Duration::milliseconds(dt_ms);
+        lines.push((*t, text));
+    };
+    push(
+        0,
+        format!("{} Downloading source code...", stamp(t)),
+        &mut t,
+    );
+    push(
+        900,
+        format!("{} Finished downloading source code", stamp(t)),
+        &mut t,
+    );
+    push(
+        200,
+        format!("{} Using acb_vol_{run_id} as the home volume", stamp(t)),
+        &mut t,
+    );
+    push(
+        300,
+        format!("{} Setting up Docker configuration...", stamp(t)),
+        &mut t,
+    );
+    push(
+        700,
+        format!("{} Successfully set up Docker configuration", stamp(t)),
+        &mut t,
+    );
+    push(
+        100,
+        format!("{} Logging in to registry: {login_server}", stamp(t)),
+        &mut t,
+    );
+    push(
+        800,
+        format!("{} Successfully logged into {login_server}", stamp(t)),
+        &mut t,
+    );
+    push(
+        200,
+        format!(
+            "{} Executing step ID: build. Timeout(sec): 28800, Working directory: '', Network: ''",
+            stamp(t)
+        ),
+        &mut t,
+    );
+    push(
+        100,
+        format!("{} Scanning for dependencies...", stamp(t)),
+        &mut t,
+    );
+    push(
+        600,
+        format!("{} Successfully scanned dependencies", stamp(t)),
+        &mut t,
+    );
+    push(
+        100,
+        format!("{} Launching container with name: build", stamp(t)),
+        &mut t,
+    );
+    push(
+        300,
+        "Sending build context to Docker daemon  24.06kB".into(),
+        &mut t,
+    );
+    push(200, format!("Step 1/6 : FROM {base}"), &mut t);
+    push(
+        1200,
+        format!(
+            "{}: Pulling from {}",
+            base.rsplit(':').next().unwrap_or("latest"),
+            base.split(':').next().unwrap_or(base)
+        ),
+        &mut t,
+    );
+    push(
+        900,
+        "Digest: sha256:ee6b8b1c0a8b4ad0a6a0f2b4e3c1d9e5a2c3b4d5e6f708192a3b4c5d6e7f8091".into(),
+        &mut t,
+    );
+    push(
+        100,
+        format!("Status: Downloaded newer image for {base}"),
+        &mut t,
+    );
+    push(100, " ---> 7d0e1e1c4a2b".into(), &mut t);
+    push(200, "Step 2/6 : WORKDIR /app".into(), &mut t);
+    push(300, "Step 3/6 : COPY package*.json ./".into(), &mut t);
+    push(400, "Step 4/6 : RUN npm ci".into(), &mut t);
+    push(
+        2500,
+        "\x1b[32madded 214 packages\x1b[0m, and audited 215 packages in 3s".into(),
+        &mut t,
+    );
+    push(300, "Step 5/6 : RUN npm test".into(), &mut t);
+    let budget = (secs * 1000 - 18_000).max(test_lines as i64 * 50);
+    let per = budget / test_lines.max(1) as i64;
+    for i in 0..test_lines {
+        let suite = ["api", "render", "health", "config", "auth"][i % 5];
+        let line = if fail && i + 1 == test_lines {
+            format!("\x1b[31m✗ FAIL\x1b[0m {suite}.test.js › case {i}: expected 200, received 500")
+        } else {
+            format!(
+                "\x1b[32m✓ PASS\x1b[0m {suite}.test.js › case {i} ({} ms)",
+                3 + (i * 7) % 40
+            )
+        };
+        push(per, line, &mut t);
+    }
+    if fail {
+        push(
+            300,
+            "\x1b[31mnpm ERR! Test failed.  See above for more details.\x1b[0m".into(),
+            &mut t,
+        );
+        push(
+            200,
+            "The command '/bin/sh -c npm test' returned a non-zero code: 1".into(),
+            &mut t,
+        );
+        let elapsed = (t - start).num_seconds();
+        push(
+            100,
+            format!(
+                "{} Container failed during run: build. No retries remaining.",
+                stamp(t)
+            ),
+            &mut t,
+        );
+        push(
+            100,
+            "failed to run step ID: build: exit status 1".to_string(),
+            &mut t,
+        );
+        push(
+            100,
+            format!(
+                "Run ID: {run_id} failed after {elapsed}s. Error: failed during run, err: exit status 1"
+            ),
+            &mut t,
+        );
+        return Script { lines };
+    }
+    push(
+        300,
+        "Step 6/6 : CMD [\"node\", \"server.js\"]".into(),
+        &mut t,
+    );
+    push(200, "Successfully built 3f9c2a1b7e44".into(), &mut t);
+    push(
+        100,
+        format!("Successfully tagged {login_server}/{image}"),
+        &mut t,
+    );
+    push(
+        200,
+        format!("{} Successfully executed container: build", stamp(t)),
+        &mut t,
+    );
+    push(
+        100,
+        format!(
+            "{} Executing step ID: push. Timeout(sec): 3600, Working directory: '', Network: ''",
+            stamp(t)
+        ),
+        &mut t,
+    );
+    push(
+        100,
+        format!(
+            "{} Pushing image: {login_server}/{image}, attempt 1",
+            stamp(t)
+        ),
+        &mut t,
+    );
+    push(
+        1500,
+        format!(
+            "The push refers to repository [{login_server}/{}]",
+            image.split(':').next().unwrap_or(image)
+        ),
+        &mut t,
+    );
+    push(
+        400,
+        format!(
+            "{}: digest: sha256:5b0c1e... size: 1574",
+            image.rsplit(':').next().unwrap_or("latest")
+        ),
+        &mut t,
+    );
+    push(
+        300,
+        format!(
+            "{} Successfully pushed image: {login_server}/{image}",
+            stamp(t)
+        ),
+        &mut t,
+    );
+    let elapsed = (t - start).num_seconds();
+    push(
+        100,
+        format!(
+            "{} Step ID: build marked as successful (elapsed time in seconds: {}.0)",
+            stamp(t),
+            elapsed.saturating_sub(3)
+        ),
+        &mut t,
+    );
+    push(
+        100,
+        format!(
+            "{} Step ID: push marked as successful (elapsed time in seconds: 2.0)",
+            stamp(t)
+        ),
+        &mut t,
+    );
+    push(
+        100,
+        format!("{} The following dependencies were found:", stamp(t)),
+        &mut t,
+    );
+    push(
+        100,
+        format!(
+            "- image:\n    registry: {login_server}\n    repository: {}\n  runtime-dependency:\n    registry: registry.hub.docker.com\n    repository: {}",
+            image.split(':').next().unwrap_or(image),
+            base
+        ),
+        &mut t,
+    );
+    push(
+        200,
+        format!("Run ID: {run_id} was successful after {elapsed}s"),
+        &mut t,
+    );
+    Script { lines }
+}
+
+/// The log of the gated import: inspect the upstream image, refuse it when BACKGROUND_COLOR is
+/// Red, import it otherwise.
+pub fn gated_import_log(
+    run_id: &str,
+    source: &str,
+    target: &str,
+    color: Option<&str>,
+    login_server: &str,
+    start: DateTime<Utc>,
+) -> (Script, bool) {
+    let mut lines = Vec::new();
+    let mut t = start;
+    let mut push = |dt_ms: i64, text: String, t: &mut DateTime<Utc>| {
+        *t += Duration::milliseconds(dt_ms);
+        lines.push((*t, text));
+    };
+    push(
+        0,
+        format!(
+            "{} Executing step ID: gate. Timeout(sec): 600, Working directory: '', Network: ''",
+            stamp(t)
+        ),
+        &mut t,
+    );
+    push(
+        600,
+        format!("{} Launching container with name: gate", stamp(t)),
+        &mut t,
+    );
+    push(
+        900,
+        format!("Pulling {source} to inspect its configuration"),
+        &mut t,
+    );
+    let color = color.unwrap_or("unset");
+    push(1200, format!("BACKGROUND_COLOR={color}"), &mut t);
+    let ok = !color.eq_ignore_ascii_case("red");
+    if !ok {
+        push(
+            300,
+            "\x1b[31mGate failed: BACKGROUND_COLOR is Red; the base image is not imported.\x1b[0m"
+                .into(),
+            &mut t,
+        );
+        let elapsed = (t - start).num_seconds().max(1);
+        push(
+            100,
+            format!(
+                "{} Container failed during run: gate. No retries remaining.",
+                stamp(t)
+            ),
+            &mut t,
+        );
+        push(
+            100,
+            format!(
+                "Run ID: {run_id} failed after {elapsed}s. Error: failed during run, err: exit status 1"
+            ),
+            &mut t,
+        );
+        return (Script { lines }, false);
+    }
+    push(300, "\x1b[32mGate passed.\x1b[0m".into(), &mut t);
+    push(
+        200,
+        format!("{} Executing step ID: import. Timeout(sec): 600", stamp(t)),
+        &mut t,
+    );
+    push(
+        1500,
+        format!("az acr import --name {login_server} --source {source} --image {target} --force"),
+        &mut t,
+    );
+    push(
+        1800,
+        format!("Imported {source} as {login_server}/{target}"),
+        &mut t,
+    );
+    let elapsed = (t - start).num_seconds().max(1);
+    push(
+        100,
+        format!("Run ID: {run_id} was successful after {elapsed}s"),
+        &mut t,
+    );
+    (Script { lines }, true)
+}

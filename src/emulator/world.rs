@@ -1,0 +1,323 @@
+//! The emulated Azure: one tenant and subscription, a service principal, the ACR registries with
+//! their ARM-side resources (cache rules, credential sets, tasks, runs, webhooks), an upstream
+//! registry standing in for the public ones, and the long-running operations in flight.
+
+use super::model::{Attrs, Store};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
+
+pub struct World {
+    pub tenant: String,
+    pub subscription: String,
+    pub principal: Principal,
+    pub registries: Vec<Registry>,
+    pub upstream: Upstream,
+    pub operations: HashMap<String, Operation>,
+    /// Items per page of ARM listings (small in the demo so that paging is exercised).
+    pub arm_page_size: usize,
+    /// Seconds an importImage operation takes.
+    pub import_seconds: f64,
+}
+
+/// The service principal the emulator's token service signs in.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub client_id: String,
+    pub client_secret: String,
+    pub object_id: String,
+    pub display_name: String,
+}
+
+/// Public registries (docker.io, quay.io, ...) served by one emulated registry whose
+/// repositories are named `<host>/<path>`.
+#[derive(Default)]
+pub struct Upstream {
+    pub hosts: Vec<UpstreamHost>,
+    pub store: Store,
+    pub login_server: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct UpstreamHost {
+    pub host: String,
+    /// Imports from here need `credentials` in the request (docker.io's pull limits).
+    pub credentials: Option<(String, String)>,
+}
+
+impl Upstream {
+    /// Maps `registryUri` + image to the upstream repository, accepting docker.io's aliases.
+    pub fn repository_for(
+        &self,
+        registry_uri: &str,
+        repo: &str,
+    ) -> Option<(String, &UpstreamHost)> {
+        let host = match registry_uri.trim_end_matches('/') {
+            "registry.hub.docker.com" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
+            other => other,
+        };
+        let entry = self
+            .hosts
+            .iter()
+            .find(|h| h.host.eq_ignore_ascii_case(host))?;
+        // docker.io's official images live under library/.
+        let path = if entry.host == "docker.io" && !repo.contains('/') {
+            format!("library/{repo}")
+        } else {
+            repo.to_string()
+        };
+        Some((format!("{}/{path}", entry.host), entry))
+    }
+}
+
+pub struct Registry {
+    pub name: String,
+    pub resource_group: String,
+    pub location: String,
+    pub sku: String,
+    pub tags: BTreeMap<String, String>,
+    pub created: DateTime<Utc>,
+    pub login_server: String,
+    pub admin_user_enabled: bool,
+    pub admin_password: String,
+    pub public_network_access: bool,
+    pub store: Store,
+    pub cache_rules: BTreeMap<String, CacheRule>,
+    pub credential_sets: BTreeMap<String, CredentialSet>,
+    pub tasks: BTreeMap<String, Task>,
+    /// Oldest first; listings reverse it.
+    pub runs: Vec<Run>,
+    pub webhooks: BTreeMap<String, Webhook>,
+    pub uploads: HashMap<String, Vec<u8>>,
+    pub next_run: u32,
+}
+
+impl Registry {
+    pub fn resource_id(&self, subscription: &str) -> String {
+        format!(
+            "/subscriptions/{subscription}/resourceGroups/{}/providers/Microsoft.ContainerRegistry/registries/{}",
+            self.resource_group, self.name
+        )
+    }
+
+    /// Run ids are short: a registry prefix and a sequence number (`cf1`, `cf2`, ...).
+    pub fn new_run_id(&mut self) -> String {
+        self.next_run += 1;
+        let prefix: String = self.name.chars().take(2).collect::<String>().to_lowercase();
+        format!("{prefix}{}", self.next_run)
+    }
+
+    pub fn run_mut(&mut self, id: &str) -> Option<&mut Run> {
+        self.runs.iter_mut().find(|r| r.id == id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct CacheRule {
+    pub name: String,
+    pub source: String,
+    pub target: String,
+    pub credential_set: Option<String>,
+    pub created: DateTime<Utc>,
+    pub provisioning: String,
+    /// When a Creating/Updating/Deleting state moves on.
+    pub settle_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CredentialSet {
+    pub name: String,
+    pub login_server: String,
+    pub healthy: bool,
+    pub created: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub name: String,
+    pub kind: TaskKind,
+    pub os: String,
+    pub arch: String,
+    pub created: DateTime<Utc>,
+    pub enabled: bool,
+    /// Every N minutes (a timer trigger), if set.
+    pub timer_minutes: Option<u32>,
+    pub last_timer: DateTime<Utc>,
+    /// Repository whose pushes trigger this task (a base image trigger), if any.
+    pub base_image_repo: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskKind {
+    /// Builds `image` (`repo:{{.Run.ID}}` style) from a Dockerfile.
+    Build { image: String, base: String },
+    /// Imports `source` (an upstream `host/repo:tag`) into `target` unless its
+    /// BACKGROUND_COLOR is Red: the gated import of the seed documents.
+    GatedImport { source: String, target: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Queued,
+    Started,
+    Running,
+    Succeeded,
+    Failed,
+    Canceled,
+    Error,
+    Timeout,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Queued => "Queued",
+            RunStatus::Started => "Started",
+            RunStatus::Running => "Running",
+            RunStatus::Succeeded => "Succeeded",
+            RunStatus::Failed => "Failed",
+            RunStatus::Canceled => "Canceled",
+            RunStatus::Error => "Error",
+            RunStatus::Timeout => "Timeout",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RunStatus> {
+        [
+            RunStatus::Queued,
+            RunStatus::Started,
+            RunStatus::Running,
+            RunStatus::Succeeded,
+            RunStatus::Failed,
+            RunStatus::Canceled,
+            RunStatus::Error,
+            RunStatus::Timeout,
+        ]
+        .into_iter()
+        .find(|st| st.as_str().eq_ignore_ascii_case(s))
+    }
+
+    pub fn is_terminal(self) -> bool {
+        !matches!(
+            self,
+            RunStatus::Queued | RunStatus::Started | RunStatus::Running
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Manual,
+    Commit,
+    BaseImage,
+    Timer,
+}
+
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub id: String,
+    pub task: Option<String>,
+    pub status: RunStatus,
+    pub trigger: Trigger,
+    pub os: String,
+    pub arch: String,
+    pub created: DateTime<Utc>,
+    pub started: Option<DateTime<Utc>>,
+    pub finished: Option<DateTime<Utc>>,
+    pub output_images: Vec<(String, String, String)>,
+    /// The log blob as written so far (CRLF lines) and its completion marker.
+    pub log: Vec<u8>,
+    pub log_complete: bool,
+    /// Lines still to be written, each with the time it is due.
+    pub script: std::collections::VecDeque<(DateTime<Utc>, String)>,
+    /// The status the run ends with once its script is written.
+    pub outcome: RunStatus,
+    /// Work to do when the run succeeds (a gated import's copy), as an action for the clock.
+    pub on_success: Option<RunEffect>,
+}
+
+#[derive(Debug, Clone)]
+pub enum RunEffect {
+    /// Copy upstream `repo@digest` to `target_repo:tag` in the run's registry.
+    ImportFromUpstream {
+        upstream_repo: String,
+        digest: String,
+        target_repo: String,
+        tag: String,
+    },
+    /// Push the built image (a copy of `source_repo@digest` in the same registry) as `repo:tag`.
+    PushBuilt {
+        repo: String,
+        tag: String,
+        seed: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Webhook {
+    pub name: String,
+    pub actions: Vec<String>,
+    pub scope: String,
+    pub enabled: bool,
+    pub events: Vec<WebhookEvent>,
+}
+
+#[derive(Debug, Clone)]
+pub struct WebhookEvent {
+    pub id: String,
+    pub timestamp: DateTime<Utc>,
+    pub action: String,
+    pub repository: String,
+    pub tag: Option<String>,
+    pub digest: String,
+    pub media_type: String,
+    pub size: u64,
+}
+
+/// A long-running ARM operation (importImage, cache rule changes).
+#[derive(Debug, Clone)]
+pub struct Operation {
+    pub done_at: DateTime<Utc>,
+    /// `None` while running or on success; the ARM error (status, code, message) on failure.
+    pub error: Option<(u16, String, String)>,
+    pub applied: bool,
+    pub kind: OperationKind,
+}
+
+#[derive(Debug, Clone)]
+pub enum OperationKind {
+    Import(ImportPlan),
+    CacheRule,
+}
+
+/// A validated importImage request, applied when the operation completes.
+#[derive(Debug, Clone)]
+pub struct ImportPlan {
+    pub target_registry: usize,
+    pub source: ImportSource,
+    pub source_repo: String,
+    pub digest: String,
+    pub target_tags: Vec<(String, String)>,
+    pub untagged_repos: Vec<String>,
+    pub force: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum ImportSource {
+    Registry(usize),
+    Upstream,
+}
+
+/// A tag's lock state as configured in a world file.
+pub fn attrs_from_locks(locks: &[String]) -> Attrs {
+    let mut a = Attrs::default();
+    for l in locks {
+        match l.as_str() {
+            "write" => a.write_enabled = false,
+            "delete" => a.delete_enabled = false,
+            "read" => a.read_enabled = false,
+            "list" => a.list_enabled = false,
+            _ => {}
+        }
+    }
+    a
+}

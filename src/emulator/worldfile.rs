@@ -1,0 +1,752 @@
+//! The world file: a TOML description of the emulated tenant (registries, images, locks, cache
+//! rules, tasks, run history) that the emulator builds its state from. `assets/demo-world.toml` is
+//! the demo world and documents the format; `acrdeck emulator --world FILE` loads any other.
+
+use super::images::{ImageSpec, build_image};
+use super::scripts;
+use super::world::{
+    CacheRule, CredentialSet, Principal, Registry, Run, RunEffect, RunStatus, Task, TaskKind,
+    Trigger, Upstream, UpstreamHost, Webhook, World, attrs_from_locks,
+};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+pub const DEMO_WORLD: &str = include_str!("../../assets/demo-world.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorldFile {
+    pub tenant: String,
+    pub subscription: String,
+    #[serde(default = "default_page")]
+    pub arm_page_size: usize,
+    #[serde(default = "default_import_seconds")]
+    pub import_seconds: f64,
+    pub principal: PrincipalFile,
+    #[serde(default)]
+    pub upstream: UpstreamFile,
+    #[serde(default)]
+    pub registries: Vec<RegistryFile>,
+}
+
+fn default_page() -> usize {
+    100
+}
+fn default_import_seconds() -> f64 {
+    2.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrincipalFile {
+    pub client_id: String,
+    pub object_id: String,
+    pub display_name: String,
+    /// Fixed secret; a random one is made at start when absent.
+    pub client_secret: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamFile {
+    #[serde(default)]
+    pub hosts: Vec<UpstreamHostFile>,
+    #[serde(default)]
+    pub images: Vec<ImageFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpstreamHostFile {
+    pub host: String,
+    pub username: Option<String>,
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageFile {
+    pub repository: String,
+    /// Oldest first.
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    /// Age of the oldest tag in hours; later tags are spread evenly up to `newest_hours`.
+    #[serde(default = "default_oldest")]
+    pub oldest_hours: f64,
+    #[serde(default = "default_newest")]
+    pub newest_hours: f64,
+    /// Tags locked against write and delete.
+    #[serde(default)]
+    pub locked: Vec<String>,
+    /// Locks of the whole repository (`write`, `delete`, `read`, `list`).
+    #[serde(default)]
+    pub repository_locks: Vec<String>,
+    /// Tags built differently here than elsewhere (a different digest: drift).
+    #[serde(default)]
+    pub drift: Vec<String>,
+    /// Image environment (`BACKGROUND_COLOR = "Orange"`).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Build seed prefix; default the repository name without any upstream host.
+    pub seed: Option<String>,
+}
+
+fn default_oldest() -> f64 {
+    24.0 * 30.0
+}
+fn default_newest() -> f64 {
+    2.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryFile {
+    pub name: String,
+    pub resource_group: String,
+    pub location: String,
+    pub sku: String,
+    pub stage: Option<String>,
+    #[serde(default)]
+    pub admin_user_enabled: bool,
+    #[serde(default = "yes")]
+    pub public_network_access: bool,
+    #[serde(default)]
+    pub images: Vec<ImageFile>,
+    #[serde(default)]
+    pub credential_sets: Vec<CredentialSetFile>,
+    #[serde(default)]
+    pub cache_rules: Vec<CacheRuleFile>,
+    #[serde(default)]
+    pub tasks: Vec<TaskFile>,
+    #[serde(default)]
+    pub runs: Vec<RunFile>,
+    #[serde(default)]
+    pub webhooks: Vec<WebhookFile>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialSetFile {
+    pub name: String,
+    pub login_server: String,
+    #[serde(default = "yes")]
+    pub healthy: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheRuleFile {
+    pub name: String,
+    pub source: String,
+    pub target: String,
+    pub credential_set: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TaskFile {
+    pub name: String,
+    /// `build` or `gated-import`.
+    pub kind: String,
+    /// build: image to push, `repo:{{.Run.ID}}`; gated-import: target `repo:tag`.
+    pub image: String,
+    /// build: base image; gated-import: upstream source `host/repo:tag`.
+    pub source: String,
+    #[serde(default)]
+    pub timer_minutes: Option<u32>,
+    /// Repository in this registry whose pushes trigger the task.
+    pub base_image_trigger: Option<String>,
+    #[serde(default = "default_platform")]
+    pub platform: String,
+}
+
+fn default_platform() -> String {
+    "linux/amd64".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunFile {
+    pub task: String,
+    /// Final status for history runs; ignored for the live run.
+    #[serde(default = "succeeded")]
+    pub status: String,
+    #[serde(default = "manual")]
+    pub trigger: String,
+    pub minutes_ago: f64,
+    #[serde(default = "default_duration")]
+    pub duration_secs: i64,
+    /// Still running when the world starts: its log streams for `duration_secs` from now.
+    #[serde(default)]
+    pub live: bool,
+}
+
+fn succeeded() -> String {
+    "Succeeded".into()
+}
+fn manual() -> String {
+    "manual".into()
+}
+fn default_duration() -> i64 {
+    45
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookFile {
+    pub name: String,
+    pub actions: Vec<String>,
+    #[serde(default)]
+    pub scope: String,
+}
+
+/// Parses a world file; errors say where.
+pub fn parse(text: &str) -> Result<WorldFile, String> {
+    toml::from_str(text).map_err(|e| {
+        let (line, col) = crate::config::line_col_of(text, e.span().map(|s| s.start).unwrap_or(0));
+        format!("world file {line}:{col}: {}", e.message().trim())
+    })
+}
+
+/// Extra synthetic content for benchmarks: `repos` repositories, the first with `tags` tags.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Scale {
+    pub repos: usize,
+    pub tags: usize,
+}
+
+impl Scale {
+    pub fn parse(s: &str) -> Result<Scale, String> {
+        let mut scale = Scale::default();
+        for part in s.split(',') {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| format!("`{part}`: expected key=value (repos=N,tags=M)"))?;
+            let n: usize = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{v}` is not a number"))?;
+            match k.trim() {
+                "repos" => scale.repos = n,
+                "tags" => scale.tags = n,
+                other => return Err(format!("unknown scale key `{other}` (repos, tags)")),
+            }
+        }
+        Ok(scale)
+    }
+}
+
+/// Builds the world's state. Times in the file are relative to `now`.
+pub fn build(
+    file: &WorldFile,
+    now: DateTime<Utc>,
+    scale: Scale,
+    login_servers: &BTreeMap<String, String>,
+) -> Result<World, String> {
+    let secret = file
+        .principal
+        .client_secret
+        .clone()
+        .unwrap_or_else(|| format!("emu~{}", uuid::Uuid::new_v4().simple()));
+    let mut upstream = Upstream {
+        hosts: file
+            .upstream
+            .hosts
+            .iter()
+            .map(|h| UpstreamHost {
+                host: h.host.clone(),
+                credentials: h.username.clone().zip(h.password.clone()),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    for img in &file.upstream.images {
+        load_images(&mut upstream.store, img, now)?;
+    }
+    let mut registries = Vec::new();
+    for rf in &file.registries {
+        let mut reg = Registry {
+            name: rf.name.clone(),
+            resource_group: rf.resource_group.clone(),
+            location: rf.location.clone(),
+            sku: rf.sku.clone(),
+            tags: rf
+                .stage
+                .iter()
+                .map(|s| ("stage".to_string(), s.clone()))
+                .collect(),
+            created: now - Duration::days(400),
+            login_server: login_servers
+                .get(&rf.name)
+                .cloned()
+                .unwrap_or_else(|| format!("{}.azurecr.io", rf.name)),
+            admin_user_enabled: rf.admin_user_enabled,
+            admin_password: format!("adm~{}", uuid::Uuid::new_v4().simple()),
+            public_network_access: rf.public_network_access,
+            store: Default::default(),
+            cache_rules: BTreeMap::new(),
+            credential_sets: BTreeMap::new(),
+            tasks: BTreeMap::new(),
+            runs: Vec::new(),
+            webhooks: BTreeMap::new(),
+            uploads: HashMap::new(),
+            next_run: 0,
+        };
+        for img in &rf.images {
+            load_images(&mut reg.store, img, now)?;
+        }
+        for c in &rf.credential_sets {
+            reg.credential_sets.insert(
+                c.name.clone(),
+                CredentialSet {
+                    name: c.name.clone(),
+                    login_server: c.login_server.clone(),
+                    healthy: c.healthy,
+                    created: now - Duration::days(90),
+                },
+            );
+        }
+        for c in &rf.cache_rules {
+            reg.cache_rules.insert(
+                c.name.clone(),
+                CacheRule {
+                    name: c.name.clone(),
+                    source: c.source.clone(),
+                    target: c.target.clone(),
+                    credential_set: c.credential_set.clone(),
+                    created: now - Duration::days(60),
+                    provisioning: "Succeeded".into(),
+                    settle_at: None,
+                },
+            );
+        }
+        for t in &rf.tasks {
+            let (os, arch) = t.platform.split_once('/').unwrap_or(("linux", "amd64"));
+            let kind = match t.kind.as_str() {
+                "build" => TaskKind::Build {
+                    image: t.image.clone(),
+                    base: t.source.clone(),
+                },
+                "gated-import" => TaskKind::GatedImport {
+                    source: t.source.clone(),
+                    target: t.image.clone(),
+                },
+                other => {
+                    return Err(format!(
+                        "task {}: unknown kind `{other}` (build, gated-import)",
+                        t.name
+                    ));
+                }
+            };
+            reg.tasks.insert(
+                t.name.clone(),
+                Task {
+                    name: t.name.clone(),
+                    kind,
+                    os: os.into(),
+                    arch: arch.into(),
+                    created: now - Duration::days(120),
+                    enabled: true,
+                    timer_minutes: t.timer_minutes,
+                    last_timer: now,
+                    base_image_repo: t.base_image_trigger.clone(),
+                },
+            );
+        }
+        for w in &rf.webhooks {
+            reg.webhooks.insert(
+                w.name.clone(),
+                Webhook {
+                    name: w.name.clone(),
+                    actions: w.actions.clone(),
+                    scope: w.scope.clone(),
+                    enabled: true,
+                    events: vec![],
+                },
+            );
+        }
+        let mut history: Vec<&RunFile> = rf.runs.iter().collect();
+        history.sort_by(|a, b| b.minutes_ago.total_cmp(&a.minutes_ago));
+        for r in history {
+            let created = now - Duration::milliseconds((r.minutes_ago * 60_000.0) as i64);
+            let trigger = match r.trigger.to_ascii_lowercase().as_str() {
+                "commit" => Trigger::Commit,
+                "base-image" | "baseimage" => Trigger::BaseImage,
+                "timer" => Trigger::Timer,
+                _ => Trigger::Manual,
+            };
+            let status = if r.live {
+                RunStatus::Running
+            } else {
+                RunStatus::parse(&r.status)
+                    .ok_or_else(|| format!("run of {}: unknown status `{}`", r.task, r.status))?
+            };
+            let start = if r.live {
+                now - Duration::seconds(3)
+            } else {
+                created
+            };
+            let run = new_run(
+                &mut reg,
+                &r.task,
+                trigger,
+                start,
+                r.duration_secs,
+                status == RunStatus::Failed,
+                &upstream,
+            )?;
+            let mut run = run;
+            run.created = created;
+            if r.live {
+                run.status = RunStatus::Running;
+                run.started = Some(created);
+                // Everything due by now is already in the blob; the rest streams.
+                flush_due(&mut run, now);
+            } else {
+                // A finished run: its whole log is written, it ended as the file says.
+                run.started = Some(created);
+                let end = created + Duration::seconds(r.duration_secs);
+                run.finished = Some(end);
+                while let Some((_, line)) = run.script.pop_front() {
+                    append_line(&mut run.log, &line);
+                }
+                run.status = status;
+                run.outcome = status;
+                run.log_complete = true;
+                run.on_success = None;
+            }
+            reg.runs.push(run);
+        }
+        registries.push(reg);
+    }
+    if scale.repos > 0 || scale.tags > 0 {
+        let mut reg = synthetic_registry(scale, now)?;
+        if let Some(ls) = login_servers.get("scale") {
+            reg.login_server = ls.clone();
+        }
+        registries.push(reg);
+    }
+    Ok(World {
+        tenant: file.tenant.clone(),
+        subscription: file.subscription.clone(),
+        principal: Principal {
+            client_id: file.principal.client_id.clone(),
+            client_secret: secret,
+            object_id: file.principal.object_id.clone(),
+            display_name: file.principal.display_name.clone(),
+        },
+        registries,
+        upstream,
+        operations: HashMap::new(),
+        arm_page_size: file.arm_page_size.max(1),
+        import_seconds: file.import_seconds,
+    })
+}
+
+fn load_images(
+    store: &mut super::model::Store,
+    img: &ImageFile,
+    now: DateTime<Utc>,
+) -> Result<(), String> {
+    let env: Vec<(String, String)> = img
+        .env
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let seed_base = img.seed.clone().unwrap_or_else(|| {
+        // Upstream repositories are named host/path; the build is the same wherever it lives.
+        img.repository.clone()
+    });
+    let n = img.tags.len().max(1);
+    for (i, tag) in img.tags.iter().enumerate() {
+        let frac = if n == 1 {
+            1.0
+        } else {
+            i as f64 / (n - 1) as f64
+        };
+        let hours = img.oldest_hours + (img.newest_hours - img.oldest_hours) * frac;
+        let created = now - Duration::milliseconds((hours * 3_600_000.0) as i64);
+        let mut seed = format!("{seed_base}:{tag}");
+        if img.drift.contains(tag) {
+            seed.push_str("+drift");
+        }
+        let spec = ImageSpec {
+            seed: &seed,
+            platforms: &img.platforms,
+            env: &env,
+            created,
+        };
+        build_image(store, &img.repository, Some(tag), &spec)?;
+        if let Some(r) = store.repos.get_mut(&img.repository) {
+            r.backdate_tag(tag, created, created);
+            if img.locked.contains(tag)
+                && let Some(t) = r.tags.get_mut(tag)
+            {
+                t.attrs = attrs_from_locks(&["write".into(), "delete".into()]);
+            }
+        }
+    }
+    if let Some(r) = store.repos.get_mut(&img.repository) {
+        r.attrs = attrs_from_locks(&img.repository_locks);
+        r.created = now - Duration::milliseconds((img.oldest_hours * 3_600_000.0) as i64);
+    }
+    Ok(())
+}
+
+/// A registry with `repos` repositories; the first holds `tags` tags over 64 distinct images.
+fn synthetic_registry(scale: Scale, now: DateTime<Utc>) -> Result<Registry, String> {
+    let mut store = super::model::Store::default();
+    let images = 64.min(scale.tags.max(1));
+    let mut digests = Vec::new();
+    for i in 0..images {
+        let seed = format!("synthetic:{i}");
+        let spec = ImageSpec {
+            seed: &seed,
+            platforms: &[],
+            env: &[],
+            created: now,
+        };
+        digests.push(build_image(&mut store, "synthetic/app-00000", None, &spec)?);
+    }
+    let repo = store
+        .repos
+        .get_mut("synthetic/app-00000")
+        .ok_or("synthetic repository missing")?;
+    for i in 0..scale.tags {
+        let t = now - Duration::seconds((scale.tags - i) as i64);
+        repo.set_tag(&format!("build-{i:06}"), &digests[i % digests.len()], t);
+    }
+    for r in 1..scale.repos.max(1) {
+        let name = format!("synthetic/app-{r:05}");
+        let spec = ImageSpec {
+            seed: "synthetic:0",
+            platforms: &[],
+            env: &[],
+            created: now,
+        };
+        build_image(&mut store, &name, Some("latest"), &spec)?;
+    }
+    Ok(Registry {
+        name: "scale".into(),
+        resource_group: "rg-acr-scale".into(),
+        location: "westeurope".into(),
+        sku: "Premium".into(),
+        tags: BTreeMap::from([("stage".to_string(), "bench".to_string())]),
+        created: now - Duration::days(10),
+        login_server: String::new(),
+        admin_user_enabled: false,
+        admin_password: format!("adm~{}", uuid::Uuid::new_v4().simple()),
+        public_network_access: true,
+        store,
+        cache_rules: BTreeMap::new(),
+        credential_sets: BTreeMap::new(),
+        tasks: BTreeMap::new(),
+        runs: vec![],
+        webhooks: BTreeMap::new(),
+        uploads: HashMap::new(),
+        next_run: 0,
+    })
+}
+
+/// Appends one log line with the CRLF ending the service writes.
+pub fn append_line(log: &mut Vec<u8>, line: &str) {
+    for l in line.split('\n') {
+        log.extend_from_slice(l.as_bytes());
+        log.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Writes every script line that is due by `now`.
+pub fn flush_due(run: &mut Run, now: DateTime<Utc>) {
+    while run.script.front().is_some_and(|(t, _)| *t <= now) {
+        if let Some((_, line)) = run.script.pop_front() {
+            append_line(&mut run.log, &line);
+        }
+    }
+}
+
+/// Creates a queued run of `task` with its script; the clock moves it on from `start`.
+pub fn new_run(
+    reg: &mut Registry,
+    task_name: &str,
+    trigger: Trigger,
+    start: DateTime<Utc>,
+    duration_secs: i64,
+    fail: bool,
+    upstream: &Upstream,
+) -> Result<Run, String> {
+    let task = reg
+        .tasks
+        .get(task_name)
+        .cloned()
+        .ok_or_else(|| format!("unknown task `{task_name}`"))?;
+    let id = reg.new_run_id();
+    let (script, outcome, effect, outputs) = match &task.kind {
+        TaskKind::Build { image, base } => {
+            let image = image.replace("{{.Run.ID}}", &id);
+            let lines = (duration_secs.max(20) as usize / 2).clamp(5, 400);
+            let s = scripts::build_log(
+                &id,
+                &reg.login_server,
+                &image,
+                base,
+                start,
+                duration_secs,
+                lines,
+                fail,
+            );
+            let (repo, tag) = image.split_once(':').unwrap_or((&image, "latest"));
+            let effect = RunEffect::PushBuilt {
+                repo: repo.into(),
+                tag: tag.into(),
+                seed: format!("{repo}:{tag}"),
+            };
+            let status = if fail {
+                RunStatus::Failed
+            } else {
+                RunStatus::Succeeded
+            };
+            (
+                s,
+                status,
+                Some(effect),
+                vec![(reg.login_server.clone(), repo.to_string(), tag.to_string())],
+            )
+        }
+        TaskKind::GatedImport { source, target } => {
+            let (host_repo, tag) = source.rsplit_once(':').unwrap_or((source, "latest"));
+            let (host, repo) = host_repo
+                .split_once('/')
+                .unwrap_or(("docker.io", host_repo));
+            let resolved = upstream.repository_for(host, repo).map(|(r, _)| r);
+            let digest = resolved
+                .as_ref()
+                .and_then(|r| upstream.store.repos.get(r))
+                .and_then(|r| r.tags.get(tag))
+                .map(|t| t.digest.clone());
+            // A history run that failed failed at the gate, when the base image was Red.
+            let color = match (&resolved, &digest) {
+                _ if fail => Some("Red".to_string()),
+                (Some(r), Some(d)) => {
+                    super::images::image_env(&upstream.store, r, d, "BACKGROUND_COLOR")
+                }
+                _ => None,
+            };
+            let (s, ok) = scripts::gated_import_log(
+                &id,
+                source,
+                target,
+                color.as_deref(),
+                &reg.login_server,
+                start,
+            );
+            let (trepo, ttag) = target.split_once(':').unwrap_or((target, "latest"));
+            let effect = match (resolved, digest) {
+                (Some(r), Some(d)) if ok => Some(RunEffect::ImportFromUpstream {
+                    upstream_repo: r,
+                    digest: d,
+                    target_repo: trepo.into(),
+                    tag: ttag.into(),
+                }),
+                _ => None,
+            };
+            let status = if ok {
+                RunStatus::Succeeded
+            } else {
+                RunStatus::Failed
+            };
+            (
+                s,
+                status,
+                effect,
+                vec![(
+                    reg.login_server.clone(),
+                    trepo.to_string(),
+                    ttag.to_string(),
+                )],
+            )
+        }
+    };
+    Ok(Run {
+        id,
+        task: Some(task.name.clone()),
+        status: RunStatus::Queued,
+        trigger,
+        os: task.os.clone(),
+        arch: task.arch.clone(),
+        created: start,
+        started: None,
+        finished: None,
+        output_images: outputs,
+        log: Vec::new(),
+        log_complete: false,
+        script: script.lines.into(),
+        outcome,
+        on_success: effect,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_world_builds() {
+        let file = parse(DEMO_WORLD).expect("demo world parses");
+        let world = build(&file, Utc::now(), Scale::default(), &BTreeMap::new())
+            .expect("demo world builds");
+        let stages: Vec<&str> = world
+            .registries
+            .iter()
+            .filter_map(|r| r.tags.get("stage").map(String::as_str))
+            .collect();
+        assert_eq!(stages, ["dev", "staging", "uat", "prod"]);
+        let live = world
+            .registries
+            .iter()
+            .flat_map(|r| &r.runs)
+            .filter(|r| r.status == RunStatus::Running)
+            .count();
+        assert_eq!(live, 1, "one run is streaming when the demo opens");
+        let prod = &world.registries[3];
+        assert!(
+            prod.store
+                .repos
+                .values()
+                .flat_map(|r| r.tags.values())
+                .any(|t| !t.attrs.write_enabled)
+        );
+    }
+
+    #[test]
+    fn scale_builds_a_large_repository_quickly() {
+        let file = parse(DEMO_WORLD).unwrap();
+        let world = build(
+            &file,
+            Utc::now(),
+            Scale {
+                repos: 3,
+                tags: 20_000,
+            },
+            &BTreeMap::new(),
+        )
+        .unwrap();
+        let scale = world.registries.last().unwrap();
+        assert_eq!(scale.store.repos.len(), 3);
+        assert_eq!(scale.store.repos["synthetic/app-00000"].tags.len(), 20_000);
+    }
+
+    #[test]
+    fn scale_spec_parses() {
+        let s = Scale::parse("repos=10,tags=100000").unwrap();
+        assert_eq!((s.repos, s.tags), (10, 100_000));
+        assert!(Scale::parse("tags").is_err());
+        assert!(Scale::parse("blobs=1").is_err());
+    }
+}
