@@ -389,6 +389,9 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
                         .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
                         .collect();
                 }
+                if let Some(sku) = r.body["sku"]["name"].as_str() {
+                    reg.sku = sku.to_string();
+                }
                 if let Some(p) = r.body.get("properties") {
                     if let Some(a) = p.get("adminUserEnabled").and_then(|a| a.as_bool()) {
                         reg.admin_user_enabled = a;
@@ -416,6 +419,30 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
                     {"name": "Webhooks", "limit": if reg.sku == "Basic" { 2 } else { 500 }, "currentValue": reg.webhooks.len(), "unit": "Count"},
                     {"name": "ScopeMaps", "limit": 100, "currentValue": 0, "unit": "Count"},
                     {"name": "Tokens", "limit": 100, "currentValue": 0, "unit": "Count"},
+                ]}),
+            )
+        }
+        [c] if eq(c, "listCredentials") => {
+            if r.method != Method::POST {
+                return method_not_allowed();
+            }
+            let w = r.emu.world();
+            let reg = &w.registries[idx];
+            if !reg.admin_user_enabled {
+                return arm_error(
+                    400,
+                    "AdminUserDisabled",
+                    &format!(
+                        "The admin user is disabled on registry '{}'. Enable it or sign in with Microsoft Entra ID.",
+                        reg.name
+                    ),
+                );
+            }
+            json(
+                200,
+                &json!({"username": reg.name, "passwords": [
+                    {"name": "password", "value": reg.admin_password},
+                    {"name": "password2", "value": format!("{}2", reg.admin_password)},
                 ]}),
             )
         }
@@ -472,7 +499,11 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
             };
             match *r.method {
                 Method::GET => {}
-                Method::PATCH => {}
+                Method::PATCH => {
+                    if let Some(a) = r.body["isArchiveEnabled"].as_bool() {
+                        run.archive_enabled = a;
+                    }
+                }
                 _ => return method_not_allowed(),
             }
             let run = run.clone();
@@ -680,7 +711,7 @@ fn task_json(w: &World, reg: &Registry, t: &super::world::Task) -> Value {
     use super::world::TaskKind;
     let (step, base) = match &t.kind {
         TaskKind::Build { image, base } => (
-            json!({"type": "Docker", "imageNames": [image], "dockerFilePath": "Dockerfile", "contextPath": format!("https://github.com/contoso/{}.git#main", t.name), "isPushEnabled": true, "noCache": false, "arguments": []}),
+            json!({"type": "Docker", "imageNames": [image], "dockerFilePath": "Dockerfile", "contextPath": format!("https://github.com/contoso/{}.git#main", t.name), "isPushEnabled": true, "noCache": false, "arguments": [{"name": "NODE_BASE", "value": base, "isSecret": false}]}),
             Some(base.clone()),
         ),
         TaskKind::GatedImport { source, target } => (
@@ -690,7 +721,7 @@ fn task_json(w: &World, reg: &Registry, t: &super::world::Task) -> Value {
     };
     let mut trigger = json!({});
     if let Some(repo) = &t.base_image_repo {
-        trigger["baseImageTrigger"] = json!({"baseImageTriggerType": "Runtime", "updateTriggerPayloadType": "Default", "status": "Enabled", "name": "defaultBaseimageTriggerName", "baseImage": format!("{}/{repo}", reg.login_server)});
+        trigger["baseImageTrigger"] = json!({"baseImageTriggerType": "Runtime", "updateTriggerPayloadType": "Default", "status": "Enabled", "name": "defaultBaseimageTriggerName", "baseImage": format!("{}/{repo}", reg.login_server), "updateTriggerEndpoint": format!("https://hooks.contoso.invalid/acr/{}", t.name)});
     }
     if let Some(m) = t.timer_minutes {
         trigger["timerTriggers"] =
@@ -728,7 +759,7 @@ pub fn run_json(sub: &str, reg: &Registry, run: &Run) -> Value {
             let digest = reg.store.repos.get(repo).and_then(|r| r.tags.get(tag)).map(|t| t.digest.clone());
             json!({"registry": registry, "repository": repo, "tag": tag, "digest": digest})
         }).collect::<Vec<_>>(),
-        "isArchiveEnabled": false,
+        "isArchiveEnabled": run.archive_enabled,
         // Real responses mix case: platform os is "Linux" here and "linux" on tasks.
         "platform": {"os": capitalize(&run.os), "architecture": run.arch},
         "agentConfiguration": {"cpu": 2},
@@ -745,7 +776,8 @@ pub fn run_json(sub: &str, reg: &Registry, run: &Run) -> Value {
     }
     match run.trigger {
         Trigger::BaseImage => {
-            props["imageUpdateTrigger"] = json!({"id": uuid::Uuid::new_v4().to_string(), "timestamp": ts(run.created), "images": [{"registry": reg.login_server, "repository": "base/node", "tag": "15-alpine"}]})
+            props["imageUpdateTrigger"] = json!({"id": uuid::Uuid::new_v4().to_string(), "timestamp": ts(run.created), "images": [{"registry": reg.login_server, "repository": "base/node", "tag": "15-alpine",
+                "digest": reg.store.repos.get("base/node").and_then(|r| r.tags.get("15-alpine")).map(|t| t.digest.clone())}]})
         }
         Trigger::Commit => {
             props["sourceTrigger"] = json!({"id": format!("commit-{}", run.id), "eventType": "commit", "commitId": format!("{:040x}", run.created.timestamp()), "repositoryUrl": "https://github.com/contoso/hello-world.git", "branchName": "main", "providerType": "Github"})
@@ -936,12 +968,37 @@ fn schedule_run(r: &Req<'_>, idx: usize) -> Response {
         return method_not_allowed();
     }
     let kind = r.body["type"].as_str().unwrap_or("");
+    if eq(kind, "EncodedTaskRunRequest") {
+        let content = r.body["encodedTaskContent"].as_str().unwrap_or("");
+        let Some(yaml) =
+            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, content)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+        else {
+            return arm_error(
+                400,
+                "InvalidParameter",
+                "encodedTaskContent must be base64-encoded UTF-8 task YAML.",
+            );
+        };
+        let os = r.body["platform"]["os"]
+            .as_str()
+            .unwrap_or("Linux")
+            .to_ascii_lowercase();
+        let mut w = r.emu.world();
+        let sub = w.subscription.clone();
+        let reg = &mut w.registries[idx];
+        let run = super::worldfile::quick_run(reg, &yaml, &os, Utc::now() + Duration::seconds(1));
+        let body = run_json(&sub, reg, &run);
+        reg.runs.push(run);
+        return json(200, &body);
+    }
     if !eq(kind, "TaskRunRequest") {
         return arm_error(
             400,
             "InvalidRunRequest",
             &format!(
-                "Run request type '{kind}' is not supported by the emulator; use TaskRunRequest."
+                "Run request type '{kind}' is not one of TaskRunRequest, EncodedTaskRunRequest (the emulator does not build uploaded sources)."
             ),
         );
     }
@@ -1045,13 +1102,13 @@ fn event_json(login: &str, e: &super::world::WebhookEvent) -> Value {
         "id": e.id, "timestamp": ts(e.timestamp), "action": e.action,
         "target": {"mediaType": e.media_type, "size": e.size, "digest": e.digest, "length": e.size, "repository": e.repository,
                    "url": format!("https://{login}/v2/{}/manifests/{}", e.repository, e.digest), "tag": e.tag},
-        "request": {"id": uuid::Uuid::new_v4().to_string(), "host": login, "method": "PUT", "useragent": "acrdeck-emulator"},
+        "request": {"id": uuid::Uuid::new_v4().to_string(), "addr": "127.0.0.1:50412", "host": login, "method": "PUT", "useragent": "acrdeck-emulator"},
         "actor": {}, "source": {"addr": login, "instanceID": uuid::Uuid::new_v4().to_string()},
     });
     json!({
         "id": e.id,
-        "eventRequestMessage": {"content": content, "headers": {"Content-Type": "application/json"}, "method": "POST", "requestUri": "https://hooks.contoso.invalid/acr", "version": "1.1"},
-        "eventResponseMessage": {"content": "", "headers": {}, "reasonPhrase": "OK", "statusCode": "200", "version": "1.1"},
+        "eventRequestMessage": {"content": content, "headers": {"Content-Type": "application/json", "Content-Length": content.to_string().len().to_string(), "Authorization": "******"}, "method": "POST", "requestUri": "https://hooks.contoso.invalid/acr", "version": "1.1"},
+        "eventResponseMessage": {"content": "", "headers": {"Content-Length": "0"}, "reasonPhrase": "OK", "statusCode": "200", "version": "1.1"},
     })
 }
 
@@ -1152,7 +1209,7 @@ fn import_image(r: &Req<'_>, idx: usize) -> Response {
                             (Some(u), Some(p)) if u == user && p == pass => {}
                             (Some(_), Some(_)) => {
                                 failure = Some((
-                                    401,
+                                    400,
                                     "InvalidCredentials".into(),
                                     format!(
                                         "Invalid credentials for source registry '{uri}'. Check the user name and password or token."
@@ -1161,7 +1218,7 @@ fn import_image(r: &Req<'_>, idx: usize) -> Response {
                             }
                             _ => {
                                 failure = Some((
-                                    401,
+                                    400,
                                     "SourceCredentialsRequired".into(),
                                     format!(
                                         "The source registry '{uri}' requires authentication; provide source.credentials (username and password or token)."

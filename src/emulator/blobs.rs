@@ -141,7 +141,7 @@ pub async fn dispatch(
 }
 
 /// `bytes=START-` or `bytes=START-END`.
-fn parse_range(v: &str) -> Option<(usize, Option<usize>)> {
+pub(super) fn parse_range(v: &str) -> Option<(usize, Option<usize>)> {
     let spec = v.strip_prefix("bytes=")?;
     let (start, end) = spec.split_once('-')?;
     let start = start.trim().parse().ok()?;

@@ -70,7 +70,10 @@ async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let path = uri.path().to_string();
+    // Clients may send repository names with encoded slashes (`apps%2Fweb`); ACR accepts both.
+    let path = percent_encoding::percent_decode_str(uri.path())
+        .decode_utf8_lossy()
+        .into_owned();
     let q = query(&uri);
     let login_server = match &ctx.target {
         Target::Upstream => ctx.emu.world().upstream.login_server.clone(),
@@ -244,7 +247,7 @@ async fn handle(
         Route::Manifest(name, reference) => {
             manifest(place, &name, &reference, &method, &headers, body, now)
         }
-        Route::Blob(name, digest) => blob(place.store(), &name, &digest, &method),
+        Route::Blob(name, digest) => blob(place.store(), &name, &digest, &method, &headers),
         Route::Upload(name, id) => upload(place, &name, id.as_deref(), &method, &q, body),
     };
     drop(w);
@@ -894,7 +897,13 @@ fn manifest(
     }
 }
 
-fn blob(store: &mut Store, name: &str, digest: &str, method: &Method) -> Result<Response, DpError> {
+fn blob(
+    store: &mut Store,
+    name: &str,
+    digest: &str,
+    method: &Method,
+    headers: &HeaderMap,
+) -> Result<Response, DpError> {
     let unknown = || {
         DpError::new(
             404,
@@ -912,6 +921,31 @@ fn blob(store: &mut Store, name: &str, digest: &str, method: &Method) -> Result<
                 let mut r = (http::StatusCode::OK, ()).into_response();
                 r.headers_mut()
                     .insert(http::header::CONTENT_LENGTH, b.len().into());
+                r
+            } else if let Some((start, end)) = headers
+                .get(http::header::RANGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(super::blobs::parse_range)
+            {
+                // Chunked downloads (the SDKs fetch blobs in ranges).
+                if b.is_empty() || start >= b.len() {
+                    return Err(DpError::new(
+                        416,
+                        "BLOB_UNKNOWN",
+                        "requested range not satisfiable",
+                    ));
+                }
+                let end = end.unwrap_or(b.len() - 1).min(b.len() - 1);
+                let mut r = (
+                    http::StatusCode::PARTIAL_CONTENT,
+                    Body::from(b.slice(start..=end)),
+                )
+                    .into_response();
+                if let Ok(v) =
+                    http::HeaderValue::from_str(&format!("bytes {start}-{end}/{}", b.len()))
+                {
+                    r.headers_mut().insert(http::header::CONTENT_RANGE, v);
+                }
                 r
             } else {
                 (http::StatusCode::OK, Body::from(b.clone())).into_response()

@@ -113,11 +113,16 @@ async fn observe(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
         None => next.run(req).await,
     };
     let status = response.status().as_u16();
-    let response = if post.is_empty() {
+    let mut response = if post.is_empty() {
         response
     } else {
         damage(response, &post).await
     };
+    if !response.headers().contains_key("x-ms-request-id")
+        && let Ok(v) = http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+    {
+        response.headers_mut().insert("x-ms-request-id", v);
+    }
     ctx.emu.requests.push(&ctx.listener, &method, &path, status);
     tracing::info!(target: "acrdeck::emulator", listener = %ctx.listener, %method, %path, status, "request");
     response

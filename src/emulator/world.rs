@@ -233,6 +233,7 @@ pub struct Run {
     pub outcome: RunStatus,
     /// Work to do when the run succeeds (a gated import's copy), as an action for the clock.
     pub on_success: Option<RunEffect>,
+    pub archive_enabled: bool,
 }
 
 #[derive(Debug, Clone)]

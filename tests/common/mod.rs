@@ -2,6 +2,8 @@
 //! and read its screen through a VT100 emulator, as an operator's terminal would.
 #![allow(dead_code)]
 
+pub mod emu;
+
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};
 use std::path::Path;

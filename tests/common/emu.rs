@@ -1,0 +1,152 @@
+//! A running emulator for integration tests, and a plain reqwest client that trusts its CA.
+//! The client here is deliberately not acrdeck's own ACR client: it is the independent side the
+//! emulator is checked with.
+
+use acrdeck::emulator::{self, Options, ReadyInfo, Running, Scale};
+use serde_json::Value;
+use std::path::PathBuf;
+
+pub struct TestEmu {
+    pub running: Running,
+    pub http: reqwest::Client,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestEmu {
+    pub async fn start() -> TestEmu {
+        Self::start_with(Scale::default()).await
+    }
+
+    pub async fn start_with(scale: Scale) -> TestEmu {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let running = emulator::start(Options {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            state_dir: dir.path().to_path_buf(),
+            world: None,
+            scale,
+        })
+        .await
+        .expect("emulator starts");
+        let ca = std::fs::read(&running.info.ca_cert).expect("CA written");
+        let http = reqwest::Client::builder()
+            .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA parses"))
+            .build()
+            .expect("client");
+        TestEmu { running, http, dir }
+    }
+
+    pub fn info(&self) -> &ReadyInfo {
+        &self.running.info
+    }
+
+    /// An Entra token for ARM, through the token service as a client would get one.
+    pub async fn arm_token(&self) -> String {
+        let i = self.info();
+        let resp = self
+            .http
+            .post(format!("{}/{}/oauth2/v2.0/token", i.authority, i.tenant))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", &i.client_id),
+                ("client_secret", &i.client_secret),
+                ("scope", &format!("{}/.default", i.arm)),
+            ])
+            .send()
+            .await
+            .expect("token request");
+        let v: Value = resp.json().await.expect("token json");
+        v["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    /// An ACR access token for `scope` on `registry` (exchange, then token).
+    pub async fn acr_token(&self, registry: &str, scope: &str) -> String {
+        let aad = self.arm_token().await;
+        let host = &self.info().registries[registry];
+        let v: Value = self
+            .http
+            .post(format!("https://{host}/oauth2/exchange"))
+            .form(&[
+                ("grant_type", "access_token"),
+                ("service", host),
+                ("tenant", &self.info().tenant),
+                ("access_token", &aad),
+            ])
+            .send()
+            .await
+            .expect("exchange")
+            .json()
+            .await
+            .expect("exchange json");
+        let refresh = v["refresh_token"]
+            .as_str()
+            .expect("refresh_token")
+            .to_string();
+        let v: Value = self
+            .http
+            .post(format!("https://{host}/oauth2/token"))
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("service", host),
+                ("scope", scope),
+                ("refresh_token", &refresh),
+            ])
+            .send()
+            .await
+            .expect("token")
+            .json()
+            .await
+            .expect("token json");
+        v["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_string()
+    }
+
+    pub fn registry_id(&self, name: &str, rg: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{rg}/providers/Microsoft.ContainerRegistry/registries/{name}",
+            self.info().subscription
+        )
+    }
+
+    /// Requests the emulator answered, from its admin endpoint's log.
+    pub async fn requests(&self) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/requests", self.info().admin))
+            .send()
+            .await
+            .expect("admin")
+            .json()
+            .await
+            .expect("json");
+        v["requests"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// The folder of official examples: `ACRDECK_FIXTURES`, default `../shared/fixtures`. Under CI
+/// (CI=true) a missing folder fails the test; elsewhere the test says plainly it was skipped.
+pub fn fixtures_dir(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("ACRDECK_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures"))
+        });
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(
+        !ci,
+        "{test}: the official examples folder {} is missing (set ACRDECK_FIXTURES); under CI this is a failure",
+        dir.display()
+    );
+    eprintln!(
+        "SKIPPED {test}: the official examples folder {} is missing (set ACRDECK_FIXTURES to run it)",
+        dir.display()
+    );
+    None
+}
