@@ -1027,7 +1027,7 @@ fn schedule_run(r: &Req<'_>, idx: usize) -> Response {
         &task_name,
         Trigger::Manual,
         now + Duration::seconds(2),
-        40,
+        24,
         false,
         upstream,
     ) {
