@@ -142,11 +142,8 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
     }
     tracing::info!(version = env!("CARGO_PKG_VERSION"), demo = cli.demo, config = ?loaded.source, "acrdeck starting");
 
-    let state = State::new(
-        environment(cli, &loaded),
-        Keymap::new(&loaded.config.keys),
-        cli.readonly || loaded.config.ui.readonly,
-    );
+    let keymap = Keymap::new(&loaded.config.keys);
+    let readonly = cli.readonly || loaded.config.ui.readonly;
     let options = RunOptions {
         panic_after: debug_panic_after(cli),
     };
@@ -159,11 +156,28 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
         Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
     };
     let result = runtime.block_on(async {
+        // The demo's world runs in this process, over HTTPS on loopback, for as long as the
+        // dashboard does.
+        let demo = if cli.demo {
+            match start_demo_emulator(&paths).await {
+                Ok(r) => Some(r),
+                Err(e) => return Ok(Err(e)),
+            }
+        } else {
+            None
+        };
+        let state = State::new(environment(cli, &loaded, demo.as_ref()), keymap, readonly);
         let mut tui = terminal::enter()?;
         let code = dashboard::run(state, &theme, &mut tui, options).await;
         terminal::restore();
-        code
+        drop(demo);
+        code.map(Ok)
     });
+    let result = match result {
+        Ok(Err(e)) => return fail(1, &e),
+        Ok(Ok(code)) => Ok(code),
+        Err(e) => Err(e),
+    };
     terminal::restore();
     tracing::info!(?result, "acrdeck stopped");
     // Flush the log before the process ends.
@@ -196,11 +210,32 @@ fn load_config(cli: &Cli, paths: &Paths) -> Result<LoadedConfig, config::ConfigE
     }
 }
 
-fn environment(cli: &Cli, loaded: &LoadedConfig) -> Environment {
-    if cli.demo {
+/// Starts the embedded emulator on the demo world, with its files in `<state>/demo`.
+async fn start_demo_emulator(paths: &Paths) -> Result<acrdeck::emulator::Running, String> {
+    let dir = paths.state_dir.join("demo");
+    // A fresh world every time: yesterday's demo state is of no use.
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear the demo state in {}: {e}", dir.display()))?;
+    }
+    acrdeck::emulator::start(acrdeck::emulator::Options {
+        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        state_dir: dir,
+        world: None,
+        scale: Default::default(),
+    })
+    .await
+    .map_err(|e| format!("the demo emulator did not start: {e}"))
+}
+
+fn environment(cli: &Cli, loaded: &LoadedConfig, demo: Option<&acrdeck::emulator::Running>) -> Environment {
+    if let Some(emu) = demo.filter(|_| cli.demo) {
         return Environment {
             name: "demo".into(),
-            detail: "embedded emulator".into(),
+            detail: format!(
+                "emulator {} · {} registries",
+                emu.info.arm.trim_start_matches("https://"),
+                emu.info.registries.len()
+            ),
         };
     }
     let name = loaded

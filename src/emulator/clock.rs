@@ -12,20 +12,54 @@ use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use tokio::sync::watch;
 
-/// How often the world moves on. Log lines are due at their own times; this is the resolution.
-const TICK: std::time::Duration = std::time::Duration::from_millis(100);
+/// The longest the clock sleeps when nothing is due (a safety net; requests wake it anyway).
+const IDLE: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Runs the world's clock: it sleeps until the next thing is due (a log line, the end of an
+/// operation, a timer trigger) or until a request changed the world, so an idle emulator costs
+/// no CPU.
 pub fn spawn(emu: Arc<Emu>, mut shutdown: watch::Receiver<bool>) {
     tokio::spawn(async move {
-        let mut interval = tokio::time::interval(TICK);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
+            let now = Utc::now();
+            tick(&emu, now);
+            let wait = next_due(&emu.world())
+                .map(|t| (t - Utc::now()).to_std().unwrap_or_default())
+                .unwrap_or(IDLE)
+                .min(IDLE);
             tokio::select! {
-                _ = interval.tick() => tick(&emu, Utc::now()),
+                _ = tokio::time::sleep(wait) => {}
+                _ = emu.woken() => {}
                 _ = shutdown.changed() => break,
             }
         }
     });
+}
+
+/// When the world next changes by itself.
+fn next_due(w: &World) -> Option<DateTime<Utc>> {
+    let mut due: Option<DateTime<Utc>> = None;
+    let mut consider = |t: DateTime<Utc>| due = Some(due.map_or(t, |d| d.min(t)));
+    for op in w.operations.values().filter(|o| !o.applied) {
+        consider(op.done_at);
+    }
+    for reg in &w.registries {
+        for run in reg.runs.iter().filter(|r| !r.status.is_terminal()) {
+            // A run with its script written out still has to end: due now.
+            consider(run.script.front().map(|(t, _)| *t).unwrap_or_else(Utc::now));
+        }
+        for rule in reg.cache_rules.values() {
+            if let Some(t) = rule.settle_at {
+                consider(t);
+            }
+        }
+        for task in reg.tasks.values().filter(|t| t.enabled) {
+            if let Some(m) = task.timer_minutes {
+                consider(task.last_timer + Duration::minutes(m as i64));
+            }
+        }
+    }
+    due
 }
 
 pub fn tick(emu: &Emu, now: DateTime<Utc>) {

@@ -57,6 +57,8 @@ pub struct Emu {
     tokens_not_before: AtomicI64,
     /// Rewrite the digest of the next import's result (a fault for digest verification).
     pub rewrite_next_import: AtomicBool,
+    /// Wakes the clock when a request may have scheduled something.
+    clock: tokio::sync::Notify,
 }
 
 impl Emu {
@@ -104,6 +106,15 @@ impl Emu {
         // Tokens issued within this second would survive a `<` check; move a second ahead.
         self.tokens_not_before
             .store(Self::now() + 1, Ordering::SeqCst);
+    }
+
+    /// Tells the clock the world changed (a run scheduled, an import started).
+    pub fn wake(&self) {
+        self.clock.notify_one();
+    }
+
+    async fn woken(&self) {
+        self.clock.notified().await
     }
 
     pub fn sign(&self, claims: &serde_json::Value) -> String {
@@ -257,6 +268,7 @@ pub async fn start(options: Options) -> Result<Running, String> {
         blob_base,
         tokens_not_before: AtomicI64::new(0),
         rewrite_next_import: AtomicBool::new(false),
+        clock: tokio::sync::Notify::new(),
     });
     let (tx, rx) = watch::channel(false);
 

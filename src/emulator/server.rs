@@ -123,6 +123,9 @@ async fn observe(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     {
         response.headers_mut().insert("x-ms-request-id", v);
     }
+    if !matches!(method.as_str(), "GET" | "HEAD") {
+        ctx.emu.wake();
+    }
     ctx.emu.requests.push(&ctx.listener, &method, &path, status);
     tracing::info!(target: "acrdeck::emulator", listener = %ctx.listener, %method, %path, status, "request");
     response
