@@ -105,9 +105,6 @@ mod tests {
     #[test]
     fn help_has_examples() {
         let help = Cli::command().render_help().to_string();
-        assert!(
-            help.contains("Examples:") && help.contains("acrdeck --demo"),
-            "{help}"
-        );
+        assert!(help.contains("Examples:") && help.contains("acrdeck --demo"), "{help}");
     }
 }

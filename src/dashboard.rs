@@ -22,12 +22,7 @@ pub struct RunOptions {
 }
 
 /// Runs the dashboard until an [`Effect::Exit`]; returns the process exit code.
-pub async fn run(
-    mut state: State,
-    theme: &Theme,
-    tui: &mut Tui,
-    options: RunOptions,
-) -> std::io::Result<i32> {
+pub async fn run(mut state: State, theme: &Theme, tui: &mut Tui, options: RunOptions) -> std::io::Result<i32> {
     let (_action_tx, mut actions) = mpsc::unbounded_channel::<Action>();
     let mut events = EventStream::new();
     let mut signals = Signals::new()?;
@@ -77,17 +72,9 @@ pub async fn run(
 }
 
 fn draw(tui: &mut Tui, state: &State, theme: &Theme) -> std::io::Result<()> {
-    crossterm::execute!(
-        tui.backend_mut(),
-        crossterm::terminal::BeginSynchronizedUpdate
-    )?;
-    let result = tui
-        .draw(|frame| crate::ui::draw(state, theme, frame))
-        .map(|_| ());
-    crossterm::execute!(
-        tui.backend_mut(),
-        crossterm::terminal::EndSynchronizedUpdate
-    )?;
+    crossterm::execute!(tui.backend_mut(), crossterm::terminal::BeginSynchronizedUpdate)?;
+    let result = tui.draw(|frame| crate::ui::draw(state, theme, frame)).map(|_| ());
+    crossterm::execute!(tui.backend_mut(), crossterm::terminal::EndSynchronizedUpdate)?;
     result
 }
 

@@ -223,10 +223,7 @@ impl KeyChord {
             "end" => KeyCode::End,
             "pageup" | "pgup" => KeyCode::PageUp,
             "pagedown" | "pgdn" => KeyCode::PageDown,
-            f if f.len() >= 2
-                && f.starts_with('f')
-                && f[1..].chars().all(|c| c.is_ascii_digit()) =>
-            {
+            f if f.len() >= 2 && f.starts_with('f') && f[1..].chars().all(|c| c.is_ascii_digit()) => {
                 match f[1..].parse::<u8>() {
                     Ok(n @ 1..=12) => KeyCode::F(n),
                     _ => return bad("function keys are f1 to f12"),
@@ -330,11 +327,7 @@ impl Keymap {
                     .iter()
                     .filter_map(|k| KeyChord::parse(k).ok())
                     .collect(),
-                None => info
-                    .defaults
-                    .iter()
-                    .filter_map(|k| KeyChord::parse(k).ok())
-                    .collect(),
+                None => info.defaults.iter().filter_map(|k| KeyChord::parse(k).ok()).collect(),
             };
             bindings.insert(info.name, keys);
         }
@@ -428,10 +421,7 @@ mod tests {
             map.command_for(&ev(KeyCode::Char('x'), KeyModifiers::NONE)),
             Some(Command::Quit)
         );
-        assert_eq!(
-            map.command_for(&ev(KeyCode::Char('q'), KeyModifiers::NONE)),
-            None
-        );
+        assert_eq!(map.command_for(&ev(KeyCode::Char('q'), KeyModifiers::NONE)), None);
         assert_eq!(map.label(Command::Quit), "x");
         assert_eq!(map.label(Command::Help), "?");
     }
@@ -446,12 +436,7 @@ mod tests {
         let map = Keymap::default();
         let mut seen = std::collections::HashMap::new();
         for info in COMMANDS {
-            assert_eq!(
-                map.keys_for(info.command).len(),
-                info.defaults.len(),
-                "{}",
-                info.name
-            );
+            assert_eq!(map.keys_for(info.command).len(), info.defaults.len(), "{}", info.name);
             for k in map.keys_for(info.command) {
                 if let Some(other) = seen.insert(k, info.name) {
                     panic!("{k} bound to both {other} and {}", info.name);

@@ -14,8 +14,7 @@ pub struct LogGuard {
 /// Starts logging into `dir`. The level comes from `--log-level`, else `RUST_LOG`, else `info`;
 /// both accept the full `EnvFilter` syntax (`acrdeck=debug,reqwest=warn`).
 pub fn init(dir: &Path, level: Option<&str>) -> Result<LogGuard, String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("cannot create the log directory {}: {e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the log directory {}: {e}", dir.display()))?;
     let filter = match level {
         Some(l) => EnvFilter::try_new(l).map_err(|e| {
             format!("--log-level `{l}` is not a level or filter ({e}); use error, warn, info, debug or trace")

@@ -18,20 +18,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Some(Commands::Completions { shell }) => {
-            clap_complete::generate(
-                *shell,
-                &mut Cli::command(),
-                "acrdeck",
-                &mut std::io::stdout(),
-            );
+            clap_complete::generate(*shell, &mut Cli::command(), "acrdeck", &mut std::io::stdout());
             ExitCode::SUCCESS
         }
-        Some(Commands::Man) => {
-            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => fail(1, &format!("cannot write the man page: {e}")),
-            }
-        }
+        Some(Commands::Man) => match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => fail(1, &format!("cannot write the man page: {e}")),
+        },
         Some(Commands::Emulator(args)) => run_emulator(&cli, args),
         None => run_dashboard(&cli),
     }
@@ -84,10 +77,7 @@ fn run_emulator(cli: &Cli, args: &acrdeck::cli::EmulatorArgs) -> ExitCode {
             Err(e) => return fail(1, &format!("cannot print the ready line: {e}")),
         }
         use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) else {
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
             return fail(1, "cannot listen for signals");
         };
         tokio::select! {
@@ -116,10 +106,7 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
     let theme = match Theme::select(loaded.config.ui.theme.as_deref(), no_color) {
         Ok(t) => t,
         Err(e) => {
-            return fail(
-                EXIT_USAGE,
-                &format!("{e}. Fix [ui] theme in the config file"),
-            );
+            return fail(EXIT_USAGE, &format!("{e}. Fix [ui] theme in the config file"));
         }
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -133,10 +120,7 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
         Err(e) => return fail(EXIT_USAGE, &e),
     };
     terminal::install_panic_hook(Some(log.dir.clone()));
-    let logging::LogGuard {
-        guard,
-        dir: log_dir,
-    } = log;
+    let logging::LogGuard { guard, dir: log_dir } = log;
     if let Ok(mut slot) = terminal::FLUSH_ON_PANIC.lock() {
         *slot = Some(Box::new(move || drop(guard)));
     }

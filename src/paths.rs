@@ -26,11 +26,9 @@ impl Paths {
             .unwrap_or_else(|| PathBuf::from(".acrdeck"));
         let state_dir = env_dir("ACRDECK_STATE_DIR")
             .or_else(|| {
-                project.as_ref().map(|p| {
-                    p.state_dir()
-                        .unwrap_or_else(|| p.data_local_dir())
-                        .to_path_buf()
-                })
+                project
+                    .as_ref()
+                    .map(|p| p.state_dir().unwrap_or_else(|| p.data_local_dir()).to_path_buf())
             })
             .unwrap_or_else(|| PathBuf::from(".acrdeck"));
         let log_dir = state_dir.join("logs");
@@ -48,7 +46,5 @@ impl Paths {
 }
 
 fn env_dir(name: &str) -> Option<PathBuf> {
-    std::env::var_os(name)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
+    std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from)
 }

@@ -31,15 +31,9 @@ fn help_shows_examples() {
         "completions",
         "man",
     ] {
-        assert!(
-            help.contains(needle),
-            "`{needle}` missing from --help:\n{help}"
-        );
+        assert!(help.contains(needle), "`{needle}` missing from --help:\n{help}");
     }
-    assert!(
-        !help.contains("debug-panic-after"),
-        "test-only flags stay hidden"
-    );
+    assert!(!help.contains("debug-panic-after"), "test-only flags stay hidden");
 }
 
 #[test]
@@ -64,17 +58,10 @@ fn completions_for_each_shell() {
         assert!(out.status.success(), "{shell}");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(marker), "{shell} completion lacks `{marker}`");
-        assert!(
-            text.contains("readonly"),
-            "{shell} completion knows the flags"
-        );
+        assert!(text.contains("readonly"), "{shell} completion knows the flags");
     }
     let out = acrdeck(&["completions", "tcsh"], dir.path());
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "an unknown shell is a usage error"
-    );
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is a usage error");
 }
 
 #[test]
@@ -83,10 +70,7 @@ fn man_page_is_roff() {
     let out = acrdeck(&["man"], dir.path());
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.starts_with(".ie") || text.contains(".TH acrdeck"),
-        "{text}"
-    );
+    assert!(text.starts_with(".ie") || text.contains(".TH acrdeck"), "{text}");
     assert!(text.contains("readonly"));
 }
 
@@ -94,21 +78,14 @@ fn man_page_is_roff() {
 fn malformed_config_names_file_line_column_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("prod.toml");
-    std::fs::write(
-        &config,
-        "tenant = \"contoso\"\n\n[cloud]\nname = \"AzureGermany\"\n",
-    )
-    .unwrap();
+    std::fs::write(&config, "tenant = \"contoso\"\n\n[cloud]\nname = \"AzureGermany\"\n").unwrap();
     let out = acrdeck(&["--config", config.to_str().unwrap()], dir.path());
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     let expected_where = format!("{}:4:8", config.display());
     assert!(err.contains(&expected_where), "names file:line:col:\n{err}");
     assert!(err.contains("`cloud.name`"), "names the key:\n{err}");
-    assert!(
-        err.contains("AzureUSGovernment"),
-        "says what is expected:\n{err}"
-    );
+    assert!(err.contains("AzureUSGovernment"), "says what is expected:\n{err}");
     assert_eq!(err.trim().lines().count(), 1, "one paragraph:\n{err}");
 }
 
@@ -132,11 +109,7 @@ fn the_dashboard_refuses_to_run_without_a_terminal() {
 fn config_errors_leave_the_terminal_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("bad.toml");
-    std::fs::write(
-        &config,
-        "[[stages]]\nname = \"dev\"\nregistry = \"not a registry\"\n",
-    )
-    .unwrap();
+    std::fs::write(&config, "[[stages]]\nname = \"dev\"\nregistry = \"not a registry\"\n").unwrap();
     let mut s = PtySession::spawn(&["--config", config.to_str().unwrap()], dir.path(), 100, 30);
     assert_eq!(s.wait_exit(Duration::from_secs(20)), 2);
     let raw = s.raw_text();

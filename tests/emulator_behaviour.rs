@@ -45,14 +45,7 @@ async fn fault(emu: &TestEmu, spec: Value) {
 }
 
 async fn import(emu: &TestEmu, body: Value) -> (u16, Value) {
-    let r = arm(
-        emu,
-        reqwest::Method::POST,
-        &dev(emu, "/importImage"),
-        REG,
-        Some(body),
-    )
-    .await;
+    let r = arm(emu, reqwest::Method::POST, &dev(emu, "/importImage"), REG, Some(body)).await;
     if r.status() != 202 {
         let s = r.status().as_u16();
         return (s, r.json().await.unwrap_or(Value::Null));
@@ -62,22 +55,13 @@ async fn import(emu: &TestEmu, body: Value) -> (u16, Value) {
     let token = emu.arm_token().await;
     let mut saw_202 = false;
     for _ in 0..100 {
-        let p = emu
-            .http
-            .get(&location)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let p = emu.http.get(&location).bearer_auth(&token).send().await.unwrap();
         if p.status() == 202 {
             saw_202 = true;
             tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         }
-        assert!(
-            saw_202,
-            "the operation takes a while: the Location answers 202 first"
-        );
+        assert!(saw_202, "the operation takes a while: the Location answers 202 first");
         let s = p.status().as_u16();
         let text = p.text().await.unwrap_or_default();
         return (s, serde_json::from_str(&text).unwrap_or(Value::Null));
@@ -91,11 +75,7 @@ async fn imports_fail_the_way_the_service_fails_them() {
     let staging = emu.registry_id("contosostaging", "rg-acr-staging");
     // NoForce onto an existing tag.
     let (s, body) = import(&emu, json!({"source": {"resourceId": staging, "sourceImage": "apps/web:1.6.0"}, "targetTags": ["apps/web:1.6.0"], "mode": "NoForce"})).await;
-    assert_eq!(
-        (s, body["error"]["code"].as_str()),
-        (409, Some("Conflict")),
-        "{body}"
-    );
+    assert_eq!((s, body["error"]["code"].as_str()), (409, Some("Conflict")), "{body}");
     // docker.io without credentials.
     let (s, body) = import(&emu, json!({"source": {"registryUri": "docker.io", "sourceImage": "cloudflare/cloudflared:latest"}, "targetTags": ["cloudflare/cloudflared:latest"]})).await;
     assert_eq!(
@@ -114,9 +94,7 @@ async fn imports_fail_the_way_the_service_fails_them() {
     let (s, _) = import(&emu, json!({"source": {"resourceId": "/subscriptions/x/resourceGroups/y/providers/Microsoft.ContainerRegistry/registries/nope", "sourceImage": "a:b"}, "targetTags": ["a:b"]})).await;
     assert_eq!(s, 400);
     // Force onto a write-locked tag with a different digest.
-    let token = emu
-        .acr_token("contosodev", "repository:apps/web:metadata_write")
-        .await;
+    let token = emu.acr_token("contosodev", "repository:apps/web:metadata_write").await;
     let host = &emu.info().registries["contosodev"];
     let r = emu
         .http
@@ -141,9 +119,7 @@ async fn imports_fail_the_way_the_service_fails_them() {
         .await;
     let r = emu
         .http
-        .head(format!(
-            "https://{host}/v2/cloudflare/cloudflared/manifests/latest"
-        ))
+        .head(format!("https://{host}/v2/cloudflare/cloudflared/manifests/latest"))
         .bearer_auth(token)
         .send()
         .await
@@ -224,9 +200,7 @@ async fn locks_are_enforced_like_acr() {
         .unwrap();
     assert_eq!(r.status(), 405, "the repository is write-locked");
     // Without the scope, a token cannot write: the challenge names the scope needed.
-    let read_only = emu
-        .acr_token("contosoprod", "repository:apps/web:pull")
-        .await;
+    let read_only = emu.acr_token("contosoprod", "repository:apps/web:pull").await;
     let r = emu
         .http
         .patch(format!("https://{host}/acr/v1/apps/web/_tags/1.4.0"))
@@ -253,11 +227,7 @@ async fn cache_rules_fill_on_first_pull_and_settle() {
         .await;
     let url = format!("https://{host}/v2/k8s/ingress-nginx/controller/manifests/v1.11.1");
     let r = emu.http.get(&url).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(
-        r.status(),
-        200,
-        "the k8s/* rule pulls registry.k8s.io/* through"
-    );
+    assert_eq!(r.status(), 200, "the k8s/* rule pulls registry.k8s.io/* through");
     let token = emu.acr_token("contosodev", "registry:catalog:*").await;
     let catalog: Value = emu
         .http
@@ -371,10 +341,7 @@ async fn a_scheduled_run_streams_its_log_as_an_append_blob_and_pushes() {
         match r.status().as_u16() {
             206 => {
                 let range = r.headers()["content-range"].to_str().unwrap().to_string();
-                assert!(
-                    range.starts_with(&format!("bytes {}-", log.len())),
-                    "{range}"
-                );
+                assert!(range.starts_with(&format!("bytes {}-", log.len())), "{range}");
                 log.extend_from_slice(&r.bytes().await.unwrap());
                 saw_running = true;
             }
@@ -389,31 +356,16 @@ async fn a_scheduled_run_streams_its_log_as_an_append_blob_and_pushes() {
     assert!(saw_running);
     assert_eq!(outcome, "Succeeded");
     let text = String::from_utf8(log.clone()).unwrap();
+    assert!(text.ends_with(&format!(
+        "Run ID: {id} was successful after {}s\r\n",
+        text.rsplit("after ").next().unwrap().trim_end_matches("s\r\n")
+    )));
     assert!(
-        text.ends_with(&format!(
-            "Run ID: {id} was successful after {}s\r\n",
-            text.rsplit("after ")
-                .next()
-                .unwrap()
-                .trim_end_matches("s\r\n")
-        ))
-    );
-    assert!(
-        text.split('\n')
-            .filter(|l| !l.is_empty())
-            .all(|l| l.ends_with('\r')),
+        text.split('\n').filter(|l| !l.is_empty()).all(|l| l.ends_with('\r')),
         "every line ends in CRLF"
     );
     // The whole blob equals what was followed piece by piece.
-    let full = emu
-        .http
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let full = emu.http.get(&link).send().await.unwrap().bytes().await.unwrap();
     assert_eq!(full.as_ref(), log.as_slice());
     // The run pushed its image, and the registry's webhook saw it.
     let r: Value = arm(
@@ -522,9 +474,7 @@ async fn faults_switch_on_at_run_time() {
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
     assert_eq!(
-        arm(&emu, reqwest::Method::GET, &path, REG, None)
-            .await
-            .status(),
+        arm(&emu, reqwest::Method::GET, &path, REG, None).await.status(),
         200,
         "count=1 applies once"
     );
@@ -534,7 +484,11 @@ async fn faults_switch_on_at_run_time() {
     assert_eq!(r.status(), 429);
     assert!(!r.headers().contains_key("retry-after"));
     // 503 on every second request.
-    fault(&emu, json!({"target": "arm", "path": "*/registries", "kind": {"status": 503}, "every": 2, "count": 2})).await;
+    fault(
+        &emu,
+        json!({"target": "arm", "path": "*/registries", "kind": {"status": 503}, "every": 2, "count": 2}),
+    )
+    .await;
     let statuses: Vec<u16> = futures_join(&emu, &path, 4).await;
     assert_eq!(statuses, [200, 503, 200, 503]);
     // Truncated JSON: the body no longer parses.
@@ -590,41 +544,27 @@ async fn faults_switch_on_at_run_time() {
     assert_eq!(v["error"]["code"], "ExpiredAuthenticationToken");
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
-        arm(&emu, reqwest::Method::GET, &path, REG, None)
-            .await
-            .status(),
+        arm(&emu, reqwest::Method::GET, &path, REG, None).await.status(),
         200,
         "a new token works"
     );
     // Every request was logged, without query strings.
     let log = emu.requests().await;
     assert!(log.iter().filter(|r| r["status"] == 429).count() >= 2);
-    assert!(
-        log.iter()
-            .all(|r| !r["path"].as_str().unwrap_or("").contains('?'))
-    );
+    assert!(log.iter().all(|r| !r["path"].as_str().unwrap_or("").contains('?')));
 }
 
 async fn futures_join(emu: &TestEmu, path: &str, n: usize) -> Vec<u16> {
     let mut out = Vec::new();
     for _ in 0..n {
-        out.push(
-            arm(emu, reqwest::Method::GET, path, REG, None)
-                .await
-                .status()
-                .as_u16(),
-        );
+        out.push(arm(emu, reqwest::Method::GET, path, REG, None).await.status().as_u16());
     }
     out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_repository_pages_exactly() {
-    let emu = TestEmu::start_with(acrdeck::emulator::Scale {
-        repos: 3,
-        tags: 20_000,
-    })
-    .await;
+    let emu = TestEmu::start_with(acrdeck::emulator::Scale { repos: 3, tags: 20_000 }).await;
     let host = emu.info().registries["scale"].clone();
     let token = emu
         .acr_token("scale", "repository:synthetic/app-00000:metadata_read")
@@ -658,11 +598,7 @@ async fn a_large_repository_pages_exactly() {
     }
     assert_eq!(pages, 20);
     assert_eq!(names.len(), 20_000);
-    assert_eq!(
-        names.first().map(String::as_str),
-        Some("build-019999"),
-        "newest first"
-    );
+    assert_eq!(names.first().map(String::as_str), Some("build-019999"), "newest first");
     let mut sorted = names.clone();
     sorted.sort();
     sorted.dedup();

@@ -122,11 +122,7 @@ fn missing(example: &Value, actual: &Value, path: &str, ignore: &[&str], out: &m
         (Value::String(_), Value::String(_))
         | (Value::Bool(_), Value::Bool(_))
         | (Value::Number(_), Value::Number(_)) => {}
-        (e, a) => out.push(format!(
-            "{path}: example {} but emulator {}",
-            kind(e),
-            kind(a)
-        )),
+        (e, a) => out.push(format!("{path}: example {} but emulator {}", kind(e), kind(a))),
     }
 }
 
@@ -143,8 +139,7 @@ fn kind(v: &Value) -> &'static str {
 
 impl Checker {
     fn example(&self, name: &str) -> Value {
-        let text =
-            std::fs::read_to_string(self.dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let text = std::fs::read_to_string(self.dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"))
     }
 
@@ -153,19 +148,10 @@ impl Checker {
     }
 
     fn dev(&self, suffix: &str) -> String {
-        format!(
-            "{}{suffix}",
-            self.emu.registry_id("contosodev", "rg-acr-dev")
-        )
+        format!("{}{suffix}", self.emu.registry_id("contosodev", "rg-acr-dev"))
     }
 
-    async fn arm(
-        &self,
-        method: Method,
-        path: &str,
-        query: &str,
-        body: Option<Value>,
-    ) -> reqwest::Response {
+    async fn arm(&self, method: Method, path: &str, query: &str, body: Option<Value>) -> reqwest::Response {
         let mut req = self
             .emu
             .http
@@ -177,13 +163,7 @@ impl Checker {
         req.send().await.expect("ARM request")
     }
 
-    async fn dp(
-        &self,
-        method: Method,
-        path: &str,
-        scope: &str,
-        body: Option<Value>,
-    ) -> reqwest::Response {
+    async fn dp(&self, method: Method, path: &str, scope: &str, body: Option<Value>) -> reqwest::Response {
         let token = self.emu.acr_token("contosodev", scope).await;
         let host = &self.emu.info().registries["contosodev"];
         let mut req = self
@@ -227,8 +207,7 @@ impl Checker {
             }
         }
         if !headers.contains_key("x-ms-request-id") && name.starts_with("arm") {
-            self.problems
-                .push(format!("{name}: x-ms-request-id missing"));
+            self.problems.push(format!("{name}: x-ms-request-id missing"));
         }
         let ignore: Vec<&str> = NOT_SENT
             .iter()
@@ -239,8 +218,7 @@ impl Checker {
             let mut m = Vec::new();
             missing(eb, &body, "body", &ignore, &mut m);
             for p in m {
-                self.problems
-                    .push(format!("{name}: {p} missing or of another type"));
+                self.problems.push(format!("{name}: {p} missing or of another type"));
             }
         }
         body
@@ -298,20 +276,21 @@ async fn emulator_answers_like_the_official_examples() {
         )
         .await;
     let page = c.check("arm-2025-11-01/RegistryList.json", r).await;
-    assert!(
-        page["nextLink"].is_string(),
-        "the demo world pages its registry list"
-    );
-    let r = c.arm(Method::GET, &format!("/subscriptions/{sub}/resourceGroups/rg-acr-dev/providers/Microsoft.ContainerRegistry/registries"), REG, None).await;
-    c.check("arm-2025-11-01/RegistryListByResourceGroup.json", r)
+    assert!(page["nextLink"].is_string(), "the demo world pages its registry list");
+    let r = c
+        .arm(
+            Method::GET,
+            &format!("/subscriptions/{sub}/resourceGroups/rg-acr-dev/providers/Microsoft.ContainerRegistry/registries"),
+            REG,
+            None,
+        )
         .await;
+    c.check("arm-2025-11-01/RegistryListByResourceGroup.json", r).await;
     let r = c.arm(Method::GET, &c.dev(""), REG, None).await;
     c.check("arm-2025-11-01/RegistryGet.json", r).await;
     let r = c.arm(Method::GET, &c.dev("/listUsages"), REG, None).await;
     c.check("arm-2025-11-01/RegistryListUsages.json", r).await;
-    let update =
-        c.example("arm-2025-11-01/RegistryUpdate.json")["parameters"]["registryUpdateParameters"]
-            .clone();
+    let update = c.example("arm-2025-11-01/RegistryUpdate.json")["parameters"]["registryUpdateParameters"].clone();
     let r = c
         .arm(
             Method::PATCH,
@@ -338,9 +317,7 @@ async fn emulator_answers_like_the_official_examples() {
     ] {
         let mut body = c.example(name)["parameters"]["parameters"].clone();
         body["source"] = source;
-        let r = c
-            .arm(Method::POST, &c.dev("/importImage"), REG, Some(body))
-            .await;
+        let r = c.arm(Method::POST, &c.dev("/importImage"), REG, Some(body)).await;
         let location = r
             .headers()
             .get("location")
@@ -371,84 +348,53 @@ async fn emulator_answers_like_the_official_examples() {
         .await
         .unwrap();
     let digest = tag["tag"]["digest"].as_str().unwrap().to_string();
-    let mut body =
-        c.example("arm-2025-11-01/ImportImageByManifestDigest.json")["parameters"]["parameters"]
-            .clone();
+    let mut body = c.example("arm-2025-11-01/ImportImageByManifestDigest.json")["parameters"]["parameters"].clone();
     body["source"] = json!({"resourceId": staging, "sourceImage": format!("apps/web@{digest}")});
-    let r = c
-        .arm(Method::POST, &c.dev("/importImage"), REG, Some(body))
-        .await;
+    let r = c.arm(Method::POST, &c.dev("/importImage"), REG, Some(body)).await;
     let location = r
         .headers()
         .get("location")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .expect("Location");
-    c.check("arm-2025-11-01/ImportImageByManifestDigest.json", r)
-        .await;
+    c.check("arm-2025-11-01/ImportImageByManifestDigest.json", r).await;
     assert_eq!(c.poll(&location).await.0, 200);
 
     // --- cache rules and credential sets
     let r = c.arm(Method::GET, &c.dev("/cacheRules"), REG, None).await;
     c.check("arm-2025-11-01/CacheRuleList.json", r).await;
     let r = c
-        .arm(
-            Method::GET,
-            &c.dev("/cacheRules/demo-prometheus"),
-            REG,
-            None,
-        )
+        .arm(Method::GET, &c.dev("/cacheRules/demo-prometheus"), REG, None)
         .await;
     c.check("arm-2025-11-01/CacheRuleGet.json", r).await;
     let mut create =
-        c.example("arm-2025-11-01/CacheRuleCreate.json")["parameters"]["cacheRuleCreateParameters"]
-            .clone();
+        c.example("arm-2025-11-01/CacheRuleCreate.json")["parameters"]["cacheRuleCreateParameters"].clone();
     create["properties"]["credentialSetResourceId"] = json!(c.dev("/credentialSets/dockerhub"));
     let r = c
-        .arm(
-            Method::PUT,
-            &c.dev("/cacheRules/myCacheRule"),
-            REG,
-            Some(create),
-        )
+        .arm(Method::PUT, &c.dev("/cacheRules/myCacheRule"), REG, Some(create))
         .await;
     c.check("arm-2025-11-01/CacheRuleCreate.json", r).await;
     let mut update =
-        c.example("arm-2025-11-01/CacheRuleUpdate.json")["parameters"]["cacheRuleUpdateParameters"]
-            .clone();
+        c.example("arm-2025-11-01/CacheRuleUpdate.json")["parameters"]["cacheRuleUpdateParameters"].clone();
     update["properties"]["credentialSetResourceId"] = json!(c.dev("/credentialSets/quay"));
     let r = c
-        .arm(
-            Method::PATCH,
-            &c.dev("/cacheRules/myCacheRule"),
-            REG,
-            Some(update),
-        )
+        .arm(Method::PATCH, &c.dev("/cacheRules/myCacheRule"), REG, Some(update))
         .await;
     c.check("arm-2025-11-01/CacheRuleUpdate.json", r).await;
     let r = c
         .arm(Method::DELETE, &c.dev("/cacheRules/myCacheRule"), REG, None)
         .await;
     c.check("arm-2025-11-01/CacheRuleDelete.json", r).await;
-    let r = c
-        .arm(Method::GET, &c.dev("/credentialSets"), REG, None)
-        .await;
+    let r = c.arm(Method::GET, &c.dev("/credentialSets"), REG, None).await;
     c.check("arm-2025-11-01/CredentialSetList.json", r).await;
-    let r = c
-        .arm(Method::GET, &c.dev("/credentialSets/dockerhub"), REG, None)
-        .await;
+    let r = c.arm(Method::GET, &c.dev("/credentialSets/dockerhub"), REG, None).await;
     c.check("arm-2025-11-01/CredentialSetGet.json", r).await;
 
     // --- webhooks
     let r = c.arm(Method::GET, &c.dev("/webhooks"), REG, None).await;
     c.check("arm-2025-11-01/WebhookList.json", r).await;
     let r = c
-        .arm(
-            Method::POST,
-            &c.dev("/webhooks/rolloutnotify/listEvents"),
-            REG,
-            None,
-        )
+        .arm(Method::POST, &c.dev("/webhooks/rolloutnotify/listEvents"), REG, None)
         .await;
     let events = c.check("arm-2025-11-01/WebhookListEvents.json", r).await;
     assert!(
@@ -458,26 +404,15 @@ async fn emulator_answers_like_the_official_examples() {
 
     // --- tasks and runs
     let r = c.arm(Method::GET, &c.dev("/tasks"), TASKS, None).await;
-    c.check("arm-tasks-2025-03-01-preview/TasksList.json", r)
-        .await;
+    c.check("arm-tasks-2025-03-01-preview/TasksList.json", r).await;
+    let r = c.arm(Method::GET, &c.dev("/tasks/hello-world"), TASKS, None).await;
+    c.check("arm-tasks-2025-03-01-preview/TasksGet.json", r).await;
     let r = c
-        .arm(Method::GET, &c.dev("/tasks/hello-world"), TASKS, None)
+        .arm(Method::GET, &c.dev("/runs"), &format!("{TASKS}&$top=10&$filter="), None)
         .await;
-    c.check("arm-tasks-2025-03-01-preview/TasksGet.json", r)
-        .await;
-    let r = c
-        .arm(
-            Method::GET,
-            &c.dev("/runs"),
-            &format!("{TASKS}&$top=10&$filter="),
-            None,
-        )
-        .await;
-    c.check("arm-tasks-2025-03-01-preview/RunsList.json", r)
-        .await;
+    c.check("arm-tasks-2025-03-01-preview/RunsList.json", r).await;
     let r = c.arm(Method::GET, &c.dev("/runs/co5"), TASKS, None).await;
-    c.check("arm-tasks-2025-03-01-preview/RunsGet.json", r)
-        .await;
+    c.check("arm-tasks-2025-03-01-preview/RunsGet.json", r).await;
     let r = c
         .arm(
             Method::PATCH,
@@ -486,30 +421,23 @@ async fn emulator_answers_like_the_official_examples() {
             Some(json!({"isArchiveEnabled": true})),
         )
         .await;
-    let run = c
-        .check("arm-tasks-2025-03-01-preview/RunsUpdate.json", r)
-        .await;
+    let run = c.check("arm-tasks-2025-03-01-preview/RunsUpdate.json", r).await;
     assert_eq!(run["properties"]["isArchiveEnabled"], true);
     let r = c
         .arm(Method::POST, &c.dev("/runs/co7/listLogSasUrl"), TASKS, None)
         .await;
-    c.check("arm-tasks-2025-03-01-preview/RunsGetLogSasUrl.json", r)
-        .await;
-    let mut schedule = c.example("arm-tasks-2025-03-01-preview/RegistriesScheduleRun_Task.json")["parameters"]["runRequest"].clone();
+    c.check("arm-tasks-2025-03-01-preview/RunsGetLogSasUrl.json", r).await;
+    let mut schedule =
+        c.example("arm-tasks-2025-03-01-preview/RegistriesScheduleRun_Task.json")["parameters"]["runRequest"].clone();
     schedule["taskId"] = json!(c.dev("/tasks/hello-world"));
-    let r = c
-        .arm(Method::POST, &c.dev("/scheduleRun"), TASKS, Some(schedule))
-        .await;
+    let r = c.arm(Method::POST, &c.dev("/scheduleRun"), TASKS, Some(schedule)).await;
     let scheduled = c
-        .check(
-            "arm-tasks-2025-03-01-preview/RegistriesScheduleRun_Task.json",
-            r,
-        )
+        .check("arm-tasks-2025-03-01-preview/RegistriesScheduleRun_Task.json", r)
         .await;
-    let encoded = c.example("arm-tasks-2025-03-01-preview/RegistriesScheduleRun_EncodedTaskRun.json")["parameters"]["runRequest"].clone();
-    let r = c
-        .arm(Method::POST, &c.dev("/scheduleRun"), TASKS, Some(encoded))
-        .await;
+    let encoded =
+        c.example("arm-tasks-2025-03-01-preview/RegistriesScheduleRun_EncodedTaskRun.json")["parameters"]["runRequest"]
+            .clone();
+    let r = c.arm(Method::POST, &c.dev("/scheduleRun"), TASKS, Some(encoded)).await;
     c.check(
         "arm-tasks-2025-03-01-preview/RegistriesScheduleRun_EncodedTaskRun.json",
         r,
@@ -517,40 +445,24 @@ async fn emulator_answers_like_the_official_examples() {
     .await;
     let new_run = scheduled["name"].as_str().unwrap_or("").to_string();
     let r = c
-        .arm(
-            Method::POST,
-            &c.dev(&format!("/runs/{new_run}/cancel")),
-            TASKS,
-            None,
-        )
+        .arm(Method::POST, &c.dev(&format!("/runs/{new_run}/cancel")), TASKS, None)
         .await;
-    c.check("arm-tasks-2025-03-01-preview/RunsCancel.json", r)
-        .await;
+    c.check("arm-tasks-2025-03-01-preview/RunsCancel.json", r).await;
 
     // --- data plane
     let host = c.emu.info().registries["contosodev"].clone();
     let r = c.dp(Method::GET, "/v2/", "registry:catalog:*", None).await;
-    c.check("dataplane-2021-07-01/GetDockerRegistryV2Support.json", r)
-        .await;
-    let r = c
-        .dp(Method::GET, "/acr/v1/_catalog", "registry:catalog:*", None)
-        .await;
-    c.check("dataplane-2021-07-01/GetRepositoryList.json", r)
-        .await;
+    c.check("dataplane-2021-07-01/GetDockerRegistryV2Support.json", r).await;
+    let r = c.dp(Method::GET, "/acr/v1/_catalog", "registry:catalog:*", None).await;
+    c.check("dataplane-2021-07-01/GetRepositoryList.json", r).await;
     let read = "repository:apps/web:metadata_read";
     let write = "repository:apps/web:metadata_write";
     let r = c.dp(Method::GET, "/acr/v1/apps/web", read, None).await;
-    c.check("dataplane-2021-07-01/GetRepositoryAttributes.json", r)
-        .await;
-    let r = c
-        .dp(Method::GET, "/acr/v1/apps/web/_tags", read, None)
-        .await;
+    c.check("dataplane-2021-07-01/GetRepositoryAttributes.json", r).await;
+    let r = c.dp(Method::GET, "/acr/v1/apps/web/_tags", read, None).await;
     c.check("dataplane-2021-07-01/GetTagList.json", r).await;
-    let r = c
-        .dp(Method::GET, "/acr/v1/apps/web/_tags/1.6.0", read, None)
-        .await;
-    c.check("dataplane-2021-07-01/GetTagAttributes.json", r)
-        .await;
+    let r = c.dp(Method::GET, "/acr/v1/apps/web/_tags/1.6.0", read, None).await;
+    c.check("dataplane-2021-07-01/GetTagAttributes.json", r).await;
     let r = c
         .dp(
             Method::PATCH,
@@ -559,24 +471,15 @@ async fn emulator_answers_like_the_official_examples() {
             Some(json!({"writeEnabled": false})),
         )
         .await;
-    let patched = c
-        .check("dataplane-2021-07-01/UpdateTagAttributes.json", r)
-        .await;
-    assert_eq!(
-        patched["tag"]["changeableAttributes"]["writeEnabled"],
-        false
-    );
+    let patched = c.check("dataplane-2021-07-01/UpdateTagAttributes.json", r).await;
+    assert_eq!(patched["tag"]["changeableAttributes"]["writeEnabled"], false);
     // apps/api is single-platform, like the example's nanoserver.
     let (api_read, api_write) = (
         "repository:apps/api:metadata_read",
         "repository:apps/api:metadata_write",
     );
-    let r = c
-        .dp(Method::GET, "/acr/v1/apps/api/_manifests", api_read, None)
-        .await;
-    let manifests = c
-        .check("dataplane-2021-07-01/GetManifestList.json", r)
-        .await;
+    let r = c.dp(Method::GET, "/acr/v1/apps/api/_manifests", api_read, None).await;
+    let manifests = c.check("dataplane-2021-07-01/GetManifestList.json", r).await;
     let single = manifests["manifests"][0]["digest"]
         .as_str()
         .expect("a manifest")
@@ -589,8 +492,7 @@ async fn emulator_answers_like_the_official_examples() {
             None,
         )
         .await;
-    c.check("dataplane-2021-07-01/GetManifestAttributes.json", r)
-        .await;
+    c.check("dataplane-2021-07-01/GetManifestAttributes.json", r).await;
     let r = c
         .dp(
             Method::PATCH,
@@ -599,8 +501,7 @@ async fn emulator_answers_like_the_official_examples() {
             Some(json!({"writeEnabled": false})),
         )
         .await;
-    c.check("dataplane-2021-07-01/UpdateManifestAttributes.json", r)
-        .await;
+    c.check("dataplane-2021-07-01/UpdateManifestAttributes.json", r).await;
     let r = c
         .dp(
             Method::PATCH,
@@ -609,8 +510,7 @@ async fn emulator_answers_like_the_official_examples() {
             Some(json!({"writeEnabled": false})),
         )
         .await;
-    c.check("dataplane-2021-07-01/UpdateRepositoryAttributes.json", r)
-        .await;
+    c.check("dataplane-2021-07-01/UpdateRepositoryAttributes.json", r).await;
     let r = c
         .dp(
             Method::DELETE,
@@ -644,8 +544,7 @@ async fn emulator_answers_like_the_official_examples() {
         .send()
         .await
         .unwrap();
-    c.check("dataplane-2021-07-01/PostRefreshToken.json", r)
-        .await;
+    c.check("dataplane-2021-07-01/PostRefreshToken.json", r).await;
     // Username and password: the admin user, whose password ARM hands out.
     let creds: Value = c
         .arm(Method::POST, &c.dev("/listCredentials"), REG, None)
@@ -669,11 +568,7 @@ async fn emulator_answers_like_the_official_examples() {
 
     // Every example in the folder was exercised.
     for entry in walk(&c.dir) {
-        let rel = entry
-            .strip_prefix(&c.dir)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
+        let rel = entry.strip_prefix(&c.dir).unwrap().to_string_lossy().replace('\\', "/");
         if rel.ends_with(".json") && !c.covered.contains(&rel) {
             // Credential set writes are not emulated: acrdeck only reads credential sets.
             if rel.contains("CredentialSetCreate")
@@ -682,8 +577,7 @@ async fn emulator_answers_like_the_official_examples() {
             {
                 continue;
             }
-            c.problems
-                .push(format!("{rel}: no check exercises this example"));
+            c.problems.push(format!("{rel}: no check exercises this example"));
         }
     }
     assert!(

@@ -19,27 +19,58 @@ fn prints_one_ready_line_writes_a_usable_config_and_stops_on_sigterm() {
         .spawn()
         .expect("start the emulator");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).expect("ready line");
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .expect("ready line");
     let info: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
-    for key in ["arm", "authority", "tenant", "subscription", "client_id", "client_secret", "ca_cert", "registries", "admin", "config"] {
+    for key in [
+        "arm",
+        "authority",
+        "tenant",
+        "subscription",
+        "client_id",
+        "client_secret",
+        "ca_cert",
+        "registries",
+        "admin",
+        "config",
+    ] {
         assert!(!info[key].is_null(), "ready line lacks `{key}`: {line}");
     }
     let registries = info["registries"].as_object().unwrap();
     assert_eq!(registries.len(), 4);
-    assert!(registries.values().all(|v| v.as_str().unwrap().starts_with("127.0.0.1:")));
+    assert!(
+        registries
+            .values()
+            .all(|v| v.as_str().unwrap().starts_with("127.0.0.1:"))
+    );
 
     // The generated config is valid for acrdeck and names the emulator as a custom cloud.
     let config_path = std::path::PathBuf::from(info["config"].as_str().unwrap());
     let text = std::fs::read_to_string(&config_path).unwrap();
     let config = acrdeck::config::parse_str(&text, &config_path).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!(config.stages.iter().map(|s| s.name.get_ref().as_str()).collect::<Vec<_>>(), ["dev", "staging", "uat", "prod"]);
+    assert_eq!(
+        config
+            .stages
+            .iter()
+            .map(|s| s.name.get_ref().as_str())
+            .collect::<Vec<_>>(),
+        ["dev", "staging", "uat", "prod"]
+    );
     assert_eq!(config.cloud.arm_endpoint.as_deref(), info["arm"].as_str());
-    assert!(!text.contains(info["client_secret"].as_str().unwrap()), "the secret is referenced, not written in the config");
+    assert!(
+        !text.contains(info["client_secret"].as_str().unwrap()),
+        "the secret is referenced, not written in the config"
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let secret = config.auth.client_secret_file.clone().unwrap();
-        assert_eq!(std::fs::metadata(secret).unwrap().permissions().mode() & 0o077, 0, "the secret file is private");
+        assert_eq!(
+            std::fs::metadata(secret).unwrap().permissions().mode() & 0o077,
+            0,
+            "the secret file is private"
+        );
     }
 
     // SIGTERM stops it cleanly.
@@ -60,7 +91,13 @@ fn prints_one_ready_line_writes_a_usable_config_and_stops_on_sigterm() {
 fn refuses_non_loopback_addresses() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(common::BIN)
-        .args(["emulator", "--listen", "0.0.0.0:0", "--state-dir", dir.path().to_str().unwrap()])
+        .args([
+            "emulator",
+            "--listen",
+            "0.0.0.0:0",
+            "--state-dir",
+            dir.path().to_str().unwrap(),
+        ])
         .env("ACRDECK_STATE_DIR", dir.path())
         .output()
         .unwrap();

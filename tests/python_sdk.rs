@@ -42,10 +42,7 @@ async fn official_python_sdks_work_against_the_emulator() {
         .expect("run python3");
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the SDK check failed:\n{stdout}\n{stderr}"
-    );
+    assert!(out.status.success(), "the SDK check failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("0 failed"), "{stdout}");
     // The SDKs really went through the emulator's listeners.
     let requests = emu.requests().await;

@@ -40,24 +40,14 @@ fn sighup_restores_the_terminal() {
 #[test]
 fn panic_restores_the_terminal_and_says_where_the_log_is() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = PtySession::spawn(
-        &["--demo", "--debug-panic-after", "300"],
-        dir.path(),
-        100,
-        30,
-    );
+    let mut s = PtySession::spawn(&["--demo", "--debug-panic-after", "300"], dir.path(), 100, 30);
     s.wait_until_running("Registries");
     assert_eq!(s.wait_exit(WAIT), 101);
     s.assert_restored();
     // What the operator reads after the crash, on the restored main screen.
     let after = s.raw_text();
-    let after = &after[after
-        .rfind("\x1b[?1049l")
-        .expect("left the alternate screen")..];
-    assert!(
-        after.contains("forced panic"),
-        "the panic is reported:\n{after}"
-    );
+    let after = &after[after.rfind("\x1b[?1049l").expect("left the alternate screen")..];
+    assert!(after.contains("forced panic"), "the panic is reported:\n{after}");
     assert!(
         after.contains(&dir.path().join("logs").display().to_string()),
         "the log location is named:\n{after}"

@@ -25,26 +25,17 @@ fn render(state: &State, theme: &Theme, cols: u16, rows: u16) -> String {
 }
 
 fn themes() -> [(&'static str, Theme); 2] {
-    [
-        ("default", Theme::default_theme()),
-        ("monochrome", Theme::monochrome()),
-    ]
+    [("default", Theme::default_theme()), ("monochrome", Theme::monochrome())]
 }
 
 fn press(state: &mut State, c: char) {
-    update(
-        state,
-        Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)),
-    );
+    update(state, Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
 }
 
 #[test]
 fn shell_at_minimum_size() {
     for (name, theme) in themes() {
-        insta::assert_snapshot!(
-            format!("shell_80x24_{name}"),
-            render(&state(), &theme, 80, 24)
-        );
+        insta::assert_snapshot!(format!("shell_80x24_{name}"), render(&state(), &theme, 80, 24));
     }
 }
 
@@ -58,10 +49,7 @@ fn shell_wide_readonly_signed_in_on_runs() {
     });
     s.pane = Pane::Runs;
     for (name, theme) in themes() {
-        insta::assert_snapshot!(
-            format!("shell_120x30_readonly_{name}"),
-            render(&s, &theme, 120, 30)
-        );
+        insta::assert_snapshot!(format!("shell_120x30_readonly_{name}"), render(&s, &theme, 120, 30));
     }
 }
 
@@ -81,19 +69,13 @@ fn quit_confirmation_names_the_work_in_flight() {
     s.start_job("follow log of run cf12 on prod");
     press(&mut s, 'q');
     for (name, theme) in themes() {
-        insta::assert_snapshot!(
-            format!("confirm_quit_80x24_{name}"),
-            render(&s, &theme, 80, 24)
-        );
+        insta::assert_snapshot!(format!("confirm_quit_80x24_{name}"), render(&s, &theme, 80, 24));
     }
 }
 
 #[test]
 fn too_small_terminal() {
     for (name, theme) in themes() {
-        insta::assert_snapshot!(
-            format!("too_small_60x15_{name}"),
-            render(&state(), &theme, 60, 15)
-        );
+        insta::assert_snapshot!(format!("too_small_60x15_{name}"), render(&state(), &theme, 60, 15));
     }
 }

@@ -64,9 +64,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Command::ForceQuit => return vec![Effect::Exit(0)],
         Command::Help => state.overlay = Some(Overlay::Help),
         Command::NextPane => state.pane = Pane::ALL[(state.pane.index() + 1) % Pane::ALL.len()],
-        Command::PrevPane => {
-            state.pane = Pane::ALL[(state.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()]
-        }
+        Command::PrevPane => state.pane = Pane::ALL[(state.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()],
         Command::Pane(i) => {
             if let Some(p) = Pane::ALL.get(i) {
                 state.pane = *p;
@@ -148,10 +146,7 @@ mod tests {
             Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
         );
         assert_eq!(s.pane, Pane::Audit);
-        update(
-            &mut s,
-            Action::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)),
-        );
+        update(&mut s, Action::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
         assert_eq!(s.pane, Pane::Registries);
         update(&mut s, key('6'));
         assert_eq!(s.pane, Pane::Runs);
@@ -168,10 +163,7 @@ mod tests {
             Pane::Registries,
             "keys under the overlay do not reach the panes"
         );
-        update(
-            &mut s,
-            Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)),
-        );
+        update(&mut s, Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
         assert_eq!(s.overlay, None);
         // q closes help rather than quitting: a reflexive q must not end the session.
         update(&mut s, key('?'));

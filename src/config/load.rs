@@ -1,13 +1,12 @@
 //! Reading and validating the config file, and locating every problem at file:line:col.
 
-use super::{
-    AuthMethod, CloudName, Config, ConfigError, ImagesFileConfig, LoadedConfig, StageConfig,
-};
+use super::{AuthMethod, CloudName, Config, ConfigError, ImagesFileConfig, LoadedConfig, StageConfig};
 use crate::keys;
 use std::ops::Range;
 use std::path::Path;
 
-const HINT: &str = "Fix the file (every key is documented in assets/config.example.toml) or point --config at another file";
+const HINT: &str =
+    "Fix the file (every key is documented in assets/config.example.toml) or point --config at another file";
 
 /// Reads `path`. A missing file is an error only when the operator named it (`explicit`); the
 /// default location may be absent, and then built-in defaults apply.
@@ -99,9 +98,7 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<(), ConfigError>
     let auth_span = || table_span(text, "auth", 0..0);
     match auth.method {
         AuthMethod::ClientSecret => {
-            if auth.client_id.is_none()
-                || (auth.client_secret_env.is_none() && auth.client_secret_file.is_none())
-            {
+            if auth.client_id.is_none() || (auth.client_secret_env.is_none() && auth.client_secret_file.is_none()) {
                 return err(
                     auth_span(),
                     "auth method `client-secret` needs client_id and client_secret_env or client_secret_file".into(),
@@ -150,11 +147,7 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<(), ConfigError>
                 span,
                 format!(
                     "unknown command `{command}`; known commands: {}",
-                    keys::COMMANDS
-                        .iter()
-                        .map(|c| c.name)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    keys::COMMANDS.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
                 ),
             );
         }
@@ -187,10 +180,7 @@ fn validate_stages(
             return err(stage.name.span(), "a stage name cannot be empty".into());
         }
         if stages[..i].iter().any(|s| s.name.get_ref() == name) {
-            return err(
-                stage.name.span(),
-                format!("stage `{name}` is defined twice"),
-            );
+            return err(stage.name.span(), format!("stage `{name}` is defined twice"));
         }
         let registry = stage.registry.get_ref();
         if !is_resource_id(registry) && !is_login_server(registry) {
@@ -251,10 +241,7 @@ pub fn is_resource_id(s: &str) -> bool {
 
 /// A host name with a dot, or `host:port` (the emulator's registries are `127.0.0.1:PORT`).
 pub fn is_login_server(s: &str) -> bool {
-    !s.is_empty()
-        && (s.contains('.') || s.contains(':'))
-        && !s.contains('/')
-        && !s.contains(char::is_whitespace)
+    !s.is_empty() && (s.contains('.') || s.contains(':')) && !s.contains('/') && !s.contains(char::is_whitespace)
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -279,10 +266,7 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 pub fn key_path_at(text: &str, offset: usize) -> Option<String> {
     let offset = floor_char_boundary(text, offset.min(text.len()));
     let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line_end = text[offset..]
-        .find('\n')
-        .map(|i| offset + i)
-        .unwrap_or(text.len());
+    let line_end = text[offset..].find('\n').map(|i| offset + i).unwrap_or(text.len());
     let line = text[line_start..line_end].trim();
 
     if let Some(header) = parse_header(line) {
@@ -398,9 +382,7 @@ mod tests {
         assert_eq!(e.key.as_deref(), Some("cloud.name"));
         let text = e.to_string();
         assert!(
-            text.starts_with(
-                "configuration error in /etc/acrdeck/config.toml:3:8 at key `cloud.name`: "
-            ),
+            text.starts_with("configuration error in /etc/acrdeck/config.toml:3:8 at key `cloud.name`: "),
             "{text}"
         );
         assert!(text.contains("config.example.toml"), "{text}");
@@ -415,7 +397,10 @@ mod tests {
 
     #[test]
     fn unknown_key_is_refused_with_its_table() {
-        let e = parse("[[stages]]\nname = \"dev\"\nregistry = \"dev.azurecr.io\"\n[stages.policy]\nlock_afterr = [\"write\"]\n").unwrap_err();
+        let e = parse(
+            "[[stages]]\nname = \"dev\"\nregistry = \"dev.azurecr.io\"\n[stages.policy]\nlock_afterr = [\"write\"]\n",
+        )
+        .unwrap_err();
         assert_eq!(e.position.map(|p| p.0), Some(5));
         assert_eq!(e.key.as_deref(), Some("stages[0].policy.lock_afterr"));
         assert!(e.problem.contains("lock_afterr"), "{}", e.problem);
@@ -423,14 +408,9 @@ mod tests {
 
     #[test]
     fn custom_cloud_needs_its_endpoints() {
-        let e = parse("[cloud]\nname = \"Custom\"\narm_endpoint = \"https://arm.example\"\n")
-            .unwrap_err();
+        let e = parse("[cloud]\nname = \"Custom\"\narm_endpoint = \"https://arm.example\"\n").unwrap_err();
         assert_eq!(e.position, Some((1, 1)));
-        assert!(
-            e.problem.contains("authority_host, acr_suffix"),
-            "{}",
-            e.problem
-        );
+        assert!(e.problem.contains("authority_host, acr_suffix"), "{}", e.problem);
     }
 
     #[test]
@@ -455,10 +435,8 @@ mod tests {
     fn client_secret_needs_a_secret_reference_and_tenant() {
         let e = parse("[auth]\nmethod = \"client-secret\"\nclient_id = \"x\"\n").unwrap_err();
         assert!(e.problem.contains("client_secret_env"), "{}", e.problem);
-        let e = parse(
-            "[auth]\nmethod = \"client-secret\"\nclient_id = \"x\"\nclient_secret_env = \"S\"\n",
-        )
-        .unwrap_err();
+        let e =
+            parse("[auth]\nmethod = \"client-secret\"\nclient_id = \"x\"\nclient_secret_env = \"S\"\n").unwrap_err();
         assert!(e.problem.contains("tenant"), "{}", e.problem);
     }
 
@@ -478,10 +456,7 @@ mod tests {
         let ok = "[[stages]]\nname = \"dev\"\nregistry = \"dev.azurecr.io\"\n[[images]]\nfile = \"images.txt\"\n";
         assert!(parse(ok).is_ok());
         let bad = "[[stages]]\nname = \"dev\"\nregistry = \"dev.azurecr.io\"\n[[images]]\nfile = \"i.txt\"\nregistry = \"qa\"\n";
-        assert_eq!(
-            parse(bad).unwrap_err().key.as_deref(),
-            Some("images[0].registry")
-        );
+        assert_eq!(parse(bad).unwrap_err().key.as_deref(), Some("images[0].registry"));
     }
 
     #[test]
@@ -497,19 +472,12 @@ mod example_tests {
     /// The documented example is a valid configuration and binds every command.
     #[test]
     fn example_config_parses_and_names_every_command() {
-        let path = Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/assets/config.example.toml"
-        ));
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/config.example.toml"));
         let text = std::fs::read_to_string(path).expect("example config is in assets/");
         let config = parse_str(&text, path).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(config.stages.len(), 4);
         for info in keys::COMMANDS {
-            assert!(
-                config.keys.contains_key(info.name),
-                "example lacks keys.{}",
-                info.name
-            );
+            assert!(config.keys.contains_key(info.name), "example lacks keys.{}", info.name);
         }
     }
 }

@@ -15,10 +15,7 @@ use std::sync::atomic::Ordering;
 
 pub fn router(emu: Arc<Emu>) -> Router {
     Router::new()
-        .route(
-            "/faults",
-            get(list_faults).post(add_fault).delete(clear_faults),
-        )
+        .route("/faults", get(list_faults).post(add_fault).delete(clear_faults))
         .route("/requests", get(requests))
         .route("/expire-tokens", post(expire_tokens))
         .route("/rewrite-next-import", post(rewrite_next_import))
@@ -48,10 +45,7 @@ async fn clear_faults(State(emu): State<Arc<Emu>>) -> Response {
     json(200, &json!({}))
 }
 
-async fn requests(
-    State(emu): State<Arc<Emu>>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Response {
+async fn requests(State(emu): State<Arc<Emu>>, Query(q): Query<HashMap<String, String>>) -> Response {
     let since = q.get("since").and_then(|s| s.parse().ok()).unwrap_or(0);
     json(200, &json!({"requests": emu.requests.since(since)}))
 }

@@ -6,8 +6,7 @@ use super::Emu;
 use super::errors::arm as arm_error;
 use super::server::json;
 use super::world::{
-    CacheRule, ImportPlan, ImportSource, Operation, OperationKind, Registry, Run, RunStatus,
-    Trigger, World,
+    CacheRule, ImportPlan, ImportSource, Operation, OperationKind, Registry, Run, RunStatus, Trigger, World,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -33,11 +32,7 @@ pub fn ts(t: DateTime<Utc>) -> String {
 
 fn query_map(uri: &Uri) -> HashMap<String, String> {
     uri.query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default()
 }
 
@@ -73,11 +68,7 @@ pub async fn dispatch(
             );
         }
         Some(Err(_)) => {
-            return unauthorized(
-                &emu,
-                "InvalidAuthenticationToken",
-                "The access token is invalid.",
-            );
+            return unauthorized(&emu, "InvalidAuthenticationToken", "The access token is invalid.");
         }
         Some(Ok(_)) => {}
     }
@@ -108,9 +99,7 @@ pub async fn dispatch(
                 return arm_error(
                     400,
                     "InvalidRequestContent",
-                    &format!(
-                        "The request content was invalid and could not be deserialized: '{e}'."
-                    ),
+                    &format!("The request content was invalid and could not be deserialized: '{e}'."),
                 );
             }
         }
@@ -128,9 +117,7 @@ pub async fn dispatch(
 
 fn looks_like_api_version(v: &str) -> bool {
     let date = v.split('-').take(3).collect::<Vec<_>>();
-    date.len() == 3
-        && date[0].len() == 4
-        && date.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
+    date.len() == 3 && date[0].len() == 4 && date.iter().all(|p| p.chars().all(|c| c.is_ascii_digit()))
 }
 
 fn unauthorized(emu: &Emu, code: &str, message: &str) -> Response {
@@ -197,9 +184,7 @@ fn route(r: &Req<'_>, s: &[&str]) -> Response {
             }
             match rest {
                 [p, ns, regs]
-                    if eq(p, "providers")
-                        && eq(ns, "Microsoft.ContainerRegistry")
-                        && eq(regs, "registries") =>
+                    if eq(p, "providers") && eq(ns, "Microsoft.ContainerRegistry") && eq(regs, "registries") =>
                 {
                     list_registries(r, None)
                 }
@@ -215,28 +200,17 @@ fn route(r: &Req<'_>, s: &[&str]) -> Response {
                 _ => arm_error(
                     404,
                     "InvalidResourceType",
-                    &format!(
-                        "The resource type could not be found for path '{}'.",
-                        r.path
-                    ),
+                    &format!("The resource type could not be found for path '{}'.", r.path),
                 ),
             }
         }
-        _ => arm_error(
-            404,
-            "InvalidResourceType",
-            &format!("No route for '{}'.", r.path),
-        ),
+        _ => arm_error(404, "InvalidResourceType", &format!("No route for '{}'.", r.path)),
     }
 }
 
 fn resource_group(r: &Req<'_>, rg: &str, s: &[&str]) -> Response {
     match s {
-        [p, ns, regs]
-            if eq(p, "providers")
-                && eq(ns, "Microsoft.ContainerRegistry")
-                && eq(regs, "registries") =>
-        {
+        [p, ns, regs] if eq(p, "providers") && eq(ns, "Microsoft.ContainerRegistry") && eq(regs, "registries") => {
             list_registries(r, Some(rg))
         }
         [p, ns, loc, _, ops, .., op]
@@ -248,9 +222,7 @@ fn resource_group(r: &Req<'_>, rg: &str, s: &[&str]) -> Response {
             operation_result(r, op)
         }
         [p, ns, regs, name, rest @ ..]
-            if eq(p, "providers")
-                && eq(ns, "Microsoft.ContainerRegistry")
-                && eq(regs, "registries") =>
+            if eq(p, "providers") && eq(ns, "Microsoft.ContainerRegistry") && eq(regs, "registries") =>
         {
             let idx = {
                 let w = r.emu.world();
@@ -263,11 +235,7 @@ fn resource_group(r: &Req<'_>, rg: &str, s: &[&str]) -> Response {
             };
             registry_child(r, idx, rest)
         }
-        _ => arm_error(
-            404,
-            "InvalidResourceType",
-            &format!("No route for '{}'.", r.path),
-        ),
+        _ => arm_error(404, "InvalidResourceType", &format!("No route for '{}'.", r.path)),
     }
 }
 
@@ -330,10 +298,7 @@ pub fn registry_json(reg: &Registry, sub: &str) -> Value {
 
 /// One page of a listing, with `nextLink` carrying a skip token when more follow.
 fn page(r: &Req<'_>, items: Vec<Value>, page_size: usize) -> Response {
-    let skip: usize =
-        r.q.get("$skipToken")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+    let skip: usize = r.q.get("$skipToken").and_then(|s| s.parse().ok()).unwrap_or(0);
     let total = items.len();
     let value: Vec<Value> = items.into_iter().skip(skip).take(page_size).collect();
     let mut body = json!({"value": value});
@@ -343,10 +308,7 @@ fn page(r: &Req<'_>, items: Vec<Value>, page_size: usize) -> Response {
             u.query_pairs_mut()
                 .append_pair("api-version", r.api)
                 .append_pair("$skipToken", &(skip + page_size).to_string());
-            for (k, v) in
-                r.q.iter()
-                    .filter(|(k, _)| *k != "api-version" && *k != "$skipToken")
-            {
+            for (k, v) in r.q.iter().filter(|(k, _)| *k != "api-version" && *k != "$skipToken") {
                 u.query_pairs_mut().append_pair(k, v);
             }
         }
@@ -453,10 +415,7 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
             import_image(r, idx)
         }
         [c] if eq(c, "cacheRules") => list_child(r, idx, |w, reg| {
-            reg.cache_rules
-                .values()
-                .map(|c| cache_rule_json(w, reg, c))
-                .collect()
+            reg.cache_rules.values().map(|c| cache_rule_json(w, reg, c)).collect()
         }),
         [c, name, rest @ ..] if eq(c, "cacheRules") => cache_rule(r, idx, name, rest),
         [c] if eq(c, "credentialSets") => list_child(r, idx, |w, reg| {
@@ -471,10 +430,7 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
             match reg.credential_sets.get(*name) {
                 Some(c) if r.method == Method::GET => json(200, &credential_set_json(&w, reg, c)),
                 Some(_) => method_not_allowed(),
-                None => not_found(
-                    "Microsoft.ContainerRegistry/registries/credentialSets",
-                    name,
-                ),
+                None => not_found("Microsoft.ContainerRegistry/registries/credentialSets", name),
             }
         }
         [t] if eq(t, "tasks") => list_child(r, idx, |w, reg| {
@@ -512,10 +468,7 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
         [runs, id, action] if eq(runs, "runs") => run_action(r, idx, id, action),
         [s] if eq(s, "scheduleRun") => schedule_run(r, idx),
         [wh] if eq(wh, "webhooks") => list_child(r, idx, |w, reg| {
-            reg.webhooks
-                .values()
-                .map(|h| webhook_json(w, reg, h))
-                .collect()
+            reg.webhooks.values().map(|h| webhook_json(w, reg, h)).collect()
         }),
         [wh, name] if eq(wh, "webhooks") => {
             let w = r.emu.world();
@@ -526,11 +479,7 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
             }
         }
         [wh, name, action] if eq(wh, "webhooks") => webhook_action(r, idx, name, action),
-        _ => arm_error(
-            404,
-            "InvalidResourceType",
-            &format!("No route for '{}'.", r.path),
-        ),
+        _ => arm_error(404, "InvalidResourceType", &format!("No route for '{}'.", r.path)),
     }
 }
 
@@ -646,10 +595,9 @@ fn cache_rule(r: &Req<'_>, idx: usize, name: &str, rest: &[&str]) -> Response {
             }
             let reg = &mut w.registries[idx];
             if creating {
-                let (Some(source), Some(target)) = (
-                    props["sourceRepository"].as_str(),
-                    props["targetRepository"].as_str(),
-                ) else {
+                let (Some(source), Some(target)) =
+                    (props["sourceRepository"].as_str(), props["targetRepository"].as_str())
+                else {
                     return arm_error(
                         400,
                         "InvalidParameter",
@@ -679,10 +627,7 @@ fn cache_rule(r: &Req<'_>, idx: usize, name: &str, rest: &[&str]) -> Response {
             let Some(c) = reg.cache_rules.get(name) else {
                 return not_found("Microsoft.ContainerRegistry/registries/cacheRules", name);
             };
-            let mut resp = json(
-                if creating { 201 } else { 200 },
-                &cache_rule_json(&w, reg, c),
-            );
+            let mut resp = json(if creating { 201 } else { 200 }, &cache_rule_json(&w, reg, c));
             if let Ok(v) = http::HeaderValue::from_str(&async_url(reg)) {
                 resp.headers_mut().insert("azure-asyncoperation", v);
             }
@@ -697,10 +642,8 @@ fn cache_rule(r: &Req<'_>, idx: usize, name: &str, rest: &[&str]) -> Response {
             if let Ok(v) = http::HeaderValue::from_str(&async_url(reg)) {
                 resp.headers_mut().insert(http::header::LOCATION, v);
             }
-            resp.headers_mut().insert(
-                http::header::RETRY_AFTER,
-                http::HeaderValue::from_static("1"),
-            );
+            resp.headers_mut()
+                .insert(http::header::RETRY_AFTER, http::HeaderValue::from_static("1"));
             resp
         }
         _ => method_not_allowed(),
@@ -724,8 +667,7 @@ fn task_json(w: &World, reg: &Registry, t: &super::world::Task) -> Value {
         trigger["baseImageTrigger"] = json!({"baseImageTriggerType": "Runtime", "updateTriggerPayloadType": "Default", "status": "Enabled", "name": "defaultBaseimageTriggerName", "baseImage": format!("{}/{repo}", reg.login_server), "updateTriggerEndpoint": format!("https://hooks.contoso.invalid/acr/{}", t.name)});
     }
     if let Some(m) = t.timer_minutes {
-        trigger["timerTriggers"] =
-            json!([{"schedule": format!("*/{m} * * * *"), "status": "Enabled", "name": "t1"}]);
+        trigger["timerTriggers"] = json!([{"schedule": format!("*/{m} * * * *"), "status": "Enabled", "name": "t1"}]);
     }
     let _ = base;
     json!({
@@ -783,8 +725,7 @@ pub fn run_json(sub: &str, reg: &Registry, run: &Run) -> Value {
             props["sourceTrigger"] = json!({"id": format!("commit-{}", run.id), "eventType": "commit", "commitId": format!("{:040x}", run.created.timestamp()), "repositoryUrl": "https://github.com/contoso/hello-world.git", "branchName": "main", "providerType": "Github"})
         }
         Trigger::Timer => {
-            props["timerTrigger"] =
-                json!({"timerTriggerName": "t1", "scheduleOccurrence": ts(run.created)})
+            props["timerTrigger"] = json!({"timerTriggerName": "t1", "scheduleOccurrence": ts(run.created)})
         }
         Trigger::Manual => {}
     }
@@ -829,13 +770,8 @@ fn run_filter(filter: &str) -> Result<Vec<(String, String)>, String> {
                 .and_then(|s| s.strip_suffix('\''))
                 .map(str::to_string)
         };
-        if let Some(inner) = c
-            .strip_prefix("contains(")
-            .and_then(|s| s.strip_suffix(')'))
-        {
-            let (field, value) = inner
-                .split_once(',')
-                .ok_or_else(|| format!("bad clause `{c}`"))?;
+        if let Some(inner) = c.strip_prefix("contains(").and_then(|s| s.strip_suffix(')')) {
+            let (field, value) = inner.split_once(',').ok_or_else(|| format!("bad clause `{c}`"))?;
             out.push((
                 format!("contains:{}", field.trim()),
                 quoted(value).ok_or_else(|| format!("bad value in `{c}`"))?,
@@ -863,17 +799,10 @@ fn list_runs(r: &Req<'_>, idx: usize) -> Response {
     let filters = match run_filter(r.q.get("$filter").map(String::as_str).unwrap_or("")) {
         Ok(f) => f,
         Err(e) => {
-            return arm_error(
-                400,
-                "InvalidFilterParameter",
-                &format!("The $filter is invalid: {e}."),
-            );
+            return arm_error(400, "InvalidFilterParameter", &format!("The $filter is invalid: {e}."));
         }
     };
-    let top: usize =
-        r.q.get("$top")
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(usize::MAX);
+    let top: usize = r.q.get("$top").and_then(|t| t.parse().ok()).unwrap_or(usize::MAX);
     let items: Vec<Value> = {
         let w = r.emu.world();
         let reg = &w.registries[idx];
@@ -956,11 +885,7 @@ fn run_action(r: &Req<'_>, idx: usize, id: &str, action: &str) -> Response {
         let _ = sub;
         return json(200, &json!({"logLink": link, "logArtifactLink": null}));
     }
-    arm_error(
-        404,
-        "InvalidResourceType",
-        &format!("Unknown run action '{action}'."),
-    )
+    arm_error(404, "InvalidResourceType", &format!("Unknown run action '{action}'."))
 }
 
 fn schedule_run(r: &Req<'_>, idx: usize) -> Response {
@@ -970,10 +895,9 @@ fn schedule_run(r: &Req<'_>, idx: usize) -> Response {
     let kind = r.body["type"].as_str().unwrap_or("");
     if eq(kind, "EncodedTaskRunRequest") {
         let content = r.body["encodedTaskContent"].as_str().unwrap_or("");
-        let Some(yaml) =
-            base64::Engine::decode(&base64::engine::general_purpose::STANDARD, content)
-                .ok()
-                .and_then(|b| String::from_utf8(b).ok())
+        let Some(yaml) = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, content)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
         else {
             return arm_error(
                 400,
@@ -1003,20 +927,14 @@ fn schedule_run(r: &Req<'_>, idx: usize) -> Response {
         );
     }
     let Some(task_id) = r.body["taskId"].as_str() else {
-        return arm_error(
-            400,
-            "InvalidParameter",
-            "taskId is required for a TaskRunRequest.",
-        );
+        return arm_error(400, "InvalidParameter", "taskId is required for a TaskRunRequest.");
     };
     let task_name = task_id.rsplit('/').next().unwrap_or(task_id).to_string();
     let now = Utc::now();
     let mut w = r.emu.world();
     let sub = w.subscription.clone();
     let World {
-        registries,
-        upstream,
-        ..
+        registries, upstream, ..
     } = &mut *w;
     let reg = &mut registries[idx];
     if !reg.tasks.contains_key(&task_name) {
@@ -1076,12 +994,7 @@ fn webhook_action(r: &Req<'_>, idx: usize, name: &str, action: &str) -> Response
         return json(200, &json!({"id": id}));
     }
     if eq(action, "listEvents") {
-        let items: Vec<Value> = h
-            .events
-            .iter()
-            .rev()
-            .map(|e| event_json(&login, e))
-            .collect();
+        let items: Vec<Value> = h.events.iter().rev().map(|e| event_json(&login, e)).collect();
         return json(200, &json!({"value": items}));
     }
     if eq(action, "getCallbackConfig") {
@@ -1124,19 +1037,11 @@ fn import_image(r: &Req<'_>, idx: usize) -> Response {
     };
     let target_tags: Vec<String> = b["targetTags"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
     let untagged: Vec<String> = b["untaggedTargetRepositories"]
         .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
     if target_tags.is_empty() && untagged.is_empty() {
         return bad("At least one of targetTags or untaggedTargetRepositories must be given.");
@@ -1154,17 +1059,12 @@ fn import_image(r: &Req<'_>, idx: usize) -> Response {
                 parsed_targets.push((repo.to_string(), tag.to_string()))
             }
             _ => {
-                return bad(&format!(
-                    "targetTags entry '{t}' is not of the form repository:tag."
-                ));
+                return bad(&format!("targetTags entry '{t}' is not of the form repository:tag."));
             }
         }
     }
     let (src_repo, src_ref) = match source_image.split_once('@') {
-        Some((repo, digest)) => (
-            repo.split(':').next().unwrap_or(repo).to_string(),
-            digest.to_string(),
-        ),
+        Some((repo, digest)) => (repo.split(':').next().unwrap_or(repo).to_string(), digest.to_string()),
         None => match source_image.rsplit_once(':') {
             Some((repo, tag)) if !tag.contains('/') => (repo.to_string(), tag.to_string()),
             _ => (source_image.to_string(), "latest".to_string()),
@@ -1179,11 +1079,7 @@ fn import_image(r: &Req<'_>, idx: usize) -> Response {
     // the operation, as the service reports them after it tried to pull.
     let mut failure: Option<(u16, String, String)> = None;
     let (src, repo_in_store) = if let Some(id) = source["resourceId"].as_str() {
-        match w
-            .registries
-            .iter()
-            .position(|x| eq(&x.resource_id(&sub), id))
-        {
+        match w.registries.iter().position(|x| eq(&x.resource_id(&sub), id)) {
             Some(i) => (ImportSource::Registry(i), src_repo.clone()),
             None => {
                 return arm_error(
@@ -1264,19 +1160,16 @@ fn import_image(r: &Req<'_>, idx: usize) -> Response {
     if failure.is_none() {
         let target = &w.registries[idx].store;
         for (repo, tag) in &parsed_targets {
-            let existing = target.repos.get(repo).and_then(|r| {
-                r.tags
-                    .get(tag)
-                    .map(|t| (r.effective_tag_attrs(t), t.digest.clone()))
-            });
+            let existing = target
+                .repos
+                .get(repo)
+                .and_then(|r| r.tags.get(tag).map(|t| (r.effective_tag_attrs(t), t.digest.clone())));
             match existing {
                 Some((_, _)) if !force => {
                     failure = Some((
                         409,
                         "Conflict".into(),
-                        format!(
-                            "Tag {repo}:{tag} already exists in target registry. Use mode Force to overwrite it."
-                        ),
+                        format!("Tag {repo}:{tag} already exists in target registry. Use mode Force to overwrite it."),
                     ));
                     break;
                 }

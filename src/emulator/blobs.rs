@@ -12,27 +12,14 @@ use http::{HeaderMap, Method, Uri};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub async fn dispatch(
-    State(emu): State<Arc<Emu>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
+pub async fn dispatch(State(emu): State<Arc<Emu>>, method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path().to_string();
     let q: HashMap<String, String> = uri
         .query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
     let (Some(se), Some(sig)) = (q.get("se"), q.get("sig")) else {
-        return storage(
-            404,
-            "ResourceNotFound",
-            "The specified resource does not exist.",
-        );
+        return storage(404, "ResourceNotFound", "The specified resource does not exist.");
     };
     if emu.sas_signature(&format!("{path}\n{se}")) != *sig {
         return storage(
@@ -41,10 +28,7 @@ pub async fn dispatch(
             "Server failed to authenticate the request. Make sure the value of Authorization header is formed correctly including the signature.",
         );
     }
-    let expired = DateTime::parse_from_rfc3339(se)
-        .map(|t| t.with_timezone(&Utc) <= Utc::now())
-        .unwrap_or(true);
-    if expired {
+    if sas_expired(se, Utc::now()) {
         return storage(
             403,
             "AuthenticationFailed",
@@ -81,8 +65,7 @@ pub async fn dispatch(
     let mut resp = match (&method, range) {
         (&Method::HEAD, _) => {
             let mut r = (http::StatusCode::OK, ()).into_response();
-            r.headers_mut()
-                .insert(http::header::CONTENT_LENGTH, len.into());
+            r.headers_mut().insert(http::header::CONTENT_LENGTH, len.into());
             r
         }
         (&Method::GET, Some((start, _))) if start >= len => {
@@ -98,11 +81,7 @@ pub async fn dispatch(
         }
         (&Method::GET, Some((start, end))) => {
             let end = end.unwrap_or(len - 1).min(len - 1);
-            let mut r = (
-                http::StatusCode::PARTIAL_CONTENT,
-                Body::from(log[start..=end].to_vec()),
-            )
-                .into_response();
+            let mut r = (http::StatusCode::PARTIAL_CONTENT, Body::from(log[start..=end].to_vec())).into_response();
             if let Ok(v) = http::HeaderValue::from_str(&format!("bytes {start}-{end}/{len}")) {
                 r.headers_mut().insert(http::header::CONTENT_RANGE, v);
             }
@@ -122,14 +101,8 @@ pub async fn dispatch(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("text/plain; charset=utf-8"),
     );
-    h.insert(
-        http::header::ACCEPT_RANGES,
-        http::HeaderValue::from_static("bytes"),
-    );
-    h.insert(
-        "x-ms-blob-type",
-        http::HeaderValue::from_static("AppendBlob"),
-    );
+    h.insert(http::header::ACCEPT_RANGES, http::HeaderValue::from_static("bytes"));
+    h.insert("x-ms-blob-type", http::HeaderValue::from_static("AppendBlob"));
     h.insert("x-ms-version", http::HeaderValue::from_static("2021-08-06"));
     if let Ok(v) = http::HeaderValue::from_str(&format!("\"0x{len:X}\"")) {
         h.insert(http::header::ETAG, v);
@@ -138,6 +111,13 @@ pub async fn dispatch(
         h.insert("x-ms-meta-complete", v);
     }
     resp
+}
+
+/// Whether a SAS's signed expiry (`se`) has passed; an unreadable one counts as expired.
+fn sas_expired(se: &str, now: DateTime<Utc>) -> bool {
+    DateTime::parse_from_rfc3339(se)
+        .map(|t| t.with_timezone(&Utc) <= now)
+        .unwrap_or(true)
 }
 
 /// `bytes=START-` or `bytes=START-END`.
@@ -155,6 +135,19 @@ pub(super) fn parse_range(v: &str) -> Option<(usize, Option<usize>)> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn expiry() {
+        let now = chrono::Utc::now();
+        assert!(super::sas_expired("2020-01-01T00:00:00Z", now));
+        assert!(!super::sas_expired(
+            &(now + chrono::Duration::hours(1))
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string(),
+            now
+        ));
+        assert!(super::sas_expired("tomorrow", now));
+    }
+
     #[test]
     fn ranges() {
         assert_eq!(super::parse_range("bytes=10-"), Some((10, None)));

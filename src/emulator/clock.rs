@@ -4,9 +4,7 @@
 
 use super::Emu;
 use super::model::Store;
-use super::world::{
-    ImportSource, OperationKind, Registry, RunEffect, RunStatus, Trigger, WebhookEvent, World,
-};
+use super::world::{ImportSource, OperationKind, Registry, RunEffect, RunStatus, Trigger, WebhookEvent, World};
 use super::worldfile::{flush_due, new_run};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
@@ -66,9 +64,7 @@ pub fn tick(emu: &Emu, now: DateTime<Utc>) {
     complete_operations(emu, now);
     let mut w = emu.world();
     let World {
-        registries,
-        upstream,
-        ..
+        registries, upstream, ..
     } = &mut *w;
     for reg in registries.iter_mut() {
         for rule in reg.cache_rules.values_mut() {
@@ -138,12 +134,7 @@ fn advance_runs(reg: &mut Registry, now: DateTime<Utc>, upstream: &super::world:
     }
 }
 
-fn apply_effect(
-    reg: &mut Registry,
-    effect: RunEffect,
-    now: DateTime<Utc>,
-    upstream: &super::world::Upstream,
-) {
+fn apply_effect(reg: &mut Registry, effect: RunEffect, now: DateTime<Utc>, upstream: &super::world::Upstream) {
     match effect {
         RunEffect::ImportFromUpstream {
             upstream_repo,
@@ -234,14 +225,7 @@ pub fn pushed(
     }
 }
 
-pub fn record_event(
-    reg: &mut Registry,
-    action: &str,
-    repo: &str,
-    tag: Option<&str>,
-    digest: &str,
-    now: DateTime<Utc>,
-) {
+pub fn record_event(reg: &mut Registry, action: &str, repo: &str, tag: Option<&str>, digest: &str, now: DateTime<Utc>) {
     let (media_type, size) = reg
         .store
         .repos
@@ -253,10 +237,7 @@ pub fn record_event(
         let wants = hook.enabled
             && hook.actions.iter().any(|a| a == action)
             && (hook.scope.is_empty()
-                || super::faults::glob_match(
-                    &hook.scope.replace(":*", "*"),
-                    &format!("{repo}:{}", tag.unwrap_or("")),
-                )
+                || super::faults::glob_match(&hook.scope.replace(":*", "*"), &format!("{repo}:{}", tag.unwrap_or("")))
                 || hook.scope == repo);
         if wants {
             hook.events.push(WebhookEvent {
@@ -295,15 +276,11 @@ pub fn complete_operations(emu: &Emu, now: DateTime<Utc>) {
             continue;
         };
         let src = match plan.source {
-            ImportSource::Registry(i) => {
-                extract(&w.registries[i].store, &plan.source_repo, &plan.digest)
-            }
+            ImportSource::Registry(i) => extract(&w.registries[i].store, &plan.source_repo, &plan.digest),
             ImportSource::Upstream => extract(&w.upstream.store, &plan.source_repo, &plan.digest),
         };
         let World {
-            registries,
-            upstream,
-            ..
+            registries, upstream, ..
         } = &mut *w;
         let reg = &mut registries[plan.target_registry];
         let mut result = Ok(());

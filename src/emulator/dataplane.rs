@@ -6,9 +6,7 @@
 use super::Emu;
 use super::arm::ts;
 use super::errors::{challenge, dataplane as dp_error};
-use super::model::{
-    Attrs, AttrsPatch, DpError, Manifest, Order, Repository, Store, Tag, sha256_digest,
-};
+use super::model::{Attrs, AttrsPatch, DpError, Manifest, Order, Repository, Store, Tag, sha256_digest};
 use super::server::json;
 use super::world::{Registry, World};
 use axum::Router;
@@ -35,9 +33,7 @@ struct Ctx {
 }
 
 pub fn router(emu: Arc<Emu>, target: Target) -> Router {
-    Router::new()
-        .fallback(handle)
-        .with_state(Ctx { emu, target })
+    Router::new().fallback(handle).with_state(Ctx { emu, target })
 }
 
 /// The access a request needs: (type, name, action), as a token scope names it.
@@ -55,21 +51,11 @@ impl Need {
 
 fn query(uri: &Uri) -> HashMap<String, String> {
     uri.query()
-        .map(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .into_owned()
-                .collect()
-        })
+        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default()
 }
 
-async fn handle(
-    State(ctx): State<Ctx>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     // Clients may send repository names with encoded slashes (`apps%2Fweb`); ACR accepts both.
     let path = percent_encoding::percent_decode_str(uri.path())
         .decode_utf8_lossy()
@@ -77,8 +63,7 @@ async fn handle(
     let q = query(&uri);
     let login_server = match &ctx.target {
         Target::Upstream => ctx.emu.world().upstream.login_server.clone(),
-        Target::Registry(name) => match ctx.emu.world().registries.iter().find(|r| &r.name == name)
-        {
+        Target::Registry(name) => match ctx.emu.world().registries.iter().find(|r| &r.name == name) {
             Some(r) => r.login_server.clone(),
             None => return dp_error(&DpError::new(404, "NAME_UNKNOWN", "registry removed")),
         },
@@ -92,11 +77,7 @@ async fn handle(
     let route = match parse_route(&path) {
         Some(r) => r,
         None => {
-            return dp_error(&DpError::new(
-                404,
-                "NOT_FOUND",
-                format!("no route for {path}"),
-            ));
+            return dp_error(&DpError::new(404, "NOT_FOUND", format!("no route for {path}")));
         }
     };
     // Authorization: anonymous pulls on the upstream; elsewhere a scoped bearer token or the
@@ -110,9 +91,7 @@ async fn handle(
     let now = Utc::now();
     let mut w = ctx.emu.world();
     let World {
-        registries,
-        upstream,
-        ..
+        registries, upstream, ..
     } = &mut *w;
     let mut place = match &ctx.target {
         Target::Upstream => Place::Up(&mut upstream.store),
@@ -134,11 +113,7 @@ async fn handle(
             let (repos, more) = place.store().catalog_page(last, n);
             let mut r = json(200, &json!({"repositories": repos}));
             if more && let Some(l) = repos.last() {
-                let base = if acr {
-                    "/acr/v1/_catalog"
-                } else {
-                    "/v2/_catalog"
-                };
+                let base = if acr { "/acr/v1/_catalog" } else { "/v2/_catalog" };
                 link(&mut r, &format!("{base}?last={}&n={n}", enc(l)));
             }
             Ok(r)
@@ -192,16 +167,14 @@ async fn handle(
                     .unwrap_or(100usize)
                     .clamp(1, 1000);
                 let order = q.get("orderby").map(String::as_str);
-                let (ms, more) =
-                    r.manifest_page(Order::parse(order), q.get("last").map(String::as_str), n);
+                let (ms, more) = r.manifest_page(Order::parse(order), q.get("last").map(String::as_str), n);
                 let items: Vec<Value> = ms.iter().map(|m| manifest_json(r, m)).collect();
                 let mut resp = json(
                     200,
                     &json!({"registry": login_server, "imageName": name, "manifests": items}),
                 );
                 if more && let Some(l) = ms.last() {
-                    let mut next =
-                        format!("/acr/v1/{name}/_manifests?last={}&n={n}", enc(&l.digest));
+                    let mut next = format!("/acr/v1/{name}/_manifests?last={}&n={n}", enc(&l.digest));
                     if let Some(o) = order {
                         next.push_str(&format!("&orderby={o}"));
                     }
@@ -210,15 +183,9 @@ async fn handle(
                 resp
             })
         }
-        Route::ManifestAttrs(name, digest) => manifest_attrs(
-            place.store(),
-            &login_server,
-            &name,
-            &digest,
-            &method,
-            &body,
-            now,
-        ),
+        Route::ManifestAttrs(name, digest) => {
+            manifest_attrs(place.store(), &login_server, &name, &digest, &method, &body, now)
+        }
         Route::TagsList(name) => {
             let r = place
                 .store()
@@ -231,22 +198,16 @@ async fn handle(
                     .and_then(|n| n.parse().ok())
                     .unwrap_or(1000usize)
                     .clamp(1, 10_000);
-                let (tags, more) =
-                    r.tag_page(Order::Name, q.get("last").map(String::as_str), n, None);
+                let (tags, more) = r.tag_page(Order::Name, q.get("last").map(String::as_str), n, None);
                 let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
                 let mut resp = json(200, &json!({"name": name, "tags": names}));
                 if more && let Some(l) = names.last() {
-                    link(
-                        &mut resp,
-                        &format!("/v2/{name}/tags/list?last={}&n={n}", enc(l)),
-                    );
+                    link(&mut resp, &format!("/v2/{name}/tags/list?last={}&n={n}", enc(l)));
                 }
                 resp
             })
         }
-        Route::Manifest(name, reference) => {
-            manifest(place, &name, &reference, &method, &headers, body, now)
-        }
+        Route::Manifest(name, reference) => manifest(place, &name, &reference, &method, &headers, body, now),
         Route::Blob(name, digest) => blob(place.store(), &name, &digest, &method, &headers),
         Route::Upload(name, id) => upload(place, &name, id.as_deref(), &method, &q, body),
     };
@@ -331,9 +292,7 @@ fn parse_route(path: &str) -> Option<Route> {
         }
         return (!rest.is_empty()).then(|| Route::Repo(rest.trim_end_matches('/').to_string()));
     }
-    let rest = path
-        .strip_prefix("/v2/")
-        .or_else(|| (path == "/v2").then_some(""))?;
+    let rest = path.strip_prefix("/v2/").or_else(|| (path == "/v2").then_some(""))?;
     if rest.is_empty() {
         return Some(Route::Base);
     }
@@ -382,11 +341,9 @@ impl Route {
                 name: "catalog".into(),
                 action: "*",
             }),
-            Route::Repo(n)
-            | Route::Tags(n)
-            | Route::Tag(n, _)
-            | Route::Manifests(n)
-            | Route::ManifestAttrs(n, _) => meta(n),
+            Route::Repo(n) | Route::Tags(n) | Route::Tag(n, _) | Route::Manifests(n) | Route::ManifestAttrs(n, _) => {
+                meta(n)
+            }
             Route::TagsList(n) | Route::Blob(n, _) => match *method {
                 Method::DELETE => repo(n, "delete"),
                 _ => repo(n, "pull"),
@@ -403,12 +360,7 @@ impl Route {
 
 /// Checks the request's credentials against what the route needs; the error is the 401
 /// challenge naming the scope to ask for.
-fn authorize(
-    ctx: &Ctx,
-    login_server: &str,
-    headers: &HeaderMap,
-    need: Option<&Need>,
-) -> Result<(), Box<Response>> {
+fn authorize(ctx: &Ctx, login_server: &str, headers: &HeaderMap, need: Option<&Need>) -> Result<(), Box<Response>> {
     let auth = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -419,30 +371,20 @@ fn authorize(
         return if admin_ok(ctx, basic) {
             Ok(())
         } else {
-            deny(
-                "authentication required, visit https://aka.ms/acr/authorization for more information.",
-            )
+            deny("authentication required, visit https://aka.ms/acr/authorization for more information.")
         };
     }
     let Some(token) = auth.strip_prefix("Bearer ") else {
-        return deny(
-            "authentication required, visit https://aka.ms/acr/authorization for more information.",
-        );
+        return deny("authentication required, visit https://aka.ms/acr/authorization for more information.");
     };
     let claims = match ctx.emu.verify(token) {
         Ok(c) => c,
         Err(_) => {
-            return deny(
-                "authentication required, visit https://aka.ms/acr/authorization for more information.",
-            );
+            return deny("authentication required, visit https://aka.ms/acr/authorization for more information.");
         }
     };
-    if claims["aud"].as_str() != Some(login_server)
-        || claims["grant_type"].as_str() != Some("access_token")
-    {
-        return deny(
-            "authentication required, visit https://aka.ms/acr/authorization for more information.",
-        );
+    if claims["aud"].as_str() != Some(login_server) || claims["grant_type"].as_str() != Some("access_token") {
+        return deny("authentication required, visit https://aka.ms/acr/authorization for more information.");
     }
     let Some(need) = need else { return Ok(()) };
     let granted = claims["access"].as_array().into_iter().flatten().any(|a| {
@@ -457,9 +399,7 @@ fn authorize(
     if granted {
         Ok(())
     } else {
-        deny(
-            "authentication required, visit https://aka.ms/acr/authorization for more information.",
-        )
+        deny("authentication required, visit https://aka.ms/acr/authorization for more information.")
     }
 }
 
@@ -475,11 +415,9 @@ fn admin_ok(ctx: &Ctx, basic: &str) -> bool {
         return false;
     };
     let w = ctx.emu.world();
-    w.registries.iter().any(|r| {
-        &r.name == name
-            && r.admin_user_enabled
-            && decoded == format!("{}:{}", r.name, r.admin_password)
-    })
+    w.registries
+        .iter()
+        .any(|r| &r.name == name && r.admin_user_enabled && decoded == format!("{}:{}", r.name, r.admin_password))
 }
 
 fn form(body: &[u8]) -> HashMap<String, String> {
@@ -533,11 +471,7 @@ fn token(
     q: &HashMap<String, String>,
     body: &[u8],
 ) -> Response {
-    let f = if *method == Method::POST {
-        form(body)
-    } else {
-        q.clone()
-    };
+    let f = if *method == Method::POST { form(body) } else { q.clone() };
     let err = |status: u16, msg: &str| {
         json(
             status,
@@ -553,10 +487,7 @@ fn token(
                 return err(400, "refresh_token is required");
             };
             match ctx.emu.verify(rt) {
-                Ok(c)
-                    if c["grant_type"] == "refresh_token"
-                        && c["aud"].as_str() == Some(login_server) =>
-                {
+                Ok(c) if c["grant_type"] == "refresh_token" && c["aud"].as_str() == Some(login_server) => {
                     c["sub"].as_str().unwrap_or("").to_string()
                 }
                 Ok(_) => return err(401, "the refresh token was issued for another registry"),
@@ -600,9 +531,7 @@ fn token(
             Some(a) => (rest, a),
             None => continue,
         };
-        access.push(
-            json!({"type": kind, "name": name, "actions": actions.split(',').collect::<Vec<_>>()}),
-        );
+        access.push(json!({"type": kind, "name": name, "actions": actions.split(',').collect::<Vec<_>>()}));
     }
     let now = Utc::now().timestamp();
     let token = ctx.emu.sign(&json!({
@@ -658,13 +587,7 @@ fn manifest_json(r: &Repository, m: &Manifest) -> Value {
 
 /// A PATCH body as clients send it: an object, or (as one official example shows) a JSON string.
 fn attrs_patch(body: &[u8]) -> Result<AttrsPatch, DpError> {
-    let bad = |e: String| {
-        DpError::new(
-            400,
-            "INVALID_REQUEST",
-            format!("invalid changeableAttributes: {e}"),
-        )
-    };
+    let bad = |e: String| DpError::new(400, "INVALID_REQUEST", format!("invalid changeableAttributes: {e}"));
     let v: Value = serde_json::from_slice(body).map_err(|e| bad(e.to_string()))?;
     let v = match v {
         Value::String(s) => serde_json::from_str(&s).map_err(|e| bad(e.to_string()))?,
@@ -673,35 +596,20 @@ fn attrs_patch(body: &[u8]) -> Result<AttrsPatch, DpError> {
     serde_json::from_value(v).map_err(|e| bad(e.to_string()))
 }
 
-fn repo_attrs(
-    store: &mut Store,
-    login: &str,
-    name: &str,
-    method: &Method,
-    body: &[u8],
-) -> Result<Response, DpError> {
+fn repo_attrs(store: &mut Store, login: &str, name: &str, method: &Method, body: &[u8]) -> Result<Response, DpError> {
     match *method {
         Method::DELETE => {
             let (manifests, tags) = store.delete_repository(name)?;
-            Ok(json(
-                202,
-                &json!({"manifestsDeleted": manifests, "tagsDeleted": tags}),
-            ))
+            Ok(json(202, &json!({"manifestsDeleted": manifests, "tagsDeleted": tags})))
         }
         Method::PATCH => {
             let patch = attrs_patch(body)?;
-            let r = store
-                .repos
-                .get_mut(name)
-                .ok_or_else(|| DpError::name_unknown(name))?;
+            let r = store.repos.get_mut(name).ok_or_else(|| DpError::name_unknown(name))?;
             r.attrs.apply(&patch);
             Ok(json(200, &repo_json(login, r)))
         }
         Method::GET => {
-            let r = store
-                .repos
-                .get(name)
-                .ok_or_else(|| DpError::name_unknown(name))?;
+            let r = store.repos.get(name).ok_or_else(|| DpError::name_unknown(name))?;
             Ok(json(200, &repo_json(login, r)))
         }
         _ => Err(DpError::new(405, "UNSUPPORTED", "method not allowed")),
@@ -747,14 +655,8 @@ fn tag_attrs(
         Method::PATCH => {
             let patch = attrs_patch(body)?;
             let store = place.store();
-            let r = store
-                .repos
-                .get_mut(name)
-                .ok_or_else(|| DpError::name_unknown(name))?;
-            let t = r
-                .tags
-                .get_mut(tag)
-                .ok_or_else(|| DpError::tag_unknown(tag))?;
+            let r = store.repos.get_mut(name).ok_or_else(|| DpError::name_unknown(name))?;
+            let t = r.tags.get_mut(tag).ok_or_else(|| DpError::tag_unknown(tag))?;
             t.attrs.apply(&patch);
             let r = &store.repos[name];
             Ok(json(
@@ -787,10 +689,7 @@ fn manifest_attrs(
     body: &[u8],
     _now: chrono::DateTime<Utc>,
 ) -> Result<Response, DpError> {
-    let r = store
-        .repos
-        .get_mut(name)
-        .ok_or_else(|| DpError::name_unknown(name))?;
+    let r = store.repos.get_mut(name).ok_or_else(|| DpError::name_unknown(name))?;
     let digest = r
         .resolve(reference)
         .map(|m| m.digest.clone())
@@ -864,9 +763,7 @@ fn manifest(
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or(super::model::OCI_MANIFEST)
                 .to_string();
-            let digest = place
-                .store()
-                .put_manifest(name, reference, &media_type, body, now)?;
+            let digest = place.store().put_manifest(name, reference, &media_type, body, now)?;
             if let Some(reg) = place.reg() {
                 let tag = (!reference.starts_with("sha256:")).then_some(reference);
                 let upstream = super::world::Upstream::default();
@@ -904,13 +801,7 @@ fn blob(
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<Response, DpError> {
-    let unknown = || {
-        DpError::new(
-            404,
-            "BLOB_UNKNOWN",
-            format!("blob unknown to registry: {digest}"),
-        )
-    };
+    let unknown = || DpError::new(404, "BLOB_UNKNOWN", format!("blob unknown to registry: {digest}"));
     match *method {
         Method::GET | Method::HEAD => {
             if !store.repos.contains_key(name) && !store.blobs.contains_key(digest) {
@@ -919,8 +810,7 @@ fn blob(
             let b = store.blobs.get(digest).ok_or_else(unknown)?;
             let mut resp = if *method == Method::HEAD {
                 let mut r = (http::StatusCode::OK, ()).into_response();
-                r.headers_mut()
-                    .insert(http::header::CONTENT_LENGTH, b.len().into());
+                r.headers_mut().insert(http::header::CONTENT_LENGTH, b.len().into());
                 r
             } else if let Some((start, end)) = headers
                 .get(http::header::RANGE)
@@ -929,21 +819,11 @@ fn blob(
             {
                 // Chunked downloads (the SDKs fetch blobs in ranges).
                 if b.is_empty() || start >= b.len() {
-                    return Err(DpError::new(
-                        416,
-                        "BLOB_UNKNOWN",
-                        "requested range not satisfiable",
-                    ));
+                    return Err(DpError::new(416, "BLOB_UNKNOWN", "requested range not satisfiable"));
                 }
                 let end = end.unwrap_or(b.len() - 1).min(b.len() - 1);
-                let mut r = (
-                    http::StatusCode::PARTIAL_CONTENT,
-                    Body::from(b.slice(start..=end)),
-                )
-                    .into_response();
-                if let Ok(v) =
-                    http::HeaderValue::from_str(&format!("bytes {start}-{end}/{}", b.len()))
-                {
+                let mut r = (http::StatusCode::PARTIAL_CONTENT, Body::from(b.slice(start..=end))).into_response();
+                if let Ok(v) = http::HeaderValue::from_str(&format!("bytes {start}-{end}/{}", b.len())) {
                     r.headers_mut().insert(http::header::CONTENT_RANGE, v);
                 }
                 r
@@ -976,11 +856,7 @@ fn upload(
     body: Bytes,
 ) -> Result<Response, DpError> {
     let Place::Reg(reg) = place else {
-        return Err(DpError::new(
-            405,
-            "UNSUPPORTED",
-            "the upstream registry is read-only",
-        ));
+        return Err(DpError::new(405, "UNSUPPORTED", "the upstream registry is read-only"));
     };
     let created = |digest: &str| {
         let mut r = (http::StatusCode::CREATED, ()).into_response();
@@ -1033,25 +909,19 @@ fn upload(
             Ok(progress(&id, body.len(), http::StatusCode::ACCEPTED))
         }
         (Method::PATCH, Some(id)) => {
-            let buf = reg.uploads.get_mut(id).ok_or_else(|| {
-                DpError::new(
-                    404,
-                    "BLOB_UPLOAD_UNKNOWN",
-                    "blob upload unknown to registry",
-                )
-            })?;
+            let buf = reg
+                .uploads
+                .get_mut(id)
+                .ok_or_else(|| DpError::new(404, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry"))?;
             buf.extend_from_slice(&body);
             let len = buf.len();
             Ok(progress(id, len, http::StatusCode::ACCEPTED))
         }
         (Method::PUT, Some(id)) => {
-            let mut buf = reg.uploads.remove(id).ok_or_else(|| {
-                DpError::new(
-                    404,
-                    "BLOB_UPLOAD_UNKNOWN",
-                    "blob upload unknown to registry",
-                )
-            })?;
+            let mut buf = reg
+                .uploads
+                .remove(id)
+                .ok_or_else(|| DpError::new(404, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry"))?;
             buf.extend_from_slice(&body);
             let digest = q
                 .get("digest")
@@ -1059,13 +929,11 @@ fn upload(
             finish(&mut reg.store, buf, digest)
         }
         (Method::GET, Some(id)) => {
-            let len = reg.uploads.get(id).map(Vec::len).ok_or_else(|| {
-                DpError::new(
-                    404,
-                    "BLOB_UPLOAD_UNKNOWN",
-                    "blob upload unknown to registry",
-                )
-            })?;
+            let len = reg
+                .uploads
+                .get(id)
+                .map(Vec::len)
+                .ok_or_else(|| DpError::new(404, "BLOB_UPLOAD_UNKNOWN", "blob upload unknown to registry"))?;
             Ok(progress(id, len, http::StatusCode::NO_CONTENT))
         }
         (Method::DELETE, Some(id)) => {
@@ -1092,19 +960,14 @@ fn cache_fill(
     let now = Utc::now();
     let mut w = emu.world();
     let World {
-        registries,
-        upstream,
-        ..
+        registries, upstream, ..
     } = &mut *w;
     let reg = registries.iter_mut().find(|r| r.name == registry)?;
     let source = reg.cache_rules.values().find_map(|rule| {
         if rule.provisioning != "Succeeded" {
             return None;
         }
-        match (
-            rule.target.strip_suffix("/*"),
-            rule.source.strip_suffix("/*"),
-        ) {
+        match (rule.target.strip_suffix("/*"), rule.source.strip_suffix("/*")) {
             (Some(tp), Some(sp)) => repo
                 .strip_prefix(&format!("{tp}/"))
                 .map(|rest| (format!("{sp}/{rest}"), rule.credential_set.clone())),
@@ -1118,20 +981,12 @@ fn cache_fill(
         return Some(dp_error(&DpError::new(
             401,
             "UNAUTHORIZED",
-            format!(
-                "the credential set `{c}` of this cache rule is unhealthy; the upstream cannot be reached"
-            ),
+            format!("the credential set `{c}` of this cache rule is unhealthy; the upstream cannot be reached"),
         )));
     }
     let (host, path) = source_repo.split_once('/')?;
     let (up_repo, _) = upstream.repository_for(host, path)?;
-    let digest = upstream
-        .store
-        .repos
-        .get(&up_repo)?
-        .resolve(reference)?
-        .digest
-        .clone();
+    let digest = upstream.store.repos.get(&up_repo)?.resolve(reference)?.digest.clone();
     let src = super::clock::extract(&upstream.store, &up_repo, &digest);
     let tags: Vec<String> = if reference.starts_with("sha256:") {
         vec![]

@@ -105,10 +105,7 @@ pub async fn token(
     )
 }
 
-pub async fn openid_configuration(
-    State(emu): State<Arc<Emu>>,
-    Path(tenant): Path<String>,
-) -> Response {
+pub async fn openid_configuration(State(emu): State<Arc<Emu>>, Path(tenant): Path<String>) -> Response {
     let base = &emu.arm_base;
     json(
         200,

@@ -7,10 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 pub fn arm(status: u16, code: &str, message: &str) -> Response {
-    json(
-        status,
-        &json!({"error": {"code": code, "message": message}}),
-    )
+    json(status, &json!({"error": {"code": code, "message": message}}))
 }
 
 pub fn dataplane(e: &DpError) -> Response {
@@ -22,18 +19,13 @@ pub fn dataplane(e: &DpError) -> Response {
 
 /// 401 with the challenge that tells a client where to get a token for `scope`.
 pub fn challenge(login_server: &str, scope: Option<&str>, message: &str) -> Response {
-    let mut value =
-        format!("Bearer realm=\"https://{login_server}/oauth2/token\",service=\"{login_server}\"");
+    let mut value = format!("Bearer realm=\"https://{login_server}/oauth2/token\",service=\"{login_server}\"");
     if let Some(s) = scope {
         value.push_str(&format!(",scope=\"{s}\""));
     }
     let detail = scope.map(|s| {
         let mut p = s.split(':');
-        let (t, n, a) = (
-            p.next().unwrap_or(""),
-            p.next().unwrap_or(""),
-            p.next().unwrap_or(""),
-        );
+        let (t, n, a) = (p.next().unwrap_or(""), p.next().unwrap_or(""), p.next().unwrap_or(""));
         json!([{"Type": t, "Name": n, "Action": a}])
     });
     let mut r = json(

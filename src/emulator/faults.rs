@@ -117,37 +117,22 @@ impl Faults {
     }
 
     pub fn clear(&self) {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .1
-            .clear();
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).1.clear();
     }
 
     pub fn list(&self) -> Vec<(u64, FaultSpec, u64)> {
         let g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        g.1.iter()
-            .map(|a| (a.id, a.spec.clone(), a.applied))
-            .collect()
+        g.1.iter().map(|a| (a.id, a.spec.clone(), a.applied)).collect()
     }
 
     /// Decisions for one request, in the order the faults were added.
-    pub fn decide(
-        &self,
-        target: &str,
-        method: &str,
-        path: &str,
-        sku: Option<&str>,
-    ) -> Vec<Decision> {
+    pub fn decide(&self, target: &str, method: &str, path: &str, sku: Option<&str>) -> Vec<Decision> {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = Vec::new();
         for a in g.1.iter_mut() {
             let s = &a.spec;
             let target_ok = s.target == "*" || s.target.eq_ignore_ascii_case(target);
-            let method_ok = s
-                .method
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(method));
+            let method_ok = s.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method));
             if !(target_ok && method_ok && glob_match(&s.path, path)) {
                 continue;
             }
@@ -161,21 +146,16 @@ impl Faults {
             } = &s.kind
             {
                 let write = !matches!(method, "GET" | "HEAD");
-                let budget =
-                    per_minute.unwrap_or_else(|| sku_budget(sku.unwrap_or("Premium"), write));
+                let budget = per_minute.unwrap_or_else(|| sku_budget(sku.unwrap_or("Premium"), write));
                 let now = Instant::now();
                 let (start, n) = match a.window {
-                    Some((start, n)) if now.duration_since(start) < Duration::from_secs(60) => {
-                        (start, n + 1)
-                    }
+                    Some((start, n)) if now.duration_since(start) < Duration::from_secs(60) => (start, n + 1),
                     _ => (now, 1),
                 };
                 a.window = Some((start, n));
                 if n > budget {
                     a.applied += 1;
-                    let wait = 60u64
-                        .saturating_sub(now.duration_since(start).as_secs())
-                        .max(1);
+                    let wait = 60u64.saturating_sub(now.duration_since(start).as_secs()).max(1);
                     out.push(Decision::Throttled {
                         retry_after: retry_after.then_some(wait),
                     });
@@ -206,10 +186,7 @@ mod tests {
     fn globs() {
         assert!(glob_match("*", "/v2/"));
         assert!(glob_match("/acr/v1/*/_tags", "/acr/v1/apps/web/_tags"));
-        assert!(!glob_match(
-            "/acr/v1/*/_tags",
-            "/acr/v1/apps/web/_manifests"
-        ));
+        assert!(!glob_match("/acr/v1/*/_tags", "/acr/v1/apps/web/_manifests"));
     }
 
     #[test]
@@ -223,9 +200,7 @@ mod tests {
             every: 2,
             count: Some(2),
         });
-        let hits: Vec<bool> = (0..8)
-            .map(|_| !f.decide("arm", "GET", "/x", None).is_empty())
-            .collect();
+        let hits: Vec<bool> = (0..8).map(|_| !f.decide("arm", "GET", "/x", None).is_empty()).collect();
         assert_eq!(hits, [false, true, false, true, false, false, false, false]);
         assert!(f.decide("blob", "GET", "/x", None).is_empty());
     }
@@ -244,9 +219,7 @@ mod tests {
             every: 1,
             count: None,
         });
-        let n = (0..5)
-            .filter(|_| !f.decide("x", "GET", "/", None).is_empty())
-            .count();
+        let n = (0..5).filter(|_| !f.decide("x", "GET", "/", None).is_empty()).count();
         assert_eq!(n, 2);
         assert_eq!(sku_budget("Basic", true), 100);
     }

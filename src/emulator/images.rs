@@ -34,12 +34,7 @@ pub struct ImageSpec<'a> {
 
 /// Writes the blobs and manifest(s) of an image into `store` under `repo`, tagged `tag`, and
 /// returns the top-level digest.
-pub fn build_image(
-    store: &mut Store,
-    repo: &str,
-    tag: Option<&str>,
-    spec: &ImageSpec<'_>,
-) -> Result<String, String> {
+pub fn build_image(store: &mut Store, repo: &str, tag: Option<&str>, spec: &ImageSpec<'_>) -> Result<String, String> {
     let platforms: Vec<(String, String)> = if spec.platforms.is_empty() {
         vec![("linux".into(), "amd64".into())]
     } else {
@@ -65,17 +60,10 @@ pub fn build_image(
         for i in 0..2 {
             let layer_seed = format!("{}|{os}/{arch}|layer{i}", spec.seed);
             // 16 to 48 KiB: big enough to page through, small enough for 100,000-tag worlds.
-            let size = 16 * 1024
-                + (seeded_bytes(&layer_seed, 2)
-                    .iter()
-                    .map(|b| *b as usize)
-                    .sum::<usize>()
-                    * 64);
+            let size = 16 * 1024 + (seeded_bytes(&layer_seed, 2).iter().map(|b| *b as usize).sum::<usize>() * 64);
             let bytes = Bytes::from(seeded_bytes(&layer_seed, size));
             let digest = sha256_digest(&bytes);
-            layers.push(
-                serde_json::json!({"mediaType": OCI_LAYER, "digest": digest, "size": bytes.len()}),
-            );
+            layers.push(serde_json::json!({"mediaType": OCI_LAYER, "digest": digest, "size": bytes.len()}));
             store.blobs.insert(digest, bytes);
         }
         let diff_ids: Vec<&serde_json::Value> = layers.iter().map(|l| &l["digest"]).collect();
@@ -103,13 +91,7 @@ pub fn build_image(
         let reference = if platforms.len() == 1 { tag } else { None };
         let digest = match reference {
             Some(t) => store.put_manifest(repo, t, OCI_MANIFEST, body, spec.created),
-            None => store.put_manifest(
-                repo,
-                &sha256_digest(&body),
-                OCI_MANIFEST,
-                body,
-                spec.created,
-            ),
+            None => store.put_manifest(repo, &sha256_digest(&body), OCI_MANIFEST, body, spec.created),
         }
         .map_err(|e| e.message)?;
         children.push((digest, size, os.clone(), arch.clone()));
@@ -142,11 +124,10 @@ pub fn image_env(store: &Store, repo: &str, digest: &str, key: &str) -> Option<S
     }
     let config = store.blobs.get(m.blobs.first()?)?;
     let v: serde_json::Value = serde_json::from_slice(config).ok()?;
-    v["config"]["Env"].as_array()?.iter().find_map(|e| {
-        e.as_str()?
-            .strip_prefix(&format!("{key}="))
-            .map(str::to_string)
-    })
+    v["config"]["Env"]
+        .as_array()?
+        .iter()
+        .find_map(|e| e.as_str()?.strip_prefix(&format!("{key}=")).map(str::to_string))
 }
 
 #[cfg(test)]
@@ -175,10 +156,7 @@ mod tests {
             seed: "apps/web:1.0+hotfix",
             ..spec
         };
-        assert_ne!(
-            build_image(&mut b, "apps/web", Some("1.0"), &drift).unwrap(),
-            da
-        );
+        assert_ne!(build_image(&mut b, "apps/web", Some("1.0"), &drift).unwrap(), da);
     }
 
     #[test]
@@ -192,9 +170,6 @@ mod tests {
         };
         let mut s = Store::default();
         let d = build_image(&mut s, "node", Some("15-alpine"), &spec).unwrap();
-        assert_eq!(
-            image_env(&s, "node", &d, "BACKGROUND_COLOR").as_deref(),
-            Some("Red")
-        );
+        assert_eq!(image_env(&s, "node", &d, "BACKGROUND_COLOR").as_deref(), Some("Red"));
     }
 }

@@ -13,19 +13,13 @@ pub struct Signer {
 
 impl Signer {
     pub fn new() -> Signer {
-        let key = format!(
-            "{}{}",
-            uuid::Uuid::new_v4().simple(),
-            uuid::Uuid::new_v4().simple()
-        )
-        .into_bytes();
+        let key = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple()).into_bytes();
         Signer { key }
     }
 
     fn mac(&self, data: &[u8]) -> Vec<u8> {
         // HMAC accepts keys of any length, so this cannot fail.
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
-            .expect("HMAC takes any key length");
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key).expect("HMAC takes any key length");
         mac.update(data);
         mac.finalize().into_bytes().to_vec()
     }
@@ -42,9 +36,7 @@ impl Signer {
     /// (and was issued at or after `not_before`, which the token-expiry fault moves forward).
     pub fn verify(&self, token: &str, now: i64, not_before: i64) -> Result<Value, &'static str> {
         let mut parts = token.split('.');
-        let (Some(h), Some(p), Some(s), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
             return Err("malformed token");
         };
         let expected = B64.encode(self.mac(format!("{h}.{p}").as_bytes()));

@@ -94,18 +94,14 @@ impl Emu {
 
     /// Verifies a token this emulator issued.
     pub fn verify(&self, token: &str) -> Result<serde_json::Value, &'static str> {
-        self.signer.verify(
-            token,
-            Self::now(),
-            self.tokens_not_before.load(Ordering::SeqCst),
-        )
+        self.signer
+            .verify(token, Self::now(), self.tokens_not_before.load(Ordering::SeqCst))
     }
 
     /// Makes every token issued so far invalid, as if they had all expired.
     pub fn expire_tokens(&self) {
         // Tokens issued within this second would survive a `<` check; move a second ahead.
-        self.tokens_not_before
-            .store(Self::now() + 1, Ordering::SeqCst);
+        self.tokens_not_before.store(Self::now() + 1, Ordering::SeqCst);
     }
 
     /// Tells the clock the world changed (a run scheduled, an import started).
@@ -197,12 +193,8 @@ fn host_port(l: &TcpListener) -> Result<String, String> {
 pub async fn start(options: Options) -> Result<Running, String> {
     let text = options.world.as_deref().unwrap_or(worldfile::DEMO_WORLD);
     let file = worldfile::parse(text)?;
-    std::fs::create_dir_all(&options.state_dir).map_err(|e| {
-        format!(
-            "cannot create the state dir {}: {e}",
-            options.state_dir.display()
-        )
-    })?;
+    std::fs::create_dir_all(&options.state_dir)
+        .map_err(|e| format!("cannot create the state dir {}: {e}", options.state_dir.display()))?;
     let ip = options.listen.ip();
 
     let arm_l = bind(ip, options.listen.port()).await?;
@@ -218,18 +210,14 @@ pub async fn start(options: Options) -> Result<Running, String> {
         let l = bind(ip, 0).await?;
         reg_ls.push((name.clone(), host_port(&l)?, l));
     }
-    let login_servers: BTreeMap<String, String> = reg_ls
-        .iter()
-        .map(|(n, h, _)| (n.clone(), h.clone()))
-        .collect();
+    let login_servers: BTreeMap<String, String> = reg_ls.iter().map(|(n, h, _)| (n.clone(), h.clone())).collect();
 
     let mut world = worldfile::build(&file, Utc::now(), options.scale, &login_servers)?;
     world.upstream.login_server = host_port(&upstream_l)?;
 
     let tls = tls::make()?;
     let ca_path = options.state_dir.join("ca.pem");
-    std::fs::write(&ca_path, &tls.ca_pem)
-        .map_err(|e| format!("cannot write {}: {e}", ca_path.display()))?;
+    std::fs::write(&ca_path, &tls.ca_pem).map_err(|e| format!("cannot write {}: {e}", ca_path.display()))?;
 
     let arm_base = format!("https://{}", host_port(&arm_l)?);
     let blob_base = format!("https://{}", host_port(&blob_l)?);
@@ -287,9 +275,7 @@ pub async fn start(options: Options) -> Result<Running, String> {
         tls.server.clone(),
         rx.clone(),
     );
-    let blob_router = Router::new()
-        .fallback(blobs::dispatch)
-        .with_state(emu.clone());
+    let blob_router = Router::new().fallback(blobs::dispatch).with_state(emu.clone());
     server::spawn(
         blob_l,
         server::instrument(blob_router, emu.clone(), "blob"),
@@ -353,11 +339,7 @@ fn write_config(info: &ReadyInfo, stages: &[(String, String)], dir: &Path) -> Re
         q(&info.ca_cert.display().to_string())
     ));
     for (name, id) in stages {
-        c.push_str(&format!(
-            "[[stages]]\nname = {}\nregistry = {}\n\n",
-            q(name),
-            q(id)
-        ));
+        c.push_str(&format!("[[stages]]\nname = {}\nregistry = {}\n\n", q(name), q(id)));
     }
     if let Some((first, _)) = stages.first() {
         c.push_str(&format!(

@@ -160,11 +160,7 @@ impl DpError {
         )
     }
     pub fn tag_unknown(tag: &str) -> DpError {
-        DpError::new(
-            404,
-            "TAG_UNKNOWN",
-            format!("the specified tag does not exist: {tag}"),
-        )
+        DpError::new(404, "TAG_UNKNOWN", format!("the specified tag does not exist: {tag}"))
     }
 }
 
@@ -252,37 +248,22 @@ impl Repository {
 
     /// One page of visible tags in `order`, starting after the tag named `last`, and whether more
     /// follow. Tags with listEnabled=false (or in a repository with it off) are not listed.
-    pub fn tag_page(
-        &self,
-        order: Order,
-        last: Option<&str>,
-        n: usize,
-        digest: Option<&str>,
-    ) -> (Vec<&Tag>, bool) {
-        let visible = |t: &&Tag| {
-            self.effective_tag_attrs(t).list_enabled && digest.is_none_or(|d| t.digest == d)
-        };
+    pub fn tag_page(&self, order: Order, last: Option<&str>, n: usize, digest: Option<&str>) -> (Vec<&Tag>, bool) {
+        let visible = |t: &&Tag| self.effective_tag_attrs(t).list_enabled && digest.is_none_or(|d| t.digest == d);
         use std::ops::Bound::{Excluded, Unbounded};
         let candidates: Box<dyn Iterator<Item = &Tag> + '_> = match order {
             Order::Name => match last {
-                Some(l) => Box::new(
-                    self.tags
-                        .range::<str, _>((Excluded(l), Unbounded))
-                        .map(|(_, t)| t),
-                ),
+                Some(l) => Box::new(self.tags.range::<str, _>((Excluded(l), Unbounded)).map(|(_, t)| t)),
                 None => Box::new(self.tags.values()),
             },
             Order::TimeDesc | Order::TimeAsc => {
-                let anchor = last
-                    .and_then(|l| self.tags.get(l))
-                    .map(|t| (t.updated, t.name.clone()));
-                let keys: Box<dyn Iterator<Item = &(DateTime<Utc>, String)> + '_> =
-                    match (order, anchor) {
-                        (Order::TimeDesc, Some(a)) => Box::new(self.tags_by_time.range(..a).rev()),
-                        (Order::TimeDesc, None) => Box::new(self.tags_by_time.iter().rev()),
-                        (_, Some(a)) => Box::new(self.tags_by_time.range((Excluded(a), Unbounded))),
-                        (_, None) => Box::new(self.tags_by_time.iter()),
-                    };
+                let anchor = last.and_then(|l| self.tags.get(l)).map(|t| (t.updated, t.name.clone()));
+                let keys: Box<dyn Iterator<Item = &(DateTime<Utc>, String)> + '_> = match (order, anchor) {
+                    (Order::TimeDesc, Some(a)) => Box::new(self.tags_by_time.range(..a).rev()),
+                    (Order::TimeDesc, None) => Box::new(self.tags_by_time.iter().rev()),
+                    (_, Some(a)) => Box::new(self.tags_by_time.range((Excluded(a), Unbounded))),
+                    (_, None) => Box::new(self.tags_by_time.iter()),
+                };
                 Box::new(keys.filter_map(|(_, name)| self.tags.get(name)))
             }
         };
@@ -293,12 +274,21 @@ impl Repository {
     }
 
     /// One page of visible manifests, ordered by digest or by update time.
-    pub fn manifest_page(
-        &self,
-        order: Order,
-        last: Option<&str>,
-        n: usize,
-    ) -> (Vec<&Manifest>, bool) {
+    pub fn manifest_page(&self, order: Order, last: Option<&str>, n: usize) -> (Vec<&Manifest>, bool) {
+        let visible = |m: &&Manifest| self.attrs.and(m.attrs).list_enabled;
+        if order == Order::Name {
+            // By digest: a range query, like tags.
+            use std::ops::Bound::{Excluded, Unbounded};
+            let iter: Box<dyn Iterator<Item = &Manifest>> = match last {
+                Some(l) => Box::new(self.manifests.range::<str, _>((Excluded(l), Unbounded)).map(|(_, m)| m)),
+                None => Box::new(self.manifests.values()),
+            };
+            let mut out: Vec<&Manifest> = iter.filter(visible).take(n + 1).collect();
+            let more = out.len() > n;
+            out.truncate(n);
+            return (out, more);
+        }
+        // By time: manifests are few per repository (tags share them), so a sort is cheap.
         let mut all: Vec<&Manifest> = self
             .manifests
             .values()
@@ -306,12 +296,8 @@ impl Repository {
             .collect();
         match order {
             Order::Name => {}
-            Order::TimeDesc => {
-                all.sort_by(|a, b| (b.updated, &b.digest).cmp(&(a.updated, &a.digest)))
-            }
-            Order::TimeAsc => {
-                all.sort_by(|a, b| (a.updated, &a.digest).cmp(&(b.updated, &b.digest)))
-            }
+            Order::TimeDesc => all.sort_by(|a, b| (b.updated, &b.digest).cmp(&(a.updated, &a.digest))),
+            Order::TimeAsc => all.sort_by(|a, b| (a.updated, &a.digest).cmp(&(b.updated, &b.digest))),
         }
         let start = last
             .and_then(|l| all.iter().position(|m| m.digest == l).map(|i| i + 1))
@@ -326,9 +312,7 @@ impl Repository {
         if reference.starts_with("sha256:") {
             self.manifests.get(reference)
         } else {
-            self.tags
-                .get(reference)
-                .and_then(|t| self.manifests.get(&t.digest))
+            self.tags.get(reference).and_then(|t| self.manifests.get(&t.digest))
         }
     }
 }
@@ -349,8 +333,7 @@ struct ManifestInfo {
 }
 
 fn inspect_manifest(body: &[u8]) -> Result<ManifestInfo, DpError> {
-    let invalid =
-        |why: &str| DpError::new(400, "MANIFEST_INVALID", format!("manifest invalid: {why}"));
+    let invalid = |why: &str| DpError::new(400, "MANIFEST_INVALID", format!("manifest invalid: {why}"));
     let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| invalid(&e.to_string()))?;
     let mut info = ManifestInfo {
         config_media_type: None,
@@ -378,16 +361,8 @@ fn inspect_manifest(body: &[u8]) -> Result<ManifestInfo, DpError> {
         return Ok(info);
     }
     let config = v.get("config").ok_or_else(|| invalid("no config"))?;
-    info.config_media_type = config
-        .get("mediaType")
-        .and_then(|m| m.as_str())
-        .map(str::to_string);
-    for d in std::iter::once(config).chain(
-        v.get("layers")
-            .and_then(|l| l.as_array())
-            .into_iter()
-            .flatten(),
-    ) {
+    info.config_media_type = config.get("mediaType").and_then(|m| m.as_str()).map(str::to_string);
+    for d in std::iter::once(config).chain(v.get("layers").and_then(|l| l.as_array()).into_iter().flatten()) {
         let digest = d
             .get("digest")
             .and_then(|x| x.as_str())
@@ -455,22 +430,20 @@ impl Store {
             .repos
             .entry(repo.to_string())
             .or_insert_with(|| Repository::new(repo, now));
-        r.manifests
-            .entry(digest.clone())
-            .or_insert_with(|| Manifest {
-                digest: digest.clone(),
-                media_type: media_type.to_string(),
-                body,
-                created: now,
-                updated: now,
-                attrs: Attrs::default(),
-                image_size: info.image_size,
-                config_media_type: info.config_media_type,
-                platform,
-                references: info.references,
-                blobs: info.blobs,
-                tags: BTreeSet::new(),
-            });
+        r.manifests.entry(digest.clone()).or_insert_with(|| Manifest {
+            digest: digest.clone(),
+            media_type: media_type.to_string(),
+            body,
+            created: now,
+            updated: now,
+            attrs: Attrs::default(),
+            image_size: info.image_size,
+            config_media_type: info.config_media_type,
+            platform,
+            references: info.references,
+            blobs: info.blobs,
+            tags: BTreeSet::new(),
+        });
         if !reference.starts_with("sha256:") {
             r.set_tag(reference, &digest, now);
         }
@@ -514,10 +487,7 @@ impl Store {
 
     /// Deletes a tag, honouring deleteEnabled on the tag and its repository.
     pub fn delete_tag(&mut self, repo: &str, tag: &str) -> Result<(), DpError> {
-        let r = self
-            .repos
-            .get_mut(repo)
-            .ok_or_else(|| DpError::name_unknown(repo))?;
+        let r = self.repos.get_mut(repo).ok_or_else(|| DpError::name_unknown(repo))?;
         let t = r.tags.get(tag).ok_or_else(|| DpError::tag_unknown(tag))?;
         if !r.effective_tag_attrs(t).delete_enabled {
             return Err(DpError::disallowed());
@@ -528,10 +498,7 @@ impl Store {
 
     /// Deletes a manifest and every tag on it; refused if any of them is delete-locked.
     pub fn delete_manifest(&mut self, repo: &str, digest: &str) -> Result<Vec<String>, DpError> {
-        let r = self
-            .repos
-            .get_mut(repo)
-            .ok_or_else(|| DpError::name_unknown(repo))?;
+        let r = self.repos.get_mut(repo).ok_or_else(|| DpError::name_unknown(repo))?;
         let m = r
             .manifests
             .get(digest)
@@ -554,24 +521,15 @@ impl Store {
 
     /// Deletes a whole repository; refused when it or anything in it is delete-locked.
     pub fn delete_repository(&mut self, repo: &str) -> Result<(Vec<String>, Vec<String>), DpError> {
-        let r = self
-            .repos
-            .get(repo)
-            .ok_or_else(|| DpError::name_unknown(repo))?;
+        let r = self.repos.get(repo).ok_or_else(|| DpError::name_unknown(repo))?;
         let locked = !r.attrs.delete_enabled
             || r.tags.values().any(|t| !t.attrs.delete_enabled)
             || r.manifests.values().any(|m| !m.attrs.delete_enabled);
         if locked {
             return Err(DpError::disallowed());
         }
-        let r = self
-            .repos
-            .remove(repo)
-            .ok_or_else(|| DpError::name_unknown(repo))?;
-        Ok((
-            r.manifests.into_keys().collect(),
-            r.tags.into_keys().collect(),
-        ))
+        let r = self.repos.remove(repo).ok_or_else(|| DpError::name_unknown(repo))?;
+        Ok((r.manifests.into_keys().collect(), r.tags.into_keys().collect()))
     }
 
     /// Repositories visible in the catalog, after `last`, at most `n`; and whether more follow.
@@ -633,9 +591,7 @@ mod tests {
             "layers": [{"mediaType": OCI_LAYER, "digest": ld, "size": layer.len()}]
         });
         let body = Bytes::from(serde_json::to_vec(&manifest).unwrap());
-        let d = s
-            .put_manifest("app", "v1", OCI_MANIFEST, body, t(0))
-            .unwrap();
+        let d = s.put_manifest("app", "v1", OCI_MANIFEST, body, t(0)).unwrap();
         (s, d)
     }
 
@@ -660,10 +616,7 @@ mod tests {
             .attrs
             .write_enabled = false;
         let body = s.repos["app"].manifests[&d].body.clone();
-        assert!(
-            s.put_manifest("app", "v1", OCI_MANIFEST, body, t(1))
-                .is_ok()
-        );
+        assert!(s.put_manifest("app", "v1", OCI_MANIFEST, body, t(1)).is_ok());
         let other = Bytes::from(format!(
             r#"{{"schemaVersion":2,"config":{{"digest":"{}","size":1}},"layers":[]}}"#,
             s.repos["app"].manifests[&d].blobs[1]

@@ -30,26 +30,14 @@ pub fn build_log(
         *t += Duration::milliseconds(dt_ms);
         lines.push((*t, text));
     };
-    push(
-        0,
-        format!("{} Downloading source code...", stamp(t)),
-        &mut t,
-    );
-    push(
-        900,
-        format!("{} Finished downloading source code", stamp(t)),
-        &mut t,
-    );
+    push(0, format!("{} Downloading source code...", stamp(t)), &mut t);
+    push(900, format!("{} Finished downloading source code", stamp(t)), &mut t);
     push(
         200,
         format!("{} Using acb_vol_{run_id} as the home volume", stamp(t)),
         &mut t,
     );
-    push(
-        300,
-        format!("{} Setting up Docker configuration...", stamp(t)),
-        &mut t,
-    );
+    push(300, format!("{} Setting up Docker configuration...", stamp(t)), &mut t);
     push(
         700,
         format!("{} Successfully set up Docker configuration", stamp(t)),
@@ -73,26 +61,14 @@ pub fn build_log(
         ),
         &mut t,
     );
-    push(
-        100,
-        format!("{} Scanning for dependencies...", stamp(t)),
-        &mut t,
-    );
-    push(
-        600,
-        format!("{} Successfully scanned dependencies", stamp(t)),
-        &mut t,
-    );
+    push(100, format!("{} Scanning for dependencies...", stamp(t)), &mut t);
+    push(600, format!("{} Successfully scanned dependencies", stamp(t)), &mut t);
     push(
         100,
         format!("{} Launching container with name: build", stamp(t)),
         &mut t,
     );
-    push(
-        300,
-        "Sending build context to Docker daemon  24.06kB".into(),
-        &mut t,
-    );
+    push(300, "Sending build context to Docker daemon  24.06kB".into(), &mut t);
     push(200, format!("Step 1/6 : FROM {base}"), &mut t);
     push(
         1200,
@@ -108,11 +84,7 @@ pub fn build_log(
         "Digest: sha256:ee6b8b1c0a8b4ad0a6a0f2b4e3c1d9e5a2c3b4d5e6f708192a3b4c5d6e7f8091".into(),
         &mut t,
     );
-    push(
-        100,
-        format!("Status: Downloaded newer image for {base}"),
-        &mut t,
-    );
+    push(100, format!("Status: Downloaded newer image for {base}"), &mut t);
     push(100, " ---> 7d0e1e1c4a2b".into(), &mut t);
     push(200, "Step 2/6 : WORKDIR /app".into(), &mut t);
     push(300, "Step 3/6 : COPY package*.json ./".into(), &mut t);
@@ -151,37 +123,20 @@ pub fn build_log(
         let elapsed = (t - start).num_seconds();
         push(
             100,
-            format!(
-                "{} Container failed during run: build. No retries remaining.",
-                stamp(t)
-            ),
+            format!("{} Container failed during run: build. No retries remaining.", stamp(t)),
             &mut t,
         );
+        push(100, "failed to run step ID: build: exit status 1".to_string(), &mut t);
         push(
             100,
-            "failed to run step ID: build: exit status 1".to_string(),
-            &mut t,
-        );
-        push(
-            100,
-            format!(
-                "Run ID: {run_id} failed after {elapsed}s. Error: failed during run, err: exit status 1"
-            ),
+            format!("Run ID: {run_id} failed after {elapsed}s. Error: failed during run, err: exit status 1"),
             &mut t,
         );
         return Script { lines };
     }
-    push(
-        300,
-        "Step 6/6 : CMD [\"node\", \"server.js\"]".into(),
-        &mut t,
-    );
+    push(300, "Step 6/6 : CMD [\"node\", \"server.js\"]".into(), &mut t);
     push(200, "Successfully built 3f9c2a1b7e44".into(), &mut t);
-    push(
-        100,
-        format!("Successfully tagged {login_server}/{image}"),
-        &mut t,
-    );
+    push(100, format!("Successfully tagged {login_server}/{image}"), &mut t);
     push(
         200,
         format!("{} Successfully executed container: build", stamp(t)),
@@ -197,10 +152,7 @@ pub fn build_log(
     );
     push(
         100,
-        format!(
-            "{} Pushing image: {login_server}/{image}, attempt 1",
-            stamp(t)
-        ),
+        format!("{} Pushing image: {login_server}/{image}, attempt 1", stamp(t)),
         &mut t,
     );
     push(
@@ -221,10 +173,7 @@ pub fn build_log(
     );
     push(
         300,
-        format!(
-            "{} Successfully pushed image: {login_server}/{image}",
-            stamp(t)
-        ),
+        format!("{} Successfully pushed image: {login_server}/{image}", stamp(t)),
         &mut t,
     );
     let elapsed = (t - start).num_seconds();
@@ -259,11 +208,7 @@ pub fn build_log(
         ),
         &mut t,
     );
-    push(
-        200,
-        format!("Run ID: {run_id} was successful after {elapsed}s"),
-        &mut t,
-    );
+    push(200, format!("Run ID: {run_id} was successful after {elapsed}s"), &mut t);
     Script { lines }
 }
 
@@ -291,40 +236,26 @@ pub fn gated_import_log(
         ),
         &mut t,
     );
-    push(
-        600,
-        format!("{} Launching container with name: gate", stamp(t)),
-        &mut t,
-    );
-    push(
-        900,
-        format!("Pulling {source} to inspect its configuration"),
-        &mut t,
-    );
+    push(600, format!("{} Launching container with name: gate", stamp(t)), &mut t);
+    push(900, format!("Pulling {source} to inspect its configuration"), &mut t);
     let color = color.unwrap_or("unset");
     push(1200, format!("BACKGROUND_COLOR={color}"), &mut t);
     let ok = !color.eq_ignore_ascii_case("red");
     if !ok {
         push(
             300,
-            "\x1b[31mGate failed: BACKGROUND_COLOR is Red; the base image is not imported.\x1b[0m"
-                .into(),
+            "\x1b[31mGate failed: BACKGROUND_COLOR is Red; the base image is not imported.\x1b[0m".into(),
             &mut t,
         );
         let elapsed = (t - start).num_seconds().max(1);
         push(
             100,
-            format!(
-                "{} Container failed during run: gate. No retries remaining.",
-                stamp(t)
-            ),
+            format!("{} Container failed during run: gate. No retries remaining.", stamp(t)),
             &mut t,
         );
         push(
             100,
-            format!(
-                "Run ID: {run_id} failed after {elapsed}s. Error: failed during run, err: exit status 1"
-            ),
+            format!("Run ID: {run_id} failed after {elapsed}s. Error: failed during run, err: exit status 1"),
             &mut t,
         );
         return (Script { lines }, false);
@@ -340,16 +271,8 @@ pub fn gated_import_log(
         format!("az acr import --name {login_server} --source {source} --image {target} --force"),
         &mut t,
     );
-    push(
-        1800,
-        format!("Imported {source} as {login_server}/{target}"),
-        &mut t,
-    );
+    push(1800, format!("Imported {source} as {login_server}/{target}"), &mut t);
     let elapsed = (t - start).num_seconds().max(1);
-    push(
-        100,
-        format!("Run ID: {run_id} was successful after {elapsed}s"),
-        &mut t,
-    );
+    push(100, format!("Run ID: {run_id} was successful after {elapsed}s"), &mut t);
     (Script { lines }, true)
 }

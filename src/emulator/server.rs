@@ -88,10 +88,7 @@ async fn observe(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
         .listener
         .strip_prefix("registry:")
         .and_then(|name| ctx.emu.registry_sku(name));
-    let decisions = ctx
-        .emu
-        .faults
-        .decide(&ctx.listener, &method, &path, sku.as_deref());
+    let decisions = ctx.emu.faults.decide(&ctx.listener, &method, &path, sku.as_deref());
     let mut post = Vec::new();
     let mut early: Option<Response> = None;
     for d in decisions {
@@ -140,15 +137,11 @@ async fn damage(response: Response, faults: &[Decision]) -> Response {
     };
     let half = bytes.slice(..bytes.len() / 2);
     if faults.contains(&Decision::TruncateJson) {
-        parts
-            .headers
-            .insert(http::header::CONTENT_LENGTH, half.len().into());
+        parts.headers.insert(http::header::CONTENT_LENGTH, half.len().into());
         return Response::from_parts(parts, Body::from(half));
     }
     // Keep the full Content-Length so the client sees the body end early, then fail the stream.
-    parts
-        .headers
-        .insert(http::header::CONTENT_LENGTH, bytes.len().into());
+    parts.headers.insert(http::header::CONTENT_LENGTH, bytes.len().into());
     let stream = futures::stream::iter(vec![
         Ok::<Bytes, std::io::Error>(half),
         Err(std::io::Error::new(
@@ -187,12 +180,10 @@ pub fn spawn(
                 let Ok(tls_stream) = acceptor.accept(stream).await else {
                     return;
                 };
-                let service = hyper::service::service_fn(
-                    move |req: hyper::Request<hyper::body::Incoming>| {
-                        let router = router.clone();
-                        async move { router.oneshot(req.map(Body::new)).await }
-                    },
-                );
+                let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let router = router.clone();
+                    async move { router.oneshot(req.map(Body::new)).await }
+                });
                 let builder = auto::Builder::new(TokioExecutor::new());
                 let conn = builder.serve_connection(TokioIo::new(tls_stream), service);
                 tokio::select! {
@@ -208,17 +199,13 @@ pub fn spawn(
 pub fn json(status: u16, value: &serde_json::Value) -> Response {
     let mut r = (
         http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-        [(
-            http::header::CONTENT_TYPE,
-            "application/json; charset=utf-8",
-        )],
+        [(http::header::CONTENT_TYPE, "application/json; charset=utf-8")],
         value.to_string(),
     )
         .into_response();
     r.headers_mut().insert(
         http::header::HeaderName::from_static("x-ms-request-id"),
-        http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
-            .unwrap_or(http::HeaderValue::from_static("0")),
+        http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).unwrap_or(http::HeaderValue::from_static("0")),
     );
     r
 }

@@ -2,9 +2,7 @@
 //! at every start. Clients trust the CA by adding its PEM (written to the state dir); nothing
 //! ever needs TLS verification turned off.
 
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType,
-};
+use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose, SanType};
 use rustls::ServerConfig;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -18,8 +16,7 @@ pub struct Tls {
 pub fn make() -> Result<Tls, String> {
     let err = |what: &str, e: &dyn std::fmt::Display| format!("emulator TLS: {what}: {e}");
     let ca_key = KeyPair::generate().map_err(|e| err("CA key", &e))?;
-    let mut ca_params =
-        CertificateParams::new(Vec::<String>::new()).map_err(|e| err("CA params", &e))?;
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(|e| err("CA params", &e))?;
     ca_params
         .distinguished_name
         .push(DnType::CommonName, "acrdeck emulator CA (throwaway)");
@@ -29,17 +26,12 @@ pub fn make() -> Result<Tls, String> {
         KeyUsagePurpose::CrlSign,
         KeyUsagePurpose::DigitalSignature,
     ];
-    let ca_cert = ca_params
-        .self_signed(&ca_key)
-        .map_err(|e| err("CA certificate", &e))?;
+    let ca_cert = ca_params.self_signed(&ca_key).map_err(|e| err("CA certificate", &e))?;
     let issuer = Issuer::new(ca_params, ca_key);
 
     let key = KeyPair::generate().map_err(|e| err("server key", &e))?;
-    let mut params = CertificateParams::new(vec!["localhost".to_string()])
-        .map_err(|e| err("server params", &e))?;
-    params
-        .distinguished_name
-        .push(DnType::CommonName, "acrdeck emulator");
+    let mut params = CertificateParams::new(vec!["localhost".to_string()]).map_err(|e| err("server params", &e))?;
+    params.distinguished_name.push(DnType::CommonName, "acrdeck emulator");
     params
         .subject_alt_names
         .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));

@@ -46,19 +46,12 @@ pub struct UpstreamHost {
 
 impl Upstream {
     /// Maps `registryUri` + image to the upstream repository, accepting docker.io's aliases.
-    pub fn repository_for(
-        &self,
-        registry_uri: &str,
-        repo: &str,
-    ) -> Option<(String, &UpstreamHost)> {
+    pub fn repository_for(&self, registry_uri: &str, repo: &str) -> Option<(String, &UpstreamHost)> {
         let host = match registry_uri.trim_end_matches('/') {
             "registry.hub.docker.com" | "index.docker.io" | "registry-1.docker.io" => "docker.io",
             other => other,
         };
-        let entry = self
-            .hosts
-            .iter()
-            .find(|h| h.host.eq_ignore_ascii_case(host))?;
+        let entry = self.hosts.iter().find(|h| h.host.eq_ignore_ascii_case(host))?;
         // docker.io's official images live under library/.
         let path = if entry.host == "docker.io" && !repo.contains('/') {
             format!("library/{repo}")
@@ -197,10 +190,7 @@ impl RunStatus {
     }
 
     pub fn is_terminal(self) -> bool {
-        !matches!(
-            self,
-            RunStatus::Queued | RunStatus::Started | RunStatus::Running
-        )
+        !matches!(self, RunStatus::Queued | RunStatus::Started | RunStatus::Running)
     }
 }
 
@@ -246,11 +236,7 @@ pub enum RunEffect {
         tag: String,
     },
     /// Push the built image (a copy of `source_repo@digest` in the same registry) as `repo:tag`.
-    PushBuilt {
-        repo: String,
-        tag: String,
-        seed: String,
-    },
+    PushBuilt { repo: String, tag: String, seed: String },
 }
 
 #[derive(Debug, Clone)]

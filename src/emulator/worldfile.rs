@@ -5,8 +5,8 @@
 use super::images::{ImageSpec, build_image};
 use super::scripts;
 use super::world::{
-    CacheRule, CredentialSet, Principal, Registry, Run, RunEffect, RunStatus, Task, TaskKind,
-    Trigger, Upstream, UpstreamHost, Webhook, World, attrs_from_locks,
+    CacheRule, CredentialSet, Principal, Registry, Run, RunEffect, RunStatus, Task, TaskKind, Trigger, Upstream,
+    UpstreamHost, Webhook, World, attrs_from_locks,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -228,10 +228,7 @@ impl Scale {
             let (k, v) = part
                 .split_once('=')
                 .ok_or_else(|| format!("`{part}`: expected key=value (repos=N,tags=M)"))?;
-            let n: usize = v
-                .trim()
-                .parse()
-                .map_err(|_| format!("`{v}` is not a number"))?;
+            let n: usize = v.trim().parse().map_err(|_| format!("`{v}` is not a number"))?;
             match k.trim() {
                 "repos" => scale.repos = n,
                 "tags" => scale.tags = n,
@@ -276,11 +273,7 @@ pub fn build(
             resource_group: rf.resource_group.clone(),
             location: rf.location.clone(),
             sku: rf.sku.clone(),
-            tags: rf
-                .stage
-                .iter()
-                .map(|s| ("stage".to_string(), s.clone()))
-                .collect(),
+            tags: rf.stage.iter().map(|s| ("stage".to_string(), s.clone())).collect(),
             created: now - Duration::days(400),
             login_server: login_servers
                 .get(&rf.name)
@@ -338,10 +331,7 @@ pub fn build(
                     target: t.image.clone(),
                 },
                 other => {
-                    return Err(format!(
-                        "task {}: unknown kind `{other}` (build, gated-import)",
-                        t.name
-                    ));
+                    return Err(format!("task {}: unknown kind `{other}` (build, gated-import)", t.name));
                 }
             };
             reg.tasks.insert(
@@ -387,11 +377,7 @@ pub fn build(
                 RunStatus::parse(&r.status)
                     .ok_or_else(|| format!("run of {}: unknown status `{}`", r.task, r.status))?
             };
-            let start = if r.live {
-                now - Duration::seconds(3)
-            } else {
-                created
-            };
+            let start = if r.live { now - Duration::seconds(3) } else { created };
             let run = new_run(
                 &mut reg,
                 &r.task,
@@ -452,27 +438,15 @@ pub fn build(
     })
 }
 
-fn load_images(
-    store: &mut super::model::Store,
-    img: &ImageFile,
-    now: DateTime<Utc>,
-) -> Result<(), String> {
-    let env: Vec<(String, String)> = img
-        .env
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+fn load_images(store: &mut super::model::Store, img: &ImageFile, now: DateTime<Utc>) -> Result<(), String> {
+    let env: Vec<(String, String)> = img.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
     let seed_base = img.seed.clone().unwrap_or_else(|| {
         // Upstream repositories are named host/path; the build is the same wherever it lives.
         img.repository.clone()
     });
     let n = img.tags.len().max(1);
     for (i, tag) in img.tags.iter().enumerate() {
-        let frac = if n == 1 {
-            1.0
-        } else {
-            i as f64 / (n - 1) as f64
-        };
+        let frac = if n == 1 { 1.0 } else { i as f64 / (n - 1) as f64 };
         let hours = img.oldest_hours + (img.newest_hours - img.oldest_hours) * frac;
         let created = now - Duration::milliseconds((hours * 3_600_000.0) as i64);
         let mut seed = format!("{seed_base}:{tag}");
@@ -594,27 +568,14 @@ pub fn new_run(
         TaskKind::Build { image, base } => {
             let image = image.replace("{{.Run.ID}}", &id);
             let lines = (duration_secs.max(20) as usize / 2).clamp(5, 400);
-            let s = scripts::build_log(
-                &id,
-                &reg.login_server,
-                &image,
-                base,
-                start,
-                duration_secs,
-                lines,
-                fail,
-            );
+            let s = scripts::build_log(&id, &reg.login_server, &image, base, start, duration_secs, lines, fail);
             let (repo, tag) = image.split_once(':').unwrap_or((&image, "latest"));
             let effect = RunEffect::PushBuilt {
                 repo: repo.into(),
                 tag: tag.into(),
                 seed: format!("{repo}:{tag}"),
             };
-            let status = if fail {
-                RunStatus::Failed
-            } else {
-                RunStatus::Succeeded
-            };
+            let status = if fail { RunStatus::Failed } else { RunStatus::Succeeded };
             (
                 s,
                 status,
@@ -624,9 +585,7 @@ pub fn new_run(
         }
         TaskKind::GatedImport { source, target } => {
             let (host_repo, tag) = source.rsplit_once(':').unwrap_or((source, "latest"));
-            let (host, repo) = host_repo
-                .split_once('/')
-                .unwrap_or(("docker.io", host_repo));
+            let (host, repo) = host_repo.split_once('/').unwrap_or(("docker.io", host_repo));
             let resolved = upstream.repository_for(host, repo).map(|(r, _)| r);
             let digest = resolved
                 .as_ref()
@@ -636,19 +595,10 @@ pub fn new_run(
             // A history run that failed failed at the gate, when the base image was Red.
             let color = match (&resolved, &digest) {
                 _ if fail => Some("Red".to_string()),
-                (Some(r), Some(d)) => {
-                    super::images::image_env(&upstream.store, r, d, "BACKGROUND_COLOR")
-                }
+                (Some(r), Some(d)) => super::images::image_env(&upstream.store, r, d, "BACKGROUND_COLOR"),
                 _ => None,
             };
-            let (s, ok) = scripts::gated_import_log(
-                &id,
-                source,
-                target,
-                color.as_deref(),
-                &reg.login_server,
-                start,
-            );
+            let (s, ok) = scripts::gated_import_log(&id, source, target, color.as_deref(), &reg.login_server, start);
             let (trepo, ttag) = target.split_once(':').unwrap_or((target, "latest"));
             let effect = match (resolved, digest) {
                 (Some(r), Some(d)) if ok => Some(RunEffect::ImportFromUpstream {
@@ -659,20 +609,12 @@ pub fn new_run(
                 }),
                 _ => None,
             };
-            let status = if ok {
-                RunStatus::Succeeded
-            } else {
-                RunStatus::Failed
-            };
+            let status = if ok { RunStatus::Succeeded } else { RunStatus::Failed };
             (
                 s,
                 status,
                 effect,
-                vec![(
-                    reg.login_server.clone(),
-                    trepo.to_string(),
-                    ttag.to_string(),
-                )],
+                vec![(reg.login_server.clone(), trepo.to_string(), ttag.to_string())],
             )
         }
     };
@@ -704,16 +646,9 @@ pub fn quick_run(reg: &mut Registry, task_yaml: &str, os: &str, start: DateTime<
     let mut t = start;
     let stamp = |t: DateTime<Utc>| t.format("%Y/%m/%d %H:%M:%S").to_string();
     lines.push((t, format!("{} Alias support enabled for version >= 1.1.0, please see https://aka.ms/acr/tasks/task-aliases for more information.", stamp(t))));
-    for (i, l) in task_yaml
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .enumerate()
-    {
+    for (i, l) in task_yaml.lines().filter(|l| !l.trim().is_empty()).enumerate() {
         t += Duration::milliseconds(400);
-        lines.push((
-            t,
-            format!("{} Executing step ID: acb_step_{i}: {}", stamp(t), l.trim()),
-        ));
+        lines.push((t, format!("{} Executing step ID: acb_step_{i}: {}", stamp(t), l.trim())));
     }
     t += Duration::milliseconds(400);
     let elapsed = (t - start).num_seconds().max(1);
@@ -786,8 +721,7 @@ mod tests {
     #[test]
     fn demo_world_builds() {
         let file = parse(DEMO_WORLD).expect("demo world parses");
-        let world = build(&file, Utc::now(), Scale::default(), &BTreeMap::new())
-            .expect("demo world builds");
+        let world = build(&file, Utc::now(), Scale::default(), &BTreeMap::new()).expect("demo world builds");
         let stages: Vec<&str> = world
             .registries
             .iter()
@@ -814,16 +748,7 @@ mod tests {
     #[test]
     fn scale_builds_a_large_repository_quickly() {
         let file = parse(DEMO_WORLD).unwrap();
-        let world = build(
-            &file,
-            Utc::now(),
-            Scale {
-                repos: 3,
-                tags: 20_000,
-            },
-            &BTreeMap::new(),
-        )
-        .unwrap();
+        let world = build(&file, Utc::now(), Scale { repos: 3, tags: 20_000 }, &BTreeMap::new()).unwrap();
         let scale = world.registries.last().unwrap();
         assert_eq!(scale.store.repos.len(), 3);
         assert_eq!(scale.store.repos["synthetic/app-00000"].tags.len(), 20_000);

@@ -50,11 +50,7 @@ pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let mut spans = Vec::new();
     for (i, pane) in Pane::ALL.iter().enumerate() {
-        let title = if use_long {
-            pane.title()
-        } else {
-            pane.short_title()
-        };
+        let title = if use_long { pane.title() } else { pane.short_title() };
         let style = if *pane == state.pane {
             theme.tab_active
         } else {
@@ -71,15 +67,9 @@ pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
-        .title(Span::styled(
-            format!(" {} ", state.pane.title()),
-            theme.tab_active,
-        ));
+        .title(Span::styled(format!(" {} ", state.pane.title()), theme.tab_active));
     let text = vec![Line::styled(empty_pane_text(state.pane), theme.muted)];
-    frame.render_widget(
-        Paragraph::new(text).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
+    frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), area);
 }
 
 /// What an empty pane says: what it will show once the environment answers.
@@ -109,19 +99,11 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         (Command::Quit, "quit"),
     ] {
         let label = if command == Command::Pane(0) {
-            format!(
-                "{}-{}",
-                km.label(Command::Pane(0)),
-                km.label(Command::Pane(8))
-            )
+            format!("{}-{}", km.label(Command::Pane(0)), km.label(Command::Pane(8)))
         } else {
             km.label(command)
         };
-        let what = if command == Command::Pane(0) {
-            "panes"
-        } else {
-            what
-        };
+        let what = if command == Command::Pane(0) { "panes" } else { what };
         spans.push(Span::styled(format!(" {label}"), theme.key));
         spans.push(Span::styled(format!(" {what} "), theme.footer));
     }

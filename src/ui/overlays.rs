@@ -16,10 +16,7 @@ pub fn help(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         if keys.is_empty() {
             "unbound".to_string()
         } else {
-            keys.iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join(" ")
+            keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
         }
     };
     // The nine pane jumps read best as one row.
@@ -27,9 +24,7 @@ pub fn help(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     for info in COMMANDS {
         match info.command {
             Command::Pane(0) => {
-                let keys: Vec<String> = (0..Pane::ALL.len())
-                    .map(|i| keys_of(Command::Pane(i)))
-                    .collect();
+                let keys: Vec<String> = (0..Pane::ALL.len()).map(|i| keys_of(Command::Pane(i))).collect();
                 rows.push((keys.join(" "), "panes: Registries … Audit"));
             }
             Command::Pane(_) => {}
@@ -58,10 +53,7 @@ pub fn help(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
-        .title(Span::styled(
-            " Keys (effective bindings) ",
-            theme.tab_active,
-        ))
+        .title(Span::styled(" Keys (effective bindings) ", theme.tab_active))
         .title_bottom(Line::styled(" ? or esc closes ", theme.muted));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
@@ -85,11 +77,7 @@ pub fn confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
         format!(
             "{} job{} still running:",
             state.jobs.len(),
-            if state.jobs.len() == 1 {
-                " is"
-            } else {
-                "s are"
-            }
+            if state.jobs.len() == 1 { " is" } else { "s are" }
         ),
         theme.warning,
     )];
@@ -103,9 +91,7 @@ pub fn confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
         ));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::raw(
-        "Quitting stops following them here; operations already",
-    ));
+    lines.push(Line::raw("Quitting stops following them here; operations already"));
     lines.push(Line::raw("sent to Azure go on there."));
     lines.push(Line::from(vec![
         Span::styled(" y ", theme.key),
@@ -121,10 +107,5 @@ pub fn confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
         .borders(Borders::ALL)
         .border_style(theme.warning)
         .title(Span::styled(" Quit acrdeck? ", theme.warning));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        rect,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
 }

@@ -81,7 +81,9 @@ impl StyleSpec {
             c.as_deref()
                 .map(|c| {
                     Color::from_str(c).map_err(|_| {
-                        format!("style `{key}`: `{c}` is not a colour (a name such as cyan, an index 0-255, or #rrggbb)")
+                        format!(
+                            "style `{key}`: `{c}` is not a colour (a name such as cyan, an index 0-255, or #rrggbb)"
+                        )
                     })
                 })
                 .transpose()
@@ -175,8 +177,7 @@ impl Theme {
             Some("default") | None if no_color => Ok(Theme::monochrome()),
             Some("default") | None => Ok(Theme::default_theme()),
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| format!("cannot read theme file {path}: {e}"))?;
+                let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read theme file {path}: {e}"))?;
                 Theme::parse(&text).map_err(|e| format!("theme file {path}: {e}"))
             }
         }
@@ -189,14 +190,8 @@ mod tests {
 
     #[test]
     fn built_in_themes_parse() {
-        assert_eq!(
-            Theme::parse(DEFAULT).expect("default theme").name,
-            "default"
-        );
-        assert_eq!(
-            Theme::parse(MONOCHROME).expect("mono theme").name,
-            "monochrome"
-        );
+        assert_eq!(Theme::parse(DEFAULT).expect("default theme").name, "default");
+        assert_eq!(Theme::parse(MONOCHROME).expect("mono theme").name, "monochrome");
     }
 
     #[test]
@@ -210,10 +205,7 @@ mod tests {
 
     #[test]
     fn no_color_picks_monochrome_unless_a_file_is_named() {
-        assert_eq!(
-            Theme::select(None, true).map(|t| t.name),
-            Ok("monochrome".into())
-        );
+        assert_eq!(Theme::select(None, true).map(|t| t.name), Ok("monochrome".into()));
         assert_eq!(
             Theme::select(Some("default"), false).map(|t| t.name),
             Ok("default".into())

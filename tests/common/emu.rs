@@ -55,10 +55,7 @@ impl TestEmu {
             .await
             .expect("token request");
         let v: Value = resp.json().await.expect("token json");
-        v["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+        v["access_token"].as_str().expect("access_token").to_string()
     }
 
     /// An ACR access token for `scope` on `registry` (exchange, then token).
@@ -80,10 +77,7 @@ impl TestEmu {
             .json()
             .await
             .expect("exchange json");
-        let refresh = v["refresh_token"]
-            .as_str()
-            .expect("refresh_token")
-            .to_string();
+        let refresh = v["refresh_token"].as_str().expect("refresh_token").to_string();
         let v: Value = self
             .http
             .post(format!("https://{host}/oauth2/token"))
@@ -99,10 +93,7 @@ impl TestEmu {
             .json()
             .await
             .expect("token json");
-        v["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_string()
+        v["access_token"].as_str().expect("access_token").to_string()
     }
 
     pub fn registry_id(&self, name: &str, rg: &str) -> String {
@@ -132,9 +123,7 @@ impl TestEmu {
 pub fn fixtures_dir(test: &str) -> Option<PathBuf> {
     let dir = std::env::var_os("ACRDECK_FIXTURES")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures"))
-        });
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures")));
     if dir.is_dir() {
         return Some(dir);
     }

@@ -109,9 +109,7 @@ impl PtySession {
     }
 
     pub fn send(&mut self, bytes: &str) {
-        self.writer
-            .write_all(bytes.as_bytes())
-            .expect("write to pty");
+        self.writer.write_all(bytes.as_bytes()).expect("write to pty");
         self.writer.flush().expect("flush pty");
     }
 
@@ -153,30 +151,16 @@ impl PtySession {
     /// Waits until the program has put the terminal in raw mode and drawn a first frame.
     pub fn wait_until_running(&self, needle: &str) {
         self.wait_for_text(needle, Duration::from_secs(20));
-        assert!(
-            self.alternate_screen(),
-            "dashboard runs on the alternate screen"
-        );
-        assert_eq!(
-            self.line_discipline(),
-            (false, false),
-            "dashboard runs in raw mode"
-        );
+        assert!(self.alternate_screen(), "dashboard runs on the alternate screen");
+        assert_eq!(self.line_discipline(), (false, false), "dashboard runs in raw mode");
     }
 
     /// Asserts the terminal is usable again: canonical mode and echo back, main screen shown.
     pub fn assert_restored(&self) {
-        assert_eq!(
-            self.line_discipline(),
-            (true, true),
-            "raw mode was turned off"
-        );
+        assert_eq!(self.line_discipline(), (true, true), "raw mode was turned off");
         assert!(!self.alternate_screen(), "the alternate screen was left");
         let raw = String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned();
-        assert!(
-            raw.contains("\x1b[?1049l"),
-            "leave-alternate-screen was sent"
-        );
+        assert!(raw.contains("\x1b[?1049l"), "leave-alternate-screen was sent");
         assert!(raw.contains("\x1b[?25h"), "the cursor was shown again");
     }
 }
