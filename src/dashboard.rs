@@ -22,10 +22,15 @@ pub struct RunOptions {
 }
 
 /// Runs the dashboard until an [`Effect::Exit`]; returns the process exit code.
-pub async fn run(mut state: State, theme: &Theme, tui: &mut Tui, options: RunOptions) -> std::io::Result<i32> {
+pub async fn run(
+    mut state: State,
+    theme: &Theme,
+    tui: &mut Tui,
+    mut signals: Signals,
+    options: RunOptions,
+) -> std::io::Result<i32> {
     let (_action_tx, mut actions) = mpsc::unbounded_channel::<Action>();
     let mut events = EventStream::new();
-    let mut signals = Signals::new()?;
 
     let size = tui.size()?;
     state.size = (size.width, size.height);
@@ -87,14 +92,14 @@ async fn sleep_until_opt(deadline: Option<Instant>) {
 
 /// The signals that end the dashboard. Ctrl-C in raw mode arrives as a key, not SIGINT, but a
 /// `kill -INT` from another shell still needs handling.
-struct Signals {
+pub struct Signals {
     term: tokio::signal::unix::Signal,
     int: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
-    fn new() -> std::io::Result<Signals> {
+    pub fn new() -> std::io::Result<Signals> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Signals {
             term: signal(SignalKind::terminate())?,

@@ -4,9 +4,11 @@
 //! `ui` -> `app` -> `config`, `keys`; `dashboard` ties terminal, app and ui together;
 //! `cli` and `main.rs` start whichever of them a command needs.
 
+pub mod acr;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod connect;
 pub mod dashboard;
 pub mod emulator;
 pub mod keys;

@@ -68,6 +68,11 @@ fn run_emulator(cli: &Cli, args: &acrdeck::cli::EmulatorArgs) -> ExitCode {
             world,
             scale: args.scale.unwrap_or_default(),
         };
+        // Handlers first: a SIGTERM sent right after the ready line must stop it cleanly.
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+            return fail(1, "cannot listen for signals");
+        };
         let running = match acrdeck::emulator::start(options).await {
             Ok(r) => r,
             Err(e) => return fail(EXIT_USAGE, &format!("the emulator did not start: {e}")),
@@ -76,10 +81,6 @@ fn run_emulator(cli: &Cli, args: &acrdeck::cli::EmulatorArgs) -> ExitCode {
             Ok(line) => println!("{line}"),
             Err(e) => return fail(1, &format!("cannot print the ready line: {e}")),
         }
-        use tokio::signal::unix::{SignalKind, signal};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
-            return fail(1, "cannot listen for signals");
-        };
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}
@@ -151,8 +152,10 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
             None
         };
         let state = State::new(environment(cli, &loaded, demo.as_ref()), keymap, readonly);
+        // Before raw mode: no signal may end the process between the two.
+        let signals = dashboard::Signals::new()?;
         let mut tui = terminal::enter()?;
-        let code = dashboard::run(state, &theme, &mut tui, options).await;
+        let code = dashboard::run(state, &theme, &mut tui, signals, options).await;
         terminal::restore();
         drop(demo);
         code.map(Ok)

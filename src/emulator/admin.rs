@@ -50,8 +50,9 @@ async fn requests(State(emu): State<Arc<Emu>>, Query(q): Query<HashMap<String, S
     json(200, &json!({"requests": emu.requests.since(since)}))
 }
 
-async fn expire_tokens(State(emu): State<Arc<Emu>>) -> Response {
-    emu.expire_tokens();
+/// `?only=registry` expires registry tokens only; otherwise every token.
+async fn expire_tokens(State(emu): State<Arc<Emu>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    emu.expire_tokens(q.get("only").is_some_and(|o| o == "registry"));
     json(200, &json!({}))
 }
 

@@ -46,6 +46,8 @@ pub enum FaultKind {
         per_minute: Option<u64>,
         #[serde(default = "yes")]
         retry_after: bool,
+        /// The Retry-After value to send; default: the seconds left in the current minute.
+        retry_after_secs: Option<u64>,
     },
     /// Send half of the body, then drop the connection.
     DropMidBody,
@@ -130,6 +132,13 @@ impl Faults {
         let mut g = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = Vec::new();
         for a in g.1.iter_mut() {
+            // Once a request is answered by a fault, later faults do not see it (nor count it).
+            if out
+                .iter()
+                .any(|d| matches!(d, Decision::Status(_) | Decision::Throttled { .. }))
+            {
+                break;
+            }
             let s = &a.spec;
             let target_ok = s.target == "*" || s.target.eq_ignore_ascii_case(target);
             let method_ok = s.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method));
@@ -143,6 +152,7 @@ impl Faults {
             if let FaultKind::Throttle {
                 per_minute,
                 retry_after,
+                retry_after_secs,
             } = &s.kind
             {
                 let write = !matches!(method, "GET" | "HEAD");
@@ -155,7 +165,8 @@ impl Faults {
                 a.window = Some((start, n));
                 if n > budget {
                     a.applied += 1;
-                    let wait = 60u64.saturating_sub(now.duration_since(start).as_secs()).max(1);
+                    let wait = retry_after_secs
+                        .unwrap_or_else(|| 60u64.saturating_sub(now.duration_since(start).as_secs()).max(1));
                     out.push(Decision::Throttled {
                         retry_after: retry_after.then_some(wait),
                     });
@@ -215,6 +226,7 @@ mod tests {
             kind: FaultKind::Throttle {
                 per_minute: Some(3),
                 retry_after: false,
+                retry_after_secs: None,
             },
             every: 1,
             count: None,

@@ -55,6 +55,7 @@ pub struct Emu {
     pub blob_base: String,
     /// Tokens issued before this (unix seconds) are refused: the token-expiry fault.
     tokens_not_before: AtomicI64,
+    acr_tokens_not_before: AtomicI64,
     /// Rewrite the digest of the next import's result (a fault for digest verification).
     pub rewrite_next_import: AtomicBool,
     /// Wakes the clock when a request may have scheduled something.
@@ -94,14 +95,29 @@ impl Emu {
 
     /// Verifies a token this emulator issued.
     pub fn verify(&self, token: &str) -> Result<serde_json::Value, &'static str> {
-        self.signer
-            .verify(token, Self::now(), self.tokens_not_before.load(Ordering::SeqCst))
+        let claims = self.signer.verify(token, Self::now(), 0)?;
+        // Registry tokens carry a grant_type; Entra tokens do not.
+        let not_before = if claims.get("grant_type").is_some() {
+            self.acr_tokens_not_before.load(Ordering::SeqCst)
+        } else {
+            self.tokens_not_before.load(Ordering::SeqCst)
+        };
+        if claims["iat"].as_i64().unwrap_or(0) < not_before {
+            return Err("expired");
+        }
+        Ok(claims)
     }
 
-    /// Makes every token issued so far invalid, as if they had all expired.
-    pub fn expire_tokens(&self) {
+    /// Makes every token issued so far invalid, as if they had all expired; with
+    /// `registry_only`, only the registries' refresh and access tokens (Entra tokens live on, as
+    /// they do when an ACR token's shorter lifetime runs out mid-session).
+    pub fn expire_tokens(&self, registry_only: bool) {
         // Tokens issued within this second would survive a `<` check; move a second ahead.
-        self.tokens_not_before.store(Self::now() + 1, Ordering::SeqCst);
+        let at = Self::now() + 1;
+        self.acr_tokens_not_before.store(at, Ordering::SeqCst);
+        if !registry_only {
+            self.tokens_not_before.store(at, Ordering::SeqCst);
+        }
     }
 
     /// Tells the clock the world changed (a run scheduled, an import started).
@@ -255,6 +271,7 @@ pub async fn start(options: Options) -> Result<Running, String> {
         arm_base: arm_base.clone(),
         blob_base,
         tokens_not_before: AtomicI64::new(0),
+        acr_tokens_not_before: AtomicI64::new(0),
         rewrite_next_import: AtomicBool::new(false),
         clock: tokio::sync::Notify::new(),
     });

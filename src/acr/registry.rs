@@ -1,0 +1,411 @@
+//! One registry's data plane: the catalog, repositories, tags (newest first), manifests, the
+//! locks (`changeableAttributes` on a repository, a tag or a manifest) and resolving a tag to its
+//! digest. The generic OCI calls (`/v2/_catalog`, `/v2/<name>/tags/list`, manifest HEAD) work on
+//! any distribution registry, with or without tokens.
+
+use super::auth::AcrAuth;
+use super::error::{AcrError, ErrorKind, Result};
+use super::http::{Http, Req, Resp, error_from};
+use super::model::*;
+use super::paging::{Pages, next_link};
+use futures::StreamExt;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use std::sync::Arc;
+use url::Url;
+
+/// Manifest media types a client accepts when resolving a tag (index first: multi-arch images).
+pub const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+
+#[derive(Clone)]
+pub struct RegistryClient {
+    http: Http,
+    /// `None`: an anonymous registry (a plain distribution registry).
+    auth: Option<Arc<AcrAuth>>,
+    login_server: String,
+    base: Url,
+    readonly: bool,
+}
+
+/// Order of a tag listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagOrder {
+    Name,
+    NewestFirst,
+    OldestFirst,
+}
+
+impl RegistryClient {
+    pub fn new(http: Http, auth: Option<Arc<AcrAuth>>, login_server: &str, readonly: bool) -> Result<RegistryClient> {
+        let base = Url::parse(&format!("https://{login_server}/"))
+            .map_err(|e| AcrError::new(ErrorKind::Invalid, "open registry", login_server, e.to_string()))?;
+        Ok(RegistryClient {
+            http,
+            auth,
+            login_server: login_server.to_string(),
+            base,
+            readonly,
+        })
+    }
+
+    pub fn login_server(&self) -> &str {
+        &self.login_server
+    }
+
+    fn url(&self, path_and_query: &str) -> Result<Url> {
+        self.base.join(path_and_query.trim_start_matches('/')).map_err(|e| {
+            AcrError::new(
+                ErrorKind::Invalid,
+                "build a request",
+                self.login_server.clone(),
+                e.to_string(),
+            )
+        })
+    }
+
+    fn target(&self, what: &str) -> String {
+        if what.is_empty() {
+            self.login_server.clone()
+        } else {
+            format!("{}/{what}", self.login_server)
+        }
+    }
+
+    /// Sends with a token for `scope`. A 401 makes it forget the registry's tokens and try once
+    /// more with a fresh exchange (tokens expire, or are revoked, mid-session); the challenge's
+    /// own scope is used for the retry when it names one.
+    async fn call(&self, req: Req, scope: &str) -> Result<Resp> {
+        let Some(auth) = &self.auth else {
+            let resp = self.http.send(&req, None).await?;
+            return if resp.status.is_success() {
+                Ok(resp)
+            } else {
+                Err(error_from(&resp, &req.operation, &req.target))
+            };
+        };
+        let token = auth.token(&self.login_server, scope).await?;
+        let resp = self.http.send(&req, Some(&token)).await?;
+        if resp.status.as_u16() == 401 {
+            auth.invalidate(&self.login_server).await;
+            let challenge_scope = resp
+                .header("www-authenticate")
+                .and_then(|c| challenge_param(c, "scope"))
+                .unwrap_or_else(|| scope.to_string());
+            let token = auth.token(&self.login_server, &challenge_scope).await?;
+            let resp = self.http.send(&req, Some(&token)).await?;
+            return if resp.status.is_success() {
+                Ok(resp)
+            } else {
+                Err(error_from(&resp, &req.operation, &req.target))
+            };
+        }
+        if resp.status.is_success() {
+            Ok(resp)
+        } else {
+            Err(error_from(&resp, &req.operation, &req.target))
+        }
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, path: &str, scope: &str, operation: &str, target: &str) -> Result<T> {
+        let resp = self
+            .call(Req::new(Method::GET, self.url(path)?, operation, target), scope)
+            .await?;
+        resp.json(operation, target)
+    }
+
+    fn refuse_if_readonly(&self, operation: &str, target: &str) -> Result<()> {
+        if self.readonly {
+            return Err(AcrError::new(
+                ErrorKind::ReadOnly,
+                operation,
+                target,
+                "refused: the client is read-only",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Follows `Link: rel="next"` headers, decoding each page with `items`.
+    fn pages<T: Send + 'static, P: DeserializeOwned + Send + 'static>(
+        &self,
+        first: Result<Url>,
+        scope: String,
+        operation: &str,
+        target: String,
+        items: fn(P) -> Vec<T>,
+    ) -> Pages<T> {
+        let first = match first {
+            Ok(u) => u,
+            Err(e) => return futures::stream::once(async move { Err(e) }).boxed(),
+        };
+        let me = self.clone();
+        let operation = operation.to_string();
+        futures::stream::unfold(Some(first), move |next| {
+            let (me, scope, operation, target) = (me.clone(), scope.clone(), operation.clone(), target.clone());
+            async move {
+                let url = next?;
+                let req = Req::new(Method::GET, url.clone(), operation.clone(), target.clone());
+                match me
+                    .call(req, &scope)
+                    .await
+                    .and_then(|r| Ok((r.json::<P>(&operation, &target)?, r)))
+                {
+                    Ok((page, resp)) => Some((Ok(items(page)), next_link(resp.header("link"), &url))),
+                    Err(e) => Some((Err(e), None)),
+                }
+            }
+        })
+        .boxed()
+    }
+
+    /// Repository names via ACR's catalog, `page_size` at a time.
+    pub fn repositories(&self, page_size: u32) -> Pages<String> {
+        let first = self.url(&format!("acr/v1/_catalog?n={page_size}"));
+        self.pages(
+            first,
+            "registry:catalog:*".into(),
+            "list repositories",
+            self.target(""),
+            |c: Catalog| c.repositories,
+        )
+    }
+
+    /// Repository names via the OCI distribution catalog (any registry).
+    pub fn oci_repositories(&self, page_size: u32) -> Pages<String> {
+        let first = self.url(&format!("v2/_catalog?n={page_size}"));
+        self.pages(
+            first,
+            "registry:catalog:*".into(),
+            "list repositories",
+            self.target(""),
+            |c: Catalog| c.repositories,
+        )
+    }
+
+    pub async fn repository(&self, repo: &str) -> Result<RepositoryProperties> {
+        self.get_json(
+            &format!("acr/v1/{repo}"),
+            &format!("repository:{repo}:metadata_read"),
+            "read repository",
+            &self.target(repo),
+        )
+        .await
+    }
+
+    /// Tags with digest, times and locks.
+    pub fn tags(&self, repo: &str, order: TagOrder, page_size: u32) -> Pages<TagProperties> {
+        let orderby = match order {
+            TagOrder::Name => "",
+            TagOrder::NewestFirst => "&orderby=timedesc",
+            TagOrder::OldestFirst => "&orderby=timeasc",
+        };
+        let first = self.url(&format!("acr/v1/{repo}/_tags?n={page_size}{orderby}"));
+        self.pages(
+            first,
+            format!("repository:{repo}:metadata_read"),
+            "list tags",
+            self.target(repo),
+            |l: TagList| l.tags,
+        )
+    }
+
+    /// Tag names via the OCI distribution API (any registry).
+    pub fn oci_tags(&self, repo: &str, page_size: u32) -> Pages<String> {
+        #[derive(serde::Deserialize)]
+        struct Tags {
+            #[serde(default)]
+            tags: Option<Vec<String>>,
+        }
+        let first = self.url(&format!("v2/{repo}/tags/list?n={page_size}"));
+        self.pages(
+            first,
+            format!("repository:{repo}:pull"),
+            "list tags",
+            self.target(repo),
+            |t: Tags| t.tags.unwrap_or_default(),
+        )
+    }
+
+    pub async fn tag(&self, repo: &str, tag: &str) -> Result<TagProperties> {
+        let r: TagAttributesResponse = self
+            .get_json(
+                &format!("acr/v1/{repo}/_tags/{tag}"),
+                &format!("repository:{repo}:metadata_read"),
+                "read tag",
+                &self.target(&format!("{repo}:{tag}")),
+            )
+            .await?;
+        Ok(r.tag)
+    }
+
+    pub fn manifests(&self, repo: &str, page_size: u32) -> Pages<ManifestProperties> {
+        let first = self.url(&format!("acr/v1/{repo}/_manifests?n={page_size}&orderby=timedesc"));
+        self.pages(
+            first,
+            format!("repository:{repo}:metadata_read"),
+            "list manifests",
+            self.target(repo),
+            |l: ManifestList| l.manifests,
+        )
+    }
+
+    /// A manifest's properties, by digest or tag.
+    pub async fn manifest(&self, repo: &str, reference: &str) -> Result<ManifestProperties> {
+        let r: ManifestAttributesResponse = self
+            .get_json(
+                &format!("acr/v1/{repo}/_manifests/{reference}"),
+                &format!("repository:{repo}:metadata_read"),
+                "read manifest",
+                &self.target(&format!("{repo}@{reference}")),
+            )
+            .await?;
+        Ok(r.manifest)
+    }
+
+    /// Resolves a tag to its digest now (HEAD of the manifest, as any OCI client does).
+    pub async fn resolve(&self, repo: &str, tag: &str) -> Result<String> {
+        let target = self.target(&format!("{repo}:{tag}"));
+        let req = Req::new(
+            Method::HEAD,
+            self.url(&format!("v2/{repo}/manifests/{tag}"))?,
+            "resolve tag",
+            target.clone(),
+        )
+        .header("accept", MANIFEST_ACCEPT);
+        let resp = self.call(req, &format!("repository:{repo}:pull")).await?;
+        resp.header("docker-content-digest").map(str::to_string).ok_or_else(|| {
+            AcrError::new(
+                ErrorKind::InvalidResponse,
+                "resolve tag",
+                target,
+                "the answer has no Docker-Content-Digest header",
+            )
+        })
+    }
+
+    pub fn attributes_body(update: &AttributesUpdate) -> serde_json::Value {
+        serde_json::to_value(update).unwrap_or_default()
+    }
+
+    /// Sets locks on a repository (they cover every tag in it) and returns what the registry
+    /// reports afterwards.
+    pub async fn update_repository(&self, repo: &str, update: &AttributesUpdate) -> Result<RepositoryProperties> {
+        let target = self.target(repo);
+        self.refuse_if_readonly("change repository locks", &target)?;
+        let req = Req::new(
+            Method::PATCH,
+            self.url(&format!("acr/v1/{repo}"))?,
+            "change repository locks",
+            target.clone(),
+        )
+        .json(&Self::attributes_body(update));
+        let resp = self.call(req, &format!("repository:{repo}:metadata_write")).await?;
+        resp.json("change repository locks", &target)
+    }
+
+    pub async fn update_tag(&self, repo: &str, tag: &str, update: &AttributesUpdate) -> Result<TagProperties> {
+        let target = self.target(&format!("{repo}:{tag}"));
+        self.refuse_if_readonly("change tag locks", &target)?;
+        let req = Req::new(
+            Method::PATCH,
+            self.url(&format!("acr/v1/{repo}/_tags/{tag}"))?,
+            "change tag locks",
+            target.clone(),
+        )
+        .json(&Self::attributes_body(update));
+        let resp = self.call(req, &format!("repository:{repo}:metadata_write")).await?;
+        let r: TagAttributesResponse = resp.json("change tag locks", &target)?;
+        Ok(r.tag)
+    }
+
+    pub async fn update_manifest(
+        &self,
+        repo: &str,
+        digest: &str,
+        update: &AttributesUpdate,
+    ) -> Result<ManifestProperties> {
+        let target = self.target(&format!("{repo}@{digest}"));
+        self.refuse_if_readonly("change manifest locks", &target)?;
+        let req = Req::new(
+            Method::PATCH,
+            self.url(&format!("acr/v1/{repo}/_manifests/{digest}"))?,
+            "change manifest locks",
+            target.clone(),
+        )
+        .json(&Self::attributes_body(update));
+        let resp = self.call(req, &format!("repository:{repo}:metadata_write")).await?;
+        let r: ManifestAttributesResponse = resp.json("change manifest locks", &target)?;
+        Ok(r.manifest)
+    }
+
+    pub async fn delete_tag(&self, repo: &str, tag: &str) -> Result<()> {
+        let target = self.target(&format!("{repo}:{tag}"));
+        self.refuse_if_readonly("delete tag", &target)?;
+        let req = Req::new(
+            Method::DELETE,
+            self.url(&format!("acr/v1/{repo}/_tags/{tag}"))?,
+            "delete tag",
+            target,
+        );
+        self.call(req, &format!("repository:{repo}:delete")).await.map(|_| ())
+    }
+
+    /// Pushes a manifest under a tag (an OCI push's last step); the registry answers with the
+    /// digest. Lock refusals come back as `ErrorKind::Locked`.
+    pub async fn put_manifest(
+        &self,
+        repo: &str,
+        reference: &str,
+        media_type: &str,
+        body: bytes::Bytes,
+    ) -> Result<String> {
+        let target = self.target(&format!("{repo}:{reference}"));
+        self.refuse_if_readonly("push manifest", &target)?;
+        let mut req = Req::new(
+            Method::PUT,
+            self.url(&format!("v2/{repo}/manifests/{reference}"))?,
+            "push manifest",
+            target.clone(),
+        );
+        req.body = Some((body, "application/octet-stream"));
+        req.headers.push(("content-type".into(), media_type.to_string()));
+        let resp = self.call(req, &format!("repository:{repo}:push")).await?;
+        Ok(resp.header("docker-content-digest").unwrap_or_default().to_string())
+    }
+
+    /// A manifest's bytes and media type.
+    pub async fn get_manifest(&self, repo: &str, reference: &str) -> Result<(String, bytes::Bytes)> {
+        let target = self.target(&format!("{repo}:{reference}"));
+        let req = Req::new(
+            Method::GET,
+            self.url(&format!("v2/{repo}/manifests/{reference}"))?,
+            "read manifest",
+            target,
+        )
+        .header("accept", MANIFEST_ACCEPT);
+        let resp = self.call(req, &format!("repository:{repo}:pull")).await?;
+        Ok((resp.header("content-type").unwrap_or_default().to_string(), resp.body))
+    }
+}
+
+/// A parameter of a `Www-Authenticate: Bearer realm="...",service="...",scope="..."` challenge.
+pub fn challenge_param(challenge: &str, name: &str) -> Option<String> {
+    let rest = challenge.trim().strip_prefix("Bearer").unwrap_or(challenge);
+    let needle = format!("{name}=\"");
+    let start = rest.find(&needle)? + needle.len();
+    let end = rest[start..].find('"')? + start;
+    Some(rest[start..end].to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_parse() {
+        let c = r#"Bearer realm="https://r.azurecr.io/oauth2/token",service="r.azurecr.io",scope="repository:a/b:pull,push""#;
+        assert_eq!(challenge_param(c, "scope").as_deref(), Some("repository:a/b:pull,push"));
+        assert_eq!(challenge_param(c, "service").as_deref(), Some("r.azurecr.io"));
+        assert_eq!(challenge_param(c, "error"), None);
+    }
+}
