@@ -439,11 +439,12 @@ pub fn redact_text(s: &str) -> String {
             || w.contains("sig=")
             || w.to_ascii_lowercase().contains("client_secret=")
             || w.to_ascii_lowercase().contains("password=");
-        if secret {
-            out.push_str("[redacted]");
-        } else if let Some(q) = w.find('?').filter(|_| w.starts_with("http")) {
+        // A URL keeps its path (useful to diagnose) and loses its query (SAS, tokens).
+        if let Some(q) = w.find('?').filter(|_| w.starts_with("http")) {
             out.push_str(&w[..q]);
             out.push_str("?REDACTED");
+        } else if secret {
+            out.push_str("[redacted]");
         } else {
             out.push_str(w);
         }
