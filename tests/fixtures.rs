@@ -24,39 +24,97 @@ fn check_response(file: &str, body: &Value) -> Result<(), String> {
         "RegistryList" | "RegistryListByResourceGroup" => {
             let p: ArmPage<Registry> = parse(body)?;
             let r = p.value.first().ok_or("no registry")?;
-            (r.resource_group() == Some("myResourceGroup") && r.sku.name == SkuName::Standard && !r.properties.login_server.is_empty())
-                .then_some(())
-                .ok_or_else(|| format!("registry read wrongly: {r:?}"))
+            (r.resource_group() == Some("myResourceGroup")
+                && r.sku.name == SkuName::Standard
+                && !r.properties.login_server.is_empty())
+            .then_some(())
+            .ok_or_else(|| format!("registry read wrongly: {r:?}"))
         }
-        "RegistryGet" | "RegistryUpdate" => parse::<Registry>(body).and_then(|r| r.properties.login_server.ends_with("azurecr.io").then_some(()).ok_or("login server".into())),
-        "RegistryListUsages" => parse::<UsageList>(body).and_then(|u| (u.value.len() == 2 && u.value[0].limit.is_some()).then_some(()).ok_or("usages".into())),
+        "RegistryGet" | "RegistryUpdate" => parse::<Registry>(body).and_then(|r| {
+            r.properties
+                .login_server
+                .ends_with("azurecr.io")
+                .then_some(())
+                .ok_or("login server".into())
+        }),
+        "RegistryListUsages" => parse::<UsageList>(body).and_then(|u| {
+            (u.value.len() == 2 && u.value[0].limit.is_some())
+                .then_some(())
+                .ok_or("usages".into())
+        }),
         "CacheRuleList" => parse::<ArmPage<CacheRule>>(body).map(|_| ()),
         "CacheRuleGet" | "CacheRuleCreate" | "CacheRuleUpdate" => parse::<CacheRule>(body).and_then(|c| {
-            (c.properties.source_repository == "docker.io/library/hello-world" && c.credential_set_name().is_some()).then_some(()).ok_or("cache rule".into())
+            (c.properties.source_repository == "docker.io/library/hello-world" && c.credential_set_name().is_some())
+                .then_some(())
+                .ok_or("cache rule".into())
         }),
         "CredentialSetList" => parse::<ArmPage<CredentialSet>>(body).map(|_| ()),
-        "CredentialSetGet" | "CredentialSetCreate" | "CredentialSetUpdate" => parse::<CredentialSet>(body).and_then(|c| (c.health() == HealthStatus::Healthy).then_some(()).ok_or("health".into())),
+        "CredentialSetGet" | "CredentialSetCreate" | "CredentialSetUpdate" => {
+            parse::<CredentialSet>(body).and_then(|c| {
+                (c.health() == HealthStatus::Healthy)
+                    .then_some(())
+                    .ok_or("health".into())
+            })
+        }
         "WebhookList" => parse::<ArmPage<Webhook>>(body).map(|_| ()),
         "WebhookListEvents" => parse::<ArmPage<WebhookEvent>>(body).map(|_| ()),
         "TasksList" => parse::<ArmPage<Task>>(body).map(|_| ()),
-        "TasksGet" => parse::<Task>(body).and_then(|t| t.properties.platform.and_then(|p| p.os).filter(|o| *o == Os::Linux).map(|_| ()).ok_or("platform".into())),
+        "TasksGet" => parse::<Task>(body).and_then(|t| {
+            t.properties
+                .platform
+                .and_then(|p| p.os)
+                .filter(|o| *o == Os::Linux)
+                .map(|_| ())
+                .ok_or("platform".into())
+        }),
         "RunsList" => parse::<ArmPage<Run>>(body).and_then(|p| {
             let r = p.value.first().ok_or("no run")?;
-            (r.status() == RunStatus::Succeeded && r.trigger() == Trigger::BaseImageUpdate).then_some(()).ok_or_else(|| format!("run read wrongly: {r:?}"))
+            (r.status() == RunStatus::Succeeded && r.trigger() == Trigger::BaseImageUpdate)
+                .then_some(())
+                .ok_or_else(|| format!("run read wrongly: {r:?}"))
         }),
-        "RunsGet" | "RunsUpdate" | "RegistriesScheduleRun_Task" | "RegistriesScheduleRun_EncodedTaskRun" | "RunsCancel" => {
-            parse::<Run>(body).and_then(|r| (!matches!(r.status(), RunStatus::Other(_))).then_some(()).ok_or("status".into()))
+        "RunsGet"
+        | "RunsUpdate"
+        | "RegistriesScheduleRun_Task"
+        | "RegistriesScheduleRun_EncodedTaskRun"
+        | "RunsCancel" => parse::<Run>(body).and_then(|r| {
+            (!matches!(r.status(), RunStatus::Other(_)))
+                .then_some(())
+                .ok_or("status".into())
+        }),
+        "RunsGetLogSasUrl" => parse::<LogLinks>(body).and_then(|l| {
+            l.log_link
+                .filter(|l| l.contains("sig="))
+                .map(|_| ())
+                .ok_or("logLink".into())
+        }),
+        "GetRepositoryList" => {
+            parse::<Catalog>(body).and_then(|c| (c.repositories.len() == 2).then_some(()).ok_or("repositories".into()))
         }
-        "RunsGetLogSasUrl" => parse::<LogLinks>(body).and_then(|l| l.log_link.filter(|l| l.contains("sig=")).map(|_| ()).ok_or("logLink".into())),
-        "GetRepositoryList" => parse::<Catalog>(body).and_then(|c| (c.repositories.len() == 2).then_some(()).ok_or("repositories".into())),
-        "GetTagList" => parse::<TagList>(body).and_then(|t| (t.tags.len() == 2 && t.tags[0].digest.starts_with("sha256:")).then_some(()).ok_or("tags".into())),
-        "GetTagAttributes" | "UpdateTagAttributes" => parse::<TagAttributesResponse>(body).and_then(|t| (!t.tag.changeable_attributes.write_enabled).then_some(()).ok_or("locks".into())),
-        "GetManifestList" => parse::<ManifestList>(body).and_then(|m| (m.manifests[0].os == Some(Os::Windows) && m.manifests[0].image_size > 0).then_some(()).ok_or("manifests".into())),
+        "GetTagList" => parse::<TagList>(body).and_then(|t| {
+            (t.tags.len() == 2 && t.tags[0].digest.starts_with("sha256:"))
+                .then_some(())
+                .ok_or("tags".into())
+        }),
+        "GetTagAttributes" | "UpdateTagAttributes" => parse::<TagAttributesResponse>(body).and_then(|t| {
+            (!t.tag.changeable_attributes.write_enabled)
+                .then_some(())
+                .ok_or("locks".into())
+        }),
+        "GetManifestList" => parse::<ManifestList>(body).and_then(|m| {
+            (m.manifests[0].os == Some(Os::Windows) && m.manifests[0].image_size > 0)
+                .then_some(())
+                .ok_or("manifests".into())
+        }),
         "GetManifestAttributes" | "UpdateManifestAttributes" => parse::<ManifestAttributesResponse>(body).map(|_| ()),
-        "GetRepositoryAttributes" | "UpdateRepositoryAttributes" => parse::<RepositoryProperties>(body).and_then(|r| (r.tag_count == 2).then_some(()).ok_or("counts".into())),
+        "GetRepositoryAttributes" | "UpdateRepositoryAttributes" => {
+            parse::<RepositoryProperties>(body).and_then(|r| (r.tag_count == 2).then_some(()).ok_or("counts".into()))
+        }
         "PostRefreshToken" => body["refresh_token"].as_str().map(|_| ()).ok_or("refresh_token".into()),
         "GetAccessToken" => body["access_token"].as_str().map(|_| ()).ok_or("access_token".into()),
-        other => Err(format!("no model is mapped to the example `{other}`: map it in tests/fixtures.rs")),
+        other => Err(format!(
+            "no model is mapped to the example `{other}`: map it in tests/fixtures.rs"
+        )),
     }
 }
 
@@ -66,12 +124,18 @@ fn example(dir: &Path, file: &str) -> Value {
 
 #[test]
 fn every_response_body_parses_into_the_clients_models() {
-    let Some(dir) = common::emu::fixtures_dir("every_response_body_parses_into_the_clients_models") else { return };
+    let Some(dir) = common::emu::fixtures_dir("every_response_body_parses_into_the_clients_models") else {
+        return;
+    };
     let mut problems = Vec::new();
     let mut checked = 0;
     for sub in std::fs::read_dir(&dir).unwrap().flatten().filter(|e| e.path().is_dir()) {
         for f in std::fs::read_dir(sub.path()).unwrap().flatten() {
-            let rel = format!("{}/{}", sub.file_name().to_string_lossy(), f.file_name().to_string_lossy());
+            let rel = format!(
+                "{}/{}",
+                sub.file_name().to_string_lossy(),
+                f.file_name().to_string_lossy()
+            );
             if !rel.ends_with(".json") {
                 continue;
             }
@@ -92,19 +156,39 @@ fn every_response_body_parses_into_the_clients_models() {
 
 #[test]
 fn request_bodies_match_the_examples() {
-    let Some(dir) = common::emu::fixtures_dir("request_bodies_match_the_examples") else { return };
+    let Some(dir) = common::emu::fixtures_dir("request_bodies_match_the_examples") else {
+        return;
+    };
     // importImage, each form.
-    for file in ["ImportImageByTag", "ImportImageByManifestDigest", "ImportImageFromPublicRegistry"] {
+    for file in [
+        "ImportImageByTag",
+        "ImportImageByManifestDigest",
+        "ImportImageFromPublicRegistry",
+    ] {
         let ex = example(&dir, &format!("arm-2025-11-01/{file}.json"));
         let p = &ex["parameters"]["parameters"];
         let source = match p["source"]["resourceId"].as_str() {
             Some(id) => ImportSource::Registry { resource_id: id.into() },
             None => ImportSource::Uri {
                 registry_uri: p["source"]["registryUri"].as_str().unwrap().into(),
-                credentials: p["source"]["credentials"]["username"].as_str().map(|u| (u.to_string(), Secret::new(p["source"]["credentials"]["password"].as_str().unwrap_or("").to_string()))),
+                credentials: p["source"]["credentials"]["username"].as_str().map(|u| {
+                    (
+                        u.to_string(),
+                        Secret::new(
+                            p["source"]["credentials"]["password"]
+                                .as_str()
+                                .unwrap_or("")
+                                .to_string(),
+                        ),
+                    )
+                }),
             },
         };
-        let strings = |v: &Value| v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let strings = |v: &Value| {
+            v.as_array()
+                .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
+                .unwrap_or_default()
+        };
         let req = ImportRequest {
             source,
             source_image: p["source"]["sourceImage"].as_str().unwrap().into(),
@@ -117,14 +201,29 @@ fn request_bodies_match_the_examples() {
     // Cache rules.
     let ex = example(&dir, "arm-2025-11-01/CacheRuleCreate.json");
     let p = &ex["parameters"]["cacheRuleCreateParameters"]["properties"];
-    let body = ArmClient::cache_rule_body(p["sourceRepository"].as_str(), p["targetRepository"].as_str(), p["credentialSetResourceId"].as_str());
+    let body = ArmClient::cache_rule_body(
+        p["sourceRepository"].as_str(),
+        p["targetRepository"].as_str(),
+        p["credentialSetResourceId"].as_str(),
+    );
     assert_eq!(body, ex["parameters"]["cacheRuleCreateParameters"]);
     let ex = example(&dir, "arm-2025-11-01/CacheRuleUpdate.json");
-    let body = ArmClient::cache_rule_body(None, None, ex["parameters"]["cacheRuleUpdateParameters"]["properties"]["credentialSetResourceId"].as_str());
+    let body = ArmClient::cache_rule_body(
+        None,
+        None,
+        ex["parameters"]["cacheRuleUpdateParameters"]["properties"]["credentialSetResourceId"].as_str(),
+    );
     assert_eq!(body, ex["parameters"]["cacheRuleUpdateParameters"]);
     // Attribute PATCHes (one example carries its body as a JSON string).
-    let lock_write = RegistryClient::attributes_body(&AttributesUpdate { write_enabled: Some(false), ..Default::default() });
-    for file in ["UpdateTagAttributes", "UpdateManifestAttributes", "UpdateRepositoryAttributes"] {
+    let lock_write = RegistryClient::attributes_body(&AttributesUpdate {
+        write_enabled: Some(false),
+        ..Default::default()
+    });
+    for file in [
+        "UpdateTagAttributes",
+        "UpdateManifestAttributes",
+        "UpdateRepositoryAttributes",
+    ] {
         let ex = example(&dir, &format!("dataplane-2021-07-01/{file}.json"));
         let value = match &ex["parameters"]["value"] {
             Value::String(s) => serde_json::from_str(s).unwrap(),
@@ -138,7 +237,11 @@ fn request_bodies_match_the_examples() {
     // The example names the task bare (`myTask`); the spec defines taskId as the task's resource
     // id, which the client sends (and the az CLI too). Both name the same task.
     let task = req["taskId"].as_str().unwrap();
-    let registry = RegistryRef { subscription: ex["parameters"]["subscriptionId"].as_str().unwrap().into(), resource_group: ex["parameters"]["resourceGroupName"].as_str().unwrap().into(), name: ex["parameters"]["registryName"].as_str().unwrap().into() };
+    let registry = RegistryRef {
+        subscription: ex["parameters"]["subscriptionId"].as_str().unwrap().into(),
+        resource_group: ex["parameters"]["resourceGroupName"].as_str().unwrap().into(),
+        name: ex["parameters"]["registryName"].as_str().unwrap().into(),
+    };
     let body = ArmClient::task_run_body(&registry, task);
     assert_eq!(body["type"], req["type"]);
     assert_eq!(body["taskId"].as_str().unwrap().rsplit('/').next(), Some(task));
