@@ -38,7 +38,7 @@ fn sha(bytes: &[u8]) -> String {
 fn oci_layout(dir: &Path, seed: &str) {
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
-    let mut put = |bytes: &[u8]| {
+    let put = |bytes: &[u8]| {
         let d = sha(bytes);
         std::fs::write(blobs.join(d.trim_start_matches("sha256:")), bytes).unwrap();
         (d, bytes.len())
