@@ -404,7 +404,13 @@ async fn follows_a_live_log_byte_exact_through_dropped_connections() {
     let arm = acr.arm().unwrap();
     let run = arm.schedule_run(&dev(&emu), "hello-world").await.unwrap();
     let run_id = run.run_id().to_string();
-    let link = arm.log_links(&dev(&emu), &run_id).await.unwrap().log_link.unwrap();
+    let link = arm
+        .log_links(&dev(&emu), &run_id)
+        .await
+        .unwrap()
+        .link()
+        .unwrap()
+        .to_string();
     // Every third read of the blob loses its connection half way through.
     fault(&emu, json!({"target": "blob", "kind": "drop_mid_body", "every": 3})).await;
     let mut events = acr
@@ -449,5 +455,156 @@ async fn follows_a_live_log_byte_exact_through_dropped_connections() {
             .last()
             .unwrap()
             .contains(&format!("Run ID: {run_id} was successful"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credential_sets_are_created_updated_and_deleted() {
+    let emu = TestEmu::start().await;
+    let acr = client(&emu, false);
+    let arm = acr.arm().unwrap();
+    let r = dev(&emu);
+    let body = acrdeck::acr::ArmClient::credential_set_body(
+        Some("ghcr.io"),
+        "https://kv.vault.azure.net/secrets/u",
+        "https://kv.vault.azure.net/secrets/p",
+    );
+    let set = arm.put_credential_set(&r, "ghcr", &body, true).await.unwrap();
+    assert_eq!(set.properties.login_server, "ghcr.io");
+    let body = acrdeck::acr::ArmClient::credential_set_body(
+        None,
+        "https://kv.vault.azure.net/secrets/u2",
+        "https://kv.vault.azure.net/secrets/p2",
+    );
+    let set = arm.put_credential_set(&r, "ghcr", &body, false).await.unwrap();
+    assert_eq!(
+        set.properties.auth_credentials[0].username_secret_identifier.as_deref(),
+        Some("https://kv.vault.azure.net/secrets/u2")
+    );
+    arm.delete_credential_set(&r, "ghcr").await.unwrap();
+    assert_eq!(
+        arm.get_credential_set(&r, "ghcr").await.unwrap_err().kind,
+        ErrorKind::NotFound
+    );
+    // A set a cache rule uses cannot go.
+    let err = arm.delete_credential_set(&r, "dockerhub").await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Conflict);
+    assert!(err.to_string().contains("demo-prometheus"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_sign_in_names_the_method() {
+    // No `az` here (or no login): the error says which method failed and what to do.
+    let acr = Acr::new(acrdeck::acr::AcrSettings {
+        cloud: acrdeck::acr::Cloud::azure_public(),
+        auth: acrdeck::acr::AuthMethod::AzureCli { tenant: None },
+        network: Default::default(),
+        readonly: true,
+    })
+    .unwrap();
+    let err = acr.identity().await.unwrap_err();
+    assert_eq!(err.kind, ErrorKind::Auth);
+    let text = err.to_string();
+    assert!(
+        text.contains("sign in (azure-cli)") && text.contains("az login"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_are_read_cancelled_and_their_archived_logs_found() {
+    let emu = TestEmu::start().await;
+    let acr = client(&emu, false);
+    let arm = acr.arm().unwrap();
+    let r = dev(&emu);
+    let run = arm.schedule_run(&r, "hello-world").await.unwrap();
+    let id = run.run_id().to_string();
+    assert_eq!(arm.get_run(&r, &id).await.unwrap().run_id(), id);
+    let cancelled = arm.cancel_run(&r, &id).await.unwrap();
+    assert_eq!(cancelled.status(), RunStatus::Canceled, "read back after cancelling");
+    // The oldest demo run is finished; once archived its log has an artifact link too.
+    let oldest = collect(arm.list_runs(&r, &RunFilter::default(), None))
+        .await
+        .into_result()
+        .unwrap()
+        .pop()
+        .unwrap();
+    let token = emu.arm_token().await;
+    let url = format!(
+        "{}{}/runs/{}?api-version=2025-03-01-preview",
+        emu.info().arm,
+        r.id(),
+        oldest.run_id()
+    );
+    emu.http
+        .patch(url)
+        .bearer_auth(token)
+        .json(&json!({"isArchiveEnabled": true}))
+        .send()
+        .await
+        .unwrap();
+    let links = arm.log_links(&r, oldest.run_id()).await.unwrap();
+    assert!(links.log_artifact_link.is_some());
+    let link = links.link().unwrap().to_string();
+    let mut events = acr.follow_log(&link, 0, FollowOptions::default()).unwrap();
+    let mut got_complete = false;
+    while let Some(e) = events.recv().await {
+        if let LogEvent::Complete(s) = e {
+            assert_eq!(s, "Succeeded");
+            got_complete = true;
+        }
+    }
+    assert!(got_complete);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_user_reads_a_registry_without_entra_id() {
+    let emu = TestEmu::start().await;
+    let acr = client(&emu, false);
+    let creds = {
+        let token = emu.arm_token().await;
+        let url = format!(
+            "{}{}/listCredentials?api-version=2025-11-01",
+            emu.info().arm,
+            dev(&emu).id()
+        );
+        emu.http
+            .post(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    drop(acr);
+    let admin = Acr::new(acrdeck::acr::AcrSettings {
+        cloud: acrdeck::acr::Cloud::custom(&emu.info().arm, &emu.info().authority, "127.0.0.1", None).unwrap(),
+        auth: acrdeck::acr::AuthMethod::RegistryPassword {
+            username: creds["username"].as_str().unwrap().into(),
+            password: azure_core::credentials::Secret::new(
+                creds["passwords"][0]["value"].as_str().unwrap().to_string(),
+            ),
+        },
+        network: acrdeck::acr::NetworkSettings {
+            ca_bundle: Some(emu.info().ca_cert.clone()),
+            ..Default::default()
+        },
+        readonly: true,
+    })
+    .unwrap();
+    assert!(admin.arm().is_err(), "no ARM without Entra ID");
+    assert_eq!(admin.identity().await.unwrap().principal, "contosodev");
+    let dev = admin.registry(&emu.info().registries["contosodev"]).unwrap();
+    let tags = collect(dev.tags("apps/web", TagOrder::NewestFirst, 100))
+        .await
+        .into_result()
+        .unwrap();
+    assert_eq!(tags.len(), 5);
+    assert_eq!(
+        count(&emu, |r| r["path"] == "/oauth2/exchange").await,
+        0,
+        "no Entra exchange for the admin user"
     );
 }

@@ -214,6 +214,25 @@ fn request_bodies_match_the_examples() {
         ex["parameters"]["cacheRuleUpdateParameters"]["properties"]["credentialSetResourceId"].as_str(),
     );
     assert_eq!(body, ex["parameters"]["cacheRuleUpdateParameters"]);
+    // Credential sets.
+    let ex = example(&dir, "arm-2025-11-01/CredentialSetCreate.json");
+    let p = &ex["parameters"]["credentialSetCreateParameters"];
+    let cred = &p["properties"]["authCredentials"][0];
+    let body = ArmClient::credential_set_body(
+        p["properties"]["loginServer"].as_str(),
+        cred["usernameSecretIdentifier"].as_str().unwrap(),
+        cred["passwordSecretIdentifier"].as_str().unwrap(),
+    );
+    assert_eq!(&body, p);
+    let ex = example(&dir, "arm-2025-11-01/CredentialSetUpdate.json");
+    let p = &ex["parameters"]["credentialSetUpdateParameters"];
+    let cred = &p["properties"]["authCredentials"][0];
+    let body = ArmClient::credential_set_body(
+        None,
+        cred["usernameSecretIdentifier"].as_str().unwrap(),
+        cred["passwordSecretIdentifier"].as_str().unwrap(),
+    );
+    assert_eq!(&body, p);
     // Attribute PATCHes (one example carries its body as a JSON string).
     let lock_write = RegistryClient::attributes_body(&AttributesUpdate {
         write_enabled: Some(false),

@@ -168,6 +168,17 @@ pub struct LogLinks {
     pub log_artifact_link: Option<String>,
 }
 
+impl LogLinks {
+    /// The link to follow: the live log, or for a finished run the archived one when that is
+    /// all there is.
+    pub fn link(&self) -> Option<&str> {
+        fn usable(l: &Option<String>) -> Option<&str> {
+            l.as_deref().filter(|l| !l.is_empty())
+        }
+        usable(&self.log_link).or_else(|| usable(&self.log_artifact_link))
+    }
+}
+
 impl ArmClient {
     pub fn new(http: Http, auth: Arc<ArmAuth>, endpoint: Url, readonly: bool) -> ArmClient {
         ArmClient {
@@ -465,6 +476,69 @@ impl ArmClient {
         let url = self.url(&Self::reg_path(r, &format!("/cacheRules/{name}")), REGISTRY_API, &[])?;
         let req = Req::new(Method::DELETE, url, "delete cache rule", target);
         let mut progress = self.long_running(req);
+        let mut last = OperationProgress::Succeeded;
+        while let Some(p) = progress.next().await {
+            last = p;
+        }
+        match last {
+            OperationProgress::Failed(e) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
+    /// The body of a credential set create (login server and secrets) or update (secrets only).
+    /// The secrets are Key Vault secret URIs: acrdeck never handles the credentials themselves.
+    pub fn credential_set_body(login_server: Option<&str>, username_secret: &str, password_secret: &str) -> Value {
+        let mut props = json!({"authCredentials": [{
+            "name": "Credential1",
+            "usernameSecretIdentifier": username_secret,
+            "passwordSecretIdentifier": password_secret,
+        }]});
+        let mut body = json!({});
+        if let Some(l) = login_server {
+            props["loginServer"] = json!(l);
+            // The set reads Key Vault with the identity the service creates for it.
+            body["identity"] = json!({"type": "SystemAssigned"});
+        }
+        body["properties"] = props;
+        body
+    }
+
+    /// Creates (PUT) or updates (PATCH) a credential set; returns it as read back.
+    pub async fn put_credential_set(
+        &self,
+        r: &RegistryRef,
+        name: &str,
+        body: &Value,
+        create: bool,
+    ) -> Result<CredentialSet> {
+        let target = format!("{}/{name}", r.name);
+        let operation = if create {
+            "create credential set"
+        } else {
+            "update credential set"
+        };
+        self.refuse_if_readonly(operation, &target)?;
+        let url = self.url(
+            &Self::reg_path(r, &format!("/credentialSets/{name}")),
+            REGISTRY_API,
+            &[],
+        )?;
+        let method = if create { Method::PUT } else { Method::PATCH };
+        self.call(Req::new(method, url, operation, target).json(body)).await?;
+        // Read back: what the service holds now is what counts.
+        self.get_credential_set(r, name).await
+    }
+
+    pub async fn delete_credential_set(&self, r: &RegistryRef, name: &str) -> Result<()> {
+        let target = format!("{}/{name}", r.name);
+        self.refuse_if_readonly("delete credential set", &target)?;
+        let url = self.url(
+            &Self::reg_path(r, &format!("/credentialSets/{name}")),
+            REGISTRY_API,
+            &[],
+        )?;
+        let mut progress = self.long_running(Req::new(Method::DELETE, url, "delete credential set", target));
         let mut last = OperationProgress::Succeeded;
         while let Some(p) = progress.next().await {
             last = p;

@@ -424,14 +424,9 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
                 .map(|c| credential_set_json(w, reg, c))
                 .collect()
         }),
-        [c, name] if eq(c, "credentialSets") => {
-            let w = r.emu.world();
-            let reg = &w.registries[idx];
-            match reg.credential_sets.get(*name) {
-                Some(c) if r.method == Method::GET => json(200, &credential_set_json(&w, reg, c)),
-                Some(_) => method_not_allowed(),
-                None => not_found("Microsoft.ContainerRegistry/registries/credentialSets", name),
-            }
+        [c, name] if eq(c, "credentialSets") => credential_set(r, idx, name),
+        [c, _, ops, _] if eq(c, "credentialSets") && eq(ops, "operationStatuses") => {
+            json(200, &json!({"status": "Succeeded", "startTime": ts(Utc::now())}))
         }
         [t] if eq(t, "tasks") => list_child(r, idx, |w, reg| {
             reg.tasks.values().map(|t| task_json(w, reg, t)).collect()
@@ -526,8 +521,8 @@ fn credential_set_json(w: &World, reg: &Registry, c: &super::world::CredentialSe
             "loginServer": c.login_server,
             "authCredentials": [{
                 "name": "Credential1",
-                "usernameSecretIdentifier": format!("https://kv-{}.vault.azure.net/secrets/{}-username", reg.name, c.name),
-                "passwordSecretIdentifier": format!("https://kv-{}.vault.azure.net/secrets/{}-password", reg.name, c.name),
+                "usernameSecretIdentifier": c.secrets.as_ref().map(|s| s.0.clone()).unwrap_or_else(|| format!("https://kv-{}.vault.azure.net/secrets/{}-username", reg.name, c.name)),
+                "passwordSecretIdentifier": c.secrets.as_ref().map(|s| s.1.clone()).unwrap_or_else(|| format!("https://kv-{}.vault.azure.net/secrets/{}-password", reg.name, c.name)),
                 "credentialHealth": if c.healthy { json!({"status": "Healthy"}) } else {
                     json!({"status": "Unhealthy", "errorCode": "AccessDenied", "errorMessage": "Access to the Key Vault secret was denied for the credential set's identity."})
                 },
@@ -536,6 +531,100 @@ fn credential_set_json(w: &World, reg: &Registry, c: &super::world::CredentialSe
             "provisioningState": "Succeeded",
         }
     })
+}
+
+fn credential_set(r: &Req<'_>, idx: usize, name: &str) -> Response {
+    let mut w = r.emu.world();
+    let sub = w.subscription.clone();
+    let api = r.api.to_string();
+    let reg_id = w.registries[idx].resource_id(&sub);
+    let op_url = format!(
+        "{}{reg_id}/credentialSets/{name}/operationStatuses/credentialsets-{}?api-version={api}",
+        r.emu.arm_base,
+        uuid::Uuid::new_v4()
+    );
+    match *r.method {
+        Method::GET => {
+            let reg = &w.registries[idx];
+            match reg.credential_sets.get(name) {
+                Some(c) => json(200, &credential_set_json(&w, reg, c)),
+                None => not_found("Microsoft.ContainerRegistry/registries/credentialSets", name),
+            }
+        }
+        Method::PUT | Method::PATCH => {
+            let props = &r.body["properties"];
+            let exists = w.registries[idx].credential_sets.contains_key(name);
+            if !exists && r.method == Method::PATCH {
+                return not_found("Microsoft.ContainerRegistry/registries/credentialSets", name);
+            }
+            let secrets = props["authCredentials"][0].as_object().and_then(|c| {
+                Some((
+                    c.get("usernameSecretIdentifier")?.as_str()?.to_string(),
+                    c.get("passwordSecretIdentifier")?.as_str()?.to_string(),
+                ))
+            });
+            let reg = &mut w.registries[idx];
+            if exists {
+                if let Some(c) = reg.credential_sets.get_mut(name)
+                    && secrets.is_some()
+                {
+                    c.secrets = secrets;
+                }
+            } else {
+                let Some(login) = props["loginServer"].as_str() else {
+                    return arm_error(400, "InvalidParameter", "properties.loginServer is required.");
+                };
+                if secrets.is_none() {
+                    return arm_error(
+                        400,
+                        "InvalidParameter",
+                        "properties.authCredentials needs usernameSecretIdentifier and passwordSecretIdentifier.",
+                    );
+                }
+                reg.credential_sets.insert(
+                    name.to_string(),
+                    super::world::CredentialSet {
+                        name: name.to_string(),
+                        login_server: login.to_string(),
+                        healthy: true,
+                        created: Utc::now(),
+                        secrets,
+                    },
+                );
+            }
+            let reg = &w.registries[idx];
+            let Some(c) = reg.credential_sets.get(name) else {
+                return not_found("Microsoft.ContainerRegistry/registries/credentialSets", name);
+            };
+            let mut resp = json(if exists { 200 } else { 201 }, &credential_set_json(&w, reg, c));
+            if let Ok(v) = http::HeaderValue::from_str(&op_url) {
+                resp.headers_mut().insert("azure-asyncoperation", v);
+            }
+            resp
+        }
+        Method::DELETE => {
+            let reg = &mut w.registries[idx];
+            if let Some(rule) = reg
+                .cache_rules
+                .values()
+                .find(|c| c.credential_set.as_deref() == Some(name))
+            {
+                return arm_error(
+                    409,
+                    "CredentialSetInUse",
+                    &format!(
+                        "Credential set '{name}' is used by cache rule '{}'; delete or change the rule first.",
+                        rule.name
+                    ),
+                );
+            }
+            if reg.credential_sets.remove(name).is_none() {
+                return (http::StatusCode::NO_CONTENT, ()).into_response();
+            }
+            accepted(&op_url, 1)
+        }
+        _ => method_not_allowed(),
+    }
 }
 
 fn cache_rule(r: &Req<'_>, idx: usize, name: &str, rest: &[&str]) -> Response {
@@ -883,7 +972,10 @@ fn run_action(r: &Req<'_>, idx: usize, id: &str, action: &str) -> Response {
         }
         let link = u.map(|u| u.to_string()).unwrap_or_default();
         let _ = sub;
-        return json(200, &json!({"logLink": link, "logArtifactLink": null}));
+        // An archived, finished run also has its log kept beside the registry; the emulator
+        // serves the same bytes there.
+        let artifact = (run.archive_enabled && run.log_complete).then(|| link.clone());
+        return json(200, &json!({"logLink": link, "logArtifactLink": artifact}));
     }
     arm_error(404, "InvalidResourceType", &format!("Unknown run action '{action}'."))
 }

@@ -122,6 +122,8 @@ pub struct CredentialSet {
     pub login_server: String,
     pub healthy: bool,
     pub created: DateTime<Utc>,
+    /// Key Vault secret URIs of the user name and password, when set through ARM.
+    pub secrets: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]

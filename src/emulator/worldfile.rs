@@ -301,6 +301,7 @@ pub fn build(
                     name: c.name.clone(),
                     login_server: c.login_server.clone(),
                     healthy: c.healthy,
+                    secrets: None,
                     created: now - Duration::days(90),
                 },
             );
