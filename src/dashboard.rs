@@ -4,6 +4,7 @@
 //! With nothing happening the loop sleeps in `select!`: no timers, no busy redraws.
 
 use crate::app::{Action, Effect, ExitSignal, State, update};
+use crate::jobs::Runner;
 use crate::terminal::Tui;
 use crate::ui::Theme;
 use crossterm::event::{Event, EventStream};
@@ -27,10 +28,16 @@ pub async fn run(
     theme: &Theme,
     tui: &mut Tui,
     mut signals: Signals,
+    backend: Backend,
     options: RunOptions,
 ) -> std::io::Result<i32> {
-    let (_action_tx, mut actions) = mpsc::unbounded_channel::<Action>();
+    let (action_tx, mut actions) = mpsc::unbounded_channel::<Action>();
+    let mut runner = Runner::new(backend.acr, backend.subscriptions, action_tx);
     let mut events = EventStream::new();
+    for effect in crate::app::startup(&mut state) {
+        runner.run(effect);
+    }
+    let mut next_tick = Instant::now() + tick_period(&state);
 
     let size = tui.size()?;
     state.size = (size.width, size.height);
@@ -59,20 +66,47 @@ pub async fn run(
                 dirty = false;
                 None
             }
+            _ = tokio::time::sleep_until(next_tick) => {
+                next_tick = Instant::now() + tick_period(&state);
+                Some(Action::Tick(chrono::Utc::now()))
+            }
             _ = sleep_until_opt(panic_at) => {
                 panic!("forced panic requested by --debug-panic-after");
             }
         };
         if let Some(action) = action {
-            // Until background jobs exist, Exit is the only effect (clippy: never_loop).
-            #[allow(clippy::never_loop)]
+            state.now = chrono::Utc::now();
             for effect in update(&mut state, action) {
                 match effect {
                     Effect::Exit(code) => return Ok(code),
+                    other => runner.run(other),
                 }
             }
             dirty = true;
         }
+    }
+}
+
+/// What the dashboard talks to.
+pub struct Backend {
+    pub acr: Result<crate::acr::Acr, String>,
+    /// Subscriptions to list; empty: all the identity sees.
+    pub subscriptions: Vec<String>,
+}
+
+/// Ages on screen move on: every second while a run's duration ticks, else twice a minute.
+fn tick_period(state: &State) -> Duration {
+    let running = state
+        .data
+        .runs
+        .values()
+        .filter_map(|l| l.value.as_ref())
+        .flatten()
+        .any(|r| r.status().is_active());
+    if running {
+        Duration::from_secs(1)
+    } else {
+        Duration::from_secs(30)
     }
 }
 

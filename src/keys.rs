@@ -24,6 +24,10 @@ pub enum Command {
     Top,
     Bottom,
     Back,
+    /// Drill down into the selected row.
+    Open,
+    /// Re-read what the pane shows now.
+    Refresh,
 }
 
 /// A command's config name, what the help overlay says about it, and its default keys.
@@ -160,6 +164,18 @@ pub const COMMANDS: &[CommandInfo] = &[
         command: Command::Back,
         help: "close the overlay, go back",
         defaults: &["esc"],
+    },
+    CommandInfo {
+        name: "open",
+        command: Command::Open,
+        help: "open the selected row",
+        defaults: &["enter"],
+    },
+    CommandInfo {
+        name: "refresh",
+        command: Command::Refresh,
+        help: "re-read this pane now",
+        defaults: &["ctrl-r"],
     },
 ];
 

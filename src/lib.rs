@@ -11,6 +11,7 @@ pub mod config;
 pub mod connect;
 pub mod dashboard;
 pub mod emulator;
+pub mod jobs;
 pub mod keys;
 pub mod logging;
 pub mod paths;

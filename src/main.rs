@@ -151,11 +151,36 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
         } else {
             None
         };
-        let state = State::new(environment(cli, &loaded, demo.as_ref()), keymap, readonly);
+        let mut state = State::new(environment(cli, &loaded, demo.as_ref()), keymap, readonly);
+        // The demo talks to its emulator through the config the emulator wrote.
+        let client_config = match &demo {
+            Some(emu) => acrdeck::config::load_file(&emu.info.config, true).map_err(|e| e.to_string()),
+            None => Ok(loaded.clone()),
+        };
+        let backend = match client_config {
+            Ok(c) => {
+                state.stage_order = c.config.stages.iter().map(|s| s.name.get_ref().clone()).collect();
+                let r = &c.config.refresh;
+                state.refresh = acrdeck::app::RefreshRates {
+                    runs_active: Duration::from_secs(r.runs_active_secs.max(1)),
+                    runs_idle: Duration::from_secs(r.runs_idle_secs.max(1)),
+                    listings: Duration::from_secs(r.listings_secs.max(5)),
+                };
+                dashboard::Backend {
+                    acr: acrdeck::connect::settings(&c, readonly)
+                        .and_then(|s| acrdeck::acr::Acr::new(s).map_err(|e| e.to_string())),
+                    subscriptions: c.config.subscriptions.clone(),
+                }
+            }
+            Err(e) => dashboard::Backend {
+                acr: Err(e),
+                subscriptions: vec![],
+            },
+        };
         // Before raw mode: no signal may end the process between the two.
         let signals = dashboard::Signals::new()?;
         let mut tui = terminal::enter()?;
-        let code = dashboard::run(state, &theme, &mut tui, signals, options).await;
+        let code = dashboard::run(state, &theme, &mut tui, signals, backend, options).await;
         terminal::restore();
         drop(demo);
         code.map(Ok)

@@ -79,3 +79,198 @@ fn too_small_terminal() {
         insta::assert_snapshot!(format!("too_small_60x15_{name}"), render(&state(), &theme, 60, 15));
     }
 }
+
+// ---------------------------------------------------------------- data panes
+
+use acrdeck::app::data::RegistryRow;
+use chrono::TimeZone;
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap()
+}
+
+fn registry(name: &str, stage: &str, sku: &str, public: &str) -> acrdeck::acr::model::Registry {
+    serde_json::from_value(serde_json::json!({
+        "id": format!("/subscriptions/s/resourceGroups/rg-{stage}/providers/Microsoft.ContainerRegistry/registries/{name}"),
+        "name": name, "location": "westeurope", "tags": {"stage": stage}, "sku": {"name": sku},
+        "properties": {"loginServer": format!("{name}.azurecr.io"), "publicNetworkAccess": public}
+    }))
+    .unwrap()
+}
+
+/// A world like the demo's, frozen at a fixed time so ages are stable.
+fn loaded_state() -> State {
+    let mut s = state();
+    s.now = now();
+    s.identity = Some(Identity {
+        principal: "ops@contoso.com".into(),
+        tenant: "contoso.onmicrosoft.com".into(),
+    });
+    let rows = vec![
+        RegistryRow {
+            registry: registry("contosoprod", "prod", "Premium", "Disabled"),
+            storage: Some((377_700, 500 << 30)),
+            health: None,
+        },
+        RegistryRow {
+            registry: registry("contosodev", "dev", "Premium", "Enabled"),
+            storage: Some((1_363_148, 500 << 30)),
+            health: None,
+        },
+        RegistryRow {
+            registry: registry("contosouat", "uat", "Standard", "Enabled"),
+            storage: None,
+            health: Some("403 Forbidden".into()),
+        },
+        RegistryRow {
+            registry: registry("contosostaging", "staging", "Standard", "Enabled"),
+            storage: Some((741_900, 100 << 30)),
+            health: None,
+        },
+    ];
+    s.data
+        .registries
+        .settle(rows, None, now() - chrono::Duration::seconds(42), true);
+    s.stage_order = vec!["dev".into(), "staging".into(), "uat".into(), "prod".into()];
+    let ls = "contosoprod.azurecr.io".to_string();
+    s.nav.registry = Some(ls.clone());
+    s.nav.repository = Some("apps/web".into());
+    s.data.repositories.entry(ls.clone()).or_default().settle(
+        vec!["apps/api".into(), "apps/web".into(), "base/node".into()],
+        None,
+        now(),
+        true,
+    );
+    for (name, tags, manifests, hours, locks) in [
+        ("apps/api", 1, 1, 900, serde_json::json!({})),
+        ("apps/web", 2, 6, 400, serde_json::json!({})),
+        (
+            "base/node",
+            1,
+            1,
+            40,
+            serde_json::json!({"writeEnabled": false, "deleteEnabled": false}),
+        ),
+    ] {
+        let p: acrdeck::acr::model::RepositoryProperties = serde_json::from_value(serde_json::json!({
+            "imageName": name, "tagCount": tags, "manifestCount": manifests,
+            "lastUpdateTime": (now() - chrono::Duration::hours(hours)).to_rfc3339(), "changeableAttributes": locks
+        }))
+        .unwrap();
+        s.data.repository_props.insert((ls.clone(), name.into()), p);
+    }
+    let tag = |name: &str, digest: &str, days: i64, locked: bool| {
+        acrdeck::app::data::TagRow {
+        tag: serde_json::from_value(serde_json::json!({
+            "name": name, "digest": format!("sha256:{digest}"), "createdTime": (now() - chrono::Duration::days(days)).to_rfc3339(),
+            "lastUpdateTime": (now() - chrono::Duration::days(days)).to_rfc3339(),
+            "changeableAttributes": if locked { serde_json::json!({"writeEnabled": false, "deleteEnabled": false}) } else { serde_json::json!({}) }
+        }))
+        .unwrap(),
+        manifest: Some(serde_json::from_value(serde_json::json!({
+            "digest": format!("sha256:{digest}"), "imageSize": 125_602, "mediaType": "application/vnd.oci.image.index.v1+json",
+            "references": [{"digest": "sha256:a", "os": "linux", "architecture": "amd64"}, {"digest": "sha256:b", "os": "linux", "architecture": "arm64"}]
+        }))
+        .unwrap()),
+    }
+    };
+    s.data.tags.entry((ls.clone(), "apps/web".into())).or_default().settle(
+        vec![
+            tag("1.4.1", "f39b60152839aa", 16, true),
+            tag("1.4.0", "e40941820b53bb", 50, true),
+        ],
+        None,
+        now(),
+        true,
+    );
+    let run = |id: &str,
+               task: &str,
+               status: &str,
+               trigger: serde_json::Value,
+               start_min: i64,
+               secs: Option<i64>|
+     -> acrdeck::acr::model::Run {
+        let start = now() - chrono::Duration::minutes(start_min);
+        let mut props = serde_json::json!({"runId": id, "task": task, "status": status, "startTime": start.to_rfc3339(), "platform": {"os": "Linux", "architecture": "amd64"}});
+        if let Some(s) = secs {
+            props["finishTime"] = serde_json::json!((start + chrono::Duration::seconds(s)).to_rfc3339());
+        }
+        if let Some((k, v)) = trigger.as_object().and_then(|o| o.iter().next()) {
+            props[k] = v.clone();
+        }
+        serde_json::from_value(serde_json::json!({"name": id, "properties": props})).unwrap()
+    };
+    s.data.runs.entry(ls).or_default().settle(
+        vec![
+            run(
+                "co7",
+                "hello-world",
+                "Running",
+                serde_json::json!({"sourceTrigger": {}}),
+                2,
+                None,
+            ),
+            run("co6", "hello-world", "Canceled", serde_json::json!({}), 45, Some(12)),
+            run(
+                "co5",
+                "hello-world",
+                "Succeeded",
+                serde_json::json!({"imageUpdateTrigger": {}}),
+                176,
+                Some(52),
+            ),
+            run(
+                "co2",
+                "base-import-node",
+                "Failed",
+                serde_json::json!({"timerTrigger": {}}),
+                1320,
+                Some(6),
+            ),
+        ],
+        None,
+        now(),
+        true,
+    );
+    s
+}
+
+#[test]
+fn data_panes() {
+    for pane in [Pane::Registries, Pane::Repositories, Pane::Tags, Pane::Runs] {
+        let mut s = loaded_state();
+        s.pane = pane;
+        for (name, theme) in themes() {
+            insta::assert_snapshot!(
+                format!("pane_{}_100x24_{name}", pane.short_title().to_lowercase()),
+                render(&s, &theme, 100, 24)
+            );
+        }
+    }
+}
+
+#[test]
+fn a_partial_listing_says_so_and_shows_the_error() {
+    let mut s = loaded_state();
+    let ls = "contosoprod.azurecr.io".to_string();
+    s.data.tags.get_mut(&(ls, "apps/web".into())).unwrap().settle(
+        vec![],
+        Some("list tags failed on contosoprod.azurecr.io/apps/web: HTTP 503: service unavailable. The service or the network failed for a moment; acrdeck retried.".into()),
+        now(),
+        false,
+    );
+    s.pane = Pane::Tags;
+    insta::assert_snapshot!(
+        "pane_tags_stale_with_error_default",
+        render(&s, &Theme::default_theme(), 100, 24)
+    );
+}
+
+#[test]
+fn panes_before_anything_is_chosen_or_loaded() {
+    let mut s = state();
+    s.data.registries.loading = true;
+    insta::assert_snapshot!("pane_registries_loading", render(&s, &Theme::default_theme(), 80, 24));
+    s.pane = Pane::Tags;
+    insta::assert_snapshot!("pane_tags_nothing_chosen", render(&s, &Theme::default_theme(), 80, 24));
+}

@@ -1,4 +1,7 @@
 use super::JobId;
+use crate::acr::Identity;
+use crate::acr::model::{ManifestProperties, Registry, RepositoryProperties, Run, TagProperties};
+use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
 /// Everything that can happen to the dashboard.
@@ -13,6 +16,50 @@ pub enum Action {
     Signal(ExitSignal),
     /// A background job ended; its results arrive as their own actions before this one.
     JobFinished(JobId),
+    /// Time passed (ages and running durations move on).
+    Tick(DateTime<Utc>),
+    /// Sign-in finished: who we are, or why not.
+    SignedIn(Result<Identity, String>),
+    /// A registries listing ended: what came, and why it stopped early if it did.
+    RegistriesLoaded {
+        registries: Vec<Registry>,
+        error: Option<String>,
+    },
+    /// A registry's storage usage: (used, limit), or the error reading it.
+    UsageLoaded {
+        login_server: String,
+        usage: Result<(u64, u64), String>,
+    },
+    RepositoriesLoaded {
+        login_server: String,
+        names: Vec<String>,
+        error: Option<String>,
+    },
+    RepositoryLoaded {
+        login_server: String,
+        properties: RepositoryProperties,
+    },
+    TagsLoaded {
+        login_server: String,
+        repository: String,
+        tags: Vec<TagProperties>,
+        manifests: Vec<ManifestProperties>,
+        error: Option<String>,
+    },
+    RunsLoaded {
+        login_server: String,
+        runs: Vec<Run>,
+        error: Option<String>,
+    },
+    /// Time to re-read what a pane shows.
+    RefreshDue(Refresh),
+}
+
+/// What a timed refresh re-reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refresh {
+    Registries,
+    Runs { login_server: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,9 +3,10 @@
 //! I/O. `crate::dashboard` owns the terminal and the loop around them.
 
 mod action;
+pub mod data;
 mod state;
 mod update;
 
-pub use action::{Action, ExitSignal};
-pub use state::{Environment, Identity, Job, JobId, Overlay, Pane, State};
-pub use update::{Effect, update};
+pub use action::{Action, ExitSignal, Refresh};
+pub use state::{Environment, Identity, Job, JobId, Nav, Overlay, Pane, State};
+pub use update::{Effect, RefreshRates, startup, update};

@@ -1,5 +1,7 @@
+use super::data::Data;
 use crate::keys::Keymap;
-use std::collections::BTreeMap;
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, HashMap};
 
 /// Everything the screen shows. Rendering is a pure function of this.
 #[derive(Debug, Clone)]
@@ -16,7 +18,28 @@ pub struct State {
     pub keymap: Keymap,
     /// Terminal size in (columns, rows).
     pub size: (u16, u16),
+    /// What has been read from the registries.
+    pub data: Data,
+    /// Where the operator has drilled down to.
+    pub nav: Nav,
+    /// Selected row per pane.
+    pub cursor: HashMap<Pane, usize>,
+    /// The time rendering measures ages against; moved on by actions and ticks.
+    pub now: DateTime<Utc>,
+    /// Stage names in pipeline order, from the config.
+    pub stage_order: Vec<String>,
+    pub refresh: super::RefreshRates,
+    /// Why sign-in failed, shown in the header.
+    pub sign_in_error: Option<String>,
     next_job: u64,
+}
+
+/// The registry and repository the operator drilled into.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Nav {
+    /// Login server of the chosen registry.
+    pub registry: Option<String>,
+    pub repository: Option<String>,
 }
 
 impl State {
@@ -30,7 +53,70 @@ impl State {
             jobs: BTreeMap::new(),
             keymap,
             size: (80, 24),
+            data: Data::default(),
+            nav: Nav::default(),
+            cursor: HashMap::new(),
+            now: Utc::now(),
+            stage_order: Vec::new(),
+            refresh: super::RefreshRates::default(),
+            sign_in_error: None,
             next_job: 1,
+        }
+    }
+
+    pub fn selected(&self, pane: Pane) -> usize {
+        self.cursor.get(&pane).copied().unwrap_or(0)
+    }
+
+    /// Rows of the registries pane, in stage order.
+    pub fn registry_rows(&self) -> Vec<&super::data::RegistryRow> {
+        let mut rows: Vec<&super::data::RegistryRow> = self.data.registries.value.iter().flatten().collect();
+        rows.sort_by_key(|r| {
+            (
+                super::data::stage_rank(r.registry.stage(), &self.stage_order),
+                r.registry.name.to_ascii_lowercase(),
+            )
+        });
+        rows
+    }
+
+    /// The registry the operator chose, as a row.
+    pub fn current_registry(&self) -> Option<&super::data::RegistryRow> {
+        let ls = self.nav.registry.as_deref()?;
+        self.data
+            .registries
+            .value
+            .iter()
+            .flatten()
+            .find(|r| r.registry.properties.login_server == ls)
+    }
+
+    /// How many rows the pane has now (for cursor movement).
+    pub fn row_count(&self, pane: Pane) -> usize {
+        let reg = self.nav.registry.clone().unwrap_or_default();
+        match pane {
+            Pane::Registries => self.data.registries.value.as_ref().map_or(0, Vec::len),
+            Pane::Repositories => self
+                .data
+                .repositories
+                .get(&reg)
+                .and_then(|l| l.value.as_ref())
+                .map_or(0, Vec::len),
+            Pane::Tags => {
+                let repo = self.nav.repository.clone().unwrap_or_default();
+                self.data
+                    .tags
+                    .get(&(reg, repo))
+                    .and_then(|l| l.value.as_ref())
+                    .map_or(0, Vec::len)
+            }
+            Pane::Runs => self
+                .data
+                .runs
+                .get(&reg)
+                .and_then(|l| l.value.as_ref())
+                .map_or(0, Vec::len),
+            _ => 0,
         }
     }
 

@@ -1,6 +1,10 @@
-use super::{Action, Overlay, Pane, State};
+use super::action::Refresh;
+use super::data::{RegistryRow, TagRow};
+use super::{Action, Nav, Overlay, Pane, State};
+use crate::acr::RegistryRef;
 use crate::keys::Command;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use std::time::Duration;
 
 /// Work that `update` asks the loop to do. Everything with a side effect goes through here, so
 /// `update` itself stays a pure state transition that tests drive without a terminal.
@@ -8,6 +12,55 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 pub enum Effect {
     /// Leave the dashboard with this process exit code.
     Exit(i32),
+    /// Find out who we are.
+    SignIn,
+    LoadRegistries,
+    LoadUsage {
+        registry: RegistryRef,
+        login_server: String,
+    },
+    /// Repository names, then each repository's properties as they come.
+    LoadRepositories {
+        login_server: String,
+    },
+    /// Tags joined with their manifests.
+    LoadTags {
+        login_server: String,
+        repository: String,
+    },
+    LoadRuns {
+        registry: RegistryRef,
+        login_server: String,
+    },
+    /// Send `Action::RefreshDue(refresh)` after this long (replacing an earlier timer for it).
+    RefreshLater {
+        after: Duration,
+        refresh: Refresh,
+    },
+}
+
+/// How often panes re-read, from the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshRates {
+    pub runs_active: Duration,
+    pub runs_idle: Duration,
+    pub listings: Duration,
+}
+
+impl Default for RefreshRates {
+    fn default() -> Self {
+        RefreshRates {
+            runs_active: Duration::from_secs(3),
+            runs_idle: Duration::from_secs(30),
+            listings: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What the dashboard does first: sign in and list the registries.
+pub fn startup(state: &mut State) -> Vec<Effect> {
+    state.data.registries.loading = true;
+    vec![Effect::SignIn, Effect::LoadRegistries]
 }
 
 /// Applies one action to the state and returns the work it asks for.
@@ -27,6 +80,330 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
+        Action::Tick(now) => {
+            state.now = now;
+            vec![]
+        }
+        Action::SignedIn(result) => {
+            match result {
+                Ok(id) => {
+                    state.identity = Some(super::Identity {
+                        principal: id.principal,
+                        tenant: id.tenant.unwrap_or_default(),
+                    })
+                }
+                Err(e) => state.sign_in_error = Some(e),
+            }
+            vec![]
+        }
+        Action::RegistriesLoaded { registries, error } => {
+            let had = !registries.is_empty();
+            let rows: Vec<RegistryRow> = registries
+                .into_iter()
+                .map(|r| {
+                    // Keep what we knew of a registry across refreshes.
+                    let old = state
+                        .data
+                        .registries
+                        .value
+                        .iter()
+                        .flatten()
+                        .find(|o| o.registry.id == r.id);
+                    RegistryRow {
+                        storage: old.and_then(|o| o.storage),
+                        health: old.and_then(|o| o.health.clone()),
+                        registry: r,
+                    }
+                })
+                .collect();
+            let mut effects: Vec<Effect> = rows
+                .iter()
+                .filter_map(|r| {
+                    let registry = RegistryRef::parse(&r.registry.id)?;
+                    Some(Effect::LoadUsage {
+                        registry,
+                        login_server: r.registry.properties.login_server.clone(),
+                    })
+                })
+                .collect();
+            state.data.registries.settle(rows, error, state.now, had);
+            clamp_cursor(state, Pane::Registries);
+            effects.push(Effect::RefreshLater {
+                after: state.refresh.listings,
+                refresh: Refresh::Registries,
+            });
+            effects
+        }
+        Action::UsageLoaded { login_server, usage } => {
+            if let Some(rows) = state.data.registries.value.as_mut()
+                && let Some(row) = rows
+                    .iter_mut()
+                    .find(|r| r.registry.properties.login_server == login_server)
+            {
+                match usage {
+                    Ok(u) => {
+                        row.storage = Some(u);
+                        row.health = None;
+                    }
+                    Err(e) => row.health = Some(e),
+                }
+            }
+            vec![]
+        }
+        Action::RepositoriesLoaded {
+            login_server,
+            names,
+            error,
+        } => {
+            let had = !names.is_empty();
+            let now = state.now;
+            mark_health(state, &login_server, error.as_deref());
+            state
+                .data
+                .repositories
+                .entry(login_server)
+                .or_default()
+                .settle(names, error, now, had);
+            clamp_cursor(state, Pane::Repositories);
+            vec![]
+        }
+        Action::RepositoryLoaded {
+            login_server,
+            properties,
+        } => {
+            state
+                .data
+                .repository_props
+                .insert((login_server, properties.image_name.clone()), properties);
+            vec![]
+        }
+        Action::TagsLoaded {
+            login_server,
+            repository,
+            tags,
+            manifests,
+            error,
+        } => {
+            let had = !tags.is_empty();
+            let now = state.now;
+            mark_health(state, &login_server, error.as_deref());
+            let rows: Vec<TagRow> = tags
+                .into_iter()
+                .map(|t| {
+                    let manifest = manifests.iter().find(|m| m.digest == t.digest).cloned();
+                    TagRow { tag: t, manifest }
+                })
+                .collect();
+            state
+                .data
+                .tags
+                .entry((login_server, repository))
+                .or_default()
+                .settle(rows, error, now, had);
+            clamp_cursor(state, Pane::Tags);
+            vec![]
+        }
+        Action::RunsLoaded {
+            login_server,
+            runs,
+            error,
+        } => {
+            let had = !runs.is_empty();
+            let now = state.now;
+            let active = runs.iter().any(|r| r.status().is_active());
+            state
+                .data
+                .runs
+                .entry(login_server.clone())
+                .or_default()
+                .settle(runs, error, now, had);
+            clamp_cursor(state, Pane::Runs);
+            // Fast while something runs, slow when idle.
+            let after = if active {
+                state.refresh.runs_active
+            } else {
+                state.refresh.runs_idle
+            };
+            vec![Effect::RefreshLater {
+                after,
+                refresh: Refresh::Runs { login_server },
+            }]
+        }
+        Action::RefreshDue(Refresh::Registries) => {
+            state.data.registries.loading = true;
+            vec![Effect::LoadRegistries]
+        }
+        Action::RefreshDue(Refresh::Runs { login_server }) => {
+            // Only the runs someone looks at are kept fresh.
+            if state.pane == Pane::Runs && state.nav.registry.as_deref() == Some(login_server.as_str()) {
+                load_runs(state)
+            } else {
+                vec![]
+            }
+        }
+    }
+}
+
+/// Marks a registry unhealthy when a call to it failed, healthy when one worked.
+fn mark_health(state: &mut State, login_server: &str, error: Option<&str>) {
+    if let Some(rows) = state.data.registries.value.as_mut()
+        && let Some(row) = rows
+            .iter_mut()
+            .find(|r| r.registry.properties.login_server == login_server)
+    {
+        row.health = error.map(str::to_string);
+    }
+}
+
+fn clamp_cursor(state: &mut State, pane: Pane) {
+    let n = state.row_count(pane);
+    let c = state.cursor.entry(pane).or_insert(0);
+    if *c >= n {
+        *c = n.saturating_sub(1);
+    }
+}
+
+fn move_cursor(state: &mut State, delta: isize) {
+    let pane = state.pane;
+    let n = state.row_count(pane);
+    if n == 0 {
+        return;
+    }
+    let c = state.cursor.entry(pane).or_insert(0);
+    *c = (*c as isize + delta).clamp(0, n as isize - 1) as usize;
+}
+
+/// Rows a page moves: the table's height.
+fn page(state: &State) -> isize {
+    (state.size.1 as isize - 7).max(1)
+}
+
+fn load_repositories(state: &mut State) -> Vec<Effect> {
+    let Some(ls) = state.nav.registry.clone() else {
+        return vec![];
+    };
+    state.data.repositories.entry(ls.clone()).or_default().loading = true;
+    vec![Effect::LoadRepositories { login_server: ls }]
+}
+
+fn load_tags(state: &mut State) -> Vec<Effect> {
+    let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
+        return vec![];
+    };
+    state.data.tags.entry((ls.clone(), repo.clone())).or_default().loading = true;
+    vec![Effect::LoadTags {
+        login_server: ls,
+        repository: repo,
+    }]
+}
+
+fn load_runs(state: &mut State) -> Vec<Effect> {
+    let Some(row) = state.current_registry() else {
+        return vec![];
+    };
+    let Some(registry) = RegistryRef::parse(&row.registry.id) else {
+        return vec![];
+    };
+    let ls = row.registry.properties.login_server.clone();
+    state.data.runs.entry(ls.clone()).or_default().loading = true;
+    vec![Effect::LoadRuns {
+        registry,
+        login_server: ls,
+    }]
+}
+
+/// The registry under the Registries cursor, used when a pane needs a registry and none was
+/// opened yet.
+fn registry_under_cursor(state: &State) -> Option<String> {
+    state
+        .registry_rows()
+        .get(state.selected(Pane::Registries))
+        .map(|r| r.registry.properties.login_server.clone())
+}
+
+/// Switches pane, loading what it shows if it has nothing yet.
+fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
+    state.pane = pane;
+    if state.nav.registry.is_none() && matches!(pane, Pane::Repositories | Pane::Runs) {
+        state.nav.registry = registry_under_cursor(state);
+    }
+    let reg = state.nav.registry.clone().unwrap_or_default();
+    match pane {
+        Pane::Repositories if state.data.repositories.get(&reg).is_none_or(|l| l.is_empty_and_idle()) => {
+            load_repositories(state)
+        }
+        Pane::Tags
+            if state
+                .data
+                .tags
+                .get(&(reg.clone(), state.nav.repository.clone().unwrap_or_default()))
+                .is_none_or(|l| l.is_empty_and_idle()) =>
+        {
+            load_tags(state)
+        }
+        Pane::Runs if state.data.runs.get(&reg).is_none_or(|l| l.is_empty_and_idle()) => load_runs(state),
+        _ => vec![],
+    }
+}
+
+fn open(state: &mut State) -> Vec<Effect> {
+    match state.pane {
+        Pane::Registries => {
+            let Some(ls) = registry_under_cursor(state) else {
+                return vec![];
+            };
+            if state.nav.registry.as_deref() != Some(ls.as_str()) {
+                state.nav = Nav {
+                    registry: Some(ls),
+                    repository: None,
+                };
+                state.cursor.insert(Pane::Repositories, 0);
+            }
+            state.pane = Pane::Repositories;
+            load_repositories(state)
+        }
+        Pane::Repositories => {
+            let reg = state.nav.registry.clone().unwrap_or_default();
+            let Some(repo) = state
+                .data
+                .repositories
+                .get(&reg)
+                .and_then(|l| l.value.as_ref())
+                .and_then(|v| v.get(state.selected(Pane::Repositories)))
+                .cloned()
+            else {
+                return vec![];
+            };
+            if state.nav.repository.as_deref() != Some(repo.as_str()) {
+                state.nav.repository = Some(repo);
+                state.cursor.insert(Pane::Tags, 0);
+            }
+            state.pane = Pane::Tags;
+            load_tags(state)
+        }
+        _ => vec![],
+    }
+}
+
+fn back(state: &mut State) -> Vec<Effect> {
+    state.pane = match state.pane {
+        Pane::Tags => Pane::Repositories,
+        Pane::Repositories | Pane::Runs | Pane::Locks | Pane::CacheRules => Pane::Registries,
+        other => other,
+    };
+    vec![]
+}
+
+fn refresh(state: &mut State) -> Vec<Effect> {
+    match state.pane {
+        Pane::Registries => {
+            state.data.registries.loading = true;
+            vec![Effect::LoadRegistries]
+        }
+        Pane::Repositories => load_repositories(state),
+        Pane::Tags => load_tags(state),
+        Pane::Runs => load_runs(state),
+        _ => vec![],
     }
 }
 
@@ -59,27 +436,53 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     match command {
-        Command::Quit if state.jobs.is_empty() => return vec![Effect::Exit(0)],
-        Command::Quit => state.overlay = Some(Overlay::ConfirmQuit),
-        Command::ForceQuit => return vec![Effect::Exit(0)],
-        Command::Help => state.overlay = Some(Overlay::Help),
-        Command::NextPane => state.pane = Pane::ALL[(state.pane.index() + 1) % Pane::ALL.len()],
-        Command::PrevPane => state.pane = Pane::ALL[(state.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()],
-        Command::Pane(i) => {
-            if let Some(p) = Pane::ALL.get(i) {
-                state.pane = *p;
-            }
+        Command::Quit if state.jobs.is_empty() => vec![Effect::Exit(0)],
+        Command::Quit => {
+            state.overlay = Some(Overlay::ConfirmQuit);
+            vec![]
         }
-        // Row movement arrives with the tables of the dashboard issue; the shell has no rows.
-        Command::Up
-        | Command::Down
-        | Command::PageUp
-        | Command::PageDown
-        | Command::Top
-        | Command::Bottom
-        | Command::Back => {}
+        Command::ForceQuit => vec![Effect::Exit(0)],
+        Command::Help => {
+            state.overlay = Some(Overlay::Help);
+            vec![]
+        }
+        Command::NextPane => show(state, Pane::ALL[(state.pane.index() + 1) % Pane::ALL.len()]),
+        Command::PrevPane => show(
+            state,
+            Pane::ALL[(state.pane.index() + Pane::ALL.len() - 1) % Pane::ALL.len()],
+        ),
+        Command::Pane(i) => match Pane::ALL.get(i) {
+            Some(p) => show(state, *p),
+            None => vec![],
+        },
+        Command::Up => {
+            move_cursor(state, -1);
+            vec![]
+        }
+        Command::Down => {
+            move_cursor(state, 1);
+            vec![]
+        }
+        Command::PageUp => {
+            move_cursor(state, -page(state));
+            vec![]
+        }
+        Command::PageDown => {
+            move_cursor(state, page(state));
+            vec![]
+        }
+        Command::Top => {
+            move_cursor(state, isize::MIN / 2);
+            vec![]
+        }
+        Command::Bottom => {
+            move_cursor(state, isize::MAX / 2);
+            vec![]
+        }
+        Command::Back => back(state),
+        Command::Open => open(state),
+        Command::Refresh => refresh(state),
     }
-    vec![]
 }
 
 #[cfg(test)]
@@ -104,6 +507,19 @@ mod tests {
         Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
     }
 
+    fn special(code: KeyCode) -> Action {
+        Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    fn registry(name: &str, stage: &str) -> crate::acr::model::Registry {
+        serde_json::from_value(serde_json::json!({
+            "id": format!("/subscriptions/s/resourceGroups/rg-{stage}/providers/Microsoft.ContainerRegistry/registries/{name}"),
+            "name": name, "location": "westeurope", "tags": {"stage": stage},
+            "sku": {"name": "Premium"}, "properties": {"loginServer": format!("{name}.azurecr.io")}
+        }))
+        .unwrap()
+    }
+
     #[test]
     fn quit_when_idle_exits_at_once() {
         let mut s = state();
@@ -113,7 +529,7 @@ mod tests {
     #[test]
     fn quit_with_work_in_flight_asks_first() {
         let mut s = state();
-        let job = s.start_job("import nginx:1.27 into prod");
+        s.start_job("import nginx:1.27 into prod");
         assert!(update(&mut s, key('q')).is_empty());
         assert_eq!(s.overlay, Some(Overlay::ConfirmQuit));
         assert!(update(&mut s, key('n')).is_empty());
@@ -126,7 +542,6 @@ mod tests {
         update(&mut s2, key('q'));
         update(&mut s2, Action::JobFinished(j2));
         assert_eq!(s2.overlay, None);
-        let _ = job;
     }
 
     #[test]
@@ -146,7 +561,7 @@ mod tests {
             Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
         );
         assert_eq!(s.pane, Pane::Audit);
-        update(&mut s, Action::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+        update(&mut s, special(KeyCode::Tab));
         assert_eq!(s.pane, Pane::Registries);
         update(&mut s, key('6'));
         assert_eq!(s.pane, Pane::Runs);
@@ -163,11 +578,147 @@ mod tests {
             Pane::Registries,
             "keys under the overlay do not reach the panes"
         );
-        update(&mut s, Action::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE)));
+        update(&mut s, special(KeyCode::Esc));
         assert_eq!(s.overlay, None);
         // q closes help rather than quitting: a reflexive q must not end the session.
         update(&mut s, key('?'));
         assert!(update(&mut s, key('q')).is_empty());
         assert_eq!(s.overlay, None);
+    }
+
+    #[test]
+    fn startup_signs_in_and_lists_registries_then_reads_usage() {
+        let mut s = state();
+        assert_eq!(startup(&mut s), vec![Effect::SignIn, Effect::LoadRegistries]);
+        assert!(s.data.registries.loading);
+        let effects = update(
+            &mut s,
+            Action::RegistriesLoaded {
+                registries: vec![registry("acrprod", "prod"), registry("acrdev", "dev")],
+                error: None,
+            },
+        );
+        assert!(!s.data.registries.loading);
+        assert_eq!(
+            effects.iter().filter(|e| matches!(e, Effect::LoadUsage { .. })).count(),
+            2
+        );
+        assert!(effects.contains(&Effect::RefreshLater {
+            after: s.refresh.listings,
+            refresh: Refresh::Registries
+        }));
+        let rows: Vec<&str> = s.registry_rows().iter().map(|r| r.registry.name.as_str()).collect();
+        assert_eq!(rows, ["acrdev", "acrprod"], "stage order, not listing order");
+    }
+
+    #[test]
+    fn enter_drills_down_and_esc_goes_back() {
+        let mut s = state();
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
+                error: None,
+            },
+        );
+        update(&mut s, key('j'));
+        let effects = update(&mut s, special(KeyCode::Enter));
+        assert_eq!(
+            effects,
+            vec![Effect::LoadRepositories {
+                login_server: "acrprod.azurecr.io".into()
+            }]
+        );
+        assert_eq!(
+            (s.pane, s.nav.registry.as_deref()),
+            (Pane::Repositories, Some("acrprod.azurecr.io"))
+        );
+        update(
+            &mut s,
+            Action::RepositoriesLoaded {
+                login_server: "acrprod.azurecr.io".into(),
+                names: vec!["apps/api".into(), "apps/web".into()],
+                error: None,
+            },
+        );
+        update(&mut s, key('j'));
+        let effects = update(&mut s, special(KeyCode::Enter));
+        assert_eq!(
+            effects,
+            vec![Effect::LoadTags {
+                login_server: "acrprod.azurecr.io".into(),
+                repository: "apps/web".into()
+            }]
+        );
+        assert_eq!(s.pane, Pane::Tags);
+        update(&mut s, special(KeyCode::Esc));
+        assert_eq!(s.pane, Pane::Repositories);
+        update(&mut s, special(KeyCode::Esc));
+        assert_eq!(s.pane, Pane::Registries);
+    }
+
+    #[test]
+    fn runs_refresh_fast_while_active_and_only_when_watched() {
+        let mut s = state();
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                registries: vec![registry("acrdev", "dev")],
+                error: None,
+            },
+        );
+        let effects = update(&mut s, key('6'));
+        assert!(matches!(effects.as_slice(), [Effect::LoadRuns { .. }]));
+        let run: crate::acr::model::Run =
+            serde_json::from_value(serde_json::json!({"name": "cf1", "properties": {"status": "Running"}})).unwrap();
+        let effects = update(
+            &mut s,
+            Action::RunsLoaded {
+                login_server: "acrdev.azurecr.io".into(),
+                runs: vec![run],
+                error: None,
+            },
+        );
+        assert_eq!(
+            effects,
+            vec![Effect::RefreshLater {
+                after: s.refresh.runs_active,
+                refresh: Refresh::Runs {
+                    login_server: "acrdev.azurecr.io".into()
+                }
+            }]
+        );
+        update(&mut s, key('1'));
+        assert!(
+            update(
+                &mut s,
+                Action::RefreshDue(Refresh::Runs {
+                    login_server: "acrdev.azurecr.io".into()
+                })
+            )
+            .is_empty(),
+            "no refresh for a pane nobody watches"
+        );
+    }
+
+    #[test]
+    fn a_failed_listing_marks_the_registry_unhealthy() {
+        let mut s = state();
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                registries: vec![registry("acrdev", "dev")],
+                error: None,
+            },
+        );
+        update(
+            &mut s,
+            Action::RepositoriesLoaded {
+                login_server: "acrdev.azurecr.io".into(),
+                names: vec![],
+                error: Some("403 Forbidden".into()),
+            },
+        );
+        assert_eq!(s.registry_rows()[0].health.as_deref(), Some("403 Forbidden"));
     }
 }

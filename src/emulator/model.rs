@@ -430,6 +430,16 @@ impl Store {
             .repos
             .entry(repo.to_string())
             .or_insert_with(|| Repository::new(repo, now));
+        // An index weighs what its platform images weigh together.
+        let image_size = if info.references.is_empty() {
+            info.image_size
+        } else {
+            info.references
+                .iter()
+                .filter_map(|(d, _, _)| r.manifests.get(d))
+                .map(|m| m.image_size)
+                .sum()
+        };
         r.manifests.entry(digest.clone()).or_insert_with(|| Manifest {
             digest: digest.clone(),
             media_type: media_type.to_string(),
@@ -437,7 +447,7 @@ impl Store {
             created: now,
             updated: now,
             attrs: Attrs::default(),
-            image_size: info.image_size,
+            image_size,
             config_media_type: info.config_media_type,
             platform,
             references: info.references,

@@ -447,7 +447,7 @@ fn load_images(store: &mut super::model::Store, img: &ImageFile, now: DateTime<U
     });
     let n = img.tags.len().max(1);
     for (i, tag) in img.tags.iter().enumerate() {
-        let frac = if n == 1 { 1.0 } else { i as f64 / (n - 1) as f64 };
+        let frac = if n == 1 { 0.0 } else { i as f64 / (n - 1) as f64 };
         let hours = img.oldest_hours + (img.newest_hours - img.oldest_hours) * frac;
         let created = now - Duration::milliseconds((hours * 3_600_000.0) as i64);
         let mut seed = format!("{seed_base}:{tag}");

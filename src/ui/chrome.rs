@@ -9,9 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let identity = match &state.identity {
-        Some(id) => format!("{} @ {}", id.principal, id.tenant),
-        None => "not signed in".to_string(),
+    let identity = match (&state.identity, &state.sign_in_error) {
+        (Some(id), _) if id.tenant.is_empty() => id.principal.clone(),
+        (Some(id), _) => format!("{} @ {}", id.principal, short_id(&id.tenant)),
+        (None, Some(_)) => "SIGN-IN FAILED (see the Registries pane)".to_string(),
+        (None, None) => "signing in…".to_string(),
     };
     let mut spans = vec![
         Span::styled(" acrdeck ", theme.header_title),
@@ -31,6 +33,14 @@ pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(badge, theme.badge_readonly));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)).style(theme.header), area);
+}
+
+/// A GUID's first block is enough to tell tenants apart on screen.
+fn short_id(id: &str) -> String {
+    match id.split_once('-') {
+        Some((head, _)) if id.len() == 36 => format!("{head}…"),
+        _ => id.to_string(),
+    }
 }
 
 pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
@@ -64,6 +74,13 @@ pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 }
 
 pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    match state.pane {
+        Pane::Registries => return super::panes::registries(state, theme, frame, area),
+        Pane::Repositories => return super::panes::repositories(state, theme, frame, area),
+        Pane::Tags => return super::panes::tags(state, theme, frame, area),
+        Pane::Runs => return super::panes::runs(state, theme, frame, area),
+        _ => {}
+    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)

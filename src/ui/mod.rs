@@ -3,6 +3,7 @@
 
 mod chrome;
 mod overlays;
+pub mod panes;
 mod theme;
 
 pub use theme::Theme;

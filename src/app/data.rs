@@ -1,0 +1,205 @@
+//! What the panes show, as loaded from the registries, with how fresh it is and whether it is
+//! complete. The dashboard never shows more certainty than it has: a listing that stopped early
+//! is `partial`, a failed refresh keeps the old rows with the error beside them, and every value
+//! knows when it was read.
+
+use crate::acr::model::{ManifestProperties, Registry, RepositoryProperties, Run, TagProperties};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+/// A value read from the service, with its state.
+#[derive(Debug, Clone)]
+pub struct Loadable<T> {
+    pub value: Option<T>,
+    pub loading: bool,
+    /// The last read failed (the previous value, if any, is kept and shown as stale).
+    pub error: Option<String>,
+    pub loaded_at: Option<DateTime<Utc>>,
+    /// The listing stopped before its end: `value` holds what came before `error`.
+    pub partial: bool,
+}
+
+impl<T> Default for Loadable<T> {
+    fn default() -> Self {
+        Loadable {
+            value: None,
+            loading: false,
+            error: None,
+            loaded_at: None,
+            partial: false,
+        }
+    }
+}
+
+impl<T> Loadable<T> {
+    /// Takes a listing's outcome: its items (all, or those before the error) and the error.
+    pub fn settle(&mut self, items: T, error: Option<String>, now: DateTime<Utc>, had_items: bool) {
+        self.loading = false;
+        match error {
+            None => {
+                self.value = Some(items);
+                self.error = None;
+                self.partial = false;
+                self.loaded_at = Some(now);
+            }
+            Some(e) if had_items => {
+                self.value = Some(items);
+                self.error = Some(e);
+                self.partial = true;
+                self.loaded_at = Some(now);
+            }
+            // Nothing new came: keep what was there (it is now stale) and say why.
+            Some(e) => self.error = Some(e),
+        }
+    }
+
+    pub fn is_empty_and_idle(&self) -> bool {
+        self.value.is_none() && !self.loading && self.error.is_none()
+    }
+}
+
+/// A registry as the Registries pane shows it.
+#[derive(Debug, Clone)]
+pub struct RegistryRow {
+    pub registry: Registry,
+    /// Storage (bytes used, limit), once usage has been read.
+    pub storage: Option<(u64, u64)>,
+    /// The last call to this registry failed: why.
+    pub health: Option<String>,
+}
+
+/// A tag joined with its manifest (size, platforms).
+#[derive(Debug, Clone)]
+pub struct TagRow {
+    pub tag: TagProperties,
+    pub manifest: Option<ManifestProperties>,
+}
+
+impl TagRow {
+    pub fn platforms(&self) -> String {
+        let Some(m) = &self.manifest else { return String::new() };
+        if !m.references.is_empty() {
+            return m
+                .references
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}/{}",
+                        r.os.as_ref()
+                            .map(|o| o.as_str().to_ascii_lowercase())
+                            .unwrap_or_default(),
+                        r.architecture.clone().unwrap_or_default()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+        }
+        match (&m.os, &m.architecture) {
+            (Some(os), Some(arch)) => format!("{}/{arch}", os.as_str().to_ascii_lowercase()),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Everything loaded, by registry (login server) and repository.
+#[derive(Debug, Clone, Default)]
+pub struct Data {
+    pub registries: Loadable<Vec<RegistryRow>>,
+    pub repositories: HashMap<String, Loadable<Vec<String>>>,
+    /// Repository properties (counts, locks, last update), filled in progressively.
+    pub repository_props: HashMap<(String, String), RepositoryProperties>,
+    pub tags: HashMap<(String, String), Loadable<Vec<TagRow>>>,
+    pub runs: HashMap<String, Loadable<Vec<Run>>>,
+}
+
+/// The order of the stage pipeline, for sorting registries.
+pub fn stage_rank(stage: Option<&str>, configured: &[String]) -> usize {
+    let Some(s) = stage else { return usize::MAX };
+    if let Some(i) = configured.iter().position(|c| c.eq_ignore_ascii_case(s)) {
+        return i;
+    }
+    ["dev", "test", "staging", "uat", "preprod", "prod", "production"]
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(s))
+        .map(|i| 100 + i)
+        .unwrap_or(1000)
+}
+
+/// "3m", "2h", "5d": a compact age for tables.
+pub fn age(then: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    let Some(t) = then else { return "-".into() };
+    let s = (now - t).num_seconds().max(0);
+    match s {
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m", s / 60),
+        3600..=86_399 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// "1m05s" for durations.
+pub fn duration(secs: i64) -> String {
+    let s = secs.max(0);
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    }
+}
+
+/// Bytes in IEC units with one decimal.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u < UNITS.len() - 1 {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    #[test]
+    fn ages_durations_and_sizes_read_well() {
+        let now = Utc::now();
+        assert_eq!(age(Some(now - Duration::seconds(42)), now), "42s");
+        assert_eq!(age(Some(now - Duration::hours(3)), now), "3h");
+        assert_eq!(age(None, now), "-");
+        assert_eq!(duration(65), "1m05s");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(12), "12 B");
+    }
+
+    #[test]
+    fn a_failed_refresh_keeps_the_rows_and_says_why() {
+        let now = Utc::now();
+        let mut l: Loadable<Vec<u8>> = Loadable::default();
+        l.settle(vec![1, 2], None, now, true);
+        l.loading = true;
+        l.settle(vec![], Some("throttled".into()), now, false);
+        assert_eq!(l.value, Some(vec![1, 2]));
+        assert_eq!(l.error.as_deref(), Some("throttled"));
+        assert!(!l.partial);
+        l.settle(vec![1], Some("cut short".into()), now, true);
+        assert!(l.partial);
+    }
+
+    #[test]
+    fn stages_sort_by_config_then_convention() {
+        let configured = vec!["dev".to_string(), "qa".to_string()];
+        assert!(stage_rank(Some("qa"), &configured) < stage_rank(Some("prod"), &configured));
+        assert!(stage_rank(Some("staging"), &[]) < stage_rank(Some("prod"), &[]));
+        assert!(stage_rank(None, &[]) > stage_rank(Some("bench"), &[]));
+    }
+}

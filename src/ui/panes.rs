@@ -1,0 +1,499 @@
+//! The data panes: registries, repositories, tags and runs as tables. Only the rows that fit are
+//! built. Each pane says how fresh its rows are, whether they are partial, and what failed.
+
+use super::Theme;
+use crate::acr::model::{ChangeableAttributes, RunStatus};
+use crate::app::data::{Loadable, age, bytes, duration};
+use crate::app::{Pane, State};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+/// The first and one-past-last row to build so that `selected` is visible in `height` rows.
+pub fn window(len: usize, selected: usize, height: usize) -> (usize, usize) {
+    if height == 0 || len == 0 {
+        return (0, 0);
+    }
+    let start = if selected < height { 0 } else { selected + 1 - height };
+    (start, (start + height).min(len))
+}
+
+/// The pane's title: what, where, how many, how fresh.
+fn title<'a, T>(what: String, l: &Loadable<T>, count: Option<usize>, state: &State, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!(" {what}"), theme.tab_active)];
+    if let Some(n) = count {
+        spans.push(Span::styled(format!(" ({n})"), theme.tab_active));
+    }
+    if l.loading {
+        spans.push(Span::styled(" · loading…", theme.warning));
+    } else if let Some(t) = l.loaded_at {
+        let stale = l.error.is_some();
+        spans.push(Span::styled(
+            format!(" · read {} ago", age(Some(t), state.now)),
+            if stale { theme.warning } else { theme.muted },
+        ));
+    }
+    if l.partial {
+        spans.push(Span::styled(" · PARTIAL", theme.danger));
+    } else if l.error.is_some() && l.value.is_some() {
+        spans.push(Span::styled(" · STALE", theme.warning));
+    }
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+/// Splits off a one-paragraph error banner at the top when the last read failed.
+fn banner<T>(l: &Loadable<T>, theme: &Theme, frame: &mut Frame, area: Rect) -> Rect {
+    let Some(e) = &l.error else { return area };
+    let height = (e.len() as u16 / area.width.max(1) + 1).min(4);
+    let [top, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(format!("! {e}"), theme.danger)).wrap(Wrap { trim: true }),
+        top,
+    );
+    rest
+}
+
+fn empty(text: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+    frame.render_widget(
+        Paragraph::new(Line::styled(text.to_string(), theme.muted)).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+fn table(
+    header: &[&str],
+    widths: Vec<Constraint>,
+    rows: Vec<Row<'static>>,
+    selected: Option<usize>,
+    theme: &Theme,
+) -> Table<'static> {
+    let header = Row::new(header.iter().map(|h| Cell::from(h.to_string()))).style(theme.key);
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if Some(i) == selected {
+                r.style(theme.selected)
+            } else {
+                r
+            }
+        })
+        .collect();
+    Table::new(rows, widths).header(header).column_spacing(1)
+}
+
+/// `W D R L` for each switched-off lock, `-` when nothing is locked.
+pub fn lock_marks(a: &ChangeableAttributes) -> String {
+    let marks: Vec<&str> = [
+        (!a.write_enabled, "W"),
+        (!a.delete_enabled, "D"),
+        (!a.read_enabled, "R"),
+        (!a.list_enabled, "L"),
+    ]
+    .into_iter()
+    .filter_map(|(on, m)| on.then_some(m))
+    .collect();
+    if marks.is_empty() { "-".into() } else { marks.join(" ") }
+}
+
+fn block<'a>(title: Line<'a>, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(title)
+}
+
+pub fn registries(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let l = &state.data.registries;
+    let rows = state.registry_rows();
+    let b = block(
+        title(
+            "Registries".into(),
+            l,
+            l.value.as_ref().map(|_| rows.len()),
+            state,
+            theme,
+        ),
+        theme,
+    );
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let inner = banner(l, theme, frame, inner);
+    if rows.is_empty() {
+        let text = if l.loading {
+            "Listing the registries…"
+        } else {
+            "No registries: the identity sees none in the configured subscriptions."
+        };
+        return empty(text, theme, frame, inner);
+    }
+    let sel = state.selected(Pane::Registries);
+    // The selected registry's failure, in full, under the table.
+    let inner = match rows.get(sel).and_then(|r| r.health.as_ref().map(|h| (r, h))) {
+        Some((r, h)) => {
+            let [table_area, detail] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
+            let text = Line::styled(format!("! {}: {h}", r.registry.name), theme.danger);
+            frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), detail);
+            table_area
+        }
+        None => inner,
+    };
+    let wide = inner.width >= 110;
+    let (start, end) = window(rows.len(), sel, inner.height.saturating_sub(1) as usize);
+    let built: Vec<Row> = rows[start..end]
+        .iter()
+        .map(|r| {
+            let p = &r.registry.properties;
+            let storage = r
+                .storage
+                .map(|(u, lim)| {
+                    if lim > 0 {
+                        format!("{} / {}", bytes(u), bytes(lim))
+                    } else {
+                        bytes(u)
+                    }
+                })
+                .unwrap_or_else(|| "…".into());
+            let public = p.public_network_access.clone().unwrap_or_else(|| "?".into());
+            let health = match &r.health {
+                Some(_) => Cell::from(Span::styled("FAILING", theme.danger)),
+                None => Cell::from(Span::styled("ok", theme.ok)),
+            };
+            let mut cells = vec![
+                Cell::from(Span::styled(r.registry.stage().unwrap_or("-").to_string(), theme.key)),
+                Cell::from(r.registry.name.clone()),
+                Cell::from(p.login_server.clone()),
+                Cell::from(r.registry.sku.name.to_string()),
+            ];
+            if wide {
+                cells.push(Cell::from(r.registry.location.clone()));
+            }
+            cells.extend([Cell::from(storage), Cell::from(public), health]);
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![
+        Constraint::Length(8),
+        Constraint::Min(12),
+        Constraint::Min(16),
+        Constraint::Length(8),
+    ];
+    let mut header = vec!["STAGE", "NAME", "LOGIN SERVER", "SKU"];
+    if wide {
+        widths.push(Constraint::Length(11));
+        header.push("LOCATION");
+    }
+    widths.extend([Constraint::Length(21), Constraint::Length(8), Constraint::Length(7)]);
+    header.extend(["STORAGE", "PUBLIC", "HEALTH"]);
+    let t = table(&header, widths, built, Some(sel - start), theme);
+    frame.render_widget(t, inner);
+}
+
+pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(ls) = state.nav.registry.clone() else {
+        let b = block(Line::styled(" Repositories ", theme.tab_active), theme);
+        let inner = b.inner(area);
+        frame.render_widget(b, area);
+        return empty("Choose a registry: Enter on the Registries pane.", theme, frame, inner);
+    };
+    let name = state
+        .current_registry()
+        .map(|r| r.registry.name.clone())
+        .unwrap_or_else(|| ls.clone());
+    let default = Loadable::default();
+    let l = state.data.repositories.get(&ls).unwrap_or(&default);
+    let names: &[String] = l.value.as_deref().unwrap_or(&[]);
+    let b = block(
+        title(
+            format!("Repositories · {name}"),
+            l,
+            l.value.as_ref().map(|v| v.len()),
+            state,
+            theme,
+        ),
+        theme,
+    );
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let inner = banner(l, theme, frame, inner);
+    if names.is_empty() {
+        return empty(
+            if l.loading {
+                "Listing repositories…"
+            } else {
+                "No repositories."
+            },
+            theme,
+            frame,
+            inner,
+        );
+    }
+    let sel = state.selected(Pane::Repositories);
+    let (start, end) = window(names.len(), sel, inner.height.saturating_sub(1) as usize);
+    let built: Vec<Row> = names[start..end]
+        .iter()
+        .map(|n| match state.data.repository_props.get(&(ls.clone(), n.clone())) {
+            Some(p) => Row::new(vec![
+                Cell::from(n.clone()),
+                Cell::from(p.tag_count.to_string()),
+                Cell::from(p.manifest_count.to_string()),
+                Cell::from(age(p.last_update_time, state.now)),
+                Cell::from(Span::styled(
+                    lock_marks(&p.changeable_attributes),
+                    if p.changeable_attributes.is_locked() {
+                        theme.danger
+                    } else {
+                        theme.muted
+                    },
+                )),
+            ]),
+            None => Row::new(vec![
+                Cell::from(n.clone()),
+                Cell::from("…"),
+                Cell::from("…"),
+                Cell::from("…"),
+                Cell::from("…"),
+            ]),
+        })
+        .collect();
+    let widths = vec![
+        Constraint::Min(24),
+        Constraint::Length(6),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Length(8),
+    ];
+    frame.render_widget(
+        table(
+            &["REPOSITORY", "TAGS", "MANIFESTS", "UPDATED", "LOCKS"],
+            widths,
+            built,
+            Some(sel - start),
+            theme,
+        ),
+        inner,
+    );
+}
+
+pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
+        let b = block(Line::styled(" Tags ", theme.tab_active), theme);
+        let inner = b.inner(area);
+        frame.render_widget(b, area);
+        return empty(
+            "Choose a repository: Enter on the Repositories pane.",
+            theme,
+            frame,
+            inner,
+        );
+    };
+    let reg_name = state
+        .current_registry()
+        .map(|r| r.registry.name.clone())
+        .unwrap_or_else(|| ls.clone());
+    let default = Loadable::default();
+    let l = state.data.tags.get(&(ls, repo.clone())).unwrap_or(&default);
+    let rows = l.value.as_deref().unwrap_or(&[]);
+    let b = block(
+        title(
+            format!("Tags · {reg_name} / {repo}"),
+            l,
+            l.value.as_ref().map(|v| v.len()),
+            state,
+            theme,
+        ),
+        theme,
+    );
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let inner = banner(l, theme, frame, inner);
+    if rows.is_empty() {
+        return empty(
+            if l.loading { "Listing tags…" } else { "No tags." },
+            theme,
+            frame,
+            inner,
+        );
+    }
+    let sel = state.selected(Pane::Tags);
+    let (start, end) = window(rows.len(), sel, inner.height.saturating_sub(1) as usize);
+    let built: Vec<Row> = rows[start..end]
+        .iter()
+        .map(|r| {
+            let t = &r.tag;
+            let short = t
+                .digest
+                .trim_start_matches("sha256:")
+                .chars()
+                .take(12)
+                .collect::<String>();
+            let size = r
+                .manifest
+                .as_ref()
+                .map(|m| bytes(m.image_size))
+                .unwrap_or_else(|| "-".into());
+            let locked = t.changeable_attributes.is_locked();
+            Row::new(vec![
+                Cell::from(t.name.clone()),
+                Cell::from(short),
+                Cell::from(age(t.created_time, state.now)),
+                Cell::from(age(t.last_update_time, state.now)),
+                Cell::from(size),
+                Cell::from(r.platforms()),
+                Cell::from(Span::styled(
+                    lock_marks(&t.changeable_attributes),
+                    if locked { theme.danger } else { theme.muted },
+                )),
+            ])
+        })
+        .collect();
+    let widths = vec![
+        Constraint::Min(14),
+        Constraint::Length(12),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Min(12),
+        Constraint::Length(8),
+    ];
+    frame.render_widget(
+        table(
+            &["TAG", "DIGEST", "CREATED", "UPDATED", "SIZE", "PLATFORMS", "LOCKS"],
+            widths,
+            built,
+            Some(sel - start),
+            theme,
+        ),
+        inner,
+    );
+}
+
+fn status_style(s: &RunStatus, theme: &Theme) -> Style {
+    match s {
+        RunStatus::Succeeded => theme.ok,
+        RunStatus::Failed | RunStatus::Error | RunStatus::Timeout => theme.danger,
+        RunStatus::Running | RunStatus::Started | RunStatus::Queued => theme.warning,
+        _ => theme.muted,
+    }
+}
+
+pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let Some(ls) = state.nav.registry.clone() else {
+        let b = block(Line::styled(" Runs ", theme.tab_active), theme);
+        let inner = b.inner(area);
+        frame.render_widget(b, area);
+        return empty("Choose a registry: Enter on the Registries pane.", theme, frame, inner);
+    };
+    let name = state
+        .current_registry()
+        .map(|r| r.registry.name.clone())
+        .unwrap_or_else(|| ls.clone());
+    let default = Loadable::default();
+    let l = state.data.runs.get(&ls).unwrap_or(&default);
+    let runs = l.value.as_deref().unwrap_or(&[]);
+    let b = block(
+        title(
+            format!("Runs · {name}"),
+            l,
+            l.value.as_ref().map(|v| v.len()),
+            state,
+            theme,
+        ),
+        theme,
+    );
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let inner = banner(l, theme, frame, inner);
+    if runs.is_empty() {
+        return empty(
+            if l.loading { "Listing runs…" } else { "No task runs." },
+            theme,
+            frame,
+            inner,
+        );
+    }
+    let sel = state.selected(Pane::Runs);
+    let (start, end) = window(runs.len(), sel, inner.height.saturating_sub(1) as usize);
+    let built: Vec<Row> = runs[start..end]
+        .iter()
+        .map(|r| {
+            let p = &r.properties;
+            let status = r.status();
+            // Running runs tick; finished ones show how long they took.
+            let secs = match (p.start_time, p.finish_time) {
+                (Some(s), Some(f)) => Some((f - s).num_seconds()),
+                (Some(s), None) if status.is_active() => Some((state.now - s).num_seconds()),
+                _ => None,
+            };
+            let platform = p
+                .platform
+                .as_ref()
+                .map(|pl| {
+                    format!(
+                        "{}/{}",
+                        pl.os
+                            .as_ref()
+                            .map(|o| o.as_str().to_ascii_lowercase())
+                            .unwrap_or_default(),
+                        pl.architecture.clone().unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            Row::new(vec![
+                Cell::from(r.run_id().to_string()),
+                Cell::from(p.task.clone().unwrap_or_else(|| "(quick run)".into())),
+                Cell::from(Span::styled(status.to_string(), status_style(&status, theme))),
+                Cell::from(r.trigger().as_str()),
+                Cell::from(platform),
+                Cell::from(age(p.start_time.or(p.create_time), state.now)),
+                Cell::from(secs.map(duration).unwrap_or_else(|| "-".into())),
+            ])
+        })
+        .collect();
+    let widths = vec![
+        Constraint::Length(8),
+        Constraint::Min(16),
+        Constraint::Length(10),
+        Constraint::Length(12),
+        Constraint::Length(12),
+        Constraint::Length(8),
+        Constraint::Length(8),
+    ];
+    frame.render_widget(
+        table(
+            &["RUN ID", "TASK", "STATUS", "TRIGGER", "PLATFORM", "STARTED", "DURATION"],
+            widths,
+            built,
+            Some(sel - start),
+            theme,
+        ),
+        inner,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_keep_the_selection_visible() {
+        assert_eq!(window(100, 0, 10), (0, 10));
+        assert_eq!(window(100, 9, 10), (0, 10));
+        assert_eq!(window(100, 10, 10), (1, 11));
+        assert_eq!(window(100, 99, 10), (90, 100));
+        assert_eq!(window(3, 2, 10), (0, 3));
+        assert_eq!(window(0, 0, 10), (0, 0));
+    }
+
+    #[test]
+    fn lock_marks_name_each_switched_off_lock() {
+        let mut a = ChangeableAttributes::default();
+        assert_eq!(lock_marks(&a), "-");
+        a.write_enabled = false;
+        a.delete_enabled = false;
+        assert_eq!(lock_marks(&a), "W D");
+    }
+}

@@ -1,0 +1,55 @@
+//! The demo in a real pseudo-terminal, as an operator uses it: the registries come up in stage
+//! order, Enter drills down to prod's repositories and tags with their locks, the runs pane shows
+//! the live run, and quitting restores the terminal.
+
+mod common;
+
+use common::PtySession;
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+#[test]
+fn navigate_to_prod_and_see_its_locked_tags() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = PtySession::spawn(&["--demo"], dir.path(), 120, 30);
+    s.wait_until_running("Registries (4)");
+    s.wait_for_text("acrdeck-demo-operator", WAIT);
+    let screen = s.screen_text();
+    let order: Vec<usize> = ["dev ", "staging ", "uat ", "prod "]
+        .iter()
+        .map(|st| screen.find(&format!("\n│{st}")).unwrap_or(usize::MAX))
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "stages in pipeline order:\n{screen}"
+    );
+    // prod is the last row.
+    s.send("G");
+    s.send("\r");
+    s.wait_for_text("Repositories · contosoprod", WAIT);
+    s.wait_for_text("base/node", WAIT);
+    // apps/api, apps/web, base/node: apps/web is the second.
+    s.send("j");
+    s.send("\r");
+    s.wait_for_text("Tags · contosoprod / apps/web", WAIT);
+    s.wait_for_text("W D", WAIT);
+    let screen = s.screen_text();
+    assert!(screen.contains("1.4.1") && screen.contains("1.4.0"), "{screen}");
+    // Back out, and look at dev's runs: the live demo run is there.
+    s.send("\x1b");
+    s.wait_for_text("Repositories · contosoprod", WAIT);
+    s.send("\x1b");
+    s.wait_for_text("Registries (4)", WAIT);
+    // A key right after Esc would read as Alt+key, as in any terminal program.
+    std::thread::sleep(Duration::from_millis(150));
+    s.send("g");
+    s.send("\r");
+    s.wait_for_text("Repositories · contosodev", WAIT);
+    s.send("6");
+    s.wait_for_text("Runs · contosodev", WAIT);
+    s.wait_for_text("Running", WAIT);
+    s.send("q");
+    assert_eq!(s.wait_exit(WAIT), 0);
+    s.assert_restored();
+}
