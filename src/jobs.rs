@@ -2,9 +2,11 @@
 //! back as actions. A new load of the same thing replaces the one in flight (the latest request
 //! wins), and refresh timers are replaced rather than stacked.
 
+use crate::acr::logs::{FollowOptions, LogEvent};
 use crate::acr::paging::collect;
 use crate::acr::registry::TagOrder;
 use crate::acr::{Acr, RunFilter};
+use crate::acr::{AcrError, ErrorKind};
 use crate::app::{Action, Effect, Refresh};
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -161,6 +163,64 @@ impl Runner {
                     });
                 }),
             ),
+            Effect::OpenLog {
+                registry,
+                login_server,
+                run_id,
+            } => (
+                "log".into(),
+                Box::pin(async move {
+                    let send = |event| {
+                        let _ = tx.send(Action::Log {
+                            login_server: login_server.clone(),
+                            run_id: run_id.clone(),
+                            event,
+                        });
+                    };
+                    let acr = match acr {
+                        Ok(a) => a,
+                        Err(e) => {
+                            return send(LogEvent::Failed(AcrError::new(
+                                ErrorKind::Invalid,
+                                "open the run log",
+                                &run_id,
+                                e,
+                            )));
+                        }
+                    };
+                    let links = match acr.arm() {
+                        Ok(arm) => arm.log_links(&registry, &run_id).await,
+                        Err(e) => Err(e),
+                    };
+                    let link = match links {
+                        Ok(l) => match l.link() {
+                            Some(link) => link.to_string(),
+                            None => {
+                                return send(LogEvent::Failed(AcrError::new(
+                                    ErrorKind::NotFound,
+                                    "open the run log",
+                                    &run_id,
+                                    "the run has no log link",
+                                )));
+                            }
+                        },
+                        Err(e) => return send(LogEvent::Failed(e)),
+                    };
+                    let mut events = match acr.follow_log(&link, 0, FollowOptions::default()) {
+                        Ok(rx) => rx,
+                        Err(e) => return send(LogEvent::Failed(e)),
+                    };
+                    while let Some(event) = events.recv().await {
+                        send(event);
+                    }
+                }),
+            ),
+            Effect::CloseLog => {
+                if let Some(h) = self.in_flight.remove("log") {
+                    h.abort();
+                }
+                return;
+            }
             Effect::RefreshLater { after, refresh } => {
                 let key = match &refresh {
                     Refresh::Registries => "timer:registries".to_string(),

@@ -28,6 +28,8 @@ pub enum Command {
     Open,
     /// Re-read what the pane shows now.
     Refresh,
+    /// Follow the end of an open log again.
+    Follow,
 }
 
 /// A command's config name, what the help overlay says about it, and its default keys.
@@ -176,6 +178,12 @@ pub const COMMANDS: &[CommandInfo] = &[
         command: Command::Refresh,
         help: "re-read this pane now",
         defaults: &["ctrl-r"],
+    },
+    CommandInfo {
+        name: "follow",
+        command: Command::Follow,
+        help: "log: follow the end again (end works too)",
+        defaults: &["F"],
     },
 ];
 

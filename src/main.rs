@@ -191,6 +191,8 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
         Err(e) => Err(e),
     };
     terminal::restore();
+    // Background reads still in flight are of no use now; do not let one hold up the exit.
+    runtime.shutdown_timeout(Duration::from_millis(500));
     tracing::info!(?result, "acrdeck stopped");
     // Flush the log before the process ends.
     if let Ok(mut slot) = terminal::FLUSH_ON_PANIC.lock()

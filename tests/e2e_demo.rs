@@ -53,3 +53,31 @@ fn navigate_to_prod_and_see_its_locked_tags() {
     assert_eq!(s.wait_exit(WAIT), 0);
     s.assert_restored();
 }
+
+#[test]
+fn follow_the_live_run_to_its_final_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = PtySession::spawn(&["--demo"], dir.path(), 120, 40);
+    s.wait_until_running("Registries (4)");
+    s.send("6");
+    s.wait_for_text("Running", WAIT);
+    s.send("\r");
+    s.wait_for_text("Log · contosodev · run co7", WAIT);
+    s.wait_for_text("● streaming", WAIT);
+    // The demo's live run writes for about 75 s; its log ends with the outcome.
+    s.wait_for_text("Run co7 ended: Succeeded", Duration::from_secs(150));
+    s.wait_for_text("Run ID: co7 was successful", WAIT);
+    // Colours arrive as colours, not as escape codes on screen.
+    assert!(!s.screen_text().contains("[32m"), "{}", s.screen_text());
+    s.send("\x1b");
+    s.wait_for_text("RUN ID", WAIT);
+    s.wait_for_line(
+        "co7 Succeeded",
+        |l| l.contains("co7") && l.contains("Succeeded") && !l.contains("ended"),
+        WAIT,
+    );
+    std::thread::sleep(Duration::from_millis(150));
+    s.send("q");
+    assert_eq!(s.wait_exit(WAIT), 0);
+    s.assert_restored();
+}

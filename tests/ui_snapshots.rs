@@ -274,3 +274,31 @@ fn panes_before_anything_is_chosen_or_loaded() {
     s.pane = Pane::Tags;
     insta::assert_snapshot!("pane_tags_nothing_chosen", render(&s, &Theme::default_theme(), 80, 24));
 }
+
+#[test]
+fn log_view_following_and_finished() {
+    let mut s = loaded_state();
+    s.pane = Pane::Runs;
+    let mut view =
+        acrdeck::app::data::LogView::new("contosoprod.azurecr.io".into(), "contosoprod".into(), "co7".into());
+    view.push(vec![
+        "2026/11/22 11:58:00 Executing step ID: build. Timeout(sec): 28800".into(),
+        "Step 5/6 : RUN npm test".into(),
+        "\u{1b}[32m✓ PASS\u{1b}[0m api.test.js › case 0 (3 ms)".into(),
+        "\u{1b}[31m✗ FAIL\u{1b}[0m render.test.js › case 1: expected 200, received 500".into(),
+    ]);
+    s.log = Some(view.clone());
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("log_streaming_100x24_{name}"), render(&s, &theme, 100, 24));
+    }
+    view.push(vec![
+        "Run ID: co7 failed after 41s. Error: failed during run, err: exit status 1".into(),
+    ]);
+    view.status = acrdeck::app::data::LogStatus::Complete("Failed".into());
+    view.scroll(-2, 17);
+    s.log = Some(view);
+    insta::assert_snapshot!(
+        "log_finished_paused_100x24_default",
+        render(&s, &Theme::default_theme(), 100, 24)
+    );
+}

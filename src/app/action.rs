@@ -53,6 +53,12 @@ pub enum Action {
     },
     /// Time to re-read what a pane shows.
     RefreshDue(Refresh),
+    /// News from the follower of a run's log.
+    Log {
+        login_server: String,
+        run_id: String,
+        event: crate::acr::logs::LogEvent,
+    },
 }
 
 /// What a timed refresh re-reads.

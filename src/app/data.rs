@@ -203,3 +203,115 @@ mod tests {
         assert!(stage_rank(None, &[]) > stage_rank(Some("bench"), &[]));
     }
 }
+
+/// How a log view's stream stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogStatus {
+    Opening,
+    /// The run has not written anything yet.
+    Waiting,
+    Streaming,
+    /// A read failed; the follower retries from the same offset.
+    Retrying(String),
+    /// The run ended with this outcome.
+    Complete(String),
+    Failed(String),
+}
+
+/// One run's log, followed live into a bounded ring of lines.
+#[derive(Debug, Clone)]
+pub struct LogView {
+    pub login_server: String,
+    pub registry_name: String,
+    pub run_id: String,
+    /// The newest lines (with their ANSI colours), at most `capacity`.
+    pub lines: std::collections::VecDeque<String>,
+    pub capacity: usize,
+    /// Lines that fell out of the front of the ring.
+    pub dropped: u64,
+    /// Following the end; scrolling up pauses it.
+    pub follow: bool,
+    /// First line shown when not following (index into `lines`).
+    pub top: usize,
+    pub status: LogStatus,
+}
+
+impl LogView {
+    pub const DEFAULT_CAPACITY: usize = 50_000;
+
+    pub fn new(login_server: String, registry_name: String, run_id: String) -> LogView {
+        LogView {
+            login_server,
+            registry_name,
+            run_id,
+            lines: Default::default(),
+            capacity: LogView::DEFAULT_CAPACITY,
+            dropped: 0,
+            follow: true,
+            top: 0,
+            status: LogStatus::Opening,
+        }
+    }
+
+    /// Appends lines, dropping the oldest beyond capacity (memory stays bounded for any log).
+    pub fn push(&mut self, lines: Vec<String>) {
+        for l in lines {
+            if self.lines.len() == self.capacity {
+                self.lines.pop_front();
+                self.dropped += 1;
+                // Keep a paused view on the same text while the ring moves under it.
+                self.top = self.top.saturating_sub(1);
+            }
+            self.lines.push_back(l);
+        }
+        if !matches!(self.status, LogStatus::Complete(_) | LogStatus::Failed(_)) {
+            self.status = LogStatus::Streaming;
+        }
+    }
+
+    /// Scrolls by `delta` lines in a window of `height`; scrolling up stops following.
+    pub fn scroll(&mut self, delta: isize, height: usize) {
+        let max_top = self.lines.len().saturating_sub(height);
+        let current = if self.follow { max_top } else { self.top };
+        let next = (current as isize + delta).clamp(0, max_top as isize) as usize;
+        self.top = next;
+        self.follow = next >= max_top && delta > 0;
+    }
+
+    /// The first line to show in a window of `height`.
+    pub fn first_visible(&self, height: usize) -> usize {
+        if self.follow {
+            self.lines.len().saturating_sub(height)
+        } else {
+            self.top.min(self.lines.len().saturating_sub(1))
+        }
+    }
+}
+
+#[cfg(test)]
+mod log_tests {
+    use super::*;
+
+    #[test]
+    fn the_ring_is_bounded_and_says_what_it_dropped() {
+        let mut v = LogView::new("r".into(), "r".into(), "cf1".into());
+        v.capacity = 3;
+        v.push((0..5).map(|i| i.to_string()).collect());
+        assert_eq!(v.lines.iter().map(String::as_str).collect::<Vec<_>>(), ["2", "3", "4"]);
+        assert_eq!(v.dropped, 2);
+    }
+
+    #[test]
+    fn scrolling_up_pauses_following_and_down_to_the_end_resumes() {
+        let mut v = LogView::new("r".into(), "r".into(), "cf1".into());
+        v.push((0..100).map(|i| i.to_string()).collect());
+        assert_eq!(v.first_visible(10), 90);
+        v.scroll(-5, 10);
+        assert!(!v.follow);
+        assert_eq!(v.first_visible(10), 85);
+        v.push(vec!["new".into()]);
+        assert_eq!(v.first_visible(10), 85, "a paused view does not move");
+        v.scroll(100, 10);
+        assert!(v.follow);
+    }
+}

@@ -31,6 +31,8 @@ pub struct State {
     pub refresh: super::RefreshRates,
     /// Why sign-in failed, shown in the header.
     pub sign_in_error: Option<String>,
+    /// The run log open in the Runs pane, followed live.
+    pub log: Option<super::data::LogView>,
     next_job: u64,
 }
 
@@ -60,6 +62,7 @@ impl State {
             stage_order: Vec::new(),
             refresh: super::RefreshRates::default(),
             sign_in_error: None,
+            log: None,
             next_job: 1,
         }
     }

@@ -37,6 +37,13 @@ pub enum Effect {
         after: Duration,
         refresh: Refresh,
     },
+    /// Follow a run's log (replacing the one followed before).
+    OpenLog {
+        registry: RegistryRef,
+        login_server: String,
+        run_id: String,
+    },
+    CloseLog,
 }
 
 /// How often panes re-read, from the config.
@@ -229,6 +236,11 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 refresh: Refresh::Runs { login_server },
             }]
         }
+        Action::Log {
+            login_server,
+            run_id,
+            event,
+        } => on_log(state, &login_server, &run_id, event),
         Action::RefreshDue(Refresh::Registries) => {
             state.data.registries.loading = true;
             vec![Effect::LoadRegistries]
@@ -242,6 +254,31 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
     }
+}
+
+fn on_log(state: &mut State, login_server: &str, run_id: &str, event: crate::acr::logs::LogEvent) -> Vec<Effect> {
+    use super::data::LogStatus;
+    use crate::acr::logs::LogEvent;
+    // Events of a log closed meanwhile are dropped.
+    let Some(view) = state
+        .log
+        .as_mut()
+        .filter(|v| v.login_server == login_server && v.run_id == run_id)
+    else {
+        return vec![];
+    };
+    match event {
+        LogEvent::Lines(lines) => view.push(lines),
+        LogEvent::Waiting => view.status = LogStatus::Waiting,
+        LogEvent::Retrying { error, .. } => view.status = LogStatus::Retrying(error),
+        LogEvent::Failed(e) => view.status = LogStatus::Failed(e.to_string()),
+        LogEvent::Complete(outcome) => {
+            view.status = LogStatus::Complete(outcome);
+            // The run list should say so too.
+            return load_runs(state);
+        }
+    }
+    vec![]
 }
 
 /// Marks a registry unhealthy when a call to it failed, healthy when one worked.
@@ -381,8 +418,53 @@ fn open(state: &mut State) -> Vec<Effect> {
             state.pane = Pane::Tags;
             load_tags(state)
         }
+        Pane::Runs => {
+            let Some(row) = state.current_registry() else {
+                return vec![];
+            };
+            let (Some(registry), name) = (RegistryRef::parse(&row.registry.id), row.registry.name.clone()) else {
+                return vec![];
+            };
+            let ls = row.registry.properties.login_server.clone();
+            let Some(run) = state
+                .data
+                .runs
+                .get(&ls)
+                .and_then(|l| l.value.as_ref())
+                .and_then(|v| v.get(state.selected(Pane::Runs)))
+            else {
+                return vec![];
+            };
+            let run_id = run.run_id().to_string();
+            state.log = Some(super::data::LogView::new(ls.clone(), name, run_id.clone()));
+            vec![Effect::OpenLog {
+                registry,
+                login_server: ls,
+                run_id,
+            }]
+        }
         _ => vec![],
     }
+}
+
+/// Keys while a run's log is open: scrolling, following, closing.
+fn on_log_key(state: &mut State, command: Command) -> Option<Vec<Effect>> {
+    let height = (state.size.1 as usize).saturating_sub(6).max(1);
+    let view = state.log.as_mut()?;
+    match command {
+        Command::Up => view.scroll(-1, height),
+        Command::Down => view.scroll(1, height),
+        Command::PageUp => view.scroll(-(height as isize), height),
+        Command::PageDown => view.scroll(height as isize, height),
+        Command::Top => view.scroll(isize::MIN / 2, height),
+        Command::Bottom | Command::Follow => view.follow = true,
+        Command::Back => {
+            state.log = None;
+            return Some(vec![Effect::CloseLog]);
+        }
+        _ => return None,
+    }
+    Some(vec![])
 }
 
 fn back(state: &mut State) -> Vec<Effect> {
@@ -435,6 +517,12 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some(command) = command else {
         return vec![];
     };
+    if state.pane == Pane::Runs
+        && state.log.is_some()
+        && let Some(effects) = on_log_key(state, command)
+    {
+        return effects;
+    }
     match command {
         Command::Quit if state.jobs.is_empty() => vec![Effect::Exit(0)],
         Command::Quit => {
@@ -482,6 +570,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Command::Back => back(state),
         Command::Open => open(state),
         Command::Refresh => refresh(state),
+        Command::Follow => vec![],
     }
 }
 

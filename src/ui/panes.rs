@@ -380,7 +380,90 @@ fn status_style(s: &RunStatus, theme: &Theme) -> Style {
     }
 }
 
+/// One log line with its ANSI colours as styles (or none, for the monochrome theme).
+fn log_line(raw: &str, theme: &Theme) -> Line<'static> {
+    use ansi_to_tui::IntoText;
+    let text = raw
+        .as_bytes()
+        .into_text()
+        .unwrap_or_else(|_| ratatui::text::Text::raw(raw.to_string()));
+    let spans: Vec<Span<'static>> = text
+        .lines
+        .into_iter()
+        .flat_map(|l| l.spans)
+        .map(|s| {
+            if theme.name == "monochrome" {
+                Span::raw(s.content.into_owned())
+            } else {
+                Span::styled(s.content.into_owned(), s.style)
+            }
+        })
+        .collect();
+    Line::from(spans)
+}
+
+fn log_view(view: &crate::app::data::LogView, state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    use crate::app::data::LogStatus;
+    let mode = if view.follow {
+        Span::styled(" · following", theme.ok)
+    } else {
+        Span::styled(" · paused (F or end follows)", theme.warning)
+    };
+    let mut spans = vec![
+        Span::styled(
+            format!(" Log · {} · run {}", view.registry_name, view.run_id),
+            theme.tab_active,
+        ),
+        mode,
+    ];
+    spans.push(Span::styled(
+        format!(" · {} lines", view.lines.len() as u64 + view.dropped),
+        theme.muted,
+    ));
+    if view.dropped > 0 {
+        spans.push(Span::styled(
+            format!(" (first {} no longer held)", view.dropped),
+            theme.warning,
+        ));
+    }
+    spans.push(Span::raw(" "));
+    let b = block(Line::from(spans), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let height = body.height as usize;
+    let first = view.first_visible(height);
+    let lines: Vec<Line> = view
+        .lines
+        .iter()
+        .skip(first)
+        .take(height)
+        .map(|l| log_line(l, theme))
+        .collect();
+    frame.render_widget(Paragraph::new(lines), body);
+    let status_line = match &view.status {
+        LogStatus::Opening => Line::styled("opening the log…", theme.muted),
+        LogStatus::Waiting => Line::styled("waiting for the run to write its first line…", theme.muted),
+        LogStatus::Streaming => Line::styled("● streaming", theme.warning),
+        LogStatus::Retrying(e) => Line::styled(format!("reconnecting: {e}"), theme.warning),
+        LogStatus::Complete(outcome) => {
+            let style = if outcome.eq_ignore_ascii_case("Succeeded") {
+                theme.ok
+            } else {
+                theme.danger
+            };
+            Line::styled(format!("Run {} ended: {outcome}", view.run_id), style)
+        }
+        LogStatus::Failed(e) => Line::styled(format!("! {e}"), theme.danger),
+    };
+    let _ = state;
+    frame.render_widget(Paragraph::new(status_line), status);
+}
+
 pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if let Some(view) = &state.log {
+        return log_view(view, state, theme, frame, area);
+    }
     let Some(ls) = state.nav.registry.clone() else {
         let b = block(Line::styled(" Runs ", theme.tab_active), theme);
         let inner = b.inner(area);

@@ -108,6 +108,21 @@ impl PtySession {
         );
     }
 
+    /// Waits until some line of the screen satisfies `pred`.
+    pub fn wait_for_line(&self, what: &str, pred: impl Fn(&str) -> bool, timeout: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if self.screen_text().lines().any(&pred) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "no line with {what} within {timeout:?}; screen:\n{}",
+            self.screen_text()
+        );
+    }
+
     pub fn send(&mut self, bytes: &str) {
         self.writer.write_all(bytes.as_bytes()).expect("write to pty");
         self.writer.flush().expect("flush pty");
