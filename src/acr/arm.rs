@@ -314,6 +314,18 @@ impl ArmClient {
         self.long_running(req)
     }
 
+    /// Waits for a long-running operation to end: its failure, if it failed.
+    async fn wait(&self, mut progress: futures::stream::BoxStream<'static, OperationProgress>) -> Result<()> {
+        let mut last = OperationProgress::Succeeded;
+        while let Some(p) = progress.next().await {
+            last = p;
+        }
+        match last {
+            OperationProgress::Failed(e) => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     /// Sends `req`, then polls Location / Azure-AsyncOperation honouring Retry-After.
     fn long_running(&self, req: Req) -> futures::stream::BoxStream<'static, OperationProgress> {
         let me = self.clone();
@@ -474,16 +486,8 @@ impl ArmClient {
         let target = format!("{}/{name}", r.name);
         self.refuse_if_readonly("delete cache rule", &target)?;
         let url = self.url(&Self::reg_path(r, &format!("/cacheRules/{name}")), REGISTRY_API, &[])?;
-        let req = Req::new(Method::DELETE, url, "delete cache rule", target);
-        let mut progress = self.long_running(req);
-        let mut last = OperationProgress::Succeeded;
-        while let Some(p) = progress.next().await {
-            last = p;
-        }
-        match last {
-            OperationProgress::Failed(e) => Err(e),
-            _ => Ok(()),
-        }
+        self.wait(self.long_running(Req::new(Method::DELETE, url, "delete cache rule", target)))
+            .await
     }
 
     /// The body of a credential set create (login server and secrets) or update (secrets only).
@@ -538,15 +542,8 @@ impl ArmClient {
             REGISTRY_API,
             &[],
         )?;
-        let mut progress = self.long_running(Req::new(Method::DELETE, url, "delete credential set", target));
-        let mut last = OperationProgress::Succeeded;
-        while let Some(p) = progress.next().await {
-            last = p;
-        }
-        match last {
-            OperationProgress::Failed(e) => Err(e),
-            _ => Ok(()),
-        }
+        self.wait(self.long_running(Req::new(Method::DELETE, url, "delete credential set", target)))
+            .await
     }
 
     pub async fn get_credential_set(&self, r: &RegistryRef, name: &str) -> Result<CredentialSet> {
@@ -601,12 +598,9 @@ impl ArmClient {
         let target = format!("{}/{run_id}", r.name);
         self.refuse_if_readonly("cancel run", &target)?;
         let url = self.url(&Self::reg_path(r, &format!("/runs/{run_id}/cancel")), TASKS_API, &[])?;
-        let mut progress = self.long_running(Req::new(Method::POST, url, "cancel run", target));
-        while let Some(p) = progress.next().await {
-            if let OperationProgress::Failed(e) = p {
-                return Err(e);
-            }
-        }
+        self.wait(self.long_running(Req::new(Method::POST, url, "cancel run", target)))
+            .await?;
+        // Read back: the run's state now is what counts.
         self.get_run(r, run_id).await
     }
 

@@ -287,34 +287,45 @@ impl RegistryClient {
         serde_json::to_value(update).unwrap_or_default()
     }
 
+    /// PATCHes `changeableAttributes` at `path` and returns what the registry reports after.
+    async fn patch_attributes<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        repo: &str,
+        target: String,
+        operation: &str,
+        update: &AttributesUpdate,
+    ) -> Result<T> {
+        self.refuse_if_readonly(operation, &target)?;
+        let req =
+            Req::new(Method::PATCH, self.url(path)?, operation, target.clone()).json(&Self::attributes_body(update));
+        let resp = self.call(req, &format!("repository:{repo}:metadata_write")).await?;
+        resp.json(operation, &target)
+    }
+
     /// Sets locks on a repository (they cover every tag in it) and returns what the registry
     /// reports afterwards.
     pub async fn update_repository(&self, repo: &str, update: &AttributesUpdate) -> Result<RepositoryProperties> {
-        let target = self.target(repo);
-        self.refuse_if_readonly("change repository locks", &target)?;
-        let req = Req::new(
-            Method::PATCH,
-            self.url(&format!("acr/v1/{repo}"))?,
+        self.patch_attributes(
+            &format!("acr/v1/{repo}"),
+            repo,
+            self.target(repo),
             "change repository locks",
-            target.clone(),
+            update,
         )
-        .json(&Self::attributes_body(update));
-        let resp = self.call(req, &format!("repository:{repo}:metadata_write")).await?;
-        resp.json("change repository locks", &target)
+        .await
     }
 
     pub async fn update_tag(&self, repo: &str, tag: &str, update: &AttributesUpdate) -> Result<TagProperties> {
-        let target = self.target(&format!("{repo}:{tag}"));
-        self.refuse_if_readonly("change tag locks", &target)?;
-        let req = Req::new(
-            Method::PATCH,
-            self.url(&format!("acr/v1/{repo}/_tags/{tag}"))?,
-            "change tag locks",
-            target.clone(),
-        )
-        .json(&Self::attributes_body(update));
-        let resp = self.call(req, &format!("repository:{repo}:metadata_write")).await?;
-        let r: TagAttributesResponse = resp.json("change tag locks", &target)?;
+        let r: TagAttributesResponse = self
+            .patch_attributes(
+                &format!("acr/v1/{repo}/_tags/{tag}"),
+                repo,
+                self.target(&format!("{repo}:{tag}")),
+                "change tag locks",
+                update,
+            )
+            .await?;
         Ok(r.tag)
     }
 
@@ -324,17 +335,15 @@ impl RegistryClient {
         digest: &str,
         update: &AttributesUpdate,
     ) -> Result<ManifestProperties> {
-        let target = self.target(&format!("{repo}@{digest}"));
-        self.refuse_if_readonly("change manifest locks", &target)?;
-        let req = Req::new(
-            Method::PATCH,
-            self.url(&format!("acr/v1/{repo}/_manifests/{digest}"))?,
-            "change manifest locks",
-            target.clone(),
-        )
-        .json(&Self::attributes_body(update));
-        let resp = self.call(req, &format!("repository:{repo}:metadata_write")).await?;
-        let r: ManifestAttributesResponse = resp.json("change manifest locks", &target)?;
+        let r: ManifestAttributesResponse = self
+            .patch_attributes(
+                &format!("acr/v1/{repo}/_manifests/{digest}"),
+                repo,
+                self.target(&format!("{repo}@{digest}")),
+                "change manifest locks",
+                update,
+            )
+            .await?;
         Ok(r.manifest)
     }
 

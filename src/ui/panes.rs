@@ -106,6 +106,41 @@ fn block<'a>(title: Line<'a>, theme: &Theme) -> Block<'a> {
         .title(title)
 }
 
+/// A pane with nothing chosen yet: its frame and what to do.
+fn unchosen(what: &str, hint: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let b = block(Line::styled(format!(" {what} "), theme.tab_active), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    empty(hint, theme, frame, inner);
+}
+
+/// Draws a pane's frame (title with freshness) and its error banner. Returns the area for the
+/// rows, or `None` when there are no rows and it said so instead.
+fn framed<T>(
+    what: String,
+    l: &Loadable<Vec<T>>,
+    noun: &str,
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) -> Option<Rect> {
+    let b = block(title(what, l, l.value.as_ref().map(Vec::len), state, theme), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let inner = banner(l, theme, frame, inner);
+    if l.value.as_ref().is_none_or(Vec::is_empty) {
+        let text = if l.loading {
+            format!("Listing {noun}…")
+        } else {
+            format!("No {noun}.")
+        };
+        empty(&text, theme, frame, inner);
+        return None;
+    }
+    Some(inner)
+}
+
 pub fn registries(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let l = &state.data.registries;
     let rows = state.registry_rows();
@@ -194,10 +229,13 @@ pub fn registries(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(ls) = state.nav.registry.clone() else {
-        let b = block(Line::styled(" Repositories ", theme.tab_active), theme);
-        let inner = b.inner(area);
-        frame.render_widget(b, area);
-        return empty("Choose a registry: Enter on the Registries pane.", theme, frame, inner);
+        return unchosen(
+            "Repositories",
+            "Choose a registry: Enter on the Registries pane.",
+            theme,
+            frame,
+            area,
+        );
     };
     let name = state
         .current_registry()
@@ -205,32 +243,18 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
         .unwrap_or_else(|| ls.clone());
     let default = Loadable::default();
     let l = state.data.repositories.get(&ls).unwrap_or(&default);
-    let names: &[String] = l.value.as_deref().unwrap_or(&[]);
-    let b = block(
-        title(
-            format!("Repositories · {name}"),
-            l,
-            l.value.as_ref().map(|v| v.len()),
-            state,
-            theme,
-        ),
+    let Some(inner) = framed(
+        format!("Repositories · {name}"),
+        l,
+        "repositories",
+        state,
         theme,
-    );
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
-    let inner = banner(l, theme, frame, inner);
-    if names.is_empty() {
-        return empty(
-            if l.loading {
-                "Listing repositories…"
-            } else {
-                "No repositories."
-            },
-            theme,
-            frame,
-            inner,
-        );
-    }
+        frame,
+        area,
+    ) else {
+        return;
+    };
+    let names: &[String] = l.value.as_deref().unwrap_or(&[]);
     let sel = state.selected(Pane::Repositories);
     let (start, end) = window(names.len(), sel, inner.height.saturating_sub(1) as usize);
     let built: Vec<Row> = names[start..end]
@@ -280,14 +304,12 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
 
 pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
-        let b = block(Line::styled(" Tags ", theme.tab_active), theme);
-        let inner = b.inner(area);
-        frame.render_widget(b, area);
-        return empty(
+        return unchosen(
+            "Tags",
             "Choose a repository: Enter on the Repositories pane.",
             theme,
             frame,
-            inner,
+            area,
         );
     };
     let reg_name = state
@@ -296,28 +318,18 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .unwrap_or_else(|| ls.clone());
     let default = Loadable::default();
     let l = state.data.tags.get(&(ls, repo.clone())).unwrap_or(&default);
-    let rows = l.value.as_deref().unwrap_or(&[]);
-    let b = block(
-        title(
-            format!("Tags · {reg_name} / {repo}"),
-            l,
-            l.value.as_ref().map(|v| v.len()),
-            state,
-            theme,
-        ),
+    let Some(inner) = framed(
+        format!("Tags · {reg_name} / {repo}"),
+        l,
+        "tags",
+        state,
         theme,
-    );
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
-    let inner = banner(l, theme, frame, inner);
-    if rows.is_empty() {
-        return empty(
-            if l.loading { "Listing tags…" } else { "No tags." },
-            theme,
-            frame,
-            inner,
-        );
-    }
+        frame,
+        area,
+    ) else {
+        return;
+    };
+    let rows = l.value.as_deref().unwrap_or(&[]);
     let sel = state.selected(Pane::Tags);
     let (start, end) = window(rows.len(), sel, inner.height.saturating_sub(1) as usize);
     let built: Vec<Row> = rows[start..end]
@@ -465,10 +477,13 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return log_view(view, state, theme, frame, area);
     }
     let Some(ls) = state.nav.registry.clone() else {
-        let b = block(Line::styled(" Runs ", theme.tab_active), theme);
-        let inner = b.inner(area);
-        frame.render_widget(b, area);
-        return empty("Choose a registry: Enter on the Registries pane.", theme, frame, inner);
+        return unchosen(
+            "Runs",
+            "Choose a registry: Enter on the Registries pane.",
+            theme,
+            frame,
+            area,
+        );
     };
     let name = state
         .current_registry()
@@ -476,28 +491,10 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .unwrap_or_else(|| ls.clone());
     let default = Loadable::default();
     let l = state.data.runs.get(&ls).unwrap_or(&default);
+    let Some(inner) = framed(format!("Runs · {name}"), l, "task runs", state, theme, frame, area) else {
+        return;
+    };
     let runs = l.value.as_deref().unwrap_or(&[]);
-    let b = block(
-        title(
-            format!("Runs · {name}"),
-            l,
-            l.value.as_ref().map(|v| v.len()),
-            state,
-            theme,
-        ),
-        theme,
-    );
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
-    let inner = banner(l, theme, frame, inner);
-    if runs.is_empty() {
-        return empty(
-            if l.loading { "Listing runs…" } else { "No task runs." },
-            theme,
-            frame,
-            inner,
-        );
-    }
     let sel = state.selected(Pane::Runs);
     let (start, end) = window(runs.len(), sel, inner.height.saturating_sub(1) as usize);
     let built: Vec<Row> = runs[start..end]
