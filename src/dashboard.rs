@@ -82,6 +82,8 @@ pub async fn run(
                     other => runner.run(other),
                 }
             }
+            // A run that just became active needs its duration to tick from now on.
+            next_tick = next_tick.min(Instant::now() + tick_period(&state));
             dirty = true;
         }
     }
