@@ -3,10 +3,12 @@
 //! wins), and refresh timers are replaced rather than stacked.
 
 use crate::acr::logs::{FollowOptions, LogEvent};
+use crate::acr::model::AttributesUpdate;
 use crate::acr::paging::collect;
 use crate::acr::registry::TagOrder;
 use crate::acr::{Acr, RunFilter};
 use crate::acr::{AcrError, ErrorKind};
+use crate::app::mutation::Mutation;
 use crate::app::{Action, Effect, Refresh};
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -215,6 +217,16 @@ impl Runner {
                     }
                 }),
             ),
+            Effect::Mutate { job, mutation } => (
+                format!("mutate:{}", job.0),
+                Box::pin(async move {
+                    let result = match acr {
+                        Ok(acr) => mutate(&acr, &mutation).await,
+                        Err(e) => Err(e),
+                    };
+                    let _ = tx.send(Action::Mutated { job, mutation, result });
+                }),
+            ),
             Effect::CloseLog => {
                 if let Some(h) = self.in_flight.remove("log") {
                     h.abort();
@@ -277,4 +289,43 @@ async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr:
         }
     }
     (all, error)
+}
+
+/// Makes a confirmed change, then reads the result back from the registry: what it reports now
+/// is what the operator is told, never what was asked for.
+async fn mutate(acr: &Acr, mutation: &Mutation) -> Result<String, String> {
+    match mutation {
+        Mutation::TagLocks {
+            login_server,
+            repository,
+            tag,
+            lock,
+            ..
+        } => {
+            let client = acr.registry(login_server).map_err(|e| e.to_string())?;
+            let update = AttributesUpdate::lock(true, true, *lock);
+            client
+                .update_tag(repository, tag, &update)
+                .await
+                .map_err(|e| e.to_string())?;
+            let now = client.tag(repository, tag).await.map_err(|e| e.to_string())?;
+            let a = &now.changeable_attributes;
+            if a.write_enabled == *lock || a.delete_enabled == *lock {
+                return Err(format!(
+                    "the registry accepted the change but reads back write={} delete={}",
+                    a.write_enabled, a.delete_enabled
+                ));
+            }
+            Ok(if *lock {
+                "write and delete disabled".into()
+            } else {
+                "write and delete enabled".into()
+            })
+        }
+        Mutation::CancelRun { registry, run_id, .. } => {
+            let arm = acr.arm().map_err(|e| e.to_string())?;
+            let run = arm.cancel_run(registry, run_id).await.map_err(|e| e.to_string())?;
+            Ok(format!("run {run_id} {}", run.status()))
+        }
+    }
 }

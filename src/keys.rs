@@ -30,6 +30,10 @@ pub enum Command {
     Refresh,
     /// Follow the end of an open log again.
     Follow,
+    /// Tags: lock or unlock the selected tag (asks first). Away from navigation keys.
+    Lock,
+    /// Runs: cancel the selected run (asks first).
+    CancelRun,
 }
 
 /// A command's config name, what the help overlay says about it, and its default keys.
@@ -184,6 +188,18 @@ pub const COMMANDS: &[CommandInfo] = &[
         command: Command::Follow,
         help: "log: follow the end again (end works too)",
         defaults: &["F"],
+    },
+    CommandInfo {
+        name: "lock",
+        command: Command::Lock,
+        help: "tags: lock / unlock the tag (asks first)",
+        defaults: &["x"],
+    },
+    CommandInfo {
+        name: "cancel_run",
+        command: Command::CancelRun,
+        help: "runs: cancel the run (asks first)",
+        defaults: &["C"],
     },
 ];
 

@@ -302,3 +302,29 @@ fn log_view_following_and_finished() {
         render(&s, &Theme::default_theme(), 100, 24)
     );
 }
+
+#[test]
+fn confirmation_dialog_for_production_asks_for_the_name() {
+    let mut s = loaded_state();
+    s.pane = Pane::Tags;
+    s.confirm = Some(acrdeck::app::mutation::Confirm {
+        mutation: acrdeck::app::mutation::Mutation::TagLocks {
+            login_server: "contosoprod.azurecr.io".into(),
+            registry_name: "contosoprod".into(),
+            repository: "apps/web".into(),
+            tag: "1.4.1".into(),
+            lock: false,
+        },
+        production: true,
+        typed: "contoso".into(),
+    });
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("confirm_production_100x24_{name}"), render(&s, &theme, 100, 24));
+    }
+    s.flash = Some(("done: lock contosodev/apps/web:1.6.0 against write and delete — registry now reports write and delete disabled".into(), false));
+    s.confirm = None;
+    insta::assert_snapshot!(
+        "flash_after_a_change_100x24_default",
+        render(&s, &Theme::default_theme(), 100, 24)
+    );
+}

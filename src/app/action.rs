@@ -53,6 +53,12 @@ pub enum Action {
     },
     /// Time to re-read what a pane shows.
     RefreshDue(Refresh),
+    /// A change ended: what the registry reports now (read back), or why it failed.
+    Mutated {
+        job: JobId,
+        mutation: super::mutation::Mutation,
+        result: Result<String, String>,
+    },
     /// News from the follower of a run's log.
     Log {
         login_server: String,

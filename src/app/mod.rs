@@ -4,6 +4,7 @@
 
 mod action;
 pub mod data;
+pub mod mutation;
 mod state;
 mod update;
 

@@ -33,6 +33,10 @@ pub struct State {
     pub sign_in_error: Option<String>,
     /// The run log open in the Runs pane, followed live.
     pub log: Option<super::data::LogView>,
+    /// A change waiting for confirmation; it takes the keys while open.
+    pub confirm: Option<super::mutation::Confirm>,
+    /// The last outcome worth telling (text, whether it is an error), shown in the footer.
+    pub flash: Option<(String, bool)>,
     next_job: u64,
 }
 
@@ -63,6 +67,8 @@ impl State {
             refresh: super::RefreshRates::default(),
             sign_in_error: None,
             log: None,
+            confirm: None,
+            flash: None,
             next_job: 1,
         }
     }

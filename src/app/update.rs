@@ -1,5 +1,6 @@
 use super::action::Refresh;
 use super::data::{RegistryRow, TagRow};
+use super::mutation::{Confirm, Mutation};
 use super::{Action, Nav, Overlay, Pane, State};
 use crate::acr::RegistryRef;
 use crate::keys::Command;
@@ -44,6 +45,11 @@ pub enum Effect {
         run_id: String,
     },
     CloseLog,
+    /// Make a confirmed change; the job is already registered in `State::jobs`.
+    Mutate {
+        job: super::JobId,
+        mutation: super::mutation::Mutation,
+    },
 }
 
 /// How often panes re-read, from the config.
@@ -241,6 +247,25 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             run_id,
             event,
         } => on_log(state, &login_server, &run_id, event),
+        Action::Mutated { job, mutation, result } => {
+            state.jobs.remove(&job);
+            if state.jobs.is_empty() && state.overlay == Some(Overlay::ConfirmQuit) {
+                state.overlay = None;
+            }
+            state.flash = Some(match &result {
+                Ok(now) => (
+                    format!("done: {} — registry now reports {now}", mutation.describe()),
+                    false,
+                ),
+                Err(e) => (format!("failed: {e}"), true),
+            });
+            // Re-read the pane from the registry: the truth, not what we asked for.
+            match mutation {
+                Mutation::TagLocks { .. } if state.pane == Pane::Tags => load_tags(state),
+                Mutation::CancelRun { .. } if state.pane == Pane::Runs => load_runs(state),
+                _ => vec![],
+            }
+        }
         Action::RefreshDue(Refresh::Registries) => {
             state.data.registries.loading = true;
             vec![Effect::LoadRegistries]
@@ -447,6 +472,143 @@ fn open(state: &mut State) -> Vec<Effect> {
     }
 }
 
+/// Whether a registry is production: its stage is the pipeline's last, or named prod.
+fn is_production(state: &State, login_server: &str) -> bool {
+    let stage = state
+        .data
+        .registries
+        .value
+        .iter()
+        .flatten()
+        .find(|r| r.registry.properties.login_server == login_server)
+        .and_then(|r| r.registry.stage().map(str::to_ascii_lowercase));
+    match stage {
+        Some(s) => {
+            state
+                .stage_order
+                .last()
+                .is_some_and(|last| last.eq_ignore_ascii_case(&s))
+                || s == "prod"
+                || s == "production"
+        }
+        None => false,
+    }
+}
+
+fn ask(state: &mut State, mutation: Mutation, login_server: &str) -> Vec<Effect> {
+    if state.readonly {
+        state.flash = Some((format!("read-only: will not {}", mutation.describe()), true));
+        return vec![];
+    }
+    let production = is_production(state, login_server);
+    state.confirm = Some(Confirm {
+        mutation,
+        production,
+        typed: String::new(),
+    });
+    vec![]
+}
+
+fn ask_lock(state: &mut State) -> Vec<Effect> {
+    if state.pane != Pane::Tags {
+        return vec![];
+    }
+    let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
+        return vec![];
+    };
+    let Some(row) = state
+        .data
+        .tags
+        .get(&(ls.clone(), repo.clone()))
+        .and_then(|l| l.value.as_ref())
+        .and_then(|v| v.get(state.selected(Pane::Tags)))
+    else {
+        return vec![];
+    };
+    let a = &row.tag.changeable_attributes;
+    let lock = a.write_enabled || a.delete_enabled;
+    let registry_name = state
+        .current_registry()
+        .map(|r| r.registry.name.clone())
+        .unwrap_or_else(|| ls.clone());
+    let mutation = Mutation::TagLocks {
+        login_server: ls.clone(),
+        registry_name,
+        repository: repo,
+        tag: row.tag.name.clone(),
+        lock,
+    };
+    ask(state, mutation, &ls)
+}
+
+fn ask_cancel(state: &mut State) -> Vec<Effect> {
+    if state.pane != Pane::Runs || state.log.is_some() {
+        return vec![];
+    }
+    let Some(row) = state.current_registry() else {
+        return vec![];
+    };
+    let (Some(registry), registry_name, ls) = (
+        RegistryRef::parse(&row.registry.id),
+        row.registry.name.clone(),
+        row.registry.properties.login_server.clone(),
+    ) else {
+        return vec![];
+    };
+    let Some(run) = state
+        .data
+        .runs
+        .get(&ls)
+        .and_then(|l| l.value.as_ref())
+        .and_then(|v| v.get(state.selected(Pane::Runs)))
+    else {
+        return vec![];
+    };
+    if !run.status().is_active() {
+        state.flash = Some((
+            format!("run {} has already ended ({})", run.run_id(), run.status()),
+            true,
+        ));
+        return vec![];
+    }
+    let mutation = Mutation::CancelRun {
+        registry,
+        login_server: ls.clone(),
+        registry_name,
+        run_id: run.run_id().to_string(),
+    };
+    ask(state, mutation, &ls)
+}
+
+/// Keys while a confirmation is open: Enter confirms (once the name is typed where needed),
+/// Esc cancels, anything else types.
+fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(confirm) = state.confirm.as_mut() else {
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => {
+            state.confirm = None;
+            state.flash = Some(("cancelled: nothing was changed".into(), false));
+        }
+        KeyCode::Enter if confirm.ready() => {
+            let mutation = confirm.mutation.clone();
+            state.confirm = None;
+            let job = state.start_job(mutation.describe());
+            state.flash = Some((format!("working: {}…", mutation.describe()), false));
+            return vec![Effect::Mutate { job, mutation }];
+        }
+        KeyCode::Backspace if confirm.production => {
+            confirm.typed.pop();
+        }
+        KeyCode::Char(c) if confirm.production && !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => {
+            confirm.typed.push(c)
+        }
+        _ => {}
+    }
+    vec![]
+}
+
 /// Keys while a run's log is open: scrolling, following, closing.
 fn on_log_key(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     let height = (state.size.1 as usize).saturating_sub(6).max(1);
@@ -496,6 +658,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let command = state.keymap.command_for(&key);
     if command == Some(Command::ForceQuit) {
         return vec![Effect::Exit(0)];
+    }
+    if state.confirm.is_some() {
+        return on_confirm_key(state, key);
     }
     match state.overlay {
         Some(Overlay::ConfirmQuit) => {
@@ -571,6 +736,8 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Command::Open => open(state),
         Command::Refresh => refresh(state),
         Command::Follow => vec![],
+        Command::Lock => ask_lock(state),
+        Command::CancelRun => ask_cancel(state),
     }
 }
 
@@ -809,5 +976,109 @@ mod tests {
             },
         );
         assert_eq!(s.registry_rows()[0].health.as_deref(), Some("403 Forbidden"));
+    }
+
+    fn tags_state(stage: &str) -> State {
+        let mut s = state();
+        s.stage_order = vec!["dev".into(), "prod".into()];
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                registries: vec![registry("acrx", stage)],
+                error: None,
+            },
+        );
+        update(&mut s, special(KeyCode::Enter));
+        update(
+            &mut s,
+            Action::RepositoriesLoaded {
+                login_server: "acrx.azurecr.io".into(),
+                names: vec!["apps/web".into()],
+                error: None,
+            },
+        );
+        update(&mut s, special(KeyCode::Enter));
+        let tag: crate::acr::model::TagProperties =
+            serde_json::from_value(serde_json::json!({"name": "1.0", "digest": "sha256:a"})).unwrap();
+        update(
+            &mut s,
+            Action::TagsLoaded {
+                login_server: "acrx.azurecr.io".into(),
+                repository: "apps/web".into(),
+                tags: vec![tag],
+                manifests: vec![],
+                error: None,
+            },
+        );
+        s
+    }
+
+    #[test]
+    fn locking_asks_first_and_production_needs_the_name_typed() {
+        let mut s = tags_state("prod");
+        assert!(update(&mut s, key('x')).is_empty());
+        let c = s.confirm.clone().expect("a confirmation");
+        assert!(c.production);
+        assert!(
+            c.mutation
+                .request()
+                .starts_with("PATCH https://acrx.azurecr.io/acr/v1/apps/web/_tags/1.0")
+        );
+        assert!(
+            update(&mut s, special(KeyCode::Enter)).is_empty(),
+            "not before the name is typed"
+        );
+        for ch in "acrx".chars() {
+            update(&mut s, key(ch));
+        }
+        let effects = update(&mut s, special(KeyCode::Enter));
+        assert!(
+            matches!(
+                effects.as_slice(),
+                [Effect::Mutate {
+                    mutation: Mutation::TagLocks { lock: true, .. },
+                    ..
+                }]
+            ),
+            "{effects:?}"
+        );
+        assert_eq!(s.jobs.len(), 1, "work in flight while it runs");
+        // The outcome re-reads the tags from the registry.
+        let Effect::Mutate { job, mutation } = effects[0].clone() else {
+            unreachable!()
+        };
+        let after = update(
+            &mut s,
+            Action::Mutated {
+                job,
+                mutation,
+                result: Ok("write and delete disabled".into()),
+            },
+        );
+        assert!(matches!(after.as_slice(), [Effect::LoadTags { .. }]));
+        assert!(s.jobs.is_empty());
+    }
+
+    #[test]
+    fn esc_cancels_and_dev_needs_no_typing() {
+        let mut s = tags_state("dev");
+        update(&mut s, key('x'));
+        assert!(!s.confirm.as_ref().unwrap().production);
+        update(&mut s, special(KeyCode::Esc));
+        assert!(s.confirm.is_none());
+        update(&mut s, key('x'));
+        assert!(matches!(
+            update(&mut s, special(KeyCode::Enter)).as_slice(),
+            [Effect::Mutate { .. }]
+        ));
+    }
+
+    #[test]
+    fn read_only_sessions_never_ask() {
+        let mut s = tags_state("dev");
+        s.readonly = true;
+        assert!(update(&mut s, key('x')).is_empty());
+        assert!(s.confirm.is_none());
+        assert!(s.flash.as_ref().is_some_and(|(t, err)| *err && t.contains("read-only")));
     }
 }

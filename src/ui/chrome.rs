@@ -124,6 +124,13 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         spans.push(Span::styled(format!(" {label}"), theme.key));
         spans.push(Span::styled(format!(" {what} "), theme.footer));
     }
+    // The last outcome replaces the hints: it is what the operator needs to read now.
+    if let Some((text, error)) = &state.flash {
+        spans = vec![Span::styled(
+            format!(" {text}"),
+            if *error { theme.danger } else { theme.ok },
+        )];
+    }
     if !state.jobs.is_empty() {
         let n = state.jobs.len();
         let text = format!(" {n} job{} running ", if n == 1 { "" } else { "s" });

@@ -40,6 +40,9 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
         Some(Overlay::ConfirmQuit) => overlays::confirm_quit(state, theme, frame, area),
         None => {}
     }
+    if let Some(confirm) = &state.confirm {
+        overlays::confirm_change(confirm, theme, frame, area);
+    }
 }
 
 fn draw_too_small(area: Rect, theme: &Theme, frame: &mut Frame) {

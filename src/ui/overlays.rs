@@ -109,3 +109,61 @@ pub fn confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
         .title(Span::styled(" Quit acrdeck? ", theme.warning));
     frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
 }
+
+/// The one confirmation every change goes through: what, where, the exact request; production
+/// registries get a red frame and need their name typed.
+pub fn confirm_change(confirm: &crate::app::mutation::Confirm, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let m = &confirm.mutation;
+    let frame_style = if confirm.production {
+        theme.danger_border
+    } else {
+        theme.warning
+    };
+    let mut lines = vec![
+        Line::styled(format!("About to {}.", m.describe()), theme.text),
+        Line::raw(""),
+        Line::styled("Request:", theme.muted),
+        Line::styled(m.request(), theme.key),
+        Line::raw(""),
+    ];
+    if confirm.production {
+        lines.push(Line::styled(
+            format!("{} is a PRODUCTION registry.", m.registry_name()),
+            theme.danger,
+        ));
+        lines.push(Line::from(vec![
+            Span::raw("Type its name to confirm: "),
+            Span::styled(
+                format!("{}▏", confirm.typed),
+                if confirm.ready() { theme.ok } else { theme.warning },
+            ),
+        ]));
+        lines.push(Line::raw(""));
+    }
+    lines.push(Line::from(vec![
+        Span::styled(" enter ", theme.key),
+        Span::styled(
+            if confirm.ready() {
+                "confirm   "
+            } else {
+                "(type the name first)   "
+            },
+            theme.text,
+        ),
+        Span::styled(" esc ", theme.key),
+        Span::raw("cancel"),
+    ]));
+    let width = area.width.min(100);
+    let rect = centered(area, width, lines.len() as u16 + 4);
+    frame.render_widget(Clear, rect);
+    let title = if confirm.production {
+        " Confirm a change to PRODUCTION "
+    } else {
+        " Confirm a change "
+    };
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(frame_style)
+        .title(Span::styled(title, frame_style));
+    frame.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), rect);
+}
