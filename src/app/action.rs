@@ -14,8 +14,6 @@ pub enum Action {
     /// The process was asked to stop (SIGTERM, SIGINT, SIGHUP): leave at once, restoring the
     /// terminal on the way out.
     Signal(ExitSignal),
-    /// A background job ended; its results arrive as their own actions before this one.
-    JobFinished(JobId),
     /// Time passed (ages and running durations move on).
     Tick(DateTime<Utc>),
     /// Sign-in finished: who we are, or why not.

@@ -85,14 +85,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Signal(signal) => vec![Effect::Exit(signal.exit_code())],
-        Action::JobFinished(id) => {
-            state.jobs.remove(&id);
-            // The quit dialog was only there because of in-flight work.
-            if state.jobs.is_empty() && state.overlay == Some(Overlay::ConfirmQuit) {
-                state.overlay = None;
-            }
-            vec![]
-        }
         Action::Tick(now) => {
             state.now = now;
             vec![]
@@ -796,7 +788,21 @@ mod tests {
         let mut s2 = state();
         let j2 = s2.start_job("x");
         update(&mut s2, key('q'));
-        update(&mut s2, Action::JobFinished(j2));
+        let m = Mutation::TagLocks {
+            login_server: "r".into(),
+            registry_name: "r".into(),
+            repository: "a".into(),
+            tag: "1".into(),
+            lock: true,
+        };
+        update(
+            &mut s2,
+            Action::Mutated {
+                job: j2,
+                mutation: m,
+                result: Ok("locked".into()),
+            },
+        );
         assert_eq!(s2.overlay, None);
     }
 
