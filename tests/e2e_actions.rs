@@ -45,85 +45,25 @@ fn emulator(dir: &std::path::Path) -> Emulator {
 
 /// A push of another image over `apps/web:1.6.0` in dev, straight at the registry.
 async fn overwrite_status(info: &Value) -> u16 {
-    let ca = std::fs::read(info["ca_cert"].as_str().unwrap()).unwrap();
-    let http = reqwest::Client::builder()
-        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-        .build()
-        .unwrap();
-    let s = |k: &str| info[k].as_str().unwrap().to_string();
-    let token: Value = http
-        .post(format!("{}/{}/oauth2/v2.0/token", s("authority"), s("tenant")))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", &s("client_id")),
-            ("client_secret", &s("client_secret")),
-            ("scope", &format!("{}/.default", s("arm"))),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let host = info["registries"]["contosodev"].as_str().unwrap();
-    let refresh: Value = http
-        .post(format!("https://{host}/oauth2/exchange"))
-        .form(&[
-            ("grant_type", "access_token"),
-            ("service", host),
-            ("access_token", token["access_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let access: Value = http
-        .post(format!("https://{host}/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("service", host),
-            ("scope", "repository:apps/api:pull"),
-            ("refresh_token", refresh["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: acrdeck::emulator::ReadyInfo = serde_json::from_value(info.clone()).unwrap();
+    let http = common::emu::client_for(&info);
+    let host = info.registries["contosodev"].clone();
+    let pull = common::emu::acr_token(&http, &info, "contosodev", "repository:apps/api:pull").await;
     let m = http
         .get(format!("https://{host}/v2/apps/api/manifests/2.0.0"))
-        .bearer_auth(access["access_token"].as_str().unwrap())
+        .bearer_auth(pull)
         .send()
         .await
         .unwrap();
     let media = m.headers()["content-type"].to_str().unwrap().to_string();
     let body = m.bytes().await.unwrap();
-    let access: Value = http
-        .post(format!("https://{host}/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("service", host),
-            ("scope", "repository:apps/web:push"),
-            ("refresh_token", refresh["refresh_token"].as_str().unwrap()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    http.put(format!("https://{host}/v2/apps/web/manifests/1.6.0"))
-        .bearer_auth(access["access_token"].as_str().unwrap())
+    let push = common::emu::acr_token(&http, &info, "contosodev", "repository:apps/web:push").await;
+    let put = http
+        .put(format!("https://{host}/v2/apps/web/manifests/1.6.0"))
+        .bearer_auth(push)
         .header("content-type", media)
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+        .body(body);
+    put.send().await.unwrap().status().as_u16()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

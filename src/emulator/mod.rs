@@ -149,7 +149,7 @@ pub struct Options {
 }
 
 /// What `acrdeck emulator` prints once it is ready, and what `--demo` connects to.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct ReadyInfo {
     pub arm: String,
     pub authority: String,

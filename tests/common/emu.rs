@@ -41,59 +41,12 @@ impl TestEmu {
 
     /// An Entra token for ARM, through the token service as a client would get one.
     pub async fn arm_token(&self) -> String {
-        let i = self.info();
-        let resp = self
-            .http
-            .post(format!("{}/{}/oauth2/v2.0/token", i.authority, i.tenant))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", &i.client_id),
-                ("client_secret", &i.client_secret),
-                ("scope", &format!("{}/.default", i.arm)),
-            ])
-            .send()
-            .await
-            .expect("token request");
-        let v: Value = resp.json().await.expect("token json");
-        v["access_token"].as_str().expect("access_token").to_string()
+        arm_token(&self.http, self.info()).await
     }
 
     /// An ACR access token for `scope` on `registry` (exchange, then token).
     pub async fn acr_token(&self, registry: &str, scope: &str) -> String {
-        let aad = self.arm_token().await;
-        let host = &self.info().registries[registry];
-        let v: Value = self
-            .http
-            .post(format!("https://{host}/oauth2/exchange"))
-            .form(&[
-                ("grant_type", "access_token"),
-                ("service", host),
-                ("tenant", &self.info().tenant),
-                ("access_token", &aad),
-            ])
-            .send()
-            .await
-            .expect("exchange")
-            .json()
-            .await
-            .expect("exchange json");
-        let refresh = v["refresh_token"].as_str().expect("refresh_token").to_string();
-        let v: Value = self
-            .http
-            .post(format!("https://{host}/oauth2/token"))
-            .form(&[
-                ("grant_type", "refresh_token"),
-                ("service", host),
-                ("scope", scope),
-                ("refresh_token", &refresh),
-            ])
-            .send()
-            .await
-            .expect("token")
-            .json()
-            .await
-            .expect("token json");
-        v["access_token"].as_str().expect("access_token").to_string()
+        acr_token(&self.http, self.info(), registry, scope).await
     }
 
     pub fn registry_id(&self, name: &str, rg: &str) -> String {
@@ -138,4 +91,68 @@ pub fn fixtures_dir(test: &str) -> Option<PathBuf> {
         dir.display()
     );
     None
+}
+
+/// An Entra token for ARM from an emulator's token service.
+pub async fn arm_token(http: &reqwest::Client, i: &ReadyInfo) -> String {
+    let v: Value = http
+        .post(format!("{}/{}/oauth2/v2.0/token", i.authority, i.tenant))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &i.client_id),
+            ("client_secret", &i.client_secret),
+            ("scope", &format!("{}/.default", i.arm)),
+        ])
+        .send()
+        .await
+        .expect("token request")
+        .json()
+        .await
+        .expect("token json");
+    v["access_token"].as_str().expect("access_token").to_string()
+}
+
+/// An ACR access token for `scope` on `registry`: Entra token, exchange, then token.
+pub async fn acr_token(http: &reqwest::Client, i: &ReadyInfo, registry: &str, scope: &str) -> String {
+    let aad = arm_token(http, i).await;
+    let host = &i.registries[registry];
+    let v: Value = http
+        .post(format!("https://{host}/oauth2/exchange"))
+        .form(&[
+            ("grant_type", "access_token"),
+            ("service", host),
+            ("tenant", &i.tenant),
+            ("access_token", &aad),
+        ])
+        .send()
+        .await
+        .expect("exchange")
+        .json()
+        .await
+        .expect("exchange json");
+    let refresh = v["refresh_token"].as_str().expect("refresh_token").to_string();
+    let v: Value = http
+        .post(format!("https://{host}/oauth2/token"))
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("service", host),
+            ("scope", scope),
+            ("refresh_token", &refresh),
+        ])
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("token json");
+    v["access_token"].as_str().expect("access_token").to_string()
+}
+
+/// A client that trusts an emulator's CA.
+pub fn client_for(i: &ReadyInfo) -> reqwest::Client {
+    let ca = std::fs::read(&i.ca_cert).expect("CA written");
+    reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).expect("CA parses"))
+        .build()
+        .expect("client")
 }
