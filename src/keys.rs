@@ -34,6 +34,8 @@ pub enum Command {
     Lock,
     /// Runs: cancel the selected run (asks first).
     CancelRun,
+    /// Filter the table: words, key:value, re:PATTERN.
+    Filter,
 }
 
 /// A command's config name, what the help overlay says about it, and its default keys.
@@ -200,6 +202,12 @@ pub const COMMANDS: &[CommandInfo] = &[
         command: Command::CancelRun,
         help: "runs: cancel the run (asks first)",
         defaults: &["C"],
+    },
+    CommandInfo {
+        name: "filter",
+        command: Command::Filter,
+        help: "filter the table: words, key:value, re:pattern",
+        defaults: &["/"],
     },
 ];
 

@@ -15,5 +15,6 @@ pub mod jobs;
 pub mod keys;
 pub mod logging;
 pub mod paths;
+pub mod query;
 pub mod terminal;
 pub mod ui;

@@ -36,6 +36,14 @@ fn navigate_to_prod_and_see_its_locked_tags() {
     s.wait_for_text("W D", WAIT);
     let screen = s.screen_text();
     assert!(screen.contains("1.4.1") && screen.contains("1.4.0"), "{screen}");
+    // Filter the tags.
+    s.send("/1.4.1\r");
+    s.wait_for_text("1 of 2", WAIT);
+    assert!(!s.screen_text().contains("1.4.0"), "{}", s.screen_text());
+    std::thread::sleep(Duration::from_millis(150));
+    s.send("\x1b");
+    s.wait_for_text("1.4.0", WAIT);
+    std::thread::sleep(Duration::from_millis(150));
     // Back out, and look at dev's runs: the live demo run is there.
     s.send("\x1b");
     s.wait_for_text("Repositories · contosoprod", WAIT);

@@ -328,3 +328,17 @@ fn confirmation_dialog_for_production_asks_for_the_name() {
         render(&s, &Theme::default_theme(), 100, 24)
     );
 }
+
+#[test]
+fn a_filter_line_with_its_count_and_a_bad_regex() {
+    let mut s = loaded_state();
+    s.pane = Pane::Runs;
+    s.filters.insert(Pane::Runs, "status:failed".into());
+    insta::assert_snapshot!(
+        "filter_runs_status_failed_default",
+        render(&s, &Theme::default_theme(), 100, 24)
+    );
+    s.filters.insert(Pane::Runs, "re:(".into());
+    s.filter_editing = true;
+    insta::assert_snapshot!("filter_bad_regex_default", render(&s, &Theme::default_theme(), 100, 24));
+}

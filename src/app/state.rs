@@ -37,6 +37,10 @@ pub struct State {
     pub confirm: Option<super::mutation::Confirm>,
     /// The last outcome worth telling (text, whether it is an error), shown in the footer.
     pub flash: Option<(String, bool)>,
+    /// The `/` filter of each table pane.
+    pub filters: HashMap<Pane, String>,
+    /// Typing into the current pane's filter.
+    pub filter_editing: bool,
     next_job: u64,
 }
 
@@ -69,6 +73,8 @@ impl State {
             log: None,
             confirm: None,
             flash: None,
+            filters: HashMap::new(),
+            filter_editing: false,
             next_job: 1,
         }
     }
@@ -100,33 +106,125 @@ impl State {
             .find(|r| r.registry.properties.login_server == ls)
     }
 
-    /// How many rows the pane has now (for cursor movement).
+    /// How many rows the pane shows now (after its filter), for cursor movement.
     pub fn row_count(&self, pane: Pane) -> usize {
+        self.visible(pane).len()
+    }
+
+    /// The rows a pane shows, as indices into its list (registries: into `registry_rows()`),
+    /// after its `/` filter. A filter that does not parse hides nothing; the pane says why.
+    pub fn visible(&self, pane: Pane) -> Vec<usize> {
+        let query = self
+            .filters
+            .get(&pane)
+            .and_then(|f| crate::query::Query::parse(f).ok())
+            .unwrap_or_default();
         let reg = self.nav.registry.clone().unwrap_or_default();
+        let keep = |n: usize, row: &dyn Fn(usize) -> (String, Vec<(&'static str, String)>)| -> Vec<usize> {
+            (0..n)
+                .filter(|&i| {
+                    if query.is_empty() {
+                        return true;
+                    }
+                    let (text, fields) = row(i);
+                    query.matches(&text.to_lowercase(), |k| {
+                        fields.iter().find(|(f, _)| *f == k).map(|(_, v)| v.to_lowercase())
+                    })
+                })
+                .collect()
+        };
+        let yes = |b: bool| if b { "yes".to_string() } else { "no".to_string() };
         match pane {
-            Pane::Registries => self.data.registries.value.as_ref().map_or(0, Vec::len),
-            Pane::Repositories => self
-                .data
-                .repositories
-                .get(&reg)
-                .and_then(|l| l.value.as_ref())
-                .map_or(0, Vec::len),
+            Pane::Registries => {
+                let rows = self.registry_rows();
+                keep(rows.len(), &|i| {
+                    let r = &rows[i].registry;
+                    let stage = r.stage().unwrap_or("").to_string();
+                    let health = if rows[i].health.is_some() { "failing" } else { "ok" };
+                    let text = format!(
+                        "{stage} {} {} {} {} {health}",
+                        r.name, r.properties.login_server, r.sku.name, r.location
+                    );
+                    (
+                        text,
+                        vec![
+                            ("stage", stage),
+                            ("name", r.name.clone()),
+                            ("sku", r.sku.name.to_string()),
+                            ("health", health.into()),
+                        ],
+                    )
+                })
+            }
+            Pane::Repositories => {
+                let names: &[String] = self
+                    .data
+                    .repositories
+                    .get(&reg)
+                    .and_then(|l| l.value.as_deref())
+                    .unwrap_or(&[]);
+                keep(names.len(), &|i| {
+                    let locked = self
+                        .data
+                        .repository_props
+                        .get(&(reg.clone(), names[i].clone()))
+                        .map(|p| p.changeable_attributes.is_locked());
+                    (
+                        names[i].clone(),
+                        vec![("locked", yes(locked.unwrap_or(false))), ("name", names[i].clone())],
+                    )
+                })
+            }
             Pane::Tags => {
                 let repo = self.nav.repository.clone().unwrap_or_default();
-                self.data
+                let rows: &[super::data::TagRow] = self
+                    .data
                     .tags
                     .get(&(reg, repo))
-                    .and_then(|l| l.value.as_ref())
-                    .map_or(0, Vec::len)
+                    .and_then(|l| l.value.as_deref())
+                    .unwrap_or(&[]);
+                keep(rows.len(), &|i| {
+                    let t = &rows[i];
+                    let platforms = t.platforms();
+                    let text = format!("{} {} {platforms}", t.tag.name, t.tag.digest);
+                    (
+                        text,
+                        vec![
+                            ("tag", t.tag.name.clone()),
+                            ("digest", t.tag.digest.clone()),
+                            ("platform", platforms),
+                            ("locked", yes(t.tag.changeable_attributes.is_locked())),
+                        ],
+                    )
+                })
             }
-            Pane::Runs => self
-                .data
-                .runs
-                .get(&reg)
-                .and_then(|l| l.value.as_ref())
-                .map_or(0, Vec::len),
-            _ => 0,
+            Pane::Runs => {
+                let runs: &[crate::acr::model::Run] =
+                    self.data.runs.get(&reg).and_then(|l| l.value.as_deref()).unwrap_or(&[]);
+                keep(runs.len(), &|i| {
+                    let r = &runs[i];
+                    let task = r.properties.task.clone().unwrap_or_default();
+                    let status = r.status().to_string();
+                    let trigger = r.trigger().as_str().to_string();
+                    let text = format!("{} {task} {status} {trigger}", r.run_id());
+                    (
+                        text,
+                        vec![
+                            ("id", r.run_id().to_string()),
+                            ("task", task),
+                            ("status", status),
+                            ("trigger", trigger),
+                        ],
+                    )
+                })
+            }
+            _ => vec![],
         }
+    }
+
+    /// The selected row as an index into the pane's list, through its filter.
+    pub fn selected_row(&self, pane: Pane) -> Option<usize> {
+        self.visible(pane).get(self.selected(pane)).copied()
     }
 
     /// Registers a job that is about to be started, returning its id.

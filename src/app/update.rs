@@ -371,7 +371,7 @@ fn load_runs(state: &mut State) -> Vec<Effect> {
 fn registry_under_cursor(state: &State) -> Option<String> {
     state
         .registry_rows()
-        .get(state.selected(Pane::Registries))
+        .get(state.selected_row(Pane::Registries)?)
         .map(|r| r.registry.properties.login_server.clone())
 }
 
@@ -423,7 +423,7 @@ fn open(state: &mut State) -> Vec<Effect> {
                 .repositories
                 .get(&reg)
                 .and_then(|l| l.value.as_ref())
-                .and_then(|v| v.get(state.selected(Pane::Repositories)))
+                .and_then(|v| v.get(state.selected_row(Pane::Repositories)?))
                 .cloned()
             else {
                 return vec![];
@@ -448,7 +448,7 @@ fn open(state: &mut State) -> Vec<Effect> {
                 .runs
                 .get(&ls)
                 .and_then(|l| l.value.as_ref())
-                .and_then(|v| v.get(state.selected(Pane::Runs)))
+                .and_then(|v| v.get(state.selected_row(Pane::Runs)?))
             else {
                 return vec![];
             };
@@ -513,7 +513,7 @@ fn ask_lock(state: &mut State) -> Vec<Effect> {
         .tags
         .get(&(ls.clone(), repo.clone()))
         .and_then(|l| l.value.as_ref())
-        .and_then(|v| v.get(state.selected(Pane::Tags)))
+        .and_then(|v| v.get(state.selected_row(Pane::Tags)?))
     else {
         return vec![];
     };
@@ -552,7 +552,7 @@ fn ask_cancel(state: &mut State) -> Vec<Effect> {
         .runs
         .get(&ls)
         .and_then(|l| l.value.as_ref())
-        .and_then(|v| v.get(state.selected(Pane::Runs)))
+        .and_then(|v| v.get(state.selected_row(Pane::Runs)?))
     else {
         return vec![];
     };
@@ -601,6 +601,26 @@ fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     vec![]
 }
 
+/// Typing a filter: it applies as it is typed; enter keeps it, esc clears it.
+fn on_filter_key(state: &mut State, key: KeyEvent) {
+    let pane = state.pane;
+    let text = state.filters.entry(pane).or_default();
+    match key.code {
+        KeyCode::Enter => state.filter_editing = false,
+        KeyCode::Esc => {
+            text.clear();
+            state.filter_editing = false;
+        }
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => text.push(c),
+        _ => {}
+    }
+    // The cursor stays on a row that is still shown.
+    state.cursor.insert(pane, 0);
+}
+
 /// Keys while a run's log is open: scrolling, following, closing.
 fn on_log_key(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     let height = (state.size.1 as usize).saturating_sub(6).max(1);
@@ -622,6 +642,11 @@ fn on_log_key(state: &mut State, command: Command) -> Option<Vec<Effect>> {
 }
 
 fn back(state: &mut State) -> Vec<Effect> {
+    // Esc first clears a filter, then goes back.
+    if let Some(f) = state.filters.get_mut(&state.pane).filter(|f| !f.is_empty()) {
+        f.clear();
+        return vec![];
+    }
     state.pane = match state.pane {
         Pane::Tags => Pane::Repositories,
         Pane::Repositories | Pane::Runs | Pane::Locks | Pane::CacheRules => Pane::Registries,
@@ -653,6 +678,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     if state.confirm.is_some() {
         return on_confirm_key(state, key);
+    }
+    if state.filter_editing {
+        on_filter_key(state, key);
+        return vec![];
     }
     match state.overlay {
         Some(Overlay::ConfirmQuit) => {
@@ -729,6 +758,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Command::Refresh => refresh(state),
         Command::Follow => vec![],
         Command::Lock => ask_lock(state),
+        Command::Filter => {
+            if matches!(
+                state.pane,
+                Pane::Registries | Pane::Repositories | Pane::Tags | Pane::Runs
+            ) && state.log.is_none()
+            {
+                state.filter_editing = true;
+            }
+            vec![]
+        }
         Command::CancelRun => ask_cancel(state),
     }
 }
@@ -1086,5 +1125,37 @@ mod tests {
         assert!(update(&mut s, key('x')).is_empty());
         assert!(s.confirm.is_none());
         assert!(s.flash.as_ref().is_some_and(|(t, err)| *err && t.contains("read-only")));
+    }
+
+    #[test]
+    fn a_filter_narrows_the_rows_and_enter_opens_the_row_shown() {
+        let mut s = state();
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
+                error: None,
+            },
+        );
+        update(&mut s, key('/'));
+        for c in "stage:prod".chars() {
+            update(&mut s, key(c));
+        }
+        update(&mut s, special(KeyCode::Enter));
+        assert!(!s.filter_editing);
+        assert_eq!(s.visible(Pane::Registries), vec![1]);
+        let effects = update(&mut s, special(KeyCode::Enter));
+        assert_eq!(
+            effects,
+            vec![Effect::LoadRepositories {
+                login_server: "acrprod.azurecr.io".into()
+            }],
+            "the row shown, not the first row"
+        );
+        // Esc clears a filter before it goes back.
+        update(&mut s, key('1'));
+        update(&mut s, special(KeyCode::Esc));
+        assert_eq!(s.visible(Pane::Registries), vec![0, 1]);
+        assert_eq!(s.pane, Pane::Registries);
     }
 }

@@ -106,6 +106,39 @@ fn block<'a>(title: Line<'a>, theme: &Theme) -> Block<'a> {
         .title(title)
 }
 
+/// The pane's `/` filter, when it has one or is being typed, on a line above the rows; says when
+/// nothing matches. Returns the area left for the rows.
+fn filter_line(
+    state: &State,
+    pane: Pane,
+    shown: usize,
+    total: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) -> Option<Rect> {
+    let text = state.filters.get(&pane).cloned().unwrap_or_default();
+    let editing = state.filter_editing && state.pane == pane;
+    if text.is_empty() && !editing {
+        return Some(area);
+    }
+    let [line, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let mut spans = vec![Span::styled("/", theme.key), Span::styled(text.clone(), theme.text)];
+    if editing {
+        spans.push(Span::styled("▏", theme.key));
+    }
+    match crate::query::Query::parse(&text) {
+        Err(e) => spans.push(Span::styled(format!("   ! {e}"), theme.danger)),
+        Ok(_) => spans.push(Span::styled(format!("   {shown} of {total}"), theme.muted)),
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), line);
+    if shown == 0 {
+        empty("Nothing matches the filter (esc clears it).", theme, frame, rest);
+        return None;
+    }
+    Some(rest)
+}
+
 /// A pane with nothing chosen yet: its frame and what to do.
 fn unchosen(what: &str, hint: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
     let b = block(Line::styled(format!(" {what} "), theme.tab_active), theme);
@@ -167,7 +200,11 @@ pub fn registries(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     let sel = state.selected(Pane::Registries);
     // The selected registry's failure, in full, under the table.
-    let inner = match rows.get(sel).and_then(|r| r.health.as_ref().map(|h| (r, h))) {
+    let inner = match state
+        .selected_row(Pane::Registries)
+        .and_then(|i| rows.get(i))
+        .and_then(|r| r.health.as_ref().map(|h| (r, h)))
+    {
         Some((r, h)) => {
             let [table_area, detail] = Layout::vertical([Constraint::Min(1), Constraint::Length(2)]).areas(inner);
             let text = Line::styled(format!("! {}: {h}", r.registry.name), theme.danger);
@@ -177,9 +214,14 @@ pub fn registries(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         None => inner,
     };
     let wide = inner.width >= 110;
-    let (start, end) = window(rows.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = rows[start..end]
+    let vis = state.visible(Pane::Registries);
+    let Some(inner) = filter_line(state, Pane::Registries, vis.len(), rows.len(), theme, frame, inner) else {
+        return;
+    };
+    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
+    let built: Vec<Row> = vis[start..end]
         .iter()
+        .map(|&i| &rows[i])
         .map(|r| {
             let p = &r.registry.properties;
             let storage = r
@@ -256,9 +298,14 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
     };
     let names: &[String] = l.value.as_deref().unwrap_or(&[]);
     let sel = state.selected(Pane::Repositories);
-    let (start, end) = window(names.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = names[start..end]
+    let vis = state.visible(Pane::Repositories);
+    let Some(inner) = filter_line(state, Pane::Repositories, vis.len(), names.len(), theme, frame, inner) else {
+        return;
+    };
+    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
+    let built: Vec<Row> = vis[start..end]
         .iter()
+        .map(|&i| &names[i])
         .map(|n| match state.data.repository_props.get(&(ls.clone(), n.clone())) {
             Some(p) => Row::new(vec![
                 Cell::from(n.clone()),
@@ -331,9 +378,14 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let rows = l.value.as_deref().unwrap_or(&[]);
     let sel = state.selected(Pane::Tags);
-    let (start, end) = window(rows.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = rows[start..end]
+    let vis = state.visible(Pane::Tags);
+    let Some(inner) = filter_line(state, Pane::Tags, vis.len(), rows.len(), theme, frame, inner) else {
+        return;
+    };
+    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
+    let built: Vec<Row> = vis[start..end]
         .iter()
+        .map(|&i| &rows[i])
         .map(|r| {
             let t = &r.tag;
             let short = t
@@ -496,9 +548,14 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     let runs = l.value.as_deref().unwrap_or(&[]);
     let sel = state.selected(Pane::Runs);
-    let (start, end) = window(runs.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = runs[start..end]
+    let vis = state.visible(Pane::Runs);
+    let Some(inner) = filter_line(state, Pane::Runs, vis.len(), runs.len(), theme, frame, inner) else {
+        return;
+    };
+    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
+    let built: Vec<Row> = vis[start..end]
         .iter()
+        .map(|&i| &runs[i])
         .map(|r| {
             let p = &r.properties;
             let status = r.status();
