@@ -12,8 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Semaphore;
 
-/// Network settings from the config file.
-#[derive(Debug, Clone)]
+/// Network settings from the config file. Debug hides the proxy URL's credentials.
+#[derive(Clone)]
 pub struct NetworkSettings {
     pub proxy: Option<String>,
     pub no_proxy: Option<String>,
@@ -36,6 +36,19 @@ impl Default for NetworkSettings {
             per_host: 8,
             retry: RetryPolicy::default(),
         }
+    }
+}
+
+impl std::fmt::Debug for NetworkSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NetworkSettings")
+            .field("proxy", &self.proxy.as_deref().map(redact_url_str))
+            .field("no_proxy", &self.no_proxy)
+            .field("ca_bundle", &self.ca_bundle)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_timeout", &self.read_timeout)
+            .field("per_host", &self.per_host)
+            .finish_non_exhaustive()
     }
 }
 
@@ -507,5 +520,15 @@ mod tests {
             "{d1:?}"
         );
         assert!(p.delay(10, None) <= p.max);
+    }
+
+    #[test]
+    fn proxy_credentials_stay_out_of_debug() {
+        let n = NetworkSettings {
+            proxy: Some("http://ops:hunter2@proxy.contoso:3128".into()),
+            ..Default::default()
+        };
+        let text = format!("{n:?}");
+        assert!(!text.contains("hunter2") && text.contains("proxy.contoso"), "{text}");
     }
 }
