@@ -160,19 +160,19 @@ fn loaded_state() -> State {
         s.data.repository_props.insert((ls.clone(), name.into()), p);
     }
     let tag = |name: &str, digest: &str, days: i64, locked: bool| {
-        acrdeck::app::data::TagRow {
-        tag: serde_json::from_value(serde_json::json!({
+        acrdeck::app::data::TagRow::new(
+        serde_json::from_value(serde_json::json!({
             "name": name, "digest": format!("sha256:{digest}"), "createdTime": (now() - chrono::Duration::days(days)).to_rfc3339(),
             "lastUpdateTime": (now() - chrono::Duration::days(days)).to_rfc3339(),
             "changeableAttributes": if locked { serde_json::json!({"writeEnabled": false, "deleteEnabled": false}) } else { serde_json::json!({}) }
         }))
         .unwrap(),
-        manifest: Some(serde_json::from_value(serde_json::json!({
+        Some(serde_json::from_value(serde_json::json!({
             "digest": format!("sha256:{digest}"), "imageSize": 125_602, "mediaType": "application/vnd.oci.image.index.v1+json",
             "references": [{"digest": "sha256:a", "os": "linux", "architecture": "amd64"}, {"digest": "sha256:b", "os": "linux", "architecture": "arm64"}]
         }))
         .unwrap()),
-    }
+    )
     };
     s.data.tags.entry((ls.clone(), "apps/web".into())).or_default().settle(
         vec![

@@ -73,9 +73,21 @@ pub struct RegistryRow {
 pub struct TagRow {
     pub tag: TagProperties,
     pub manifest: Option<ManifestProperties>,
+    /// What `/` searches, lower-cased once when the row is made (tables can hold 100,000 tags).
+    pub search: String,
 }
 
 impl TagRow {
+    pub fn new(tag: TagProperties, manifest: Option<ManifestProperties>) -> TagRow {
+        let mut row = TagRow {
+            tag,
+            manifest,
+            search: String::new(),
+        };
+        row.search = format!("{} {} {}", row.tag.name, row.tag.digest, row.platforms()).to_lowercase();
+        row
+    }
+
     pub fn platforms(&self) -> String {
         let Some(m) = &self.manifest else { return String::new() };
         if !m.references.is_empty() {

@@ -183,20 +183,22 @@ impl State {
                     .get(&(reg, repo))
                     .and_then(|l| l.value.as_deref())
                     .unwrap_or(&[]);
-                keep(rows.len(), &|i| {
-                    let t = &rows[i];
-                    let platforms = t.platforms();
-                    let text = format!("{} {} {platforms}", t.tag.name, t.tag.digest);
-                    (
-                        text,
-                        vec![
-                            ("tag", t.tag.name.clone()),
-                            ("digest", t.tag.digest.clone()),
-                            ("platform", platforms),
-                            ("locked", yes(t.tag.changeable_attributes.is_locked())),
-                        ],
-                    )
-                })
+                if query.is_empty() {
+                    return (0..rows.len()).collect();
+                }
+                // The pre-lowered text; columns are worked out only for key:value terms.
+                (0..rows.len())
+                    .filter(|&i| {
+                        let t = &rows[i];
+                        query.matches(&t.search, |k| match k {
+                            "tag" => Some(t.tag.name.to_lowercase()),
+                            "digest" => Some(t.tag.digest.to_lowercase()),
+                            "platform" => Some(t.platforms()),
+                            "locked" => Some(yes(t.tag.changeable_attributes.is_locked())),
+                            _ => None,
+                        })
+                    })
+                    .collect()
             }
             Pane::Runs => {
                 let runs: &[crate::acr::model::Run] =

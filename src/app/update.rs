@@ -196,7 +196,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 .into_iter()
                 .map(|t| {
                     let manifest = manifests.iter().find(|m| m.digest == t.digest).cloned();
-                    TagRow { tag: t, manifest }
+                    TagRow::new(t, manifest)
                 })
                 .collect();
             state

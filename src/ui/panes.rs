@@ -16,6 +16,8 @@ pub fn window(len: usize, selected: usize, height: usize) -> (usize, usize) {
     if height == 0 || len == 0 {
         return (0, 0);
     }
+    // A cursor left beyond the rows (a filter or a refresh shrank them) shows the last page.
+    let selected = selected.min(len - 1);
     let start = if selected < height { 0 } else { selected + 1 - height };
     (start, (start + height).min(len))
 }
@@ -265,7 +267,13 @@ pub fn registries(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     widths.extend([Constraint::Length(21), Constraint::Length(8), Constraint::Length(7)]);
     header.extend(["STORAGE", "PUBLIC", "HEALTH"]);
-    let t = table(&header, widths, built, Some(sel - start), theme);
+    let t = table(
+        &header,
+        widths,
+        built,
+        Some(sel.min(end.saturating_sub(1)) - start),
+        theme,
+    );
     frame.render_widget(t, inner);
 }
 
@@ -342,7 +350,7 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
             &["REPOSITORY", "TAGS", "MANIFESTS", "UPDATED", "LOCKS"],
             widths,
             built,
-            Some(sel - start),
+            Some(sel.min(end.saturating_sub(1)) - start),
             theme,
         ),
         inner,
@@ -428,7 +436,7 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             &["TAG", "DIGEST", "CREATED", "UPDATED", "SIZE", "PLATFORMS", "LOCKS"],
             widths,
             built,
-            Some(sel - start),
+            Some(sel.min(end.saturating_sub(1)) - start),
             theme,
         ),
         inner,
@@ -604,7 +612,7 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             &["RUN ID", "TASK", "STATUS", "TRIGGER", "PLATFORM", "STARTED", "DURATION"],
             widths,
             built,
-            Some(sel - start),
+            Some(sel.min(end.saturating_sub(1)) - start),
             theme,
         ),
         inner,
@@ -623,6 +631,8 @@ mod tests {
         assert_eq!(window(100, 99, 10), (90, 100));
         assert_eq!(window(3, 2, 10), (0, 3));
         assert_eq!(window(0, 0, 10), (0, 0));
+        assert_eq!(window(5, 50, 10), (0, 5), "a cursor beyond the rows is clamped");
+        assert_eq!(window(100, 5000, 10), (90, 100));
     }
 
     #[test]
