@@ -121,18 +121,9 @@ impl Follower {
                 Ok(r) => r,
                 Err(e) => {
                     failures += 1;
-                    let wait = self.backoff(failures);
-                    if tx
-                        .send(LogEvent::Retrying {
-                            error: e.to_string(),
-                            retry_in: wait,
-                        })
-                        .await
-                        .is_err()
-                    {
+                    if !self.pause_after_failure(&tx, e.to_string(), failures).await {
                         return;
                     }
-                    tokio::time::sleep(wait).await;
                     continue;
                 }
             };
@@ -170,19 +161,10 @@ impl Follower {
                 }
                 s if s == 429 || s >= 500 => {
                     failures += 1;
-                    let wait = self.backoff(failures);
                     let e = error_from(&resp, "read the run log", &target);
-                    if tx
-                        .send(LogEvent::Retrying {
-                            error: e.to_string(),
-                            retry_in: wait,
-                        })
-                        .await
-                        .is_err()
-                    {
+                    if !self.pause_after_failure(&tx, e.to_string(), failures).await {
                         return;
                     }
-                    tokio::time::sleep(wait).await;
                     continue;
                 }
                 _ => {
@@ -232,6 +214,17 @@ impl Follower {
         .header("x-ms-version", "2021-08-06");
         let resp = self.http.send_once(&req, None).await.ok()?;
         resp.header("x-ms-meta-complete").map(str::to_string)
+    }
+
+    /// Says a read failed and waits before the next try from the same offset; false when
+    /// nobody listens any more.
+    async fn pause_after_failure(&self, tx: &mpsc::Sender<LogEvent>, error: String, failures: u32) -> bool {
+        let wait = self.backoff(failures);
+        if tx.send(LogEvent::Retrying { error, retry_in: wait }).await.is_err() {
+            return false;
+        }
+        tokio::time::sleep(wait).await;
+        true
     }
 
     fn backoff(&self, failures: u32) -> Duration {

@@ -104,11 +104,7 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
     let res = match route {
         Route::Base => Ok(json(200, &json!({}))),
         Route::Catalog { acr } => {
-            let n = q
-                .get("n")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(100usize)
-                .clamp(1, 1000);
+            let n = page_size(&q, 100, 1000);
             let last = q.get("last").map(String::as_str);
             let (repos, more) = place.store().catalog_page(last, n);
             let mut r = json(200, &json!({"repositories": repos}));
@@ -126,11 +122,7 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
                 .get(&name)
                 .ok_or_else(|| DpError::name_unknown(&name));
             r.map(|r| {
-                let n = q
-                    .get("n")
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(100usize)
-                    .clamp(1, 1000);
+                let n = page_size(&q, 100, 1000);
                 let order = q.get("orderby").map(String::as_str);
                 let (tags, more) = r.tag_page(
                     Order::parse(order),
@@ -161,11 +153,7 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
                 .get(&name)
                 .ok_or_else(|| DpError::name_unknown(&name));
             r.map(|r| {
-                let n = q
-                    .get("n")
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(100usize)
-                    .clamp(1, 1000);
+                let n = page_size(&q, 100, 1000);
                 let order = q.get("orderby").map(String::as_str);
                 let (ms, more) = r.manifest_page(Order::parse(order), q.get("last").map(String::as_str), n);
                 let items: Vec<Value> = ms.iter().map(|m| manifest_json(r, m)).collect();
@@ -193,11 +181,7 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
                 .get(&name)
                 .ok_or_else(|| DpError::name_unknown(&name));
             r.map(|r| {
-                let n = q
-                    .get("n")
-                    .and_then(|n| n.parse().ok())
-                    .unwrap_or(1000usize)
-                    .clamp(1, 10_000);
+                let n = page_size(&q, 1000, 10_000);
                 let (tags, more) = r.tag_page(Order::Name, q.get("last").map(String::as_str), n, None);
                 let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
                 let mut resp = json(200, &json!({"name": name, "tags": names}));
@@ -226,6 +210,11 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
         }
         Err(e) => dp_error(&e),
     }
+}
+
+/// The `n` of a listing request, defaulted and capped as the registry does.
+fn page_size(q: &HashMap<String, String>, default: usize, max: usize) -> usize {
+    q.get("n").and_then(|n| n.parse().ok()).unwrap_or(default).clamp(1, max)
 }
 
 fn enc(s: &str) -> String {
