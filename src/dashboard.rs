@@ -32,7 +32,7 @@ pub async fn run(
     options: RunOptions,
 ) -> std::io::Result<i32> {
     let (action_tx, mut actions) = mpsc::unbounded_channel::<Action>();
-    let mut runner = Runner::new(backend.acr, backend.subscriptions, action_tx);
+    let mut runner = Runner::new(backend.acr, backend.subscriptions, backend.saved_logs, action_tx);
     let mut events = EventStream::new();
     for effect in crate::app::startup(&mut state) {
         runner.run(effect);
@@ -79,6 +79,7 @@ pub async fn run(
             for effect in update(&mut state, action) {
                 match effect {
                     Effect::Exit(code) => return Ok(code),
+                    Effect::Copy(text) => copy_to_clipboard(tui, &text)?,
                     other => runner.run(other),
                 }
             }
@@ -94,6 +95,27 @@ pub struct Backend {
     pub acr: Result<crate::acr::Acr, String>,
     /// Subscriptions to list; empty: all the identity sees.
     pub subscriptions: Vec<String>,
+    /// Where `save log` writes run logs.
+    pub saved_logs: std::path::PathBuf,
+}
+
+/// The most OSC 52 carries: terminals drop larger payloads (xterm's default limit is about
+/// 100 kB of base64).
+const CLIPBOARD_LIMIT: usize = 64 * 1024;
+
+/// Puts text on the clipboard of the terminal the operator sits at, with OSC 52: the escape
+/// travels through SSH (and through tmux with `set -g set-clipboard on`) to the local terminal.
+fn copy_to_clipboard(tui: &mut Tui, text: &str) -> std::io::Result<()> {
+    use base64::Engine;
+    use std::io::Write;
+    let mut end = text.len().min(CLIPBOARD_LIMIT);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&text.as_bytes()[..end]);
+    let backend = tui.backend_mut();
+    write!(backend, "\x1b]52;c;{encoded}\x07")?;
+    backend.flush()
 }
 
 /// Ages on screen move on: every second while a run's duration ticks, else twice a minute.

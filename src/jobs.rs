@@ -2,16 +2,19 @@
 //! back as actions. A new load of the same thing replaces the one in flight (the latest request
 //! wins), and refresh timers are replaced rather than stacked.
 
+use crate::acr::RegistryClient;
 use crate::acr::logs::{FollowOptions, LogEvent};
 use crate::acr::model::AttributesUpdate;
 use crate::acr::paging::collect;
 use crate::acr::registry::TagOrder;
 use crate::acr::{Acr, RunFilter};
 use crate::acr::{AcrError, ErrorKind};
-use crate::app::mutation::Mutation;
+use crate::app::data::{LockedItem, LockedKind};
+use crate::app::mutation::{LockTarget, Mutation};
 use crate::app::{Action, Effect, Refresh};
 use futures::StreamExt;
 use std::collections::HashMap;
+use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::AbortHandle;
 
@@ -22,15 +25,23 @@ pub struct Runner {
     /// Subscriptions from the config; empty: every one the identity sees.
     subscriptions: Vec<String>,
     in_flight: HashMap<String, AbortHandle>,
+    /// Where saved run logs go.
+    saved_logs: PathBuf,
 }
 
 impl Runner {
-    pub fn new(acr: Result<Acr, String>, subscriptions: Vec<String>, tx: UnboundedSender<Action>) -> Runner {
+    pub fn new(
+        acr: Result<Acr, String>,
+        subscriptions: Vec<String>,
+        saved_logs: PathBuf,
+        tx: UnboundedSender<Action>,
+    ) -> Runner {
         Runner {
             acr,
             tx,
             subscriptions,
             in_flight: HashMap::new(),
+            saved_logs,
         }
     }
 
@@ -165,12 +176,93 @@ impl Runner {
                     });
                 }),
             ),
+            Effect::LoadTasks { registry, login_server } => (
+                format!("tasks:{login_server}"),
+                Box::pin(async move {
+                    let (tasks, error) = match acr.and_then(|a| a.arm().cloned().map_err(|e| e.to_string())) {
+                        Ok(arm) => {
+                            let listed = collect(arm.list_tasks(&registry)).await;
+                            (listed.items, listed.error.map(|e| e.to_string()))
+                        }
+                        Err(e) => (vec![], Some(e)),
+                    };
+                    let _ = tx.send(Action::TasksLoaded {
+                        login_server,
+                        tasks,
+                        error,
+                    });
+                }),
+            ),
+            Effect::LoadCacheRules { registry, login_server } => (
+                format!("cache:{login_server}"),
+                Box::pin(async move {
+                    let (rules, credentials, error) =
+                        match acr.and_then(|a| a.arm().cloned().map_err(|e| e.to_string())) {
+                            Ok(arm) => {
+                                let (rules, creds) = futures::join!(
+                                    collect(arm.list_cache_rules(&registry)),
+                                    collect(arm.list_credential_sets(&registry))
+                                );
+                                let error = rules.error.as_ref().or(creds.error.as_ref()).map(|e| e.to_string());
+                                (rules.items, creds.items, error)
+                            }
+                            Err(e) => (vec![], vec![], Some(e)),
+                        };
+                    let _ = tx.send(Action::CacheRulesLoaded {
+                        login_server,
+                        rules,
+                        credentials,
+                        error,
+                    });
+                }),
+            ),
+            Effect::LoadLocks { login_server } => (
+                format!("locks:{login_server}"),
+                Box::pin(async move {
+                    match acr.and_then(|a| a.registry(&login_server).map_err(|e| e.to_string())) {
+                        Ok(client) => scan_locks(client, &login_server, &tx).await,
+                        Err(e) => {
+                            let _ = tx.send(Action::LocksDone {
+                                login_server,
+                                error: Some(e),
+                            });
+                        }
+                    }
+                }),
+            ),
+            Effect::SaveLog {
+                registry,
+                registry_name,
+                run_id,
+            } => {
+                let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+                let path = self.saved_logs.join(format!("{registry_name}-{run_id}-{stamp}.log"));
+                (
+                    format!("save:{registry_name}:{run_id}"),
+                    Box::pin(async move {
+                        let result = async {
+                            let acr = acr?;
+                            let arm = acr.arm().map_err(|e| e.to_string())?;
+                            let links = arm.log_links(&registry, &run_id).await.map_err(|e| e.to_string())?;
+                            let link = links
+                                .link()
+                                .ok_or_else(|| format!("run {run_id} has no log link"))?
+                                .to_string();
+                            let size = acr.save_log(&link, &path).await.map_err(|e| e.to_string())?;
+                            Ok((path.display().to_string(), size))
+                        }
+                        .await;
+                        let _ = tx.send(Action::LogSaved(result));
+                    }),
+                )
+            }
+            Effect::Copy(_) => return,
             Effect::OpenLog {
                 registry,
                 login_server,
                 run_id,
             } => (
-                "log".into(),
+                format!("log:{login_server}:{run_id}"),
                 Box::pin(async move {
                     let send = |event| {
                         let _ = tx.send(Action::Log {
@@ -227,8 +319,8 @@ impl Runner {
                     let _ = tx.send(Action::Mutated { job, mutation, result });
                 }),
             ),
-            Effect::CloseLog => {
-                if let Some(h) = self.in_flight.remove("log") {
+            Effect::CloseLog { login_server, run_id } => {
+                if let Some(h) = self.in_flight.remove(&format!("log:{login_server}:{run_id}")) {
                     h.abort();
                 }
                 return;
@@ -295,32 +387,58 @@ async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr:
 /// is what the operator is told, never what was asked for.
 async fn mutate(acr: &Acr, mutation: &Mutation) -> Result<String, String> {
     match mutation {
-        Mutation::TagLocks {
+        Mutation::Locks {
             login_server,
             repository,
-            tag,
+            target,
+            write,
+            delete,
             lock,
             ..
         } => {
             let client = acr.registry(login_server).map_err(|e| e.to_string())?;
-            let update = AttributesUpdate::lock(true, true, *lock);
-            client
-                .update_tag(repository, tag, &update)
-                .await
-                .map_err(|e| e.to_string())?;
-            let now = client.tag(repository, tag).await.map_err(|e| e.to_string())?;
-            let a = &now.changeable_attributes;
-            if a.write_enabled == *lock || a.delete_enabled == *lock {
+            let update = AttributesUpdate::lock(*write, *delete, *lock);
+            let e = |e: AcrError| e.to_string();
+            // Send, then read the target back: only what the registry reports counts.
+            let now = match target {
+                LockTarget::Repository => {
+                    client.update_repository(repository, &update).await.map_err(e)?;
+                    client.repository(repository).await.map_err(e)?.changeable_attributes
+                }
+                LockTarget::Tag(tag) => {
+                    client.update_tag(repository, tag, &update).await.map_err(e)?;
+                    client.tag(repository, tag).await.map_err(e)?.changeable_attributes
+                }
+                LockTarget::Manifest(digest) => {
+                    client.update_manifest(repository, digest, &update).await.map_err(e)?;
+                    client
+                        .manifest(repository, digest)
+                        .await
+                        .map_err(e)?
+                        .changeable_attributes
+                }
+            };
+            let wrong = (*write && now.write_enabled == *lock) || (*delete && now.delete_enabled == *lock);
+            if wrong {
                 return Err(format!(
                     "the registry accepted the change but reads back write={} delete={}",
-                    a.write_enabled, a.delete_enabled
+                    if now.write_enabled { "enabled" } else { "disabled" },
+                    if now.delete_enabled { "enabled" } else { "disabled" },
                 ));
             }
-            Ok(if *lock {
-                "write and delete disabled".into()
+            let word = |on: bool| if on { "enabled" } else { "disabled" };
+            Ok(if now.write_enabled == now.delete_enabled {
+                format!("write and delete {}", word(now.write_enabled))
             } else {
-                "write and delete enabled".into()
+                format!("write {}, delete {}", word(now.write_enabled), word(now.delete_enabled))
             })
+        }
+        Mutation::ScheduleRun { registry, task, .. } => {
+            let arm = acr.arm().map_err(|e| e.to_string())?;
+            let run = arm.schedule_run(registry, task).await.map_err(|e| e.to_string())?;
+            // Read the run back: it exists and has a state.
+            let run = arm.get_run(registry, run.run_id()).await.map_err(|e| e.to_string())?;
+            Ok(format!("run {} {}", run.run_id(), run.status()))
         }
         Mutation::CancelRun { registry, run_id, .. } => {
             let arm = acr.arm().map_err(|e| e.to_string())?;
@@ -328,4 +446,80 @@ async fn mutate(acr: &Acr, mutation: &Mutation) -> Result<String, String> {
             Ok(format!("run {run_id} {}", run.status()))
         }
     }
+}
+
+/// Finds everything locked in a registry: each repository's own switches, its tags' and its
+/// manifests'. Repositories are scanned a few at a time and each one's findings are sent as soon
+/// as it is done, so the pane fills in while the scan goes on. Things whose listing is disabled
+/// are, by ACR's design, not listed and so cannot be found this way.
+async fn scan_locks(client: RegistryClient, login_server: &str, tx: &UnboundedSender<Action>) {
+    let repos = collect(client.repositories(100)).await;
+    let total = repos.items.len();
+    let mut error = repos.error.map(|e| e.to_string());
+    let mut scans = futures::stream::iter(repos.items.into_iter().map(|repo| {
+        let client = client.clone();
+        async move { scan_repository(&client, &repo).await }
+    }))
+    .buffer_unordered(4);
+    let mut scanned = 0;
+    while let Some((items, failed)) = scans.next().await {
+        scanned += 1;
+        if let Some(e) = failed {
+            error.get_or_insert(e);
+        }
+        let _ = tx.send(Action::LocksFound {
+            login_server: login_server.to_string(),
+            items,
+            scanned,
+            total,
+        });
+    }
+    let _ = tx.send(Action::LocksDone {
+        login_server: login_server.to_string(),
+        error,
+    });
+}
+
+/// One repository's locks, and the first error that cut its scan short.
+async fn scan_repository(client: &RegistryClient, repo: &str) -> (Vec<LockedItem>, Option<String>) {
+    let mut items = Vec::new();
+    match client.repository(repo).await {
+        Ok(p) if p.changeable_attributes.is_locked() => items.push(LockedItem {
+            kind: LockedKind::Repository,
+            repository: repo.to_string(),
+            reference: String::new(),
+            attributes: p.changeable_attributes,
+            tags: vec![],
+        }),
+        Ok(_) => {}
+        Err(e) => return (items, Some(e.to_string())),
+    }
+    let (tags, manifests) = futures::join!(
+        collect(client.tags(repo, TagOrder::Name, 100)),
+        collect(client.manifests(repo, 100))
+    );
+    for t in tags.items.into_iter().filter(|t| t.changeable_attributes.is_locked()) {
+        items.push(LockedItem {
+            kind: LockedKind::Tag,
+            repository: repo.to_string(),
+            reference: t.name,
+            attributes: t.changeable_attributes,
+            tags: vec![],
+        });
+    }
+    for m in manifests
+        .items
+        .into_iter()
+        .filter(|m| m.changeable_attributes.is_locked())
+    {
+        items.push(LockedItem {
+            kind: LockedKind::Manifest,
+            repository: repo.to_string(),
+            reference: m.digest,
+            attributes: m.changeable_attributes,
+            tags: m.tags,
+        });
+    }
+    let error = tags.error.or(manifests.error).map(|e| e.to_string());
+    (items, error)
 }

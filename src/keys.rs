@@ -30,12 +30,78 @@ pub enum Command {
     Refresh,
     /// Follow the end of an open log again.
     Follow,
-    /// Tags: lock or unlock the selected tag (asks first). Away from navigation keys.
+    /// Runs: move to the tasks list / back to the runs.
+    Left,
+    Right,
+    /// Tags, repositories, locks: lock or unlock what is selected (asks first). Away from
+    /// navigation keys.
     Lock,
+    /// Tags: lock or unlock the selected tag's manifest (digest) (asks first).
+    LockDigest,
     /// Runs: cancel the selected run (asks first).
     CancelRun,
-    /// Filter the table: words, key:value, re:PATTERN.
+    /// Runs: queue a run of the selected task (asks first).
+    ScheduleRun,
+    /// Filter the table (or search the log): words, key:value, re:PATTERN.
     Filter,
+    /// Tags: sort by the next column; reverse the sort.
+    Sort,
+    SortReverse,
+    /// The `:` command line.
+    CommandLine,
+    /// Log: next / previous search match.
+    NextMatch,
+    PrevMatch,
+    /// Log: wrap long lines on/off.
+    Wrap,
+    /// Log: line numbers, receive times, nothing.
+    Gutter,
+    /// Log: copy the found line or the lines on screen (OSC 52).
+    Copy,
+    /// Log: save the whole log to a file.
+    SaveLog,
+    /// Log: show the next / previous open log.
+    NextLog,
+    PrevLog,
+    /// Log: close the log shown (stop following it).
+    CloseLog,
+}
+
+impl Command {
+    /// Whether the command changes something in a registry. Such keys are kept away from
+    /// navigation keys (see the test below).
+    pub fn is_mutating(self) -> bool {
+        matches!(
+            self,
+            Command::Lock | Command::LockDigest | Command::CancelRun | Command::ScheduleRun
+        )
+    }
+
+    /// Whether the command moves around (a slip of the finger on these must never change anything).
+    pub fn is_navigation(self) -> bool {
+        matches!(
+            self,
+            Command::Quit
+                | Command::NextPane
+                | Command::PrevPane
+                | Command::Pane(_)
+                | Command::Up
+                | Command::Down
+                | Command::PageUp
+                | Command::PageDown
+                | Command::Top
+                | Command::Bottom
+                | Command::Back
+                | Command::Open
+                | Command::Follow
+                | Command::Left
+                | Command::Right
+                | Command::NextMatch
+                | Command::PrevMatch
+                | Command::NextLog
+                | Command::PrevLog
+        )
+    }
 }
 
 /// A command's config name, what the help overlay says about it, and its default keys.
@@ -192,22 +258,118 @@ pub const COMMANDS: &[CommandInfo] = &[
         defaults: &["F"],
     },
     CommandInfo {
+        name: "left",
+        command: Command::Left,
+        help: "runs: to the tasks list",
+        defaults: &["left", "h"],
+    },
+    CommandInfo {
+        name: "right",
+        command: Command::Right,
+        help: "runs: back to the runs",
+        defaults: &["right", "l"],
+    },
+    CommandInfo {
+        name: "command_line",
+        command: Command::CommandLine,
+        help: "command line: :runs, :tags prod/app, :registry uat",
+        defaults: &[":"],
+    },
+    CommandInfo {
+        name: "filter",
+        command: Command::Filter,
+        help: "filter (log: search): words, key:value, re:regex",
+        defaults: &["/"],
+    },
+    CommandInfo {
+        name: "sort",
+        command: Command::Sort,
+        help: "tags: sort by tag, created, updated, size, as listed",
+        defaults: &["s"],
+    },
+    CommandInfo {
+        name: "sort_reverse",
+        command: Command::SortReverse,
+        help: "tags: reverse the sort",
+        defaults: &["S"],
+    },
+    CommandInfo {
         name: "lock",
         command: Command::Lock,
-        help: "tags: lock / unlock the tag (asks first)",
+        help: "lock/unlock tag, repository or lock row (asks first)",
         defaults: &["x"],
+    },
+    CommandInfo {
+        name: "lock_digest",
+        command: Command::LockDigest,
+        help: "tags: lock/unlock the digest, all its tags (asks first)",
+        defaults: &["X"],
     },
     CommandInfo {
         name: "cancel_run",
         command: Command::CancelRun,
         help: "runs: cancel the run (asks first)",
-        defaults: &["C"],
+        defaults: &["ctrl-x"],
     },
     CommandInfo {
-        name: "filter",
-        command: Command::Filter,
-        help: "filter the table: words, key:value, re:pattern",
-        defaults: &["/"],
+        name: "schedule_run",
+        command: Command::ScheduleRun,
+        help: "runs: run the selected task now (asks first)",
+        defaults: &["ctrl-e"],
+    },
+    CommandInfo {
+        name: "next_match",
+        command: Command::NextMatch,
+        help: "log: next match of the search",
+        defaults: &["n"],
+    },
+    CommandInfo {
+        name: "prev_match",
+        command: Command::PrevMatch,
+        help: "log: previous match",
+        defaults: &["N"],
+    },
+    CommandInfo {
+        name: "wrap",
+        command: Command::Wrap,
+        help: "log: wrap long lines on / off",
+        defaults: &["w"],
+    },
+    CommandInfo {
+        name: "gutter",
+        command: Command::Gutter,
+        help: "log: line numbers, then receive times, then neither",
+        defaults: &["#"],
+    },
+    CommandInfo {
+        name: "copy",
+        command: Command::Copy,
+        help: "log: copy found line or screen (OSC 52, over SSH too)",
+        defaults: &["y"],
+    },
+    CommandInfo {
+        name: "save_log",
+        command: Command::SaveLog,
+        help: "log: save the whole log to a file",
+        defaults: &["ctrl-o"],
+    },
+    CommandInfo {
+        name: "next_log",
+        command: Command::NextLog,
+        help: "log: next open log (runs: show the open logs)",
+        defaults: &["]"],
+    },
+    CommandInfo {
+        name: "prev_log",
+        command: Command::PrevLog,
+        help: "log: previous open log",
+        defaults: &["["],
+    },
+    CommandInfo {
+        name: "close_log",
+        command: Command::CloseLog,
+        help: "log: close it (esc keeps it open and following)",
+        defaults: &["ctrl-w"],
     },
 ];
 
@@ -472,6 +634,83 @@ mod tests {
         assert_eq!(map.command_for(&ev(KeyCode::Char('q'), KeyModifiers::NONE)), None);
         assert_eq!(map.label(Command::Quit), "x");
         assert_eq!(map.label(Command::Help), "?");
+    }
+
+    /// QWERTY neighbours of each key, for the rule that a mutating key is never a navigation
+    /// key nor next to one.
+    fn neighbours(c: char) -> &'static str {
+        match c {
+            '1' => "2q",
+            '2' => "13qw",
+            '3' => "24we",
+            '4' => "35er",
+            '5' => "46rt",
+            '6' => "57ty",
+            '7' => "68yu",
+            '8' => "79ui",
+            '9' => "80io",
+            '0' => "9op",
+            'q' => "w12a",
+            'w' => "qe23as",
+            'e' => "wr34sd",
+            'r' => "et45df",
+            't' => "ry56fg",
+            'y' => "tu67gh",
+            'u' => "yi78hj",
+            'i' => "uo89jk",
+            'o' => "ip90kl",
+            'p' => "o0l",
+            'a' => "qwsz",
+            's' => "awedzx",
+            'd' => "serfxc",
+            'f' => "drtgcv",
+            'g' => "ftyhvb",
+            'h' => "gyujbn",
+            'j' => "huiknm",
+            'k' => "jiolm",
+            'l' => "kop",
+            'z' => "asx",
+            'x' => "zsdc",
+            'c' => "xdfv",
+            'v' => "cfgb",
+            'b' => "vghn",
+            'n' => "bhjm",
+            'm' => "njk",
+            _ => "",
+        }
+    }
+
+    #[test]
+    fn mutating_keys_are_never_navigation_keys_nor_next_to_one() {
+        let map = Keymap::default();
+        let chord_keys = |pred: fn(Command) -> bool| -> Vec<KeyChord> {
+            COMMANDS
+                .iter()
+                .filter(|i| pred(i.command))
+                .flat_map(|i| map.keys_for(i.command))
+                .collect()
+        };
+        let navigation = chord_keys(Command::is_navigation);
+        let base = |k: &KeyChord| match k.code {
+            KeyCode::Char(c) => Some(c.to_ascii_lowercase()),
+            _ => None,
+        };
+        for m in chord_keys(Command::is_mutating) {
+            let Some(mc) = base(&m) else { continue };
+            let ctrl = m.modifiers.contains(KeyModifiers::CONTROL);
+            for n in &navigation {
+                // A ctrl chord is only near other ctrl chords; a plain key only near plain keys.
+                if n.modifiers.contains(KeyModifiers::CONTROL) != ctrl {
+                    continue;
+                }
+                let Some(nc) = base(n) else { continue };
+                assert!(nc != mc, "mutating {m} is the navigation key {n}");
+                assert!(
+                    !neighbours(mc).contains(nc),
+                    "mutating {m} is next to the navigation key {n}"
+                );
+            }
+        }
     }
 
     #[derive(serde::Deserialize)]

@@ -170,11 +170,13 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
                     acr: acrdeck::connect::settings(&c, readonly)
                         .and_then(|s| acrdeck::acr::Acr::new(s).map_err(|e| e.to_string())),
                     subscriptions: c.config.subscriptions.clone(),
+                    saved_logs: paths.saved_logs_dir.clone(),
                 }
             }
             Err(e) => dashboard::Backend {
                 acr: Err(e),
                 subscriptions: vec![],
+                saved_logs: paths.saved_logs_dir.clone(),
             },
         };
         // Before raw mode: no signal may end the process between the two.

@@ -13,6 +13,8 @@ pub struct Paths {
     pub state_dir: PathBuf,
     /// The daily-rolling diagnostics log.
     pub log_dir: PathBuf,
+    /// Run logs the operator saved from the log view.
+    pub saved_logs_dir: PathBuf,
 }
 
 impl Paths {
@@ -32,10 +34,12 @@ impl Paths {
             })
             .unwrap_or_else(|| PathBuf::from(".acrdeck"));
         let log_dir = state_dir.join("logs");
+        let saved_logs_dir = state_dir.join("run-logs");
         Paths {
             config_dir,
             state_dir,
             log_dir,
+            saved_logs_dir,
         }
     }
 

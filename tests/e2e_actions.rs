@@ -95,15 +95,29 @@ async fn lock_a_tag_then_the_registry_refuses_an_overwrite_and_cancel_a_run() {
     s.wait_for_line("1.6.0 locked", |l| l.contains("1.6.0") && l.contains("W D"), WAIT);
     // The registry, not just the screen, holds the lock.
     assert_eq!(overwrite_status(&emu.info).await, 405);
+    // The Locks pane's scan finds it too.
+    s.send("4");
+    s.wait_for_line(
+        "lock listed",
+        |l| l.contains("apps/web:1.6.0") && l.contains("W D"),
+        WAIT,
+    );
+    s.wait_for_text("complete (", WAIT);
 
     // Cancel the live run.
     s.send("6");
     s.wait_for_text("Runs · contosodev", WAIT);
     s.wait_for_line("co7 running", |l| l.contains("co7") && l.contains("Running"), WAIT);
-    s.send("C");
+    s.send("\x18"); // ctrl-x
     s.wait_for_text("cancel run co7 on contosodev", WAIT);
     s.send("\r");
     s.wait_for_line("co7 canceled", |l| l.contains("co7") && l.contains("Canceled"), WAIT);
+    // Run its task again: a new run appears, read back from the registry.
+    s.send("\x05"); // ctrl-e
+    s.wait_for_text("run task hello-world on contosodev", WAIT);
+    s.send("\r");
+    s.wait_for_text("registry now reports run co8", WAIT);
+    s.wait_for_line("co8 listed", |l| l.contains("co8") && l.contains("hello-world"), WAIT);
     s.send("q");
     assert_eq!(s.wait_exit(WAIT), 0);
     s.assert_restored();

@@ -83,6 +83,7 @@ fn too_small_terminal() {
 // ---------------------------------------------------------------- data panes
 
 use acrdeck::app::data::RegistryRow;
+use acrdeck::app::log_view::{Gutter, LogStatus, LogView};
 use chrono::TimeZone;
 
 fn now() -> chrono::DateTime<chrono::Utc> {
@@ -200,6 +201,118 @@ fn loaded_state() -> State {
         }
         serde_json::from_value(serde_json::json!({"name": id, "properties": props})).unwrap()
     };
+    let task = |name: &str, trigger: serde_json::Value| -> acrdeck::acr::model::Task {
+        serde_json::from_value(
+            serde_json::json!({"name": name, "properties": {"status": "Enabled", "trigger": trigger}}),
+        )
+        .unwrap()
+    };
+    s.data.tasks.entry(ls.clone()).or_default().settle(
+        vec![
+            task(
+                "base-import-node",
+                serde_json::json!({"timerTriggers": [{"schedule": "0 3 * * *"}]}),
+            ),
+            task(
+                "hello-world",
+                serde_json::json!({"sourceTriggers": [{"name": "commit"}], "baseImageTrigger": {"name": "base"}}),
+            ),
+        ],
+        None,
+        now(),
+        true,
+    );
+    let attrs = |w: bool, d: bool| acrdeck::acr::model::ChangeableAttributes {
+        write_enabled: !w,
+        delete_enabled: !d,
+        ..Default::default()
+    };
+    use acrdeck::app::data::{LockedItem, LockedKind};
+    s.data.locks.entry(ls.clone()).or_default().settle(
+        vec![
+            LockedItem {
+                kind: LockedKind::Tag,
+                repository: "apps/web".into(),
+                reference: "1.4.0".into(),
+                attributes: attrs(true, true),
+                tags: vec![],
+            },
+            LockedItem {
+                kind: LockedKind::Repository,
+                repository: "base/node".into(),
+                reference: String::new(),
+                attributes: attrs(true, true),
+                tags: vec![],
+            },
+            LockedItem {
+                kind: LockedKind::Manifest,
+                repository: "base/node".into(),
+                reference: format!("sha256:{}", "bc3e".repeat(16)),
+                attributes: attrs(true, false),
+                tags: vec!["15-alpine".into(), "15".into()],
+            },
+        ],
+        None,
+        now(),
+        true,
+    );
+    s.data.lock_scan.insert(ls.clone(), (3, 3));
+    let rule = |name: &str,
+                source: &str,
+                target: &str,
+                cred: Option<&str>,
+                state: &str|
+     -> acrdeck::acr::model::CacheRule {
+        serde_json::from_value(serde_json::json!({"name": name, "properties": {
+            "sourceRepository": source, "targetRepository": target, "provisioningState": state,
+            "credentialSetResourceId": cred.map(|c| format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contosoprod/credentialSets/{c}"))
+        }}))
+        .unwrap()
+    };
+    let cred = |name: &str, health: &str| -> acrdeck::acr::model::CredentialSet {
+        serde_json::from_value(
+            serde_json::json!({"name": name, "properties": {"loginServer": "docker.io",
+            "authCredentials": [{"name": "Credential1", "credentialHealth": {"status": health}}]}}),
+        )
+        .unwrap()
+    };
+    s.data.cache_rules.entry(ls.clone()).or_default().settle(
+        vec![
+            acrdeck::app::data::CacheRuleRow {
+                rule: rule(
+                    "dockerhub-library",
+                    "docker.io/library/*",
+                    "library/*",
+                    Some("dockerhub"),
+                    "Succeeded",
+                ),
+                credential: Some(cred("dockerhub", "Healthy")),
+            },
+            acrdeck::app::data::CacheRuleRow {
+                rule: rule(
+                    "mcr-dotnet",
+                    "mcr.microsoft.com/dotnet/runtime",
+                    "dotnet/runtime",
+                    None,
+                    "Succeeded",
+                ),
+                credential: None,
+            },
+            acrdeck::app::data::CacheRuleRow {
+                rule: rule(
+                    "quay-prom",
+                    "quay.io/prometheus/prometheus",
+                    "prometheus",
+                    Some("quay"),
+                    "Updating",
+                ),
+                credential: Some(cred("quay", "Unhealthy")),
+            },
+        ],
+        None,
+        now(),
+        true,
+    );
     s.data.runs.entry(ls).or_default().settle(
         vec![
             run(
@@ -237,7 +350,14 @@ fn loaded_state() -> State {
 
 #[test]
 fn data_panes() {
-    for pane in [Pane::Registries, Pane::Repositories, Pane::Tags, Pane::Runs] {
+    for pane in [
+        Pane::Registries,
+        Pane::Repositories,
+        Pane::Tags,
+        Pane::Locks,
+        Pane::CacheRules,
+        Pane::Runs,
+    ] {
         let mut s = loaded_state();
         s.pane = pane;
         for (name, theme) in themes() {
@@ -279,24 +399,28 @@ fn panes_before_anything_is_chosen_or_loaded() {
 fn log_view_following_and_finished() {
     let mut s = loaded_state();
     s.pane = Pane::Runs;
-    let mut view =
-        acrdeck::app::data::LogView::new("contosoprod.azurecr.io".into(), "contosoprod".into(), "co7".into());
-    view.push(vec![
-        "2026/11/22 11:58:00 Executing step ID: build. Timeout(sec): 28800".into(),
-        "Step 5/6 : RUN npm test".into(),
-        "\u{1b}[32m✓ PASS\u{1b}[0m api.test.js › case 0 (3 ms)".into(),
-        "\u{1b}[31m✗ FAIL\u{1b}[0m render.test.js › case 1: expected 200, received 500".into(),
-    ]);
-    s.log = Some(view.clone());
+    let mut view = LogView::new("contosoprod.azurecr.io".into(), "contosoprod".into(), "co7".into());
+    view.push(
+        vec![
+            "2026/11/22 11:58:00 Executing step ID: build. Timeout(sec): 28800".into(),
+            "Step 5/6 : RUN npm test".into(),
+            "\u{1b}[32m✓ PASS\u{1b}[0m api.test.js › case 0 (3 ms)".into(),
+            "\u{1b}[31m✗ FAIL\u{1b}[0m render.test.js › case 1: expected 200, received 500".into(),
+        ],
+        now(),
+    );
+    s.logs = vec![view.clone()];
+    s.log_shown = Some(0);
     for (name, theme) in themes() {
         insta::assert_snapshot!(format!("log_streaming_100x24_{name}"), render(&s, &theme, 100, 24));
     }
-    view.push(vec![
-        "Run ID: co7 failed after 41s. Error: failed during run, err: exit status 1".into(),
-    ]);
-    view.status = acrdeck::app::data::LogStatus::Complete("Failed".into());
+    view.push(
+        vec!["Run ID: co7 failed after 41s. Error: failed during run, err: exit status 1".into()],
+        now(),
+    );
+    view.status = LogStatus::Complete("Failed".into());
     view.scroll(-2, 17);
-    s.log = Some(view);
+    s.logs = vec![view];
     insta::assert_snapshot!(
         "log_finished_paused_100x24_default",
         render(&s, &Theme::default_theme(), 100, 24)
@@ -307,17 +431,17 @@ fn log_view_following_and_finished() {
 fn confirmation_dialog_for_production_asks_for_the_name() {
     let mut s = loaded_state();
     s.pane = Pane::Tags;
-    s.confirm = Some(acrdeck::app::mutation::Confirm {
-        mutation: acrdeck::app::mutation::Mutation::TagLocks {
-            login_server: "contosoprod.azurecr.io".into(),
-            registry_name: "contosoprod".into(),
-            repository: "apps/web".into(),
-            tag: "1.4.1".into(),
-            lock: false,
-        },
-        production: true,
-        typed: "contoso".into(),
-    });
+    // What x on the locked tag 1.4.1 asks, with "write only" chosen by Tab.
+    s.cursor.insert(Pane::Tags, 0);
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
+    );
+    update(&mut s, Action::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    for c in "contoso".chars() {
+        press(&mut s, c);
+    }
+    assert!(s.confirm.as_ref().is_some_and(|c| c.production && c.typed == "contoso"));
     for (name, theme) in themes() {
         insta::assert_snapshot!(format!("confirm_production_100x24_{name}"), render(&s, &theme, 100, 24));
     }
@@ -341,4 +465,116 @@ fn a_filter_line_with_its_count_and_a_bad_regex() {
     s.filters.insert(Pane::Runs, "re:(".into());
     s.filter_editing = true;
     insta::assert_snapshot!("filter_bad_regex_default", render(&s, &Theme::default_theme(), 100, 24));
+}
+
+#[test]
+fn locks_while_the_scan_is_still_going() {
+    let mut s = loaded_state();
+    s.pane = Pane::Locks;
+    let ls = "contosoprod.azurecr.io".to_string();
+    let l = s.data.locks.get_mut(&ls).unwrap();
+    l.loading = true;
+    l.loaded_at = None;
+    l.value.as_mut().unwrap().truncate(1);
+    s.data.lock_scan.insert(ls, (1, 3));
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("locks_scanning_100x24_{name}"), render(&s, &theme, 100, 24));
+    }
+}
+
+#[test]
+fn tag_detail_and_sorted_tags() {
+    let mut s = loaded_state();
+    s.pane = Pane::Tags;
+    s.sort.insert(
+        Pane::Tags,
+        acrdeck::app::Sort {
+            column: acrdeck::app::TagColumn::Created,
+            descending: false,
+        },
+    );
+    insta::assert_snapshot!(
+        "tags_sorted_by_created_100x24_default",
+        render(&s, &Theme::default_theme(), 100, 24)
+    );
+    s.tag_detail = true;
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("tag_detail_100x24_{name}"), render(&s, &theme, 100, 24));
+    }
+}
+
+#[test]
+fn log_search_gutter_and_several_logs() {
+    let mut s = loaded_state();
+    s.pane = Pane::Runs;
+    let mut a = LogView::new("contosoprod.azurecr.io".into(), "contosoprod".into(), "co5".into());
+    a.status = LogStatus::Complete("Succeeded".into());
+    let mut b = LogView::new("contosoprod.azurecr.io".into(), "contosoprod".into(), "co7".into());
+    b.push(
+        (1..=40)
+            .map(|i| {
+                if i % 9 == 0 {
+                    format!("\u{1b}[31mERROR\u{1b}[0m step {i}: pull access denied")
+                } else {
+                    format!("step {i}: ok")
+                }
+            })
+            .collect(),
+        now(),
+    );
+    b.search = "error".into();
+    b.gutter = Gutter::Numbers;
+    assert!(b.find(true, 16));
+    s.logs = vec![a, b];
+    s.log_shown = Some(1);
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(
+            format!("log_search_numbers_two_open_100x24_{name}"),
+            render(&s, &theme, 100, 24)
+        );
+    }
+    let view = &mut s.logs[1];
+    view.gutter = Gutter::Times;
+    view.wrap = true;
+    view.follow = true;
+    view.search.clear();
+    view.push(vec![format!("a long line {}", "0123456789 ".repeat(15))], now());
+    insta::assert_snapshot!(
+        "log_wrapped_times_100x24_default",
+        render(&s, &Theme::default_theme(), 100, 24)
+    );
+}
+
+#[test]
+fn command_line_offers_completions_and_says_what_is_wrong() {
+    let mut s = loaded_state();
+    press(&mut s, ':');
+    for c in "re".chars() {
+        press(&mut s, c);
+    }
+    update(&mut s, Action::Key(KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE)));
+    insta::assert_snapshot!(
+        "command_line_completions_100x24_default",
+        render(&s, &Theme::default_theme(), 100, 24)
+    );
+    for c in "gistry nowhere".chars() {
+        press(&mut s, c);
+    }
+    update(&mut s, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("command_line_error_100x24_{name}"), render(&s, &theme, 100, 24));
+    }
+}
+
+#[test]
+fn help_scrolls_when_it_does_not_fit() {
+    let mut s = state();
+    press(&mut s, '?');
+    for _ in 0..30 {
+        press(&mut s, 'j');
+    }
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("help_scrolled_80x24_{name}"), render(&s, &theme, 80, 24));
+    }
+    insta::assert_snapshot!("help_wide_160x40_default", render(&s, &Theme::default_theme(), 160, 40));
 }

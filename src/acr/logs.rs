@@ -55,22 +55,35 @@ pub struct LineSplitter {
 
 impl LineSplitter {
     pub fn push(&mut self, bytes: &[u8], max_line: usize) -> Vec<String> {
+        let max_line = max_line.max(1);
         let mut lines = Vec::new();
-        for &b in bytes {
-            if b == b'\n' {
-                let mut line = std::mem::take(&mut self.partial);
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                lines.push(String::from_utf8_lossy(&line).into_owned());
-            } else {
-                self.partial.push(b);
-                if self.partial.len() >= max_line {
-                    lines.push(String::from_utf8_lossy(&std::mem::take(&mut self.partial)).into_owned());
-                }
+        let mut rest = bytes;
+        loop {
+            // memchr finds line ends many bytes at a time; logs arrive in reads of megabytes.
+            let (piece, newline) = match memchr::memchr(b'\n', rest) {
+                Some(i) => (&rest[..i], true),
+                None => (rest, false),
+            };
+            self.partial.extend_from_slice(piece);
+            // An overlong line is emitted in pieces, so memory holds at most one piece.
+            while self.partial.len() >= max_line {
+                let tail = self.partial.split_off(max_line);
+                let head = std::mem::replace(&mut self.partial, tail);
+                lines.push(String::from_utf8_lossy(&head).into_owned());
             }
+            if !newline {
+                return lines;
+            }
+            let mut line = std::mem::take(&mut self.partial);
+            if line.last() == Some(&b'\r') {
+                line.pop();
+            }
+            lines.push(match String::from_utf8(line) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            });
+            rest = &rest[piece.len() + 1..];
         }
-        lines
     }
 
     /// What is left when the log ends without a final newline.
@@ -78,6 +91,71 @@ impl LineSplitter {
         let rest = std::mem::take(&mut self.partial);
         (!rest.is_empty()).then(|| String::from_utf8_lossy(rest.strip_suffix(b"\r").unwrap_or(&rest)).into_owned())
     }
+}
+
+/// Downloads a whole log blob to `path` in ranged pieces (memory holds one piece, whatever the
+/// log's size), writing to a temporary file that is renamed into place only when complete. The
+/// file is readable by its owner only: run logs can carry more than they should. Returns the
+/// number of bytes written.
+pub async fn download(http: &Http, link: &url::Url, path: &std::path::Path) -> Result<u64, AcrError> {
+    use tokio::io::AsyncWriteExt;
+    const PIECE: u64 = 4 << 20;
+    let target = redact_url(link);
+    let io_error = |e: std::io::Error, what: &str| {
+        AcrError::new(
+            ErrorKind::Invalid,
+            "save the run log",
+            path.display().to_string(),
+            format!("{what}: {e} (check that the directory is writable and the disk has room)"),
+        )
+    };
+    if let Some(dir) = path.parent() {
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(|e| io_error(e, "cannot create the directory"))?;
+    }
+    let partial = path.with_extension("partial");
+    let mut options = tokio::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options
+        .open(&partial)
+        .await
+        .map_err(|e| io_error(e, "cannot create the file"))?;
+    let mut offset = 0u64;
+    loop {
+        let range = format!("bytes={}-{}", offset, offset + PIECE - 1);
+        let req = Req::new(Method::GET, link.clone(), "save the run log", target.clone())
+            .header("x-ms-range", range.clone())
+            .header("range", range)
+            .header("x-ms-version", "2021-08-06");
+        let resp = http.send(&req, None).await?;
+        let body = match resp.status.as_u16() {
+            206 => resp.body,
+            // A server that ignores ranges sent everything at once.
+            200 if offset == 0 => {
+                file.write_all(&resp.body)
+                    .await
+                    .map_err(|e| io_error(e, "cannot write"))?;
+                offset = resp.body.len() as u64;
+                break;
+            }
+            416 => break,
+            _ => return Err(error_from(&resp, "save the run log", &target)),
+        };
+        file.write_all(&body).await.map_err(|e| io_error(e, "cannot write"))?;
+        offset += body.len() as u64;
+        if (body.len() as u64) < PIECE {
+            break;
+        }
+    }
+    file.flush().await.map_err(|e| io_error(e, "cannot write"))?;
+    drop(file);
+    tokio::fs::rename(&partial, path)
+        .await
+        .map_err(|e| io_error(e, "cannot move the finished file into place"))?;
+    Ok(offset)
 }
 
 /// Starts following `link` from byte `offset`; events arrive on the receiver. Dropping the

@@ -153,6 +153,19 @@ impl Acr {
         Ok(Identity::from_claims(&claims))
     }
 
+    /// Saves a run's whole log to a file (see [`logs::download`]).
+    pub async fn save_log(&self, link: &str, path: &std::path::Path) -> Result<u64> {
+        let url = url::Url::parse(link).map_err(|e| {
+            AcrError::new(
+                ErrorKind::InvalidResponse,
+                "save the run log",
+                "the log link",
+                e.to_string(),
+            )
+        })?;
+        logs::download(&self.http, &url, path).await
+    }
+
     /// Follows a run's log from byte `offset` (see [`logs::follow`]).
     pub fn follow_log(
         &self,

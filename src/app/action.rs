@@ -1,6 +1,8 @@
 use super::JobId;
 use crate::acr::Identity;
-use crate::acr::model::{ManifestProperties, Registry, RepositoryProperties, Run, TagProperties};
+use crate::acr::model::{
+    CacheRule, CredentialSet, ManifestProperties, Registry, RepositoryProperties, Run, TagProperties, Task,
+};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
@@ -49,6 +51,31 @@ pub enum Action {
         runs: Vec<Run>,
         error: Option<String>,
     },
+    TasksLoaded {
+        login_server: String,
+        tasks: Vec<Task>,
+        error: Option<String>,
+    },
+    /// A lock scan found these in the repositories scanned so far.
+    LocksFound {
+        login_server: String,
+        items: Vec<super::data::LockedItem>,
+        scanned: usize,
+        total: usize,
+    },
+    /// A lock scan ended, completely or not.
+    LocksDone {
+        login_server: String,
+        error: Option<String>,
+    },
+    CacheRulesLoaded {
+        login_server: String,
+        rules: Vec<CacheRule>,
+        credentials: Vec<CredentialSet>,
+        error: Option<String>,
+    },
+    /// A log was saved to this file (with its size in bytes), or why not.
+    LogSaved(Result<(String, u64), String>),
     /// Time to re-read what a pane shows.
     RefreshDue(Refresh),
     /// A change ended: what the registry reports now (read back), or why it failed.

@@ -3,7 +3,10 @@
 //! is `partial`, a failed refresh keeps the old rows with the error beside them, and every value
 //! knows when it was read.
 
-use crate::acr::model::{ManifestProperties, Registry, RepositoryProperties, Run, TagProperties};
+use crate::acr::model::{
+    CacheRule, ChangeableAttributes, CredentialSet, ManifestProperties, Registry, RepositoryProperties, Run,
+    TagProperties, Task,
+};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -73,19 +76,16 @@ pub struct RegistryRow {
 pub struct TagRow {
     pub tag: TagProperties,
     pub manifest: Option<ManifestProperties>,
-    /// What `/` searches, lower-cased once when the row is made (tables can hold 100,000 tags).
-    pub search: String,
 }
 
 impl TagRow {
     pub fn new(tag: TagProperties, manifest: Option<ManifestProperties>) -> TagRow {
-        let mut row = TagRow {
-            tag,
-            manifest,
-            search: String::new(),
-        };
-        row.search = format!("{} {} {}", row.tag.name, row.tag.digest, row.platforms()).to_lowercase();
-        row
+        TagRow { tag, manifest }
+    }
+
+    /// What `/` searches in a tag.
+    pub fn search_text(&self) -> String {
+        format!("{} {} {}", self.tag.name, self.tag.digest, self.platforms())
     }
 
     pub fn platforms(&self) -> String {
@@ -113,6 +113,30 @@ impl TagRow {
     }
 }
 
+/// The `/` index of a tags listing: name, digest and platforms as text; `tag:`, `digest:`,
+/// `platform:` and `locked:` as columns.
+pub fn tag_index(rows: &[TagRow]) -> crate::query::SearchIndex {
+    crate::query::SearchIndex::with_fields(
+        rows.iter().map(|r| {
+            let locked = if r.tag.changeable_attributes.is_locked() {
+                "yes"
+            } else {
+                "no"
+            };
+            (
+                r.search_text(),
+                vec![
+                    r.tag.name.clone(),
+                    r.tag.digest.clone(),
+                    r.platforms(),
+                    locked.to_string(),
+                ],
+            )
+        }),
+        &["tag", "digest", "platform", "locked"],
+    )
+}
+
 /// Everything loaded, by registry (login server) and repository.
 #[derive(Debug, Clone, Default)]
 pub struct Data {
@@ -121,7 +145,77 @@ pub struct Data {
     /// Repository properties (counts, locks, last update), filled in progressively.
     pub repository_props: HashMap<(String, String), RepositoryProperties>,
     pub tags: HashMap<(String, String), Loadable<Vec<TagRow>>>,
+    /// The `/` search text of each tags listing, built once when it loads (see `SearchIndex`).
+    pub tag_search: HashMap<(String, String), crate::query::SearchIndex>,
     pub runs: HashMap<String, Loadable<Vec<Run>>>,
+    pub tasks: HashMap<String, Loadable<Vec<Task>>>,
+    /// Everything locked in a registry, found by a scan that fills this in as it goes.
+    pub locks: HashMap<String, Loadable<Vec<LockedItem>>>,
+    /// How far a registry's lock scan has come: (repositories scanned, repositories in all).
+    pub lock_scan: HashMap<String, (usize, usize)>,
+    pub cache_rules: HashMap<String, Loadable<Vec<CacheRuleRow>>>,
+}
+
+/// What a lock is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LockedKind {
+    Repository,
+    Tag,
+    Manifest,
+}
+
+impl LockedKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LockedKind::Repository => "repository",
+            LockedKind::Tag => "tag",
+            LockedKind::Manifest => "manifest",
+        }
+    }
+}
+
+/// One locked repository, tag or manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LockedItem {
+    pub kind: LockedKind,
+    pub repository: String,
+    /// The tag or the digest; empty for a repository.
+    pub reference: String,
+    pub attributes: ChangeableAttributes,
+    /// A manifest's tags, to tell what a digest lock protects.
+    pub tags: Vec<String>,
+}
+
+impl LockedItem {
+    /// `apps/web`, `apps/web:1.4.1`, `apps/web@sha256:…`.
+    pub fn target(&self) -> String {
+        match self.kind {
+            LockedKind::Repository => self.repository.clone(),
+            LockedKind::Tag => format!("{}:{}", self.repository, self.reference),
+            LockedKind::Manifest => format!("{}@{}", self.repository, self.reference),
+        }
+    }
+}
+
+/// A cache rule joined with its credential set (and so the set's health).
+#[derive(Debug, Clone)]
+pub struct CacheRuleRow {
+    pub rule: CacheRule,
+    pub credential: Option<CredentialSet>,
+}
+
+/// `W D R L` for each switched-off lock, `-` when nothing is locked.
+pub fn lock_marks(a: &ChangeableAttributes) -> String {
+    let marks: Vec<&str> = [
+        (!a.write_enabled, "W"),
+        (!a.delete_enabled, "D"),
+        (!a.read_enabled, "R"),
+        (!a.list_enabled, "L"),
+    ]
+    .into_iter()
+    .filter_map(|(on, m)| on.then_some(m))
+    .collect();
+    if marks.is_empty() { "-".into() } else { marks.join(" ") }
 }
 
 /// The order of the stage pipeline, for sorting registries.
@@ -194,6 +288,15 @@ mod tests {
     }
 
     #[test]
+    fn lock_marks_name_each_switched_off_lock() {
+        let mut a = ChangeableAttributes::default();
+        assert_eq!(lock_marks(&a), "-");
+        a.write_enabled = false;
+        a.delete_enabled = false;
+        assert_eq!(lock_marks(&a), "W D");
+    }
+
+    #[test]
     fn a_failed_refresh_keeps_the_rows_and_says_why() {
         let now = Utc::now();
         let mut l: Loadable<Vec<u8>> = Loadable::default();
@@ -213,117 +316,5 @@ mod tests {
         assert!(stage_rank(Some("qa"), &configured) < stage_rank(Some("prod"), &configured));
         assert!(stage_rank(Some("staging"), &[]) < stage_rank(Some("prod"), &[]));
         assert!(stage_rank(None, &[]) > stage_rank(Some("bench"), &[]));
-    }
-}
-
-/// How a log view's stream stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogStatus {
-    Opening,
-    /// The run has not written anything yet.
-    Waiting,
-    Streaming,
-    /// A read failed; the follower retries from the same offset.
-    Retrying(String),
-    /// The run ended with this outcome.
-    Complete(String),
-    Failed(String),
-}
-
-/// One run's log, followed live into a bounded ring of lines.
-#[derive(Debug, Clone)]
-pub struct LogView {
-    pub login_server: String,
-    pub registry_name: String,
-    pub run_id: String,
-    /// The newest lines (with their ANSI colours), at most `capacity`.
-    pub lines: std::collections::VecDeque<String>,
-    pub capacity: usize,
-    /// Lines that fell out of the front of the ring.
-    pub dropped: u64,
-    /// Following the end; scrolling up pauses it.
-    pub follow: bool,
-    /// First line shown when not following (index into `lines`).
-    pub top: usize,
-    pub status: LogStatus,
-}
-
-impl LogView {
-    pub const DEFAULT_CAPACITY: usize = 50_000;
-
-    pub fn new(login_server: String, registry_name: String, run_id: String) -> LogView {
-        LogView {
-            login_server,
-            registry_name,
-            run_id,
-            lines: Default::default(),
-            capacity: LogView::DEFAULT_CAPACITY,
-            dropped: 0,
-            follow: true,
-            top: 0,
-            status: LogStatus::Opening,
-        }
-    }
-
-    /// Appends lines, dropping the oldest beyond capacity (memory stays bounded for any log).
-    pub fn push(&mut self, lines: Vec<String>) {
-        for l in lines {
-            if self.lines.len() == self.capacity {
-                self.lines.pop_front();
-                self.dropped += 1;
-                // Keep a paused view on the same text while the ring moves under it.
-                self.top = self.top.saturating_sub(1);
-            }
-            self.lines.push_back(l);
-        }
-        if !matches!(self.status, LogStatus::Complete(_) | LogStatus::Failed(_)) {
-            self.status = LogStatus::Streaming;
-        }
-    }
-
-    /// Scrolls by `delta` lines in a window of `height`; scrolling up stops following.
-    pub fn scroll(&mut self, delta: isize, height: usize) {
-        let max_top = self.lines.len().saturating_sub(height);
-        let current = if self.follow { max_top } else { self.top };
-        let next = (current as isize + delta).clamp(0, max_top as isize) as usize;
-        self.top = next;
-        self.follow = next >= max_top && delta > 0;
-    }
-
-    /// The first line to show in a window of `height`.
-    pub fn first_visible(&self, height: usize) -> usize {
-        if self.follow {
-            self.lines.len().saturating_sub(height)
-        } else {
-            self.top.min(self.lines.len().saturating_sub(1))
-        }
-    }
-}
-
-#[cfg(test)]
-mod log_tests {
-    use super::*;
-
-    #[test]
-    fn the_ring_is_bounded_and_says_what_it_dropped() {
-        let mut v = LogView::new("r".into(), "r".into(), "cf1".into());
-        v.capacity = 3;
-        v.push((0..5).map(|i| i.to_string()).collect());
-        assert_eq!(v.lines.iter().map(String::as_str).collect::<Vec<_>>(), ["2", "3", "4"]);
-        assert_eq!(v.dropped, 2);
-    }
-
-    #[test]
-    fn scrolling_up_pauses_following_and_down_to_the_end_resumes() {
-        let mut v = LogView::new("r".into(), "r".into(), "cf1".into());
-        v.push((0..100).map(|i| i.to_string()).collect());
-        assert_eq!(v.first_visible(10), 90);
-        v.scroll(-5, 10);
-        assert!(!v.follow);
-        assert_eq!(v.first_visible(10), 85);
-        v.push(vec!["new".into()]);
-        assert_eq!(v.first_visible(10), 85, "a paused view does not move");
-        v.scroll(100, 10);
-        assert!(v.follow);
     }
 }

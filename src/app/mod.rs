@@ -3,11 +3,13 @@
 //! I/O. `crate::dashboard` owns the terminal and the loop around them.
 
 mod action;
+pub mod command;
 pub mod data;
+pub mod log_view;
 pub mod mutation;
 mod state;
 mod update;
 
 pub use action::{Action, ExitSignal, Refresh};
-pub use state::{Environment, Identity, Job, JobId, Nav, Overlay, Pane, State};
+pub use state::{Environment, Identity, Job, JobId, Nav, Overlay, Pane, Sort, State, TagColumn};
 pub use update::{Effect, RefreshRates, startup, update};

@@ -3,14 +3,26 @@
 
 use crate::acr::RegistryRef;
 
+/// What a lock change is on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LockTarget {
+    /// The whole repository (every tag and manifest in it).
+    Repository,
+    Tag(String),
+    /// A manifest by digest: every tag pointing at it.
+    Manifest(String),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mutation {
-    /// Lock (or unlock) a tag against writes and deletes.
-    TagLocks {
+    /// Switch write and/or delete off (`lock`) or back on.
+    Locks {
         login_server: String,
         registry_name: String,
         repository: String,
-        tag: String,
+        target: LockTarget,
+        write: bool,
+        delete: bool,
         lock: bool,
     },
     CancelRun {
@@ -19,69 +31,178 @@ pub enum Mutation {
         registry_name: String,
         run_id: String,
     },
+    /// Queue a run of a task.
+    ScheduleRun {
+        registry: RegistryRef,
+        login_server: String,
+        registry_name: String,
+        task: String,
+    },
 }
 
 impl Mutation {
     /// In words, for the dialog, the footer and the job list.
     pub fn describe(&self) -> String {
         match self {
-            Mutation::TagLocks {
+            Mutation::Locks {
                 registry_name,
                 repository,
-                tag,
-                lock: true,
+                target,
+                write,
+                delete,
+                lock,
                 ..
-            } => format!("lock {registry_name}/{repository}:{tag} against write and delete"),
-            Mutation::TagLocks {
-                registry_name,
-                repository,
-                tag,
-                lock: false,
-                ..
-            } => format!("unlock {registry_name}/{repository}:{tag} for write and delete"),
+            } => {
+                let what = match target {
+                    LockTarget::Repository => format!("repository {registry_name}/{repository}"),
+                    LockTarget::Tag(t) => format!("{registry_name}/{repository}:{t}"),
+                    LockTarget::Manifest(d) => format!("{registry_name}/{repository}@{}", short_digest(d)),
+                };
+                let switches = match (write, delete) {
+                    (true, true) => "write and delete",
+                    (true, false) => "write",
+                    _ => "delete",
+                };
+                if *lock {
+                    format!("lock {what} against {switches}")
+                } else {
+                    format!("unlock {what} for {switches}")
+                }
+            }
             Mutation::CancelRun {
                 registry_name, run_id, ..
             } => format!("cancel run {run_id} on {registry_name}"),
+            Mutation::ScheduleRun {
+                registry_name, task, ..
+            } => format!("run task {task} on {registry_name}"),
         }
     }
 
     /// The exact request that will be sent.
     pub fn request(&self) -> String {
         match self {
-            Mutation::TagLocks {
+            Mutation::Locks {
                 login_server,
                 repository,
-                tag,
+                target,
+                write,
+                delete,
                 lock,
                 ..
             } => {
-                format!(
-                    "PATCH https://{login_server}/acr/v1/{repository}/_tags/{tag}  {{\"writeEnabled\": {0}, \"deleteEnabled\": {0}}}",
-                    !lock
-                )
+                let path = match target {
+                    LockTarget::Repository => format!("/acr/v1/{repository}"),
+                    LockTarget::Tag(t) => format!("/acr/v1/{repository}/_tags/{t}"),
+                    LockTarget::Manifest(d) => format!("/acr/v1/{repository}/_manifests/{d}"),
+                };
+                let mut fields = Vec::new();
+                if *write {
+                    fields.push(format!("\"writeEnabled\": {}", !lock));
+                }
+                if *delete {
+                    fields.push(format!("\"deleteEnabled\": {}", !lock));
+                }
+                format!("PATCH https://{login_server}{path}  {{{}}}", fields.join(", "))
             }
             Mutation::CancelRun { registry, run_id, .. } => format!("POST {}/runs/{run_id}/cancel", registry.id()),
+            Mutation::ScheduleRun { registry, task, .. } => {
+                format!(
+                    "POST {}/scheduleRun  {{\"type\": \"TaskRunRequest\", \"taskId\": \".../tasks/{task}\"}}",
+                    registry.id()
+                )
+            }
         }
     }
 
     pub fn registry_name(&self) -> &str {
         match self {
-            Mutation::TagLocks { registry_name, .. } | Mutation::CancelRun { registry_name, .. } => registry_name,
+            Mutation::Locks { registry_name, .. }
+            | Mutation::CancelRun { registry_name, .. }
+            | Mutation::ScheduleRun { registry_name, .. } => registry_name,
         }
+    }
+
+    pub fn login_server(&self) -> &str {
+        match self {
+            Mutation::Locks { login_server, .. }
+            | Mutation::CancelRun { login_server, .. }
+            | Mutation::ScheduleRun { login_server, .. } => login_server,
+        }
+    }
+}
+
+/// `sha256:0123456789ab…` for narrow places.
+pub fn short_digest(d: &str) -> String {
+    match d.split_once(':') {
+        Some((alg, hex)) if hex.len() > 12 => format!("{alg}:{}…", &hex[..12]),
+        _ => d.to_string(),
     }
 }
 
 /// A change waiting for the operator's word.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
-    pub mutation: Mutation,
+    /// The variants on offer (lock write and delete, write only, delete only); Tab chooses.
+    pub options: Vec<Mutation>,
+    pub chosen: usize,
     /// A production-stage registry: red frame, and its name must be typed.
     pub production: bool,
     pub typed: String,
 }
 
 impl Confirm {
+    pub fn new(options: Vec<Mutation>, production: bool) -> Confirm {
+        Confirm {
+            options,
+            chosen: 0,
+            production,
+            typed: String::new(),
+        }
+    }
+
+    /// The change Enter would make.
+    pub fn mutation(&self) -> &Mutation {
+        &self.options[self.chosen.min(self.options.len() - 1)]
+    }
+
     pub fn ready(&self) -> bool {
-        !self.production || self.typed == self.mutation.registry_name()
+        !self.production || self.typed == self.mutation().registry_name()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lock(target: LockTarget, write: bool, delete: bool, lock: bool) -> Mutation {
+        Mutation::Locks {
+            login_server: "contosoprod.azurecr.io".into(),
+            registry_name: "contosoprod".into(),
+            repository: "apps/web".into(),
+            target,
+            write,
+            delete,
+            lock,
+        }
+    }
+
+    #[test]
+    fn each_lock_names_its_target_and_sends_only_the_chosen_switches() {
+        let m = lock(LockTarget::Repository, true, false, true);
+        assert_eq!(m.describe(), "lock repository contosoprod/apps/web against write");
+        assert_eq!(
+            m.request(),
+            "PATCH https://contosoprod.azurecr.io/acr/v1/apps/web  {\"writeEnabled\": false}"
+        );
+        let d = format!("sha256:{}", "ab".repeat(32));
+        let m = lock(LockTarget::Manifest(d.clone()), false, true, false);
+        assert_eq!(
+            m.describe(),
+            "unlock contosoprod/apps/web@sha256:abababababab… for delete"
+        );
+        assert!(
+            m.request()
+                .ends_with(&format!("/_manifests/{d}  {{\"deleteEnabled\": true}}"))
+        );
     }
 }

@@ -1,6 +1,7 @@
 use super::data::Data;
 use crate::keys::Keymap;
 use chrono::{DateTime, Utc};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 /// Everything the screen shows. Rendering is a pure function of this.
@@ -31,8 +32,23 @@ pub struct State {
     pub refresh: super::RefreshRates,
     /// Why sign-in failed, shown in the header.
     pub sign_in_error: Option<String>,
-    /// The run log open in the Runs pane, followed live.
-    pub log: Option<super::data::LogView>,
+    /// Run logs open, each followed live; `log_shown` is the one the Runs pane shows.
+    pub logs: Vec<super::log_view::LogView>,
+    pub log_shown: Option<usize>,
+    /// The Runs pane's keys go to its tasks list rather than its runs.
+    pub tasks_focus: bool,
+    pub tasks_cursor: usize,
+    /// The Tags pane shows the selected tag's details instead of the table.
+    pub tag_detail: bool,
+    /// The `:` command line while it is typed.
+    pub command_line: Option<super::command::CommandLine>,
+    /// The help overlay's first line.
+    pub help_scroll: u16,
+    /// Sort column per table (only the Tags pane sorts for now).
+    pub sort: HashMap<Pane, Sort>,
+    /// Bumped whenever a pane's data changes, so its cached rows are worked out again.
+    versions: HashMap<Pane, u64>,
+    rows_cache: HashMap<Pane, CachedRows>,
     /// A change waiting for confirmation; it takes the keys while open.
     pub confirm: Option<super::mutation::Confirm>,
     /// The last outcome worth telling (text, whether it is an error), shown in the footer.
@@ -70,7 +86,16 @@ impl State {
             stage_order: Vec::new(),
             refresh: super::RefreshRates::default(),
             sign_in_error: None,
-            log: None,
+            logs: Vec::new(),
+            log_shown: None,
+            tasks_focus: false,
+            tasks_cursor: 0,
+            tag_detail: false,
+            command_line: None,
+            help_scroll: 0,
+            sort: HashMap::new(),
+            versions: HashMap::new(),
+            rows_cache: HashMap::new(),
             confirm: None,
             flash: None,
             filters: HashMap::new(),
@@ -111,9 +136,54 @@ impl State {
         self.visible(pane).len()
     }
 
+    /// The log the Runs pane shows, if one is open there.
+    pub fn log(&self) -> Option<&super::log_view::LogView> {
+        self.logs.get(self.log_shown?)
+    }
+
+    pub fn log_mut(&mut self) -> Option<&mut super::log_view::LogView> {
+        self.logs.get_mut(self.log_shown?)
+    }
+
     /// The rows a pane shows, as indices into its list (registries: into `registry_rows()`),
-    /// after its `/` filter. A filter that does not parse hides nothing; the pane says why.
-    pub fn visible(&self, pane: Pane) -> Vec<usize> {
+    /// after its `/` filter and in its sort order. Worked out once per change (see
+    /// [`State::sync_rows`]); a table of 100,000 tags is not filtered again on every key or frame.
+    pub fn visible(&self, pane: Pane) -> Cow<'_, [usize]> {
+        match self.rows_cache.get(&pane) {
+            Some(c) if c.key == self.rows_key(pane) => Cow::Borrowed(&c.rows),
+            _ => Cow::Owned(self.compute_visible(pane)),
+        }
+    }
+
+    /// Says that a pane's data changed.
+    pub fn touch(&mut self, pane: Pane) {
+        *self.versions.entry(pane).or_default() += 1;
+    }
+
+    /// Brings the cached rows of every table up to date with its data, filter, sort and place.
+    pub fn sync_rows(&mut self) {
+        for pane in Pane::TABLES {
+            let key = self.rows_key(pane);
+            if self.rows_cache.get(&pane).is_some_and(|c| c.key == key) {
+                continue;
+            }
+            let rows = self.compute_visible(pane);
+            self.rows_cache.insert(pane, CachedRows { key, rows });
+        }
+    }
+
+    fn rows_key(&self, pane: Pane) -> RowsKey {
+        RowsKey {
+            filter: self.filters.get(&pane).cloned().unwrap_or_default(),
+            nav: self.nav.clone(),
+            version: self.versions.get(&pane).copied().unwrap_or(0),
+            sort: self.sort.get(&pane).copied(),
+        }
+    }
+
+    /// Filters (and sorts) a pane's rows now. A filter that does not parse hides nothing; the
+    /// pane says why.
+    pub fn compute_visible(&self, pane: Pane) -> Vec<usize> {
         let query = self
             .filters
             .get(&pane)
@@ -180,25 +250,80 @@ impl State {
                 let rows: &[super::data::TagRow] = self
                     .data
                     .tags
-                    .get(&(reg, repo))
+                    .get(&(reg.clone(), repo.clone()))
                     .and_then(|l| l.value.as_deref())
                     .unwrap_or(&[]);
-                if query.is_empty() {
-                    return (0..rows.len()).collect();
+                let mut shown: Vec<usize> = if query.is_empty() {
+                    (0..rows.len()).collect()
+                } else {
+                    match self
+                        .data
+                        .tag_search
+                        .get(&(reg.clone(), repo.clone()))
+                        .filter(|ix| ix.len() == rows.len())
+                    {
+                        Some(index) => query.filter_indexed(index),
+                        // Rows put in place without their index (tests): build it here.
+                        None => query.filter_indexed(&super::data::tag_index(rows)),
+                    }
+                };
+                if let Some(sort) = self.sort.get(&Pane::Tags) {
+                    sort.apply(&mut shown, rows);
                 }
-                // The pre-lowered text; columns are worked out only for key:value terms.
-                (0..rows.len())
-                    .filter(|&i| {
-                        let t = &rows[i];
-                        query.matches(&t.search, |k| match k {
-                            "tag" => Some(t.tag.name.to_lowercase()),
-                            "digest" => Some(t.tag.digest.to_lowercase()),
-                            "platform" => Some(t.platforms()),
-                            "locked" => Some(yes(t.tag.changeable_attributes.is_locked())),
-                            _ => None,
-                        })
-                    })
-                    .collect()
+                shown
+            }
+            Pane::Locks => {
+                let items: &[super::data::LockedItem] = self
+                    .data
+                    .locks
+                    .get(&reg)
+                    .and_then(|l| l.value.as_deref())
+                    .unwrap_or(&[]);
+                keep(items.len(), &|i| {
+                    let it = &items[i];
+                    let marks = super::data::lock_marks(&it.attributes);
+                    (
+                        format!("{} {} {marks} {}", it.kind.as_str(), it.target(), it.tags.join(" ")),
+                        vec![
+                            ("kind", it.kind.as_str().to_string()),
+                            ("repo", it.repository.clone()),
+                            ("locked", "yes".into()),
+                        ],
+                    )
+                })
+            }
+            Pane::CacheRules => {
+                let rules: &[super::data::CacheRuleRow] = self
+                    .data
+                    .cache_rules
+                    .get(&reg)
+                    .and_then(|l| l.value.as_deref())
+                    .unwrap_or(&[]);
+                keep(rules.len(), &|i| {
+                    let r = &rules[i];
+                    let p = &r.rule.properties;
+                    let cred = r.rule.credential_set_name().unwrap_or("").to_string();
+                    let health = r
+                        .credential
+                        .as_ref()
+                        .map(|c| c.health().to_string())
+                        .unwrap_or_default();
+                    let state = p.provisioning_state.as_ref().map(|s| s.to_string()).unwrap_or_default();
+                    (
+                        format!(
+                            "{} {} {} {cred} {health} {state}",
+                            r.rule.name, p.source_repository, p.target_repository
+                        ),
+                        vec![
+                            ("name", r.rule.name.clone()),
+                            ("source", p.source_repository.clone()),
+                            ("target", p.target_repository.clone()),
+                            ("credential", cred),
+                            ("health", health),
+                            ("state", state),
+                        ],
+                    )
+                })
             }
             Pane::Runs => {
                 let runs: &[crate::acr::model::Run] =
@@ -285,7 +410,87 @@ pub enum Pane {
     Audit,
 }
 
+/// A table's sort: by which column, which way. Without one, rows keep the service's order
+/// (tags: newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub column: TagColumn,
+    pub descending: bool,
+}
+
+/// The Tags table's sortable columns, in the order `s` cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagColumn {
+    Tag,
+    Created,
+    Updated,
+    Size,
+}
+
+impl TagColumn {
+    pub fn next(self) -> Option<TagColumn> {
+        match self {
+            TagColumn::Tag => Some(TagColumn::Created),
+            TagColumn::Created => Some(TagColumn::Updated),
+            TagColumn::Updated => Some(TagColumn::Size),
+            TagColumn::Size => None,
+        }
+    }
+
+    pub fn header(self) -> &'static str {
+        match self {
+            TagColumn::Tag => "TAG",
+            TagColumn::Created => "CREATED",
+            TagColumn::Updated => "UPDATED",
+            TagColumn::Size => "SIZE",
+        }
+    }
+}
+
+impl Sort {
+    /// Sorts row indices (stable: equal keys keep the service's order).
+    pub fn apply(&self, shown: &mut [usize], rows: &[super::data::TagRow]) {
+        let size = |i: usize| rows[i].manifest.as_ref().map(|m| m.image_size).unwrap_or(0);
+        let column = self.column;
+        let cmp = |a: &usize, b: &usize| match column {
+            TagColumn::Tag => rows[*a].tag.name.cmp(&rows[*b].tag.name),
+            TagColumn::Created => rows[*a].tag.created_time.cmp(&rows[*b].tag.created_time),
+            TagColumn::Updated => rows[*a].tag.last_update_time.cmp(&rows[*b].tag.last_update_time),
+            TagColumn::Size => size(*a).cmp(&size(*b)),
+        };
+        if self.descending {
+            shown.sort_by(|a, b| cmp(b, a));
+        } else {
+            shown.sort_by(cmp);
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct RowsKey {
+    filter: String,
+    nav: Nav,
+    version: u64,
+    sort: Option<Sort>,
+}
+
+#[derive(Debug, Clone)]
+struct CachedRows {
+    key: RowsKey,
+    rows: Vec<usize>,
+}
+
 impl Pane {
+    /// The panes that are tables with a cursor and a `/` filter.
+    pub const TABLES: [Pane; 6] = [
+        Pane::Registries,
+        Pane::Repositories,
+        Pane::Tags,
+        Pane::Locks,
+        Pane::CacheRules,
+        Pane::Runs,
+    ];
+
     pub const ALL: [Pane; 9] = [
         Pane::Registries,
         Pane::Repositories,

@@ -1,10 +1,13 @@
 use super::action::Refresh;
-use super::data::{RegistryRow, TagRow};
-use super::mutation::{Confirm, Mutation};
+use super::data::LockedKind;
+use super::data::{CacheRuleRow, RegistryRow, TagRow};
+use super::mutation::{Confirm, LockTarget, Mutation};
+use super::state::{Sort, TagColumn};
 use super::{Action, Nav, Overlay, Pane, State};
 use crate::acr::RegistryRef;
+use crate::acr::model::ChangeableAttributes;
 use crate::keys::Command;
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use std::time::Duration;
 
 /// Work that `update` asks the loop to do. Everything with a side effect goes through here, so
@@ -38,13 +41,37 @@ pub enum Effect {
         after: Duration,
         refresh: Refresh,
     },
-    /// Follow a run's log (replacing the one followed before).
+    LoadTasks {
+        registry: RegistryRef,
+        login_server: String,
+    },
+    /// Scan a registry for everything locked, reporting as it goes.
+    LoadLocks {
+        login_server: String,
+    },
+    /// Cache rules joined with their credential sets.
+    LoadCacheRules {
+        registry: RegistryRef,
+        login_server: String,
+    },
+    /// Follow a run's log (alongside any others open).
     OpenLog {
         registry: RegistryRef,
         login_server: String,
         run_id: String,
     },
-    CloseLog,
+    CloseLog {
+        login_server: String,
+        run_id: String,
+    },
+    /// Download a run's whole log to a file (the ring may hold only its end).
+    SaveLog {
+        registry: RegistryRef,
+        registry_name: String,
+        run_id: String,
+    },
+    /// Put text on the clipboard of the operator's terminal (OSC 52, works over SSH).
+    Copy(String),
     /// Make a confirmed change; the job is already registered in `State::jobs`.
     Mutate {
         job: super::JobId,
@@ -78,6 +105,35 @@ pub fn startup(state: &mut State) -> Vec<Effect> {
 
 /// Applies one action to the state and returns the work it asks for.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
+    let touched = touched_panes(&action);
+    let effects = apply(state, action);
+    for pane in touched {
+        state.touch(*pane);
+    }
+    // Rows are filtered and sorted here, once per change, not on every key or frame.
+    state.sync_rows();
+    for pane in Pane::TABLES {
+        clamp_cursor(state, pane);
+    }
+    effects
+}
+
+/// The panes whose rows an action's data changes.
+fn touched_panes(action: &Action) -> &'static [Pane] {
+    match action {
+        Action::RegistriesLoaded { .. } | Action::UsageLoaded { .. } => &[Pane::Registries],
+        // Health marks are shown (and filtered on) in the Registries pane.
+        Action::RepositoriesLoaded { .. } => &[Pane::Repositories, Pane::Registries],
+        Action::RepositoryLoaded { .. } => &[Pane::Repositories],
+        Action::TagsLoaded { .. } => &[Pane::Tags, Pane::Registries],
+        Action::RunsLoaded { .. } => &[Pane::Runs],
+        Action::LocksFound { .. } | Action::LocksDone { .. } => &[Pane::Locks],
+        Action::CacheRulesLoaded { .. } => &[Pane::CacheRules],
+        _ => &[],
+    }
+}
+
+fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => on_key(state, key),
         Action::Resize(cols, rows) => {
@@ -132,7 +188,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 })
                 .collect();
             state.data.registries.settle(rows, error, state.now, had);
-            clamp_cursor(state, Pane::Registries);
             effects.push(Effect::RefreshLater {
                 after: state.refresh.listings,
                 refresh: Refresh::Registries,
@@ -169,7 +224,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 .entry(login_server)
                 .or_default()
                 .settle(names, error, now, had);
-            clamp_cursor(state, Pane::Repositories);
             vec![]
         }
         Action::RepositoryLoaded {
@@ -199,13 +253,12 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                     TagRow::new(t, manifest)
                 })
                 .collect();
-            state
-                .data
-                .tags
-                .entry((login_server, repository))
-                .or_default()
-                .settle(rows, error, now, had);
-            clamp_cursor(state, Pane::Tags);
+            let key = (login_server, repository);
+            let l = state.data.tags.entry(key.clone()).or_default();
+            l.settle(rows, error, now, had);
+            // The search index follows the rows the pane holds (kept on a failed refresh too).
+            let index = super::data::tag_index(l.value.as_deref().unwrap_or(&[]));
+            state.data.tag_search.insert(key, index);
             vec![]
         }
         Action::RunsLoaded {
@@ -222,7 +275,6 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 .entry(login_server.clone())
                 .or_default()
                 .settle(runs, error, now, had);
-            clamp_cursor(state, Pane::Runs);
             // Fast while something runs, slow when idle.
             let after = if active {
                 state.refresh.runs_active
@@ -233,6 +285,79 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 after,
                 refresh: Refresh::Runs { login_server },
             }]
+        }
+        Action::TasksLoaded {
+            login_server,
+            tasks,
+            error,
+        } => {
+            let had = !tasks.is_empty();
+            let now = state.now;
+            let l = state.data.tasks.entry(login_server).or_default();
+            l.settle(tasks, error, now, had);
+            let n = l.value.as_ref().map_or(0, Vec::len);
+            state.tasks_cursor = state.tasks_cursor.min(n.saturating_sub(1));
+            vec![]
+        }
+        Action::LocksFound {
+            login_server,
+            items,
+            scanned,
+            total,
+        } => {
+            let l = state.data.locks.entry(login_server.clone()).or_default();
+            l.value.get_or_insert_with(Vec::new).extend(items);
+            state.data.lock_scan.insert(login_server, (scanned, total));
+            vec![]
+        }
+        Action::LocksDone { login_server, error } => {
+            let now = state.now;
+            mark_health(state, &login_server, error.as_deref());
+            let l = state.data.locks.entry(login_server).or_default();
+            let items = l.value.take().unwrap_or_default();
+            // What the scan found before an error still shows, marked partial.
+            let had = !items.is_empty();
+            l.settle(items, error, now, had);
+            if let Some(v) = l.value.as_mut() {
+                v.sort_by(|a, b| (&a.repository, a.kind, &a.reference).cmp(&(&b.repository, b.kind, &b.reference)));
+            }
+            vec![]
+        }
+        Action::CacheRulesLoaded {
+            login_server,
+            rules,
+            credentials,
+            error,
+        } => {
+            let had = !rules.is_empty();
+            let now = state.now;
+            let rows: Vec<CacheRuleRow> = rules
+                .into_iter()
+                .map(|rule| {
+                    let credential = rule
+                        .credential_set_name()
+                        .and_then(|n| credentials.iter().find(|c| c.name.eq_ignore_ascii_case(n)))
+                        .cloned();
+                    CacheRuleRow { rule, credential }
+                })
+                .collect();
+            state
+                .data
+                .cache_rules
+                .entry(login_server)
+                .or_default()
+                .settle(rows, error, now, had);
+            vec![]
+        }
+        Action::LogSaved(result) => {
+            state.flash = Some(match result {
+                Ok((path, size)) => (
+                    format!("saved the whole log ({}) to {path}", super::data::bytes(size)),
+                    false,
+                ),
+                Err(e) => (format!("could not save the log: {e}"), true),
+            });
+            vec![]
         }
         Action::Log {
             login_server,
@@ -251,10 +376,17 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
                 ),
                 Err(e) => (format!("failed: {e}"), true),
             });
-            // Re-read the pane from the registry: the truth, not what we asked for.
+            // Re-read what shows the change from the registry: the truth, not what we asked for.
             match mutation {
-                Mutation::TagLocks { .. } if state.pane == Pane::Tags => load_tags(state),
-                Mutation::CancelRun { .. } if state.pane == Pane::Runs => load_runs(state),
+                Mutation::Locks { .. } => match state.pane {
+                    Pane::Tags => load_tags(state),
+                    Pane::Repositories => load_repositories(state),
+                    Pane::Locks => load_locks(state),
+                    _ => vec![],
+                },
+                Mutation::CancelRun { .. } | Mutation::ScheduleRun { .. } if state.pane == Pane::Runs => {
+                    load_runs(state)
+                }
                 _ => vec![],
             }
         }
@@ -274,18 +406,15 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn on_log(state: &mut State, login_server: &str, run_id: &str, event: crate::acr::logs::LogEvent) -> Vec<Effect> {
-    use super::data::LogStatus;
+    use super::log_view::LogStatus;
     use crate::acr::logs::LogEvent;
     // Events of a log closed meanwhile are dropped.
-    let Some(view) = state
-        .log
-        .as_mut()
-        .filter(|v| v.login_server == login_server && v.run_id == run_id)
-    else {
+    let now = state.now;
+    let Some(view) = state.logs.iter_mut().find(|v| v.is_for(login_server, run_id)) else {
         return vec![];
     };
     match event {
-        LogEvent::Lines(lines) => view.push(lines),
+        LogEvent::Lines(lines) => view.push(lines, now),
         LogEvent::Waiting => view.status = LogStatus::Waiting,
         LogEvent::Retrying { error, .. } => view.status = LogStatus::Retrying(error),
         LogEvent::Failed(e) => view.status = LogStatus::Failed(e.to_string()),
@@ -366,6 +495,51 @@ fn load_runs(state: &mut State) -> Vec<Effect> {
     }]
 }
 
+/// The chosen registry's ARM reference and login server.
+fn current_registry_ref(state: &State) -> Option<(RegistryRef, String)> {
+    let row = state.current_registry()?;
+    Some((
+        RegistryRef::parse(&row.registry.id)?,
+        row.registry.properties.login_server.clone(),
+    ))
+}
+
+fn load_tasks(state: &mut State) -> Vec<Effect> {
+    let Some((registry, ls)) = current_registry_ref(state) else {
+        return vec![];
+    };
+    state.data.tasks.entry(ls.clone()).or_default().loading = true;
+    vec![Effect::LoadTasks {
+        registry,
+        login_server: ls,
+    }]
+}
+
+fn load_locks(state: &mut State) -> Vec<Effect> {
+    let Some(ls) = state.nav.registry.clone() else {
+        return vec![];
+    };
+    // A new scan starts from nothing: rows of an old scan would claim locks that may be gone.
+    let l = state.data.locks.entry(ls.clone()).or_default();
+    l.loading = true;
+    l.value = Some(Vec::new());
+    l.error = None;
+    l.partial = false;
+    state.data.lock_scan.insert(ls.clone(), (0, 0));
+    vec![Effect::LoadLocks { login_server: ls }]
+}
+
+fn load_cache_rules(state: &mut State) -> Vec<Effect> {
+    let Some((registry, ls)) = current_registry_ref(state) else {
+        return vec![];
+    };
+    state.data.cache_rules.entry(ls.clone()).or_default().loading = true;
+    vec![Effect::LoadCacheRules {
+        registry,
+        login_server: ls,
+    }]
+}
+
 /// The registry under the Registries cursor, used when a pane needs a registry and none was
 /// opened yet.
 fn registry_under_cursor(state: &State) -> Option<String> {
@@ -378,11 +552,24 @@ fn registry_under_cursor(state: &State) -> Option<String> {
 /// Switches pane, loading what it shows if it has nothing yet.
 fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
     state.pane = pane;
-    if state.nav.registry.is_none() && matches!(pane, Pane::Repositories | Pane::Runs) {
+    if state.nav.registry.is_none() && matches!(pane, Pane::Repositories | Pane::Runs | Pane::Locks | Pane::CacheRules)
+    {
         state.nav.registry = registry_under_cursor(state);
     }
     let reg = state.nav.registry.clone().unwrap_or_default();
     match pane {
+        Pane::Locks if state.data.locks.get(&reg).is_none_or(|l| l.is_empty_and_idle()) => load_locks(state),
+        Pane::CacheRules if state.data.cache_rules.get(&reg).is_none_or(|l| l.is_empty_and_idle()) => {
+            load_cache_rules(state)
+        }
+        Pane::Runs
+            if state.data.runs.get(&reg).is_none_or(|l| l.is_empty_and_idle())
+                || state.data.tasks.get(&reg).is_none_or(|l| l.is_empty_and_idle()) =>
+        {
+            let mut e = load_runs(state);
+            e.extend(load_tasks(state));
+            e
+        }
         Pane::Repositories if state.data.repositories.get(&reg).is_none_or(|l| l.is_empty_and_idle()) => {
             load_repositories(state)
         }
@@ -395,7 +582,6 @@ fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
         {
             load_tags(state)
         }
-        Pane::Runs if state.data.runs.get(&reg).is_none_or(|l| l.is_empty_and_idle()) => load_runs(state),
         _ => vec![],
     }
 }
@@ -435,6 +621,20 @@ fn open(state: &mut State) -> Vec<Effect> {
             state.pane = Pane::Tags;
             load_tags(state)
         }
+        Pane::Tags => {
+            if state.selected_row(Pane::Tags).is_some() {
+                state.tag_detail = true;
+            }
+            vec![]
+        }
+        Pane::Runs if state.tasks_focus => {
+            // Enter on a task shows its runs.
+            if let Some(task) = selected_task(state) {
+                state.filters.insert(Pane::Runs, format!("task:{}", task.name));
+                state.tasks_focus = false;
+            }
+            vec![]
+        }
         Pane::Runs => {
             let Some(row) = state.current_registry() else {
                 return vec![];
@@ -453,7 +653,15 @@ fn open(state: &mut State) -> Vec<Effect> {
                 return vec![];
             };
             let run_id = run.run_id().to_string();
-            state.log = Some(super::data::LogView::new(ls.clone(), name, run_id.clone()));
+            // A log already open is shown again as it stands; its follower never stopped.
+            if let Some(i) = state.logs.iter().position(|v| v.is_for(&ls, &run_id)) {
+                state.log_shown = Some(i);
+                return vec![];
+            }
+            state
+                .logs
+                .push(super::log_view::LogView::new(ls.clone(), name, run_id.clone()));
+            state.log_shown = Some(state.logs.len() - 1);
             vec![Effect::OpenLog {
                 registry,
                 login_server: ls,
@@ -462,6 +670,12 @@ fn open(state: &mut State) -> Vec<Effect> {
         }
         _ => vec![],
     }
+}
+
+/// The task under the tasks list's cursor.
+fn selected_task(state: &State) -> Option<&crate::acr::model::Task> {
+    let ls = state.nav.registry.as_deref()?;
+    state.data.tasks.get(ls)?.value.as_ref()?.get(state.tasks_cursor)
 }
 
 /// Whether a registry is production: its stage is the pipeline's last, or named prod.
@@ -487,54 +701,138 @@ fn is_production(state: &State, login_server: &str) -> bool {
     }
 }
 
-fn ask(state: &mut State, mutation: Mutation, login_server: &str) -> Vec<Effect> {
+fn ask(state: &mut State, options: Vec<Mutation>) -> Vec<Effect> {
+    let Some(first) = options.first() else {
+        return vec![];
+    };
     if state.readonly {
-        state.flash = Some((format!("read-only: will not {}", mutation.describe()), true));
+        state.flash = Some((format!("read-only: will not {}", first.describe()), true));
         return vec![];
     }
-    let production = is_production(state, login_server);
-    state.confirm = Some(Confirm {
-        mutation,
-        production,
-        typed: String::new(),
-    });
+    let production = is_production(state, first.login_server());
+    state.confirm = Some(Confirm::new(options, production));
     vec![]
 }
 
-fn ask_lock(state: &mut State) -> Vec<Effect> {
-    if state.pane != Pane::Tags {
-        return vec![];
-    }
-    let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
-        return vec![];
-    };
-    let Some(row) = state
-        .data
-        .tags
-        .get(&(ls.clone(), repo.clone()))
-        .and_then(|l| l.value.as_ref())
-        .and_then(|v| v.get(state.selected_row(Pane::Tags)?))
-    else {
+/// The three ways to lock (or unlock) a target: write and delete, write only, delete only. The
+/// direction follows what is there: anything locked offers unlocking.
+fn lock_options(state: &State, repository: String, target: LockTarget, now: &ChangeableAttributes) -> Vec<Mutation> {
+    let Some(ls) = state.nav.registry.clone() else {
         return vec![];
     };
-    let a = &row.tag.changeable_attributes;
-    let lock = a.write_enabled || a.delete_enabled;
     let registry_name = state
         .current_registry()
         .map(|r| r.registry.name.clone())
         .unwrap_or_else(|| ls.clone());
-    let mutation = Mutation::TagLocks {
-        login_server: ls.clone(),
-        registry_name,
-        repository: repo,
-        tag: row.tag.name.clone(),
-        lock,
+    let lock = now.write_enabled && now.delete_enabled;
+    [(true, true), (true, false), (false, true)]
+        .into_iter()
+        .map(|(write, delete)| Mutation::Locks {
+            login_server: ls.clone(),
+            registry_name: registry_name.clone(),
+            repository: repository.clone(),
+            target: target.clone(),
+            write,
+            delete,
+            lock,
+        })
+        .collect()
+}
+
+/// The selected tag's row.
+fn selected_tag(state: &State) -> Option<&TagRow> {
+    let (ls, repo) = (state.nav.registry.clone()?, state.nav.repository.clone()?);
+    state
+        .data
+        .tags
+        .get(&(ls, repo))?
+        .value
+        .as_ref()?
+        .get(state.selected_row(Pane::Tags)?)
+}
+
+/// `x`: lock or unlock what the cursor is on: a tag, a repository, or a row of the Locks pane.
+fn ask_lock(state: &mut State) -> Vec<Effect> {
+    let options = match state.pane {
+        Pane::Tags => {
+            let Some(row) = selected_tag(state) else { return vec![] };
+            let (repo, target, attrs) = (
+                state.nav.repository.clone().unwrap_or_default(),
+                LockTarget::Tag(row.tag.name.clone()),
+                row.tag.changeable_attributes,
+            );
+            lock_options(state, repo, target, &attrs)
+        }
+        Pane::Repositories => {
+            let ls = state.nav.registry.clone().unwrap_or_default();
+            let Some(repo) = state
+                .data
+                .repositories
+                .get(&ls)
+                .and_then(|l| l.value.as_ref())
+                .and_then(|v| v.get(state.selected_row(Pane::Repositories)?))
+                .cloned()
+            else {
+                return vec![];
+            };
+            let Some(attrs) = state
+                .data
+                .repository_props
+                .get(&(ls, repo.clone()))
+                .map(|p| p.changeable_attributes)
+            else {
+                state.flash = Some((
+                    format!("{repo}: its lock state has not been read yet; try again in a moment"),
+                    true,
+                ));
+                return vec![];
+            };
+            lock_options(state, repo, LockTarget::Repository, &attrs)
+        }
+        Pane::Locks => {
+            let ls = state.nav.registry.clone().unwrap_or_default();
+            let Some(item) = state
+                .data
+                .locks
+                .get(&ls)
+                .and_then(|l| l.value.as_ref())
+                .and_then(|v| v.get(state.selected_row(Pane::Locks)?))
+                .cloned()
+            else {
+                return vec![];
+            };
+            let target = match item.kind {
+                LockedKind::Repository => LockTarget::Repository,
+                LockedKind::Tag => LockTarget::Tag(item.reference.clone()),
+                LockedKind::Manifest => LockTarget::Manifest(item.reference.clone()),
+            };
+            lock_options(state, item.repository.clone(), target, &item.attributes)
+        }
+        _ => return vec![],
     };
-    ask(state, mutation, &ls)
+    ask(state, options)
+}
+
+/// `X`: lock or unlock the selected tag's manifest (its digest, and so every tag on it).
+fn ask_lock_digest(state: &mut State) -> Vec<Effect> {
+    if state.pane != Pane::Tags {
+        return vec![];
+    }
+    let Some(row) = selected_tag(state) else { return vec![] };
+    let digest = row.tag.digest.clone();
+    // The manifest's own switches when known; a tag's are a fair guess otherwise.
+    let attrs = row
+        .manifest
+        .as_ref()
+        .map(|m| m.changeable_attributes)
+        .unwrap_or(row.tag.changeable_attributes);
+    let repo = state.nav.repository.clone().unwrap_or_default();
+    let options = lock_options(state, repo, LockTarget::Manifest(digest), &attrs);
+    ask(state, options)
 }
 
 fn ask_cancel(state: &mut State) -> Vec<Effect> {
-    if state.pane != Pane::Runs || state.log.is_some() {
+    if state.pane != Pane::Runs || state.log().is_some() || state.tasks_focus {
         return vec![];
     }
     let Some(row) = state.current_registry() else {
@@ -565,11 +863,55 @@ fn ask_cancel(state: &mut State) -> Vec<Effect> {
     }
     let mutation = Mutation::CancelRun {
         registry,
-        login_server: ls.clone(),
+        login_server: ls,
         registry_name,
         run_id: run.run_id().to_string(),
     };
-    ask(state, mutation, &ls)
+    ask(state, vec![mutation])
+}
+
+/// Schedules a run of the task under the cursor: the tasks list's, or the selected run's task.
+fn ask_schedule(state: &mut State) -> Vec<Effect> {
+    if state.pane != Pane::Runs || state.log().is_some() {
+        return vec![];
+    }
+    let Some(row) = state.current_registry() else {
+        return vec![];
+    };
+    let (Some(registry), registry_name, ls) = (
+        RegistryRef::parse(&row.registry.id),
+        row.registry.name.clone(),
+        row.registry.properties.login_server.clone(),
+    ) else {
+        return vec![];
+    };
+    let task = if state.tasks_focus {
+        selected_task(state).map(|t| t.name.clone())
+    } else {
+        state
+            .data
+            .runs
+            .get(&ls)
+            .and_then(|l| l.value.as_ref())
+            .and_then(|v| v.get(state.selected_row(Pane::Runs)?))
+            .and_then(|r| r.properties.task.clone())
+    };
+    let Some(task) = task else {
+        state.flash = Some((
+            "no task here: choose a task in the tasks list (h) or a run of a task".into(),
+            true,
+        ));
+        return vec![];
+    };
+    ask(
+        state,
+        vec![Mutation::ScheduleRun {
+            registry,
+            login_server: ls,
+            registry_name,
+            task,
+        }],
+    )
 }
 
 /// Keys while a confirmation is open: Enter confirms (once the name is typed where needed),
@@ -584,16 +926,22 @@ fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             state.flash = Some(("cancelled: nothing was changed".into(), false));
         }
         KeyCode::Enter if confirm.ready() => {
-            let mutation = confirm.mutation.clone();
+            let mutation = confirm.mutation().clone();
             state.confirm = None;
             let job = state.start_job(mutation.describe());
             state.flash = Some((format!("working: {}…", mutation.describe()), false));
             return vec![Effect::Mutate { job, mutation }];
         }
+        // Tab picks among the variants (write and delete, write only, delete only).
+        KeyCode::Tab => confirm.chosen = (confirm.chosen + 1) % confirm.options.len().max(1),
+        KeyCode::BackTab => {
+            let n = confirm.options.len().max(1);
+            confirm.chosen = (confirm.chosen + n - 1) % n;
+        }
         KeyCode::Backspace if confirm.production => {
             confirm.typed.pop();
         }
-        KeyCode::Char(c) if confirm.production && !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => {
+        KeyCode::Char(c) if confirm.production && !key.modifiers.contains(KeyModifiers::CONTROL) => {
             confirm.typed.push(c)
         }
         _ => {}
@@ -614,34 +962,138 @@ fn on_filter_key(state: &mut State, key: KeyEvent) {
         KeyCode::Backspace => {
             text.pop();
         }
-        KeyCode::Char(c) if !key.modifiers.contains(crossterm::event::KeyModifiers::CONTROL) => text.push(c),
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
         _ => {}
     }
     // The cursor stays on a row that is still shown.
     state.cursor.insert(pane, 0);
 }
 
-/// Keys while a run's log is open: scrolling, following, closing.
+/// Rows of the log text in the Runs pane: the screen less header, tabs, footer, frame and the
+/// status line.
+fn log_height(state: &State) -> usize {
+    (state.size.1 as usize).saturating_sub(6).max(1)
+}
+
+/// Typing a log search: Enter finds the first match, Esc drops the search.
+fn on_log_search_key(state: &mut State, key: KeyEvent) {
+    let height = log_height(state);
+    let Some(view) = state.log_mut() else { return };
+    match key.code {
+        KeyCode::Enter => {
+            view.search_editing = false;
+            view.current_match = None;
+            let found = view.find(true, height);
+            if !found && !view.search.is_empty() {
+                let text = format!("`{}` is not in the lines held", view.search);
+                state.flash = Some((text, true));
+            }
+        }
+        KeyCode::Esc => {
+            view.search.clear();
+            view.search_editing = false;
+            view.current_match = None;
+        }
+        KeyCode::Backspace => {
+            view.search.pop();
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => view.search.push(c),
+        _ => {}
+    }
+}
+
+/// Keys while a run's log is shown: scrolling, following, search, wrap, gutter, save, copy,
+/// switching between open logs, closing. `None`: not a log key; the pane handles it.
 fn on_log_key(state: &mut State, command: Command) -> Option<Vec<Effect>> {
-    let height = (state.size.1 as usize).saturating_sub(6).max(1);
-    let view = state.log.as_mut()?;
+    let height = log_height(state);
+    let shown = state.log_shown?;
+    let view = state.logs.get_mut(shown)?;
     match command {
         Command::Up => view.scroll(-1, height),
         Command::Down => view.scroll(1, height),
         Command::PageUp => view.scroll(-(height as isize), height),
         Command::PageDown => view.scroll(height as isize, height),
         Command::Top => view.scroll(isize::MIN / 2, height),
-        Command::Bottom | Command::Follow => view.follow = true,
-        Command::Back => {
-            state.log = None;
-            return Some(vec![Effect::CloseLog]);
+        Command::Bottom | Command::Follow => {
+            view.follow = true;
+            view.current_match = None;
         }
+        Command::Filter => {
+            view.search_editing = true;
+            view.search.clear();
+        }
+        Command::NextMatch | Command::PrevMatch => {
+            if !view.find(command == Command::NextMatch, height) {
+                let text = if view.search.is_empty() {
+                    "no search yet: / searches the log".to_string()
+                } else {
+                    format!("`{}` is not in the lines held", view.search)
+                };
+                state.flash = Some((text, true));
+            }
+        }
+        Command::Wrap => view.wrap = !view.wrap,
+        Command::Gutter => view.gutter = view.gutter.next(),
+        Command::Copy => {
+            let text = view.selection(height);
+            let what = if view.current_match.is_some() && !view.search.is_empty() {
+                "the found line".to_string()
+            } else {
+                format!("{} lines on screen", text.lines().count())
+            };
+            state.flash = Some((format!("copied {what} to the terminal's clipboard (OSC 52)"), false));
+            return Some(vec![Effect::Copy(text)]);
+        }
+        Command::SaveLog => {
+            let (ls, run_id, registry_name) = (
+                view.login_server.clone(),
+                view.run_id.clone(),
+                view.registry_name.clone(),
+            );
+            let registry = state
+                .data
+                .registries
+                .value
+                .iter()
+                .flatten()
+                .find(|r| r.registry.properties.login_server == ls)
+                .and_then(|r| RegistryRef::parse(&r.registry.id))?;
+            state.flash = Some((format!("saving the whole log of run {run_id}…"), false));
+            return Some(vec![Effect::SaveLog {
+                registry,
+                registry_name,
+                run_id,
+            }]);
+        }
+        Command::NextLog | Command::PrevLog => {
+            let n = state.logs.len();
+            let step = if command == Command::NextLog { 1 } else { n - 1 };
+            state.log_shown = Some((shown + step) % n);
+        }
+        Command::CloseLog => {
+            let view = state.logs.remove(shown);
+            state.log_shown = None;
+            return Some(vec![Effect::CloseLog {
+                login_server: view.login_server,
+                run_id: view.run_id,
+            }]);
+        }
+        // Back to the runs; the log stays open and followed (Enter on its run shows it again).
+        Command::Back => state.log_shown = None,
         _ => return None,
     }
     Some(vec![])
 }
 
 fn back(state: &mut State) -> Vec<Effect> {
+    if state.pane == Pane::Tags && state.tag_detail {
+        state.tag_detail = false;
+        return vec![];
+    }
+    if state.pane == Pane::Runs && state.tasks_focus {
+        state.tasks_focus = false;
+        return vec![];
+    }
     // Esc first clears a filter, then goes back.
     if let Some(f) = state.filters.get_mut(&state.pane).filter(|f| !f.is_empty()) {
         f.clear();
@@ -663,9 +1115,194 @@ fn refresh(state: &mut State) -> Vec<Effect> {
         }
         Pane::Repositories => load_repositories(state),
         Pane::Tags => load_tags(state),
-        Pane::Runs => load_runs(state),
+        Pane::Runs => {
+            let mut e = load_runs(state);
+            e.extend(load_tasks(state));
+            e
+        }
+        Pane::Locks => load_locks(state),
+        Pane::CacheRules => load_cache_rules(state),
         _ => vec![],
     }
+}
+
+/// `s` cycles the Tags table's sort column (and back to the service's order); `S` flips it.
+fn sort(state: &mut State, reverse: bool) {
+    if state.pane != Pane::Tags {
+        return;
+    }
+    let now = state.sort.get(&Pane::Tags).copied();
+    let next = match (now, reverse) {
+        (Some(s), true) => Some(Sort {
+            descending: !s.descending,
+            ..s
+        }),
+        (None, true) => Some(Sort {
+            column: TagColumn::Created,
+            descending: false,
+        }),
+        (None, false) => Some(Sort {
+            column: TagColumn::Tag,
+            descending: false,
+        }),
+        (Some(s), false) => s.column.next().map(|column| Sort {
+            column,
+            descending: false,
+        }),
+    };
+    match next {
+        Some(s) => state.sort.insert(Pane::Tags, s),
+        None => state.sort.remove(&Pane::Tags),
+    };
+}
+
+/// Names a registry can be called by on the command line: its name and its stage.
+fn registry_names(state: &State) -> Vec<String> {
+    let mut names = Vec::new();
+    for r in state.registry_rows() {
+        names.push(r.registry.name.clone());
+        if let Some(stage) = r.registry.stage() {
+            names.push(stage.to_string());
+        }
+    }
+    names
+}
+
+/// The login server of the registry a command-line word names (name, stage or login server).
+fn find_registry(state: &State, word: &str) -> Option<String> {
+    let rows = state.registry_rows();
+    let by = |f: &dyn Fn(&RegistryRow) -> bool| {
+        rows.iter()
+            .find(|r| f(r))
+            .map(|r| r.registry.properties.login_server.clone())
+    };
+    by(&|r| r.registry.name.eq_ignore_ascii_case(word))
+        .or_else(|| by(&|r| r.registry.properties.login_server.eq_ignore_ascii_case(word)))
+        .or_else(|| by(&|r| r.registry.stage().is_some_and(|s| s.eq_ignore_ascii_case(word))))
+}
+
+fn on_command_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(line) = state.command_line.as_mut() else {
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => state.command_line = None,
+        KeyCode::Backspace => {
+            line.text.pop();
+            line.hint = None;
+        }
+        KeyCode::Tab => {
+            let text = line.text.clone();
+            let regs = registry_names(state);
+            let (completed, offered) = super::command::complete(&text, &regs, |reg| {
+                let ls = match reg {
+                    Some(word) => find_registry(state, word),
+                    None => state.nav.registry.clone(),
+                };
+                ls.and_then(|ls| state.data.repositories.get(&ls)?.value.clone())
+                    .unwrap_or_default()
+            });
+            if let Some(line) = state.command_line.as_mut() {
+                line.text = completed;
+                line.error = false;
+                line.hint = (!offered.is_empty()).then(|| offered.join("  "));
+            }
+        }
+        KeyCode::Enter => {
+            let text = line.text.clone();
+            return run_command(state, &text);
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            line.text.push(c);
+            line.hint = None;
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Carries out a command line; on a mistake the line stays open and says what is wrong.
+fn run_command(state: &mut State, text: &str) -> Vec<Effect> {
+    use super::command::{Goto, parse};
+    let fail = |state: &mut State, why: String| {
+        if let Some(line) = state.command_line.as_mut() {
+            line.hint = Some(why);
+            line.error = true;
+        }
+        vec![]
+    };
+    let goto = match parse(text, |w| find_registry(state, w).is_some()) {
+        Ok(g) => g,
+        Err(e) => return fail(state, e),
+    };
+    let choose = |state: &mut State, word: &Option<String>| -> Result<(), String> {
+        let Some(word) = word else { return Ok(()) };
+        let ls = find_registry(state, word).ok_or_else(|| {
+            format!(
+                "no registry is called `{word}`; known: {}",
+                registry_names(state).join(", ")
+            )
+        })?;
+        if state.nav.registry.as_deref() != Some(ls.as_str()) {
+            state.nav = Nav {
+                registry: Some(ls),
+                repository: None,
+            };
+            state.log_shown = None;
+            state.tag_detail = false;
+            for p in [
+                Pane::Repositories,
+                Pane::Tags,
+                Pane::Locks,
+                Pane::CacheRules,
+                Pane::Runs,
+            ] {
+                state.cursor.insert(p, 0);
+            }
+        }
+        Ok(())
+    };
+    let effects = match goto {
+        Goto::Quit => {
+            state.command_line = None;
+            if state.jobs.is_empty() {
+                return vec![Effect::Exit(0)];
+            }
+            state.overlay = Some(Overlay::ConfirmQuit);
+            return vec![];
+        }
+        Goto::Help => {
+            state.overlay = Some(Overlay::Help);
+            state.help_scroll = 0;
+            vec![]
+        }
+        Goto::Pane { pane, registry } => {
+            if let Err(e) = choose(state, &registry) {
+                return fail(state, e);
+            }
+            if pane == Pane::Repositories && state.nav.registry.is_none() {
+                return fail(state, "choose a registry: :registry NAME".into());
+            }
+            show(state, pane)
+        }
+        Goto::Tags { registry, repository } => {
+            if let Err(e) = choose(state, &registry) {
+                return fail(state, e);
+            }
+            if state.nav.registry.is_none() {
+                return fail(state, "choose a registry first: :tags REGISTRY/REPOSITORY".into());
+            }
+            if state.nav.repository.as_deref() != Some(repository.as_str()) {
+                state.nav.repository = Some(repository);
+                state.cursor.insert(Pane::Tags, 0);
+                state.tag_detail = false;
+            }
+            state.pane = Pane::Tags;
+            load_tags(state)
+        }
+    };
+    state.command_line = None;
+    effects
 }
 
 fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
@@ -679,8 +1316,15 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if state.confirm.is_some() {
         return on_confirm_key(state, key);
     }
+    if state.command_line.is_some() {
+        return on_command_key(state, key);
+    }
     if state.filter_editing {
         on_filter_key(state, key);
+        return vec![];
+    }
+    if state.pane == Pane::Runs && state.log().is_some_and(|v| v.search_editing) {
+        on_log_search_key(state, key);
         return vec![];
     }
     match state.overlay {
@@ -693,8 +1337,14 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             return vec![];
         }
         Some(Overlay::Help) => {
-            if matches!(command, Some(Command::Help | Command::Back | Command::Quit)) {
-                state.overlay = None;
+            match command {
+                Some(Command::Help | Command::Back | Command::Quit) => state.overlay = None,
+                Some(Command::Down) => state.help_scroll = state.help_scroll.saturating_add(1),
+                Some(Command::Up) => state.help_scroll = state.help_scroll.saturating_sub(1),
+                Some(Command::PageDown) => state.help_scroll = state.help_scroll.saturating_add(10),
+                Some(Command::PageUp) => state.help_scroll = state.help_scroll.saturating_sub(10),
+                Some(Command::Top) => state.help_scroll = 0,
+                _ => {}
             }
             return vec![];
         }
@@ -704,11 +1354,33 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         return vec![];
     };
     if state.pane == Pane::Runs
-        && state.log.is_some()
+        && state.log().is_some()
         && let Some(effects) = on_log_key(state, command)
     {
         return effects;
     }
+    // The tasks list beside the runs takes the movement keys while it has the focus.
+    if state.pane == Pane::Runs && state.tasks_focus {
+        let n = state
+            .nav
+            .registry
+            .as_ref()
+            .and_then(|ls| state.data.tasks.get(ls)?.value.as_ref().map(Vec::len))
+            .unwrap_or(0);
+        let c = state.tasks_cursor as isize;
+        let to = match command {
+            Command::Up => Some(c - 1),
+            Command::Down => Some(c + 1),
+            Command::Top => Some(0),
+            Command::Bottom => Some(n as isize - 1),
+            _ => None,
+        };
+        if let Some(to) = to {
+            state.tasks_cursor = to.clamp(0, (n as isize - 1).max(0)) as usize;
+            return vec![];
+        }
+    }
+    // With the tag detail open, movement goes to the next tag and the detail follows it.
     match command {
         Command::Quit if state.jobs.is_empty() => vec![Effect::Exit(0)],
         Command::Quit => {
@@ -718,6 +1390,11 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Command::ForceQuit => vec![Effect::Exit(0)],
         Command::Help => {
             state.overlay = Some(Overlay::Help);
+            state.help_scroll = 0;
+            vec![]
+        }
+        Command::CommandLine => {
+            state.command_line = Some(super::command::CommandLine::default());
             vec![]
         }
         Command::NextPane => show(state, Pane::ALL[(state.pane.index() + 1) % Pane::ALL.len()]),
@@ -753,22 +1430,53 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             move_cursor(state, isize::MAX / 2);
             vec![]
         }
+        Command::Left => {
+            if state.pane == Pane::Runs {
+                state.tasks_focus = true;
+            }
+            vec![]
+        }
+        Command::Right => {
+            state.tasks_focus = false;
+            vec![]
+        }
         Command::Back => back(state),
         Command::Open => open(state),
         Command::Refresh => refresh(state),
-        Command::Follow => vec![],
+        Command::Sort => {
+            sort(state, false);
+            vec![]
+        }
+        Command::SortReverse => {
+            sort(state, true);
+            vec![]
+        }
         Command::Lock => ask_lock(state),
+        Command::LockDigest => ask_lock_digest(state),
         Command::Filter => {
-            if matches!(
-                state.pane,
-                Pane::Registries | Pane::Repositories | Pane::Tags | Pane::Runs
-            ) && state.log.is_none()
-            {
+            if Pane::TABLES.contains(&state.pane) && !state.tag_detail {
                 state.filter_editing = true;
             }
             vec![]
         }
         Command::CancelRun => ask_cancel(state),
+        Command::ScheduleRun => ask_schedule(state),
+        // Log keys do nothing where no log is shown.
+        Command::Follow
+        | Command::NextMatch
+        | Command::PrevMatch
+        | Command::Wrap
+        | Command::Gutter
+        | Command::Copy
+        | Command::SaveLog
+        | Command::CloseLog => vec![],
+        Command::NextLog | Command::PrevLog => {
+            // From the runs table, ] shows the open logs again.
+            if state.pane == Pane::Runs && !state.logs.is_empty() {
+                state.log_shown = Some(0);
+            }
+            vec![]
+        }
     }
 }
 
@@ -827,11 +1535,13 @@ mod tests {
         let mut s2 = state();
         let j2 = s2.start_job("x");
         update(&mut s2, key('q'));
-        let m = Mutation::TagLocks {
+        let m = Mutation::Locks {
             login_server: "r".into(),
             registry_name: "r".into(),
             repository: "a".into(),
-            tag: "1".into(),
+            target: LockTarget::Tag("1".into()),
+            write: true,
+            delete: true,
             lock: true,
         };
         update(
@@ -969,7 +1679,10 @@ mod tests {
             },
         );
         let effects = update(&mut s, key('6'));
-        assert!(matches!(effects.as_slice(), [Effect::LoadRuns { .. }]));
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::LoadRuns { .. }, Effect::LoadTasks { .. }]
+        ));
         let run: crate::acr::model::Run =
             serde_json::from_value(serde_json::json!({"name": "cf1", "properties": {"status": "Running"}})).unwrap();
         let effects = update(
@@ -1065,7 +1778,7 @@ mod tests {
         let c = s.confirm.clone().expect("a confirmation");
         assert!(c.production);
         assert!(
-            c.mutation
+            c.mutation()
                 .request()
                 .starts_with("PATCH https://acrx.azurecr.io/acr/v1/apps/web/_tags/1.0")
         );
@@ -1081,7 +1794,12 @@ mod tests {
             matches!(
                 effects.as_slice(),
                 [Effect::Mutate {
-                    mutation: Mutation::TagLocks { lock: true, .. },
+                    mutation: Mutation::Locks {
+                        lock: true,
+                        write: true,
+                        delete: true,
+                        ..
+                    },
                     ..
                 }]
             ),
@@ -1157,5 +1875,254 @@ mod tests {
         update(&mut s, special(KeyCode::Esc));
         assert_eq!(s.visible(Pane::Registries), vec![0, 1]);
         assert_eq!(s.pane, Pane::Registries);
+    }
+
+    #[test]
+    fn a_lock_scan_is_partial_until_it_ends_and_an_error_keeps_it_partial() {
+        let mut s = tags_state("prod");
+        let effects = update(&mut s, key('4'));
+        assert_eq!(
+            effects,
+            vec![Effect::LoadLocks {
+                login_server: "acrx.azurecr.io".into()
+            }]
+        );
+        let item = |r: &str| super::super::data::LockedItem {
+            kind: LockedKind::Tag,
+            repository: r.into(),
+            reference: "1.0".into(),
+            attributes: ChangeableAttributes {
+                write_enabled: false,
+                ..Default::default()
+            },
+            tags: vec![],
+        };
+        update(
+            &mut s,
+            Action::LocksFound {
+                login_server: "acrx.azurecr.io".into(),
+                items: vec![item("b")],
+                scanned: 1,
+                total: 2,
+            },
+        );
+        let l = &s.data.locks["acrx.azurecr.io"];
+        assert!(l.loading, "still scanning");
+        assert_eq!(s.row_count(Pane::Locks), 1, "shown as found");
+        update(
+            &mut s,
+            Action::LocksFound {
+                login_server: "acrx.azurecr.io".into(),
+                items: vec![item("a")],
+                scanned: 2,
+                total: 2,
+            },
+        );
+        update(
+            &mut s,
+            Action::LocksDone {
+                login_server: "acrx.azurecr.io".into(),
+                error: Some("HTTP 503".into()),
+            },
+        );
+        let l = &s.data.locks["acrx.azurecr.io"];
+        assert!(!l.loading && l.partial);
+        let order: Vec<&str> = l
+            .value
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|i| i.repository.as_str())
+            .collect();
+        assert_eq!(order, ["a", "b"], "sorted once complete");
+        // x on a lock row offers to unlock it.
+        update(&mut s, key('x'));
+        assert!(matches!(
+            s.confirm.as_ref().map(|c| c.mutation()),
+            Some(Mutation::Locks { lock: false, .. })
+        ));
+    }
+
+    #[test]
+    fn tab_in_the_dialog_chooses_write_or_delete_only() {
+        let mut s = tags_state("dev");
+        update(&mut s, key('x'));
+        update(&mut s, special(KeyCode::Tab));
+        update(&mut s, special(KeyCode::Tab));
+        let effects = update(&mut s, special(KeyCode::Enter));
+        assert!(
+            matches!(
+                effects.as_slice(),
+                [Effect::Mutate {
+                    mutation: Mutation::Locks {
+                        write: false,
+                        delete: true,
+                        lock: true,
+                        ..
+                    },
+                    ..
+                }]
+            ),
+            "{effects:?}"
+        );
+        // X locks the manifest behind the tag.
+        update(
+            &mut s,
+            Action::Key(KeyEvent::new(KeyCode::Char('X'), KeyModifiers::SHIFT)),
+        );
+        assert!(matches!(
+            s.confirm.as_ref().map(|c| c.mutation()),
+            Some(Mutation::Locks {
+                target: LockTarget::Manifest(d),
+                ..
+            }) if d == "sha256:a"
+        ));
+    }
+
+    #[test]
+    fn the_command_line_goes_to_a_registry_by_stage_and_to_tags_by_path() {
+        let mut s = state();
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
+                error: None,
+            },
+        );
+        update(&mut s, key(':'));
+        for c in "tags prod/apps/web".chars() {
+            update(&mut s, key(c));
+        }
+        let effects = update(&mut s, special(KeyCode::Enter));
+        assert_eq!(
+            effects,
+            vec![Effect::LoadTags {
+                login_server: "acrprod.azurecr.io".into(),
+                repository: "apps/web".into()
+            }]
+        );
+        assert_eq!(s.pane, Pane::Tags);
+        assert!(s.command_line.is_none());
+        update(&mut s, key(':'));
+        for c in "registry nowhere".chars() {
+            update(&mut s, key(c));
+        }
+        assert!(update(&mut s, special(KeyCode::Enter)).is_empty());
+        let line = s.command_line.clone().expect("stays open on a mistake");
+        assert!(
+            line.error
+                && line
+                    .hint
+                    .unwrap_or_default()
+                    .contains("no registry is called `nowhere`")
+        );
+        update(&mut s, special(KeyCode::Esc));
+        update(&mut s, key(':'));
+        for c in "runs dev".chars() {
+            update(&mut s, key(c));
+        }
+        let effects = update(&mut s, special(KeyCode::Enter));
+        assert_eq!(s.nav.registry.as_deref(), Some("acrdev.azurecr.io"));
+        assert!(matches!(
+            effects.as_slice(),
+            [Effect::LoadRuns { .. }, Effect::LoadTasks { .. }]
+        ));
+    }
+
+    #[test]
+    fn sorting_cycles_columns_and_filters_are_worked_out_once_per_change() {
+        let mut s = tags_state("dev");
+        let tag = |n: &str, d: &str| -> crate::acr::model::TagProperties {
+            serde_json::from_value(
+                serde_json::json!({"name": n, "digest": d, "createdTime": format!("2026-01-0{d}T00:00:00Z")}),
+            )
+            .unwrap()
+        };
+        update(
+            &mut s,
+            Action::TagsLoaded {
+                login_server: "acrx.azurecr.io".into(),
+                repository: "apps/web".into(),
+                tags: vec![tag("b", "3"), tag("c", "1"), tag("a", "2")],
+                manifests: vec![],
+                error: None,
+            },
+        );
+        assert_eq!(s.visible(Pane::Tags).as_ref(), [0, 1, 2], "as listed");
+        update(&mut s, key('s'));
+        assert_eq!(s.visible(Pane::Tags).as_ref(), [2, 0, 1], "by name");
+        update(&mut s, key('s'));
+        assert_eq!(s.visible(Pane::Tags).as_ref(), [1, 2, 0], "by created");
+        update(&mut s, key('S'));
+        assert_eq!(s.visible(Pane::Tags).as_ref(), [0, 2, 1], "reversed");
+        assert!(
+            matches!(s.visible(Pane::Tags), std::borrow::Cow::Borrowed(_)),
+            "served from the cache after an update"
+        );
+        s.filters.insert(Pane::Tags, "c".into());
+        assert_eq!(s.visible(Pane::Tags).as_ref(), [1], "a stale cache is never used");
+    }
+
+    #[test]
+    fn several_logs_stay_open_and_esc_keeps_following() {
+        let mut s = state();
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                registries: vec![registry("acrdev", "dev")],
+                error: None,
+            },
+        );
+        update(&mut s, key('6'));
+        let run = |id: &str| -> crate::acr::model::Run {
+            serde_json::from_value(serde_json::json!({"name": id, "properties": {"status": "Running", "task": "t"}}))
+                .unwrap()
+        };
+        update(
+            &mut s,
+            Action::RunsLoaded {
+                login_server: "acrdev.azurecr.io".into(),
+                runs: vec![run("cf2"), run("cf1")],
+                error: None,
+            },
+        );
+        assert!(matches!(
+            update(&mut s, special(KeyCode::Enter)).as_slice(),
+            [Effect::OpenLog { .. }]
+        ));
+        update(&mut s, special(KeyCode::Esc));
+        assert!(
+            s.log().is_none() && s.logs.len() == 1,
+            "back to the runs, log still open"
+        );
+        update(&mut s, key('j'));
+        assert!(matches!(
+            update(&mut s, special(KeyCode::Enter)).as_slice(),
+            [Effect::OpenLog { .. }]
+        ));
+        assert_eq!(s.logs.len(), 2);
+        update(&mut s, key(']'));
+        assert_eq!(s.log().map(|v| v.run_id.as_str()), Some("cf2"));
+        update(
+            &mut s,
+            Action::Log {
+                login_server: "acrdev.azurecr.io".into(),
+                run_id: "cf1".into(),
+                event: crate::acr::logs::LogEvent::Lines(vec!["while hidden".into()]),
+            },
+        );
+        assert_eq!(s.logs[1].lines.len(), 1, "a log not shown still receives its lines");
+        let effects = update(
+            &mut s,
+            Action::Key(KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL)),
+        );
+        assert_eq!(
+            effects,
+            vec![Effect::CloseLog {
+                login_server: "acrdev.azurecr.io".into(),
+                run_id: "cf2".into()
+            }]
+        );
+        assert_eq!(s.logs.len(), 1);
     }
 }

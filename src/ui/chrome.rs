@@ -75,12 +75,71 @@ pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     match state.pane {
-        Pane::Registries => return super::panes::registries(state, theme, frame, area),
-        Pane::Repositories => return super::panes::repositories(state, theme, frame, area),
-        Pane::Tags => return super::panes::tags(state, theme, frame, area),
-        Pane::Runs => return super::panes::runs(state, theme, frame, area),
+        Pane::Registries => super::panes::registries(state, theme, frame, area),
+        Pane::Repositories => super::panes::repositories(state, theme, frame, area),
+        Pane::Tags => super::panes::tags(state, theme, frame, area),
+        Pane::Runs => super::panes::runs(state, theme, frame, area),
+        Pane::Locks => super::registry_panes::locks(state, theme, frame, area),
+        Pane::CacheRules => super::registry_panes::cache_rules(state, theme, frame, area),
+        _ => placeholder(state, theme, frame, area),
+    }
+    breadcrumb(state, theme, frame, area);
+}
+
+/// Where the operator is, on the pane frame's bottom edge: `prod · contosoprod › apps/web › 1.4.1`.
+fn breadcrumb(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    if !matches!(
+        state.pane,
+        Pane::Repositories | Pane::Tags | Pane::Locks | Pane::CacheRules | Pane::Runs
+    ) || area.height < 3
+    {
+        return;
+    }
+    let Some(ls) = &state.nav.registry else { return };
+    let row = state.current_registry();
+    let mut parts: Vec<String> = vec![row.map(|r| r.registry.name.clone()).unwrap_or_else(|| ls.clone())];
+    match state.pane {
+        Pane::Tags => {
+            if let Some(repo) = &state.nav.repository {
+                parts.push(repo.clone());
+            }
+            if state.tag_detail
+                && let (Some(repo), Some(i)) = (&state.nav.repository, state.selected_row(Pane::Tags))
+                && let Some(t) = state
+                    .data
+                    .tags
+                    .get(&(ls.clone(), repo.clone()))
+                    .and_then(|l| l.value.as_ref()?.get(i))
+            {
+                parts.push(t.tag.name.clone());
+            }
+        }
+        Pane::Runs => {
+            parts.push("runs".into());
+            if let Some(v) = state.log() {
+                parts.push(format!("log {}", v.run_id));
+            }
+        }
+        Pane::Locks => parts.push("locks".into()),
+        Pane::CacheRules => parts.push("cache rules".into()),
         _ => {}
     }
+    let stage = row
+        .and_then(|r| r.registry.stage())
+        .map(|s| format!("{s} · "))
+        .unwrap_or_default();
+    let text = format!(" {stage}{} · esc back ", parts.join(" › "));
+    let width = (text.chars().count() as u16).min(area.width.saturating_sub(4));
+    let rect = Rect {
+        x: area.x + 2,
+        y: area.y + area.height - 1,
+        width,
+        height: 1,
+    };
+    frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), rect);
+}
+
+fn placeholder(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
@@ -107,6 +166,23 @@ fn empty_pane_text(pane: Pane) -> &'static str {
 }
 
 pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    // The command line takes the footer while it is typed.
+    if let Some(line) = &state.command_line {
+        let mut spans = vec![
+            Span::styled(":", theme.key),
+            Span::styled(line.text.clone(), theme.text),
+            Span::styled("▏", theme.key),
+        ];
+        match &line.hint {
+            Some(h) => spans.push(Span::styled(
+                format!("   {h}"),
+                if line.error { theme.danger } else { theme.muted },
+            )),
+            None => spans.push(Span::styled("   tab completes · enter goes · esc cancels", theme.muted)),
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
     let km = &state.keymap;
     let mut spans = Vec::new();
     for (command, what) in [

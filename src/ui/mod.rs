@@ -2,8 +2,11 @@
 //! snapshot-tested on ratatui's `TestBackend`.
 
 mod chrome;
+mod log_pane;
 mod overlays;
 pub mod panes;
+mod registry_panes;
+mod tag_detail;
 mod theme;
 
 pub use theme::Theme;

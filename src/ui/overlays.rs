@@ -42,21 +42,36 @@ pub fn help(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         })
         .collect();
     let half = lines.len().div_ceil(2);
-    let two_columns = area.width >= 110 && area.height < lines.len() as u16 + 2;
+    let two_columns = area.width >= 140 && area.height < lines.len() as u16 + 2;
     let (width, height) = if two_columns {
-        (area.width.min(120), half as u16 + 2)
+        (area.width.min(180), half as u16 + 2)
     } else {
-        (area.width.min(70), lines.len() as u16 + 2)
+        (area.width.min(96), lines.len() as u16 + 2)
     };
     let rect = centered(area, width, height);
     frame.render_widget(Clear, rect);
+    // What does not fit scrolls (j/k, page keys); the frame says where the view is.
+    let shown = rect.height.saturating_sub(2) as usize;
+    let total = if two_columns { half } else { lines.len() };
+    let max_scroll = total.saturating_sub(shown);
+    let scroll = (state.help_scroll as usize).min(max_scroll);
+    let bottom = if max_scroll > 0 {
+        format!(
+            " lines {}-{} of {total} · j/k scroll · ? or esc closes ",
+            scroll + 1,
+            (scroll + shown).min(total)
+        )
+    } else {
+        " ? or esc closes ".to_string()
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
         .title(Span::styled(" Keys (effective bindings) ", theme.tab_active))
-        .title_bottom(Line::styled(" ? or esc closes ", theme.muted));
+        .title_bottom(Line::styled(bottom, theme.muted));
     let inner = block.inner(rect);
     frame.render_widget(block, rect);
+    let scroll = (scroll as u16, 0);
     if two_columns {
         let [left, right] = ratatui::layout::Layout::horizontal([
             ratatui::layout::Constraint::Percentage(50),
@@ -64,10 +79,10 @@ pub fn help(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ])
         .areas(inner);
         let right_lines = lines[half..].to_vec();
-        frame.render_widget(Paragraph::new(lines[..half].to_vec()), left);
-        frame.render_widget(Paragraph::new(right_lines), right);
+        frame.render_widget(Paragraph::new(lines[..half].to_vec()).scroll(scroll), left);
+        frame.render_widget(Paragraph::new(right_lines).scroll(scroll), right);
     } else {
-        frame.render_widget(Paragraph::new(lines), inner);
+        frame.render_widget(Paragraph::new(lines).scroll(scroll), inner);
     }
 }
 
@@ -113,7 +128,7 @@ pub fn confirm_quit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
 /// The one confirmation every change goes through: what, where, the exact request; production
 /// registries get a red frame and need their name typed.
 pub fn confirm_change(confirm: &crate::app::mutation::Confirm, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let m = &confirm.mutation;
+    let m = confirm.mutation();
     let frame_style = if confirm.production {
         theme.danger_border
     } else {
@@ -126,6 +141,27 @@ pub fn confirm_change(confirm: &crate::app::mutation::Confirm, theme: &Theme, fr
         Line::styled(m.request(), theme.key),
         Line::raw(""),
     ];
+    if confirm.options.len() > 1 {
+        let mut spans = vec![Span::styled("Tab chooses: ", theme.muted)];
+        for (i, o) in confirm.options.iter().enumerate() {
+            let label = match o {
+                crate::app::mutation::Mutation::Locks { write, delete, .. } => match (write, delete) {
+                    (true, true) => "write and delete",
+                    (true, false) => "write only",
+                    _ => "delete only",
+                },
+                _ => "this",
+            };
+            let style = if i == confirm.chosen {
+                theme.selected
+            } else {
+                theme.muted
+            };
+            spans.push(Span::styled(format!(" {label} "), style));
+        }
+        lines.push(Line::from(spans));
+        lines.push(Line::raw(""));
+    }
     if confirm.production {
         lines.push(Line::styled(
             format!("{} is a PRODUCTION registry.", m.registry_name()),

@@ -2,8 +2,8 @@
 //! built. Each pane says how fresh its rows are, whether they are partial, and what failed.
 
 use super::Theme;
-use crate::acr::model::{ChangeableAttributes, RunStatus};
-use crate::app::data::{Loadable, age, bytes, duration};
+use crate::acr::model::RunStatus;
+use crate::app::data::{Loadable, age, bytes, duration, lock_marks};
 use crate::app::{Pane, State};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -23,7 +23,13 @@ pub fn window(len: usize, selected: usize, height: usize) -> (usize, usize) {
 }
 
 /// The pane's title: what, where, how many, how fresh.
-fn title<'a, T>(what: String, l: &Loadable<T>, count: Option<usize>, state: &State, theme: &Theme) -> Line<'a> {
+pub(super) fn title<'a, T>(
+    what: String,
+    l: &Loadable<T>,
+    count: Option<usize>,
+    state: &State,
+    theme: &Theme,
+) -> Line<'a> {
     let mut spans = vec![Span::styled(format!(" {what}"), theme.tab_active)];
     if let Some(n) = count {
         spans.push(Span::styled(format!(" ({n})"), theme.tab_active));
@@ -47,7 +53,7 @@ fn title<'a, T>(what: String, l: &Loadable<T>, count: Option<usize>, state: &Sta
 }
 
 /// Splits off a one-paragraph error banner at the top when the last read failed.
-fn banner<T>(l: &Loadable<T>, theme: &Theme, frame: &mut Frame, area: Rect) -> Rect {
+pub(super) fn banner<T>(l: &Loadable<T>, theme: &Theme, frame: &mut Frame, area: Rect) -> Rect {
     let Some(e) = &l.error else { return area };
     let height = (e.len() as u16 / area.width.max(1) + 1).min(4);
     let [top, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(area);
@@ -58,14 +64,14 @@ fn banner<T>(l: &Loadable<T>, theme: &Theme, frame: &mut Frame, area: Rect) -> R
     rest
 }
 
-fn empty(text: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub(super) fn empty(text: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
     frame.render_widget(
         Paragraph::new(Line::styled(text.to_string(), theme.muted)).wrap(Wrap { trim: true }),
         area,
     );
 }
 
-fn table(
+pub(super) fn table(
     header: &[&str],
     widths: Vec<Constraint>,
     rows: Vec<Row<'static>>,
@@ -87,21 +93,7 @@ fn table(
     Table::new(rows, widths).header(header).column_spacing(1)
 }
 
-/// `W D R L` for each switched-off lock, `-` when nothing is locked.
-pub fn lock_marks(a: &ChangeableAttributes) -> String {
-    let marks: Vec<&str> = [
-        (!a.write_enabled, "W"),
-        (!a.delete_enabled, "D"),
-        (!a.read_enabled, "R"),
-        (!a.list_enabled, "L"),
-    ]
-    .into_iter()
-    .filter_map(|(on, m)| on.then_some(m))
-    .collect();
-    if marks.is_empty() { "-".into() } else { marks.join(" ") }
-}
-
-fn block<'a>(title: Line<'a>, theme: &Theme) -> Block<'a> {
+pub(super) fn block<'a>(title: Line<'a>, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border_focus)
@@ -110,7 +102,7 @@ fn block<'a>(title: Line<'a>, theme: &Theme) -> Block<'a> {
 
 /// The pane's `/` filter, when it has one or is being typed, on a line above the rows; says when
 /// nothing matches. Returns the area left for the rows.
-fn filter_line(
+pub(super) fn filter_line(
     state: &State,
     pane: Pane,
     shown: usize,
@@ -142,7 +134,7 @@ fn filter_line(
 }
 
 /// A pane with nothing chosen yet: its frame and what to do.
-fn unchosen(what: &str, hint: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub(super) fn unchosen(what: &str, hint: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
     let b = block(Line::styled(format!(" {what} "), theme.tab_active), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
@@ -151,7 +143,7 @@ fn unchosen(what: &str, hint: &str, theme: &Theme, frame: &mut Frame, area: Rect
 
 /// Draws a pane's frame (title with freshness) and its error banner. Returns the area for the
 /// rows, or `None` when there are no rows and it said so instead.
-fn framed<T>(
+pub(super) fn framed<T>(
     what: String,
     l: &Loadable<Vec<T>>,
     noun: &str,
@@ -387,6 +379,11 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let rows = l.value.as_deref().unwrap_or(&[]);
     let sel = state.selected(Pane::Tags);
     let vis = state.visible(Pane::Tags);
+    if state.tag_detail
+        && let Some(row) = vis.get(sel.min(vis.len().saturating_sub(1))).and_then(|&i| rows.get(i))
+    {
+        return super::tag_detail::tag_detail(row, state, theme, frame, inner);
+    }
     let Some(inner) = filter_line(state, Pane::Tags, vis.len(), rows.len(), theme, frame, inner) else {
         return;
     };
@@ -431,9 +428,19 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Constraint::Min(12),
         Constraint::Length(8),
     ];
+    // The sort column carries an arrow; without one, rows are as the registry lists them.
+    let sort = state.sort.get(&Pane::Tags);
+    let headers: Vec<String> = ["TAG", "DIGEST", "CREATED", "UPDATED", "SIZE", "PLATFORMS", "LOCKS"]
+        .iter()
+        .map(|h| match sort {
+            Some(s) if s.column.header() == *h => format!("{h}{}", if s.descending { "▼" } else { "▲" }),
+            _ => h.to_string(),
+        })
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
     frame.render_widget(
         table(
-            &["TAG", "DIGEST", "CREATED", "UPDATED", "SIZE", "PLATFORMS", "LOCKS"],
+            &headers,
             widths,
             built,
             Some(sel.min(end.saturating_sub(1)) - start),
@@ -452,89 +459,9 @@ fn status_style(s: &RunStatus, theme: &Theme) -> Style {
     }
 }
 
-/// One log line with its ANSI colours as styles (or none, for the monochrome theme).
-fn log_line(raw: &str, theme: &Theme) -> Line<'static> {
-    use ansi_to_tui::IntoText;
-    let text = raw
-        .as_bytes()
-        .into_text()
-        .unwrap_or_else(|_| ratatui::text::Text::raw(raw.to_string()));
-    let spans: Vec<Span<'static>> = text
-        .lines
-        .into_iter()
-        .flat_map(|l| l.spans)
-        .map(|s| {
-            if theme.name == "monochrome" {
-                Span::raw(s.content.into_owned())
-            } else {
-                Span::styled(s.content.into_owned(), s.style)
-            }
-        })
-        .collect();
-    Line::from(spans)
-}
-
-fn log_view(view: &crate::app::data::LogView, state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    use crate::app::data::LogStatus;
-    let mode = if view.follow {
-        Span::styled(" · following", theme.ok)
-    } else {
-        Span::styled(" · paused (F or end follows)", theme.warning)
-    };
-    let mut spans = vec![
-        Span::styled(
-            format!(" Log · {} · run {}", view.registry_name, view.run_id),
-            theme.tab_active,
-        ),
-        mode,
-    ];
-    spans.push(Span::styled(
-        format!(" · {} lines", view.lines.len() as u64 + view.dropped),
-        theme.muted,
-    ));
-    if view.dropped > 0 {
-        spans.push(Span::styled(
-            format!(" (first {} no longer held)", view.dropped),
-            theme.warning,
-        ));
-    }
-    spans.push(Span::raw(" "));
-    let b = block(Line::from(spans), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
-    let [body, status] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
-    let height = body.height as usize;
-    let first = view.first_visible(height);
-    let lines: Vec<Line> = view
-        .lines
-        .iter()
-        .skip(first)
-        .take(height)
-        .map(|l| log_line(l, theme))
-        .collect();
-    frame.render_widget(Paragraph::new(lines), body);
-    let status_line = match &view.status {
-        LogStatus::Opening => Line::styled("opening the log…", theme.muted),
-        LogStatus::Waiting => Line::styled("waiting for the run to write its first line…", theme.muted),
-        LogStatus::Streaming => Line::styled("● streaming", theme.warning),
-        LogStatus::Retrying(e) => Line::styled(format!("reconnecting: {e}"), theme.warning),
-        LogStatus::Complete(outcome) => {
-            let style = if outcome.eq_ignore_ascii_case("Succeeded") {
-                theme.ok
-            } else {
-                theme.danger
-            };
-            Line::styled(format!("Run {} ended: {outcome}", view.run_id), style)
-        }
-        LogStatus::Failed(e) => Line::styled(format!("! {e}"), theme.danger),
-    };
-    let _ = state;
-    frame.render_widget(Paragraph::new(status_line), status);
-}
-
 pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    if let Some(view) = &state.log {
-        return log_view(view, state, theme, frame, area);
+    if let Some(view) = state.log() {
+        return super::log_pane::log_view(view, state, theme, frame, area);
     }
     let Some(ls) = state.nav.registry.clone() else {
         return unchosen(
@@ -549,9 +476,30 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .current_registry()
         .map(|r| r.registry.name.clone())
         .unwrap_or_else(|| ls.clone());
+    // The tasks list sits beside the runs on wide terminals and above them on narrow ones.
+    let task_count = state
+        .data
+        .tasks
+        .get(&ls)
+        .and_then(|l| l.value.as_ref())
+        .map_or(1, Vec::len);
+    let (tasks_area, area) = if area.width >= 150 {
+        let [t, r] = Layout::horizontal([Constraint::Length(56), Constraint::Min(1)]).areas(area);
+        (t, r)
+    } else {
+        let h = (task_count as u16 + 3).clamp(4, 8);
+        let [t, r] = Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(area);
+        (t, r)
+    };
+    tasks(state, &ls, theme, frame, tasks_area);
     let default = Loadable::default();
     let l = state.data.runs.get(&ls).unwrap_or(&default);
-    let Some(inner) = framed(format!("Runs · {name}"), l, "task runs", state, theme, frame, area) else {
+    let mut what = format!("Runs · {name}");
+    if !state.logs.is_empty() {
+        let n = state.logs.len();
+        what.push_str(&format!(" · {n} log{} open (] shows)", if n == 1 { "" } else { "s" }));
+    }
+    let Some(inner) = framed(what, l, "task runs", state, theme, frame, area) else {
         return;
     };
     let runs = l.value.as_deref().unwrap_or(&[]);
@@ -612,7 +560,114 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             &["RUN ID", "TASK", "STATUS", "TRIGGER", "PLATFORM", "STARTED", "DURATION"],
             widths,
             built,
-            Some(sel.min(end.saturating_sub(1)) - start),
+            (!state.tasks_focus).then(|| sel.min(end.saturating_sub(1)) - start),
+            theme,
+        ),
+        inner,
+    );
+}
+
+/// What starts a task: commits, base image updates, timers (manual runs are always possible).
+fn task_triggers(task: &crate::acr::model::Task) -> String {
+    let Some(t) = &task.properties.trigger else {
+        return "manual".into();
+    };
+    let mut kinds = Vec::new();
+    let has = |key: &str| match t.get(key) {
+        Some(serde_json::Value::Array(a)) => !a.is_empty(),
+        Some(serde_json::Value::Object(_)) => true,
+        _ => false,
+    };
+    if has("sourceTriggers") {
+        kinds.push("commit");
+    }
+    if has("baseImageTrigger") {
+        kinds.push("base image");
+    }
+    if has("timerTriggers") {
+        kinds.push("timer");
+    }
+    if kinds.is_empty() {
+        "manual".into()
+    } else {
+        kinds.join(", ")
+    }
+}
+
+/// The registry's tasks, with the outcome of each one's newest run.
+fn tasks(state: &State, ls: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let default = Loadable::default();
+    let l = state.data.tasks.get(ls).unwrap_or(&default);
+    let hint = if state.tasks_focus {
+        " enter shows its runs · ctrl-e runs it · l back "
+    } else {
+        " h: tasks "
+    };
+    let mut b = block(
+        title("Tasks".into(), l, l.value.as_ref().map(Vec::len), state, theme),
+        theme,
+    )
+    .title_bottom(Line::styled(hint, theme.muted));
+    if !state.tasks_focus {
+        b = b.border_style(theme.border);
+    }
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let inner = banner(l, theme, frame, inner);
+    let tasks = l.value.as_deref().unwrap_or(&[]);
+    if tasks.is_empty() {
+        let text = if l.loading {
+            "Listing tasks…"
+        } else {
+            "No tasks in this registry."
+        };
+        return empty(text, theme, frame, inner);
+    }
+    let runs: &[crate::acr::model::Run] = state.data.runs.get(ls).and_then(|l| l.value.as_deref()).unwrap_or(&[]);
+    let (start, end) = window(tasks.len(), state.tasks_cursor, inner.height.saturating_sub(1) as usize);
+    let built: Vec<Row> = tasks[start..end]
+        .iter()
+        .map(|t| {
+            // Runs are listed newest first: the first of this task's is its latest.
+            let last = runs
+                .iter()
+                .find(|r| r.properties.task.as_deref() == Some(t.name.as_str()));
+            let last = match last {
+                Some(r) => {
+                    let s = r.status();
+                    Span::styled(format!("{} {}", r.run_id(), s), status_style(&s, theme))
+                }
+                None => Span::styled("-", theme.muted),
+            };
+            let enabled = t.properties.status.clone().unwrap_or_else(|| "-".into());
+            Row::new(vec![
+                Cell::from(t.name.clone()),
+                Cell::from(Span::styled(
+                    enabled.clone(),
+                    if enabled.eq_ignore_ascii_case("enabled") {
+                        theme.text
+                    } else {
+                        theme.muted
+                    },
+                )),
+                Cell::from(task_triggers(t)),
+                Cell::from(Line::from(last)),
+            ])
+        })
+        .collect();
+    frame.render_widget(
+        table(
+            &["TASK", "STATUS", "TRIGGERS", "LAST RUN"],
+            vec![
+                Constraint::Min(14),
+                Constraint::Length(8),
+                Constraint::Min(10),
+                Constraint::Min(14),
+            ],
+            built,
+            state
+                .tasks_focus
+                .then(|| state.tasks_cursor.min(end.saturating_sub(1)) - start),
             theme,
         ),
         inner,
@@ -633,14 +688,5 @@ mod tests {
         assert_eq!(window(0, 0, 10), (0, 0));
         assert_eq!(window(5, 50, 10), (0, 5), "a cursor beyond the rows is clamped");
         assert_eq!(window(100, 5000, 10), (90, 100));
-    }
-
-    #[test]
-    fn lock_marks_name_each_switched_off_lock() {
-        let mut a = ChangeableAttributes::default();
-        assert_eq!(lock_marks(&a), "-");
-        a.write_enabled = false;
-        a.delete_enabled = false;
-        assert_eq!(lock_marks(&a), "W D");
     }
 }

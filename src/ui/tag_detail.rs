@@ -1,0 +1,122 @@
+//! The detail of one tag: its full digest, the manifest behind it (media type, size, the
+//! platforms of an index), every tag on the same digest, and the locks of the tag and of the
+//! manifest, which are separate switches in ACR.
+
+use super::Theme;
+use crate::acr::model::ChangeableAttributes;
+use crate::app::State;
+use crate::app::data::{TagRow, age, bytes, lock_marks};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+fn field<'a>(name: &str, value: impl Into<Span<'a>>, theme: &Theme) -> Line<'a> {
+    Line::from(vec![Span::styled(format!("{name:<18}"), theme.muted), value.into()])
+}
+
+fn locks_text(a: &ChangeableAttributes) -> String {
+    if !a.is_locked() {
+        return "none".into();
+    }
+    let off: Vec<&str> = [
+        (!a.write_enabled, "write"),
+        (!a.delete_enabled, "delete"),
+        (!a.read_enabled, "read"),
+        (!a.list_enabled, "list"),
+    ]
+    .into_iter()
+    .filter_map(|(off, name)| off.then_some(name))
+    .collect();
+    format!("{}  ({} disabled)", lock_marks(a), off.join(", "))
+}
+
+pub fn tag_detail(row: &TagRow, state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let t = &row.tag;
+    let when = |d: Option<chrono::DateTime<chrono::Utc>>| match d {
+        Some(d) => format!(
+            "{} ({} ago)",
+            d.format("%Y-%m-%d %H:%M:%S UTC"),
+            age(Some(d), state.now)
+        ),
+        None => "-".into(),
+    };
+    let lock_style = |a: &ChangeableAttributes| if a.is_locked() { theme.danger } else { theme.ok };
+    let mut lines = vec![
+        field("Tag", Span::styled(t.name.clone(), theme.key), theme),
+        field("Digest", t.digest.clone(), theme),
+        field("Created", when(t.created_time), theme),
+        field("Updated", when(t.last_update_time), theme),
+        field("Signed", if t.signed { "yes" } else { "no" }, theme),
+        field(
+            "Tag locks",
+            Span::styled(
+                locks_text(&t.changeable_attributes),
+                lock_style(&t.changeable_attributes),
+            ),
+            theme,
+        ),
+    ];
+    match &row.manifest {
+        None => lines.push(field(
+            "Manifest",
+            Span::styled("not listed (the manifest listing did not include it)", theme.warning),
+            theme,
+        )),
+        Some(m) => {
+            lines.push(Line::raw(""));
+            lines.push(field(
+                "Media type",
+                m.media_type.clone().unwrap_or_else(|| "-".into()),
+                theme,
+            ));
+            if let Some(c) = &m.config_media_type {
+                lines.push(field("Config media type", c.clone(), theme));
+            }
+            lines.push(field("Size", bytes(m.image_size), theme));
+            lines.push(field(
+                "Manifest locks",
+                Span::styled(
+                    locks_text(&m.changeable_attributes),
+                    lock_style(&m.changeable_attributes),
+                ),
+                theme,
+            ));
+            let tags = if m.tags.is_empty() {
+                "(none listed)".to_string()
+            } else {
+                m.tags.join(", ")
+            };
+            lines.push(field("Tags on digest", tags, theme));
+            if m.references.is_empty() {
+                lines.push(field("Platform", row.platforms(), theme));
+            } else {
+                lines.push(field(
+                    "Platforms",
+                    format!("{} in this index", m.references.len()),
+                    theme,
+                ));
+                for r in &m.references {
+                    let platform = format!(
+                        "{}/{}",
+                        r.os.as_ref()
+                            .map(|o| o.as_str().to_ascii_lowercase())
+                            .unwrap_or_else(|| "?".into()),
+                        r.architecture.clone().unwrap_or_else(|| "?".into())
+                    );
+                    lines.push(Line::from(vec![
+                        Span::raw(format!("{:<18}", "")),
+                        Span::styled(format!("{platform:<16}"), theme.text),
+                        Span::styled(r.digest.clone(), theme.muted),
+                    ]));
+                }
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "esc back to the table · j/k the next tag · x lock the tag · X lock the digest",
+        theme.muted,
+    ));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
