@@ -106,10 +106,9 @@ impl Mutation {
             }
             Mutation::CancelRun { registry, run_id, .. } => format!("POST {}/runs/{run_id}/cancel", registry.id()),
             Mutation::ScheduleRun { registry, task, .. } => {
-                format!(
-                    "POST {}/scheduleRun  {{\"type\": \"TaskRunRequest\", \"taskId\": \".../tasks/{task}\"}}",
-                    registry.id()
-                )
+                // The body exactly as the client sends it.
+                let body = crate::acr::ArmClient::task_run_body(registry, task);
+                format!("POST {}/scheduleRun  {body}", registry.id())
             }
         }
     }

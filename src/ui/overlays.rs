@@ -190,7 +190,17 @@ pub fn confirm_change(confirm: &crate::app::mutation::Confirm, theme: &Theme, fr
         Span::raw("cancel"),
     ]));
     let width = area.width.min(100);
-    let rect = centered(area, width, lines.len() as u16 + 4);
+    // Long requests wrap: count the rows they take (word wrapping may need one more), so the
+    // keys at the bottom are never cut off.
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows: usize = lines
+        .iter()
+        .map(|l| match l.width() {
+            w if w <= inner => 1,
+            w => w.div_ceil(inner) + 1,
+        })
+        .sum();
+    let rect = centered(area, width, rows as u16 + 2);
     frame.render_widget(Clear, rect);
     let title = if confirm.production {
         " Confirm a change to PRODUCTION "
