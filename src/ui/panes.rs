@@ -133,6 +133,24 @@ pub(super) fn filter_line(
     Some(rest)
 }
 
+/// A table pane's rows to build: its filter line, then the indices of the rows that fit (around
+/// the cursor) and the selected one's place among them. `None` when the filter hides every row
+/// (the pane has said so).
+pub(super) fn table_window(
+    state: &State,
+    pane: Pane,
+    total: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) -> Option<(Rect, Vec<usize>, usize)> {
+    let sel = state.selected(pane);
+    let vis = state.visible(pane);
+    let inner = filter_line(state, pane, vis.len(), total, theme, frame, area)?;
+    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
+    Some((inner, vis[start..end].to_vec(), sel.min(end.saturating_sub(1)) - start))
+}
+
 /// A pane with nothing chosen yet: its frame and what to do.
 pub(super) fn unchosen(what: &str, hint: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
     let b = block(Line::styled(format!(" {what} "), theme.tab_active), theme);
@@ -192,7 +210,6 @@ pub fn registries(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         };
         return empty(text, theme, frame, inner);
     }
-    let sel = state.selected(Pane::Registries);
     // The selected registry's failure, in full, under the table.
     let inner = match state
         .selected_row(Pane::Registries)
@@ -208,12 +225,10 @@ pub fn registries(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         None => inner,
     };
     let wide = inner.width >= 110;
-    let vis = state.visible(Pane::Registries);
-    let Some(inner) = filter_line(state, Pane::Registries, vis.len(), rows.len(), theme, frame, inner) else {
+    let Some((inner, shown, selected)) = table_window(state, Pane::Registries, rows.len(), theme, frame, inner) else {
         return;
     };
-    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = vis[start..end]
+    let built: Vec<Row> = shown
         .iter()
         .map(|&i| &rows[i])
         .map(|r| {
@@ -259,13 +274,7 @@ pub fn registries(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     widths.extend([Constraint::Length(21), Constraint::Length(8), Constraint::Length(7)]);
     header.extend(["STORAGE", "PUBLIC", "HEALTH"]);
-    let t = table(
-        &header,
-        widths,
-        built,
-        Some(sel.min(end.saturating_sub(1)) - start),
-        theme,
-    );
+    let t = table(&header, widths, built, Some(selected), theme);
     frame.render_widget(t, inner);
 }
 
@@ -297,13 +306,11 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
         return;
     };
     let names: &[String] = l.value.as_deref().unwrap_or(&[]);
-    let sel = state.selected(Pane::Repositories);
-    let vis = state.visible(Pane::Repositories);
-    let Some(inner) = filter_line(state, Pane::Repositories, vis.len(), names.len(), theme, frame, inner) else {
+    let Some((inner, shown, selected)) = table_window(state, Pane::Repositories, names.len(), theme, frame, inner)
+    else {
         return;
     };
-    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = vis[start..end]
+    let built: Vec<Row> = shown
         .iter()
         .map(|&i| &names[i])
         .map(|n| match state.data.repository_props.get(&(ls.clone(), n.clone())) {
@@ -342,7 +349,7 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
             &["REPOSITORY", "TAGS", "MANIFESTS", "UPDATED", "LOCKS"],
             widths,
             built,
-            Some(sel.min(end.saturating_sub(1)) - start),
+            Some(selected),
             theme,
         ),
         inner,
@@ -377,18 +384,15 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     };
     let rows = l.value.as_deref().unwrap_or(&[]);
-    let sel = state.selected(Pane::Tags);
-    let vis = state.visible(Pane::Tags);
     if state.tag_detail
-        && let Some(row) = vis.get(sel.min(vis.len().saturating_sub(1))).and_then(|&i| rows.get(i))
+        && let Some(row) = state.selected_row(Pane::Tags).and_then(|i| rows.get(i))
     {
         return super::tag_detail::tag_detail(row, state, theme, frame, inner);
     }
-    let Some(inner) = filter_line(state, Pane::Tags, vis.len(), rows.len(), theme, frame, inner) else {
+    let Some((inner, shown, selected)) = table_window(state, Pane::Tags, rows.len(), theme, frame, inner) else {
         return;
     };
-    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = vis[start..end]
+    let built: Vec<Row> = shown
         .iter()
         .map(|&i| &rows[i])
         .map(|r| {
@@ -438,16 +442,7 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         })
         .collect();
     let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-    frame.render_widget(
-        table(
-            &headers,
-            widths,
-            built,
-            Some(sel.min(end.saturating_sub(1)) - start),
-            theme,
-        ),
-        inner,
-    );
+    frame.render_widget(table(&headers, widths, built, Some(selected), theme), inner);
 }
 
 fn status_style(s: &RunStatus, theme: &Theme) -> Style {
@@ -503,13 +498,10 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     };
     let runs = l.value.as_deref().unwrap_or(&[]);
-    let sel = state.selected(Pane::Runs);
-    let vis = state.visible(Pane::Runs);
-    let Some(inner) = filter_line(state, Pane::Runs, vis.len(), runs.len(), theme, frame, inner) else {
+    let Some((inner, shown, selected)) = table_window(state, Pane::Runs, runs.len(), theme, frame, inner) else {
         return;
     };
-    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = vis[start..end]
+    let built: Vec<Row> = shown
         .iter()
         .map(|&i| &runs[i])
         .map(|r| {
@@ -560,7 +552,7 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             &["RUN ID", "TASK", "STATUS", "TRIGGER", "PLATFORM", "STARTED", "DURATION"],
             widths,
             built,
-            (!state.tasks_focus).then(|| sel.min(end.saturating_sub(1)) - start),
+            (!state.tasks_focus).then_some(selected),
             theme,
         ),
         inner,

@@ -2,7 +2,7 @@
 //! progressive scan) and its cache rules with their credential sets.
 
 use super::Theme;
-use super::panes::{banner, block, empty, filter_line, table, title, unchosen, window};
+use super::panes::{banner, block, empty, table, table_window, title, unchosen};
 use crate::acr::model::{HealthStatus, ProvisioningState};
 use crate::app::data::{Loadable, lock_marks};
 use crate::app::mutation::short_digest;
@@ -64,13 +64,10 @@ pub fn locks(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         };
         return empty(&text, theme, frame, inner);
     }
-    let sel = state.selected(Pane::Locks);
-    let vis = state.visible(Pane::Locks);
-    let Some(inner) = filter_line(state, Pane::Locks, vis.len(), items.len(), theme, frame, inner) else {
+    let Some((inner, shown, selected)) = table_window(state, Pane::Locks, items.len(), theme, frame, inner) else {
         return;
     };
-    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = vis[start..end]
+    let built: Vec<Row> = shown
         .iter()
         .map(|&i| &items[i])
         .map(|it| {
@@ -96,7 +93,7 @@ pub fn locks(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Constraint::Min(10),
             ],
             built,
-            Some(sel.min(end.saturating_sub(1)) - start),
+            Some(selected),
             theme,
         ),
         inner,
@@ -128,13 +125,10 @@ pub fn cache_rules(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
         return;
     };
     let rules = l.value.as_deref().unwrap_or(&[]);
-    let sel = state.selected(Pane::CacheRules);
-    let vis = state.visible(Pane::CacheRules);
-    let Some(inner) = filter_line(state, Pane::CacheRules, vis.len(), rules.len(), theme, frame, inner) else {
+    let Some((inner, shown, selected)) = table_window(state, Pane::CacheRules, rules.len(), theme, frame, inner) else {
         return;
     };
-    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
-    let built: Vec<Row> = vis[start..end]
+    let built: Vec<Row> = shown
         .iter()
         .map(|&i| &rules[i])
         .map(|r| {
@@ -194,7 +188,7 @@ pub fn cache_rules(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
                 Constraint::Length(8),
             ],
             built,
-            Some(sel.min(end.saturating_sub(1)) - start),
+            Some(selected),
             theme,
         ),
         inner,
