@@ -57,6 +57,15 @@ fn navigate_to_prod_and_see_its_locked_tags() {
     s.send("6");
     s.wait_for_text("Runs · contosodev", WAIT);
     s.wait_for_text("Running", WAIT);
+    // Jump by name with the command line (tab completes), then open a tag's detail.
+    s.send(":tags pro\t");
+    s.wait_for_text(":tags prod/", WAIT);
+    s.send("apps/web\r");
+    s.wait_for_text("Tags · contosoprod / apps/web", WAIT);
+    s.wait_for_text("1.4.1", WAIT);
+    s.send("\r");
+    s.wait_for_text("Tags on digest", WAIT);
+    s.wait_for_text("prod · contosoprod › apps/web › 1.4.1", WAIT);
     s.send("q");
     assert_eq!(s.wait_exit(WAIT), 0);
     s.assert_restored();
