@@ -236,7 +236,15 @@ impl Runner {
                 run_id,
             } => {
                 let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
-                let path = self.saved_logs.join(format!("{registry_name}-{run_id}-{stamp}.log"));
+                // Names come from the service: keep them to safe file-name characters.
+                let safe = |s: &str| -> String {
+                    s.chars()
+                        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                        .collect()
+                };
+                let path = self
+                    .saved_logs
+                    .join(format!("{}-{}-{stamp}.log", safe(&registry_name), safe(&run_id)));
                 (
                     format!("save:{registry_name}:{run_id}"),
                     Box::pin(async move {
