@@ -239,7 +239,13 @@ impl Runner {
                 // Names come from the service: keep them to safe file-name characters.
                 let safe = |s: &str| -> String {
                     s.chars()
-                        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+                        .map(|c| {
+                            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                                c
+                            } else {
+                                '_'
+                            }
+                        })
                         .collect()
                 };
                 let path = self
