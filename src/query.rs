@@ -78,13 +78,20 @@ impl Query {
     /// pass over the index's contiguous text (no pointer chasing through 100,000 rows); the
     /// other terms are then checked on the rows that are left, columns read from the index too.
     pub fn filter_indexed(&self, index: &SearchIndex) -> Vec<usize> {
-        // The first word (or else regex) picks the candidates in one pass over the text.
-        let first = self
+        // A column of the index is checked first when there is one: its values lie side by side,
+        // so a pass over every row is cheap and usually leaves few rows for the words. Otherwise
+        // the first word (or else regex) picks the candidates in one pass over the text.
+        let column_first = self
             .terms
             .iter()
-            .position(|t| matches!(t, Term::Word(_)))
+            .position(|t| matches!(t, Term::Field(k, _) if index.field_names.contains(&k.as_str())));
+        let first = column_first
+            .or_else(|| self.terms.iter().position(|t| matches!(t, Term::Word(_))))
             .or_else(|| self.terms.iter().position(|t| matches!(t, Term::Regex(..))));
         let mut rows: Vec<usize> = match first.map(|i| &self.terms[i]) {
+            Some(t @ Term::Field(..)) => (0..index.len())
+                .filter(|&i| term_matches(t, index.row(i), &|key: &str| index.field(i, key).map(Cow::Borrowed)))
+                .collect(),
             Some(Term::Word(f)) => index.rows_with(f.find_iter(index.text.as_bytes())),
             Some(Term::Regex(one, whole)) => {
                 // One iterator over the whole text keeps the engine's state between matches
@@ -302,6 +309,8 @@ mod tests {
             "09",
             "amd64 1.4",
             "locked:yes",
+            "locked:no amd64",
+            "amd64 locked:no re:1",
             "re:^1\\.4",
             "re:64$",
             "re:amd64\\s1",
