@@ -131,6 +131,16 @@ impl State {
             .find(|r| r.registry.properties.login_server == ls)
     }
 
+    /// The chosen registry's name, or its login server while the listing has not named it.
+    pub fn current_registry_name(&self) -> Option<String> {
+        let ls = self.nav.registry.as_ref()?;
+        Some(
+            self.current_registry()
+                .map(|r| r.registry.name.clone())
+                .unwrap_or_else(|| ls.clone()),
+        )
+    }
+
     /// How many rows the pane shows now (after its filter), for cursor movement.
     pub fn row_count(&self, pane: Pane) -> usize {
         self.visible(pane).len()

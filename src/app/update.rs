@@ -720,10 +720,7 @@ fn lock_options(state: &State, repository: String, target: LockTarget, now: &Cha
     let Some(ls) = state.nav.registry.clone() else {
         return vec![];
     };
-    let registry_name = state
-        .current_registry()
-        .map(|r| r.registry.name.clone())
-        .unwrap_or_else(|| ls.clone());
+    let registry_name = state.current_registry_name().unwrap_or_else(|| ls.clone());
     let lock = now.write_enabled && now.delete_enabled;
     [(true, true), (true, false), (false, true)]
         .into_iter()

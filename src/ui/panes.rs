@@ -288,10 +288,7 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
             area,
         );
     };
-    let name = state
-        .current_registry()
-        .map(|r| r.registry.name.clone())
-        .unwrap_or_else(|| ls.clone());
+    let name = state.current_registry_name().unwrap_or_else(|| ls.clone());
     let default = Loadable::default();
     let l = state.data.repositories.get(&ls).unwrap_or(&default);
     let Some(inner) = framed(
@@ -366,10 +363,7 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             area,
         );
     };
-    let reg_name = state
-        .current_registry()
-        .map(|r| r.registry.name.clone())
-        .unwrap_or_else(|| ls.clone());
+    let reg_name = state.current_registry_name().unwrap_or_else(|| ls.clone());
     let default = Loadable::default();
     let l = state.data.tags.get(&(ls, repo.clone())).unwrap_or(&default);
     let Some(inner) = framed(
@@ -467,10 +461,7 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             area,
         );
     };
-    let name = state
-        .current_registry()
-        .map(|r| r.registry.name.clone())
-        .unwrap_or_else(|| ls.clone());
+    let name = state.current_registry_name().unwrap_or_else(|| ls.clone());
     // The tasks list sits beside the runs on wide terminals and above them on narrow ones.
     let task_count = state
         .data

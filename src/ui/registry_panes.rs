@@ -12,13 +12,6 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 
-fn registry_name(state: &State, ls: &str) -> String {
-    state
-        .current_registry()
-        .map(|r| r.registry.name.clone())
-        .unwrap_or_else(|| ls.to_string())
-}
-
 pub fn locks(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some(ls) = state.nav.registry.clone() else {
         return unchosen(
@@ -29,7 +22,7 @@ pub fn locks(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             area,
         );
     };
-    let name = registry_name(state, &ls);
+    let name = state.current_registry_name().unwrap_or_else(|| ls.clone());
     let default = Loadable::default();
     let l = state.data.locks.get(&ls).unwrap_or(&default);
     let items = l.value.as_deref().unwrap_or(&[]);
@@ -110,7 +103,7 @@ pub fn cache_rules(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) 
             area,
         );
     };
-    let name = registry_name(state, &ls);
+    let name = state.current_registry_name().unwrap_or_else(|| ls.clone());
     let default = Loadable::default();
     let l = state.data.cache_rules.get(&ls).unwrap_or(&default);
     let Some(inner) = super::panes::framed(
