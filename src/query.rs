@@ -4,7 +4,6 @@
 //! a plain word; `re:PATTERN` is a case-insensitive regular expression. All terms must match.
 
 use regex::Regex;
-use std::borrow::Cow;
 
 #[derive(Debug, Clone)]
 enum Term {
@@ -12,8 +11,8 @@ enum Term {
     /// over 100,000 rows).
     Word(Box<memchr::memmem::Finder<'static>>),
     Field(String, String),
-    /// The pattern for one row, and the same in multi-line mode for a pass over a whole index.
-    Regex(Regex, Regex),
+    /// The pattern for one row, and the same for one pass over a whole index (see `RowRegex`).
+    Regex(Regex, Box<RowRegex>),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -30,27 +29,24 @@ impl Query {
                 // Rows are searched lower-cased, so only a pattern with capitals needs the
                 // (slower) case-insensitive engine.
                 let fold = pattern.chars().any(char::is_uppercase);
-                let build = |multi_line: bool| {
-                    regex::RegexBuilder::new(pattern)
-                        .case_insensitive(fold)
-                        .multi_line(multi_line)
-                        .size_limit(1 << 20)
-                        .build()
-                };
-                let re = build(false).map_err(|e| {
-                    // The crate's message spans lines (pattern, caret, reason): keep the reason.
-                    let text = e.to_string();
-                    let reason = text
-                        .lines()
-                        .rev()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("invalid")
-                        .trim()
-                        .to_string();
-                    format!("`{pattern}` is not a regular expression ({reason})")
-                })?;
-                let whole = build(true).map_err(|e| format!("`{pattern}`: {e}"))?;
-                terms.push(Term::Regex(re, whole));
+                let re = regex::RegexBuilder::new(pattern)
+                    .case_insensitive(fold)
+                    .size_limit(REGEX_SIZE_LIMIT)
+                    .build()
+                    .map_err(|e| {
+                        // The crate's message spans lines (pattern, caret, reason): keep the reason.
+                        let text = e.to_string();
+                        let reason = text
+                            .lines()
+                            .rev()
+                            .find(|l| !l.trim().is_empty())
+                            .unwrap_or("invalid")
+                            .trim()
+                            .to_string();
+                        format!("`{pattern}` is not a regular expression ({reason})")
+                    })?;
+                let whole = RowRegex::new(pattern, fold).map_err(|e| format!("`{pattern}`: {e}"))?;
+                terms.push(Term::Regex(re, Box::new(whole)));
             } else if let Some((k, v)) = word.split_once(':').filter(|(k, v)| !k.is_empty() && !v.is_empty()) {
                 terms.push(Term::Field(k.to_ascii_lowercase(), v.to_lowercase()));
             } else {
@@ -69,71 +65,189 @@ impl Query {
     /// Whether a row matches: `text` is the row's text in lower case, `field` gives a column's
     /// value (lower case) for a key the table knows.
     pub fn matches(&self, text: &str, field: impl Fn(&str) -> Option<String>) -> bool {
-        self.terms
-            .iter()
-            .all(|t| term_matches(t, text, &|k: &str| field(k).map(Cow::Owned)))
+        self.terms.iter().all(|t| match t {
+            Term::Word(w) => w.find(text.as_bytes()).is_some(),
+            Term::Regex(re, _) => re.is_match(text),
+            Term::Field(k, v) => match field(k) {
+                Some(actual) if k == "locked" => (actual == "yes") == wants_locked(v),
+                Some(actual) => actual.contains(v.as_str()),
+                // Not a column of this table: the whole term is a plain word.
+                None => text.contains(&format!("{k}:{v}")),
+            },
+        })
     }
 
-    /// The rows of an index that match, in order. The first word (or regex) is found by one
-    /// pass over the index's contiguous text (no pointer chasing through 100,000 rows); the
-    /// other terms are then checked on the rows that are left, columns read from the index too.
+    /// The rows of an index that match, in order. One term picks the candidates in one pass
+    /// over the index (a column's values, or else the contiguous text for a word or a regex: no
+    /// pointer chasing through 100,000 rows); the other terms are then checked on the rows left.
     pub fn filter_indexed(&self, index: &SearchIndex) -> Vec<usize> {
-        // A column of the index is checked first when there is one: its values lie side by side,
-        // so a pass over every row is cheap and usually leaves few rows for the words. Otherwise
-        // the first word (or else regex) picks the candidates in one pass over the text.
-        let column_first = self
-            .terms
+        let checks: Vec<Check<'_>> = self.terms.iter().map(|t| Check::resolve(t, index)).collect();
+        // A column goes first when there is one: its values lie side by side, and a column
+        // usually leaves few rows for the words. Then a word (a SIMD scan), then a regex.
+        let first = checks
             .iter()
-            .position(|t| matches!(t, Term::Field(k, _) if index.field_names.contains(&k.as_str())));
-        let first = column_first
-            .or_else(|| self.terms.iter().position(|t| matches!(t, Term::Word(_))))
-            .or_else(|| self.terms.iter().position(|t| matches!(t, Term::Regex(..))));
-        let mut rows: Vec<usize> = match first.map(|i| &self.terms[i]) {
-            Some(t @ Term::Field(..)) => (0..index.len())
-                .filter(|&i| term_matches(t, index.row(i), &|key: &str| index.field(i, key).map(Cow::Borrowed)))
-                .collect(),
-            Some(Term::Word(f)) => index.rows_with(f.find_iter(index.text.as_bytes())),
-            Some(Term::Regex(one, whole)) => {
-                // One iterator over the whole text keeps the engine's state between matches
-                // (a fresh search per row costs more than the matching).
-                let mut rows: Vec<usize> = Vec::new();
-                let mut spanning = false;
-                let mut row_end = 0;
-                let mut row = 0;
-                for m in whole.find_iter(&index.text) {
-                    if m.start() < row_end {
-                        continue;
-                    }
-                    row = index.row_from(row, m.start());
-                    row_end = index.starts[row + 1];
-                    // A match that runs over a row's end (a pattern that can match a newline)
-                    // sends the row to be checked alone below.
-                    spanning |= m.end() > row_end - 1;
-                    rows.push(row);
-                }
-                if spanning {
-                    // Matches over row ends can hide matches inside rows: check every row alone.
-                    rows = (0..index.len()).filter(|&i| one.is_match(index.row(i))).collect();
-                }
-                rows
-            }
-            _ => (0..index.len()).collect(),
+            .position(|c| matches!(c, Check::Locked { .. } | Check::Column { .. }))
+            .or_else(|| checks.iter().position(|c| matches!(c, Check::Word(_))))
+            .or_else(|| checks.iter().position(|c| matches!(c, Check::Regex(_))));
+        let mut rows: Vec<usize> = match first.map(|i| &checks[i]) {
+            Some(Check::Word(f)) => index.rows_with(f.find_iter(index.text.as_bytes())),
+            Some(Check::Regex(whole)) => whole.rows(index),
+            Some(check) => (0..index.len()).filter(|&i| check.holds(index, i)).collect(),
+            None => (0..index.len()).collect(),
         };
-        let rest: Vec<&Term> = self
-            .terms
+        let rest: Vec<&Check<'_>> = checks
             .iter()
             .enumerate()
             .filter(|(i, _)| Some(*i) != first)
-            .map(|(_, t)| t)
+            .map(|(_, c)| c)
             .collect();
         if !rest.is_empty() {
-            rows.retain(|&i| {
-                let text = index.row(i);
-                rest.iter()
-                    .all(|t| term_matches(t, text, &|k: &str| index.field(i, k).map(Cow::Borrowed)))
-            });
+            rows.retain(|&i| rest.iter().all(|c| c.holds(index, i)));
         }
         rows
+    }
+}
+
+/// Whether `locked:VALUE` asks for locked rows.
+fn wants_locked(value: &str) -> bool {
+    matches!(value, "yes" | "true" | "y" | "1")
+}
+
+/// The compiled size a `re:` pattern may reach (a typo like `.{1000}{1000}` stays an error
+/// instead of a frozen dashboard).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A term resolved against one index: a column by its position, an unknown key as the plain word
+/// it then is. Done once per filter, so the loop over 100,000 rows compares bytes and nothing else.
+enum Check<'q> {
+    Word(&'q memchr::memmem::Finder<'static>),
+    /// A `key:value` whose key is no column here, searched as the word `key:value`.
+    Phrase(memchr::memmem::Finder<'static>),
+    Regex(&'q RowRegex),
+    Locked {
+        column: usize,
+        want: bool,
+    },
+    Column {
+        column: usize,
+        value: memchr::memmem::Finder<'static>,
+    },
+}
+
+impl<'q> Check<'q> {
+    fn resolve(term: &'q Term, index: &SearchIndex) -> Check<'q> {
+        match term {
+            Term::Word(f) => Check::Word(f),
+            Term::Regex(_, whole) => Check::Regex(whole),
+            Term::Field(k, v) => match index.field_names.iter().position(|f| f == k) {
+                Some(column) if k == "locked" => Check::Locked {
+                    column,
+                    want: wants_locked(v),
+                },
+                Some(column) => Check::Column {
+                    column,
+                    value: memchr::memmem::Finder::new(v.as_bytes()).into_owned(),
+                },
+                None => Check::Phrase(memchr::memmem::Finder::new(format!("{k}:{v}").as_bytes()).into_owned()),
+            },
+        }
+    }
+
+    fn holds(&self, index: &SearchIndex, row: usize) -> bool {
+        match self {
+            Check::Word(f) => f.find(index.row(row).as_bytes()).is_some(),
+            Check::Phrase(f) => f.find(index.row(row).as_bytes()).is_some(),
+            Check::Regex(re) => re.is_match_row(index.row(row)),
+            Check::Locked { column, want } => (index.column(row, *column) == "yes") == *want,
+            Check::Column { column, value } => value.find(index.column(row, *column).as_bytes()).is_some(),
+        }
+    }
+}
+
+/// A `re:` pattern made to search a whole index's text in one go. Rows hold no newline (the
+/// index turns them into spaces), so taking `\n` out of every class and literal of the pattern
+/// changes nothing about which rows match, and guarantees that no match runs from one row into
+/// the next. Every hit then names exactly one row, found by the end of the match alone: the
+/// search stops at the earliest point a match is certain (no second, backwards pass for where it
+/// began) and starts again at the next row. That is the cost that dominated when half of
+/// 100,000 rows matched. `^` and `$` keep their meaning: they match at row boundaries.
+#[derive(Debug, Clone)]
+pub struct RowRegex {
+    regex: regex_automata::meta::Regex,
+}
+
+impl RowRegex {
+    fn new(pattern: &str, fold: bool) -> Result<RowRegex, String> {
+        let hir = regex_syntax::ParserBuilder::new()
+            .case_insensitive(fold)
+            .multi_line(true)
+            .build()
+            .parse(pattern)
+            .map_err(|e| e.to_string())?;
+        let regex = regex_automata::meta::Regex::builder()
+            .configure(regex_automata::meta::Regex::config().nfa_size_limit(Some(REGEX_SIZE_LIMIT)))
+            .build_from_hir(&without_newlines(hir))
+            .map_err(|e| e.to_string())?;
+        Ok(RowRegex { regex })
+    }
+
+    fn is_match_row(&self, row: &str) -> bool {
+        self.regex.is_match(row)
+    }
+
+    /// The rows of the index with a match, in order.
+    fn rows(&self, index: &SearchIndex) -> Vec<usize> {
+        let text = index.text.as_bytes();
+        let mut cache = self.regex.create_cache();
+        let mut rows = Vec::new();
+        let mut row = 0;
+        let mut at = 0;
+        while at < text.len() {
+            let input = regex_automata::Input::new(text).range(at..).earliest(true);
+            let Some(hit) = self.regex.search_half_with(&mut cache, &input) else {
+                break;
+            };
+            // A match never holds a newline, so the match ends in the row it began in: the row
+            // holding its end (for an empty match, its place; a row's newline counts as its own).
+            // An empty match after the last newline is in no row.
+            if hit.offset() >= text.len() {
+                break;
+            }
+            row = index.row_from(row, hit.offset());
+            rows.push(row);
+            at = index.starts[row + 1];
+        }
+        rows
+    }
+}
+
+/// The pattern with `\n` taken out of every class, and every literal holding one made a pattern
+/// that cannot match (see `RowRegex`).
+fn without_newlines(hir: regex_syntax::hir::Hir) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, ClassUnicode, ClassUnicodeRange, Hir, HirKind};
+    match hir.into_kind() {
+        HirKind::Literal(lit) if lit.0.contains(&b'\n') => Hir::fail(),
+        HirKind::Literal(lit) => Hir::literal(lit.0),
+        HirKind::Class(Class::Unicode(mut class)) => {
+            class.difference(&ClassUnicode::new([ClassUnicodeRange::new('\n', '\n')]));
+            Hir::class(Class::Unicode(class))
+        }
+        HirKind::Class(Class::Bytes(mut class)) => {
+            class.difference(&ClassBytes::new([ClassBytesRange::new(b'\n', b'\n')]));
+            Hir::class(Class::Bytes(class))
+        }
+        HirKind::Repetition(mut rep) => {
+            rep.sub = Box::new(without_newlines(*rep.sub));
+            Hir::repetition(rep)
+        }
+        HirKind::Capture(mut cap) => {
+            cap.sub = Box::new(without_newlines(*cap.sub));
+            Hir::capture(cap)
+        }
+        HirKind::Concat(subs) => Hir::concat(subs.into_iter().map(without_newlines).collect()),
+        HirKind::Alternation(subs) => Hir::alternation(subs.into_iter().map(without_newlines).collect()),
+        HirKind::Empty => Hir::empty(),
+        HirKind::Look(look) => Hir::look(look),
     }
 }
 
@@ -196,8 +310,13 @@ impl SearchIndex {
     /// Row `i`'s value of column `name`, if the index has that column.
     pub fn field(&self, i: usize, name: &str) -> Option<&str> {
         let n = self.field_names.iter().position(|f| *f == name)?;
+        Some(self.column(i, n))
+    }
+
+    /// Row `i`'s value of the column at position `n`.
+    fn column(&self, i: usize, n: usize) -> &str {
         let k = i * self.field_names.len() + n;
-        Some(&self.fields[self.field_starts[k]..self.field_starts[k + 1]])
+        &self.fields[self.field_starts[k]..self.field_starts[k + 1]]
     }
 
     /// The row holding byte `at` of the text, searching forward from row `from` (hits come in
@@ -237,24 +356,6 @@ impl SearchIndex {
             rows.push(row);
         }
         rows
-    }
-}
-
-fn term_matches<'a>(t: &Term, text: &str, field: &dyn Fn(&str) -> Option<Cow<'a, str>>) -> bool {
-    {
-        match t {
-            Term::Word(w) => w.find(text.as_bytes()).is_some(),
-            Term::Regex(re, _) => re.is_match(text),
-            Term::Field(k, v) => match field(k) {
-                Some(actual) if k == "locked" => {
-                    let want = matches!(v.as_str(), "yes" | "true" | "y" | "1");
-                    (actual == "yes") == want
-                }
-                Some(actual) => actual.contains(v.as_str()),
-                // Not a column of this table: the whole term is a plain word.
-                None => text.contains(&format!("{k}:{v}")),
-            },
-        }
     }
 }
 
@@ -319,6 +420,21 @@ mod tests {
             "nothing",
             "",
             "sha256 linux",
+            // Patterns that could run over a row's end if the index were searched naively.
+            "re:amd64[^x]1",
+            "re:(?s)amd64.1",
+            "re:64\\s",
+            "re:\\n",
+            "re:^",
+            "re:$",
+            "re:^$",
+            "re:aa\\snext",
+            "re:4(?-u:\\s)1",
+            "re:x*",
+            "re:LINUX",
+            "sha256:f39 amd64",
+            "digest:e409",
+            "tag:1.4 locked:no",
         ] {
             let query = Query::parse(q).unwrap();
             let by_row: Vec<usize> = (0..rows.len())
