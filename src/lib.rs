@@ -6,11 +6,13 @@
 
 pub mod acr;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod connect;
 pub mod dashboard;
 pub mod emulator;
+pub mod imports;
 pub mod jobs;
 pub mod keys;
 pub mod logging;

@@ -127,6 +127,10 @@ impl ImportRequest {
 /// Progress of a long-running operation, as it is polled.
 #[derive(Debug, Clone)]
 pub enum OperationProgress {
+    /// The service took the request: its request id, for the audit trail and support cases.
+    Accepted {
+        request_id: Option<String>,
+    },
     /// Accepted; polling has started (polls so far).
     Running {
         polls: u32,
@@ -278,6 +282,41 @@ impl ArmClient {
         }
     }
 
+    /// Finds a registry by its ARM resource id or its login server (or its name), in the given
+    /// subscriptions (every one the identity sees when none are given): what a config that names
+    /// registries either way resolves to.
+    pub async fn find_registry(&self, subscriptions: &[String], wanted: &str) -> Result<Registry> {
+        if let Some(r) = RegistryRef::parse(wanted) {
+            return self.get_registry(&r).await;
+        }
+        let subs = if subscriptions.is_empty() {
+            self.list_subscriptions().await?
+        } else {
+            subscriptions.to_vec()
+        };
+        for sub in &subs {
+            let listed = crate::acr::paging::collect(self.list_registries(sub)).await;
+            if let Some(r) = listed.items.into_iter().find(|r| {
+                r.properties.login_server.eq_ignore_ascii_case(wanted) || r.name.eq_ignore_ascii_case(wanted)
+            }) {
+                return Ok(r);
+            }
+            if let Some(e) = listed.error {
+                return Err(e);
+            }
+        }
+        Err(AcrError::new(
+            ErrorKind::NotFound,
+            "find registry",
+            wanted,
+            format!(
+                "no registry with that login server or name in subscription(s) {}; check the registry \
+                 named in the config, and that the identity can read it",
+                subs.join(", ")
+            ),
+        ))
+    }
+
     pub async fn get_registry(&self, r: &RegistryRef) -> Result<Registry> {
         self.get_json(self.url(&r.id(), REGISTRY_API, &[])?, "read registry", &r.name)
             .await
@@ -342,6 +381,15 @@ impl ArmClient {
             Ok(r) => r,
             Err(e) => return OperationProgress::Failed(e),
         };
+        if tx
+            .send(OperationProgress::Accepted {
+                request_id: first.request_id(),
+            })
+            .await
+            .is_err()
+        {
+            return OperationProgress::Succeeded;
+        }
         if first.status.as_u16() != 202 && first.status.as_u16() != 201 {
             return OperationProgress::Succeeded;
         }

@@ -1,0 +1,253 @@
+//! The operator audit trail: an append-only JSON-lines file in the state directory, one record
+//! when an operator asks for a change (the intent) and one when it ends (the outcome), so a crash
+//! between the two shows as an intent without an outcome.
+//!
+//! Written through tracing-appender's file appender, synchronously: a record is on its way to the
+//! file before the change it announces is sent (the non-blocking writer could lose the last
+//! records of a killed process, and those are the ones an audit needs). The file is created
+//! readable by its owner only. Records hold references, digests, notes and request ids, never a
+//! credential: nothing secret is ever handed to this module.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// The file name in the state directory.
+pub const FILE_NAME: &str = "audit.jsonl";
+
+/// Who acted, as the token says.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Operator {
+    /// upn for people, the application's name or id for service principals.
+    pub principal: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+}
+
+impl From<&crate::acr::Identity> for Operator {
+    fn from(i: &crate::acr::Identity) -> Operator {
+        Operator {
+            principal: i.principal.clone(),
+            object_id: i.object_id.clone(),
+            tenant: i.tenant.clone(),
+            app_id: i.app_id.clone(),
+        }
+    }
+}
+
+/// Intent or outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Intent,
+    Outcome,
+}
+
+/// One line of the trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    /// UTC.
+    pub time: DateTime<Utc>,
+    /// Ties an outcome to its intent.
+    pub id: String,
+    pub phase: Phase,
+    /// import, promote, lock, unlock, cancel-run, schedule-run.
+    pub action: String,
+    pub operator: Operator,
+    pub host: String,
+    /// Where the request came from, e.g. `images.txt:3`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_digest: Option<String>,
+    /// `login-server/repository:tag`, or what else was acted on.
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_digest: Option<String>,
+    /// NoForce or Force, for imports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// For outcomes: imported, failed, skipped, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_ids: Vec<String>,
+}
+
+impl Record {
+    /// An intent record with a fresh id; fill in the rest with struct update syntax.
+    pub fn intent(action: &str, operator: Operator, target: String) -> Record {
+        Record {
+            time: Utc::now(),
+            id: uuid::Uuid::new_v4().to_string(),
+            phase: Phase::Intent,
+            action: action.to_string(),
+            operator,
+            host: host_name(),
+            origin: None,
+            source: None,
+            source_digest: None,
+            target,
+            target_digest: None,
+            mode: None,
+            note: None,
+            outcome: None,
+            error: None,
+            request_ids: vec![],
+        }
+    }
+
+    /// The outcome of this intent: same id, action, operator and references.
+    pub fn outcome(&self, outcome: &str) -> Record {
+        Record {
+            time: Utc::now(),
+            phase: Phase::Outcome,
+            outcome: Some(outcome.to_string()),
+            ..self.clone()
+        }
+    }
+}
+
+/// The machine's name, for the `host` of records.
+pub fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// The open trail (share it with an `Arc`).
+pub struct AuditTrail {
+    path: PathBuf,
+    writer: Mutex<tracing_appender::rolling::RollingFileAppender>,
+}
+
+impl std::fmt::Debug for AuditTrail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuditTrail").field("path", &self.path).finish()
+    }
+}
+
+impl AuditTrail {
+    /// Opens (creating, owner-only) `dir/audit.jsonl` for appending.
+    pub fn open(dir: &Path) -> Result<AuditTrail, String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create the audit directory {}: {e}", dir.display()))?;
+        let path = dir.join(FILE_NAME);
+        // Create it owner-only before the appender opens it (it would use the umask).
+        let mut opts = std::fs::OpenOptions::new();
+        opts.append(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+        opts.open(&path)
+            .map_err(|e| format!("cannot open the audit trail {}: {e}", path.display()))?;
+        let writer = tracing_appender::rolling::Builder::new()
+            .rotation(tracing_appender::rolling::Rotation::NEVER)
+            .filename_prefix(FILE_NAME)
+            .build(dir)
+            .map_err(|e| format!("cannot open the audit trail {}: {e}", path.display()))?;
+        Ok(AuditTrail {
+            path,
+            writer: Mutex::new(writer),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record as one line. An error here must stop the change it announces.
+    pub fn append(&self, record: &Record) -> Result<(), String> {
+        let mut line = serde_json::to_vec(record).map_err(|e| format!("cannot write an audit record: {e}"))?;
+        line.push(b'\n');
+        let mut w = self
+            .writer
+            .lock()
+            .map_err(|_| "the audit trail is unusable after an earlier failure".to_string())?;
+        w.write_all(&line)
+            .and_then(|_| w.flush())
+            .map_err(|e| format!("cannot append to the audit trail {}: {e}", self.path.display()))
+    }
+}
+
+/// Reads a trail, oldest first. Lines that are not records (a torn last line after a crash) are
+/// counted, not fatal.
+pub fn read(path: &Path) -> Result<(Vec<Record>, usize), String> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((vec![], 0)),
+        Err(e) => return Err(format!("cannot read the audit trail {}: {e}", path.display())),
+    };
+    let mut records = Vec::new();
+    let mut bad = 0;
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str(line) {
+            Ok(r) => records.push(r),
+            Err(_) => bad += 1,
+        }
+    }
+    Ok((records, bad))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn intent_and_outcome_lines_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let trail = AuditTrail::open(dir.path()).unwrap();
+        let op = Operator {
+            principal: "ops@contoso.com".into(),
+            ..Default::default()
+        };
+        let intent = Record {
+            note: Some("CHG-1234".into()),
+            mode: Some("NoForce".into()),
+            ..Record::intent("import", op, "contosodev.azurecr.io/a:1".into())
+        };
+        trail.append(&intent).unwrap();
+        let mut done = intent.outcome("imported");
+        done.target_digest = Some("sha256:ab".into());
+        trail.append(&done).unwrap();
+        let (records, bad) = read(trail.path()).unwrap();
+        assert_eq!(bad, 0);
+        assert_eq!(records, vec![intent.clone(), done]);
+        assert_eq!(records[0].id, records[1].id);
+        let text = std::fs::read_to_string(trail.path()).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        assert!(text.lines().next().unwrap().contains(r#""phase":"intent""#));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(trail.path()).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
+        // Reopening appends.
+        drop(trail);
+        let again = AuditTrail::open(dir.path()).unwrap();
+        again.append(&intent.outcome("failed")).unwrap();
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(again.path())
+            .unwrap()
+            .write_all(b"{\"torn")
+            .unwrap();
+        let (records, bad) = read(again.path()).unwrap();
+        assert_eq!((records.len(), bad), (3, 1));
+    }
+}

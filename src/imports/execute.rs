@@ -1,0 +1,270 @@
+//! Runs one approved import: importImage through the client's long-running operation, then the
+//! target tag read back from the registry (its digest checked against the source's when known),
+//! then the file's lock policy applied and read back. Nothing is reported imported that the
+//! registry does not show.
+
+use super::file::Entry;
+use crate::acr::model::{AttributesUpdate, ImportMode};
+use crate::acr::{Acr, ImportRequest, ImportSource, OperationProgress, RegistryRef};
+use azure_core::credentials::Secret;
+use futures::StreamExt;
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// How many imports run at once: ACR's write budget (100 a minute on Basic) is far away, and
+/// more at once only makes each one's progress harder to follow.
+pub const IMPORT_CONCURRENCY: usize = 4;
+
+/// Where an upstream's credentials are read from (the config's reference, paths resolved).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialSource {
+    pub username: Option<String>,
+    pub username_env: Option<String>,
+    pub password_env: Option<String>,
+    pub password_file: Option<PathBuf>,
+}
+
+impl CredentialSource {
+    /// Reads the user name and the secret now (an environment variable may have been set since
+    /// acrdeck started). The error names the variable or file, never a value.
+    pub fn read(&self, host: &str) -> Result<(String, Secret), String> {
+        let username = match (&self.username, &self.username_env) {
+            (Some(u), _) => u.clone(),
+            (None, Some(var)) => std::env::var(var)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| v.trim().to_string())
+                .ok_or_else(|| {
+                    format!(
+                        "the user name for {host} is to come from the environment variable {var}, which is \
+                         not set; set it, or change images.credentials.\"{host}\" in the config"
+                    )
+                })?,
+            (None, None) => {
+                return Err(format!(
+                    "images.credentials.\"{host}\" in the config gives no username or username_env"
+                ));
+            }
+        };
+        let secret = crate::acr::auth::secret_from(
+            self.password_env.as_deref(),
+            self.password_file.as_deref(),
+            &format!("password for {host}"),
+        )
+        .map_err(|e| {
+            format!(
+                "{}: {} (set by images.credentials.\"{host}\" in the config)",
+                e.target, e.message
+            )
+        })?;
+        Ok((username, secret))
+    }
+}
+
+/// The names a host goes by: docker.io's aliases are one registry.
+pub fn canonical_host(host: &str) -> String {
+    let h = host.to_ascii_lowercase();
+    match h.as_str() {
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => "docker.io".into(),
+        _ => h,
+    }
+}
+
+/// One approved line and how it is to be imported.
+#[derive(Debug, Clone)]
+pub struct Approved {
+    pub entry: Entry,
+    /// NoForce for a missing tag; Force only for a drifted one, which the operator chose to replace.
+    pub mode: ImportMode,
+    /// The digest the source has (pinned, or read when planning), to check the result against.
+    pub expected_digest: Option<String>,
+}
+
+/// Where the imports go and what they may use.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub registry: RegistryRef,
+    pub login_server: String,
+    /// Lock imported tags (write and delete) once verified.
+    pub lock_after_import: bool,
+    /// Upstream credentials by canonical host.
+    pub credentials: HashMap<String, CredentialSource>,
+    /// Registries of the environment by login server (lower case): imported from by resource
+    /// id, which needs no credentials.
+    pub registries: HashMap<String, RegistryRef>,
+}
+
+/// How far an import has come.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Requested,
+    Accepted { request_id: Option<String> },
+    Polling { polls: u32 },
+    Verifying,
+    Locking,
+}
+
+/// How an import ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The registry shows the tag at `digest` (and locked when `locked`).
+    Imported {
+        digest: String,
+        locked: bool,
+        request_ids: Vec<String>,
+    },
+    Failed {
+        error: String,
+        request_ids: Vec<String>,
+    },
+}
+
+impl Outcome {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Imported { .. } => "imported",
+            Outcome::Failed { .. } => "failed",
+        }
+    }
+}
+
+/// The importImage request for a line, credentials read as the request is built.
+pub fn request(target: &Target, a: &Approved) -> Result<ImportRequest, String> {
+    let e = &a.entry;
+    let host = e.source.registry();
+    let source = match target.registries.get(&host.to_ascii_lowercase()) {
+        Some(r) => ImportSource::Registry { resource_id: r.id() },
+        None => {
+            let credentials = match target.credentials.get(&canonical_host(host)) {
+                Some(c) => Some(c.read(host)?),
+                None => None,
+            };
+            ImportSource::Uri {
+                registry_uri: host.to_string(),
+                credentials,
+            }
+        }
+    };
+    Ok(ImportRequest {
+        source,
+        source_image: e.source.source_image(),
+        target_tags: vec![e.target()],
+        untagged_repositories: vec![],
+        mode: a.mode.clone(),
+    })
+}
+
+/// Imports one line and verifies it; `step` hears of each stage.
+pub async fn import(acr: &Acr, target: &Target, a: &Approved, mut step: impl FnMut(Step)) -> Outcome {
+    let e = &a.entry;
+    let mut request_ids = Vec::new();
+    let failed = |error: String, request_ids: Vec<String>| Outcome::Failed { error, request_ids };
+    let req = match request(target, a) {
+        Ok(r) => r,
+        Err(error) => return failed(error, request_ids),
+    };
+    let arm = match acr.arm() {
+        Ok(a) => a,
+        Err(err) => return failed(err.to_string(), request_ids),
+    };
+    step(Step::Requested);
+    let mut progress = arm.import_image(&target.registry, &req);
+    let mut last = None;
+    while let Some(p) = progress.next().await {
+        match &p {
+            OperationProgress::Accepted { request_id } => {
+                request_ids.extend(request_id.clone());
+                step(Step::Accepted {
+                    request_id: request_id.clone(),
+                });
+            }
+            OperationProgress::Running { polls } => step(Step::Polling { polls: *polls }),
+            _ => {}
+        }
+        last = Some(p);
+    }
+    match last {
+        Some(OperationProgress::Failed(err)) => {
+            request_ids.extend(err.request_id.clone());
+            let mut error = err.to_string();
+            if err.code.as_deref() == Some("SourceCredentialsRequired")
+                && !target.credentials.contains_key(&canonical_host(e.source.registry()))
+            {
+                error.push_str(&format!(
+                    " The config has no images.credentials.\"{}\" for this file: add one naming an \
+                     environment variable or a file that holds the token.",
+                    canonical_host(e.source.registry())
+                ));
+            }
+            return failed(error, request_ids);
+        }
+        Some(OperationProgress::Succeeded) => {}
+        _ => return failed("the import ended without a result from the service".into(), request_ids),
+    }
+    step(Step::Verifying);
+    let client = match acr.registry(&target.login_server) {
+        Ok(c) => c,
+        Err(err) => return failed(err.to_string(), request_ids),
+    };
+    let tag = match client.tag(&e.destination, e.tag()).await {
+        Ok(t) => t,
+        Err(err) => {
+            return failed(
+                format!("the import reported success, but reading {} back failed: {err}", e.target()),
+                request_ids,
+            );
+        }
+    };
+    if let Some(expected) = &a.expected_digest
+        && *expected != tag.digest
+    {
+        return failed(
+            format!(
+                "{} now has digest {}, not the source's {expected}: the registry holds other bytes than \
+                 were approved; inspect the tag before using it",
+                e.target(),
+                tag.digest
+            ),
+            request_ids,
+        );
+    }
+    if !target.lock_after_import {
+        return Outcome::Imported {
+            digest: tag.digest,
+            locked: false,
+            request_ids,
+        };
+    }
+    step(Step::Locking);
+    let lock = AttributesUpdate {
+        write_enabled: Some(false),
+        delete_enabled: Some(false),
+        ..Default::default()
+    };
+    let locked = match client.update_tag(&e.destination, e.tag(), &lock).await {
+        Ok(_) => client.tag(&e.destination, e.tag()).await,
+        Err(err) => Err(err),
+    };
+    match locked {
+        Ok(t) if !t.changeable_attributes.write_enabled && !t.changeable_attributes.delete_enabled => {
+            Outcome::Imported {
+                digest: tag.digest,
+                locked: true,
+                request_ids,
+            }
+        }
+        Ok(_) => failed(
+            format!(
+                "imported and verified as {}, but the lock did not hold: the registry still allows writes or \
+                 deletes on {}; lock it by hand",
+                tag.digest,
+                e.target()
+            ),
+            request_ids,
+        ),
+        Err(err) => failed(
+            format!("imported and verified as {}, but locking failed: {err}", tag.digest),
+            request_ids,
+        ),
+    }
+}
