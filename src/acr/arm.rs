@@ -282,41 +282,6 @@ impl ArmClient {
         }
     }
 
-    /// Finds a registry by its ARM resource id or its login server (or its name), in the given
-    /// subscriptions (every one the identity sees when none are given): what a config that names
-    /// registries either way resolves to.
-    pub async fn find_registry(&self, subscriptions: &[String], wanted: &str) -> Result<Registry> {
-        if let Some(r) = RegistryRef::parse(wanted) {
-            return self.get_registry(&r).await;
-        }
-        let subs = if subscriptions.is_empty() {
-            self.list_subscriptions().await?
-        } else {
-            subscriptions.to_vec()
-        };
-        for sub in &subs {
-            let listed = crate::acr::paging::collect(self.list_registries(sub)).await;
-            if let Some(r) = listed.items.into_iter().find(|r| {
-                r.properties.login_server.eq_ignore_ascii_case(wanted) || r.name.eq_ignore_ascii_case(wanted)
-            }) {
-                return Ok(r);
-            }
-            if let Some(e) = listed.error {
-                return Err(e);
-            }
-        }
-        Err(AcrError::new(
-            ErrorKind::NotFound,
-            "find registry",
-            wanted,
-            format!(
-                "no registry with that login server or name in subscription(s) {}; check the registry \
-                 named in the config, and that the identity can read it",
-                subs.join(", ")
-            ),
-        ))
-    }
-
     pub async fn get_registry(&self, r: &RegistryRef) -> Result<Registry> {
         self.get_json(self.url(&r.id(), REGISTRY_API, &[])?, "read registry", &r.name)
             .await

@@ -268,3 +268,78 @@ pub async fn import(acr: &Acr, target: &Target, a: &Approved, mut step: impl FnM
         ),
     }
 }
+
+/// Who approved a batch, and the note they gave: recorded with every import of it.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    pub operator: crate::audit::Operator,
+    pub note: Option<String>,
+}
+
+/// The audit intent of an import, before anything is sent.
+fn intent(target: &Target, a: &Approved, approval: &Approval) -> crate::audit::Record {
+    crate::audit::Record {
+        origin: Some(a.entry.location()),
+        source: Some(a.entry.source.to_string()),
+        source_digest: a.expected_digest.clone(),
+        mode: Some(a.mode.as_str().to_string()),
+        note: approval.note.clone(),
+        ..crate::audit::Record::intent(
+            "import",
+            approval.operator.clone(),
+            format!("{}/{}", target.login_server, a.entry.target()),
+        )
+    }
+}
+
+/// Imports one approved line with its audit records around it: the intent first (if it cannot
+/// be written, nothing is sent), the outcome after. The second value is a failure to write the
+/// outcome record, which the operator must hear of.
+pub async fn run(
+    acr: &Acr,
+    target: &Target,
+    a: &Approved,
+    approval: &Approval,
+    audit: &crate::audit::AuditTrail,
+    step: impl FnMut(Step),
+) -> (Outcome, Option<String>) {
+    let intent = intent(target, a, approval);
+    if let Err(e) = audit.append(&intent) {
+        return (
+            Outcome::Failed {
+                error: format!("not started: {e}; nothing is imported without its audit record"),
+                request_ids: vec![],
+            },
+            None,
+        );
+    }
+    let outcome = import(acr, target, a, step).await;
+    let mut record = intent.outcome(outcome.name());
+    match &outcome {
+        Outcome::Imported { digest, request_ids, .. } => {
+            record.target_digest = Some(digest.clone());
+            record.request_ids = request_ids.clone();
+        }
+        Outcome::Failed { error, request_ids } => {
+            record.error = Some(error.clone());
+            record.request_ids = request_ids.clone();
+        }
+    }
+    let audit_error = audit.append(&record).err();
+    (outcome, audit_error)
+}
+
+/// Records an approved line that was not imported, and why (already present, locked).
+pub fn skip(
+    target: &Target,
+    a: &Approved,
+    approval: &Approval,
+    reason: &str,
+    audit: &crate::audit::AuditTrail,
+) -> Result<(), String> {
+    let intent = intent(target, a, approval);
+    audit.append(&intent)?;
+    let mut record = intent.outcome("skipped");
+    record.error = Some(reason.to_string());
+    audit.append(&record)
+}

@@ -10,6 +10,8 @@ pub mod file;
 pub mod plan;
 pub mod reference;
 
+use crate::acr::RegistryRef;
+use crate::acr::model::Registry;
 use crate::config::{Config, LoadedConfig};
 use execute::{CredentialSource, canonical_host};
 use std::collections::HashMap;
@@ -145,4 +147,61 @@ pub fn read_files(files: &[ImagesFile]) -> Vec<FileRead> {
         }
     }
     reads
+}
+
+/// The registries of the environment (the config's subscriptions, or every one the identity
+/// sees): import targets are found among them, and sources on them are read and imported by
+/// resource id.
+pub async fn environment(acr: &crate::acr::Acr, subscriptions: &[String]) -> Result<Vec<Registry>, String> {
+    let arm = acr.arm().map_err(|e| e.to_string())?;
+    let subs = if subscriptions.is_empty() {
+        arm.list_subscriptions().await.map_err(|e| e.to_string())?
+    } else {
+        subscriptions.to_vec()
+    };
+    let mut all = Vec::new();
+    for sub in subs {
+        let listed = crate::acr::paging::collect(arm.list_registries(&sub)).await;
+        all.extend(listed.items);
+        if let Some(e) = listed.error {
+            return Err(e.to_string());
+        }
+    }
+    Ok(all)
+}
+
+/// Where a file's lines are imported to, among the environment's registries.
+pub fn target_for(registries: &[Registry], config: &Config, file: &ImagesFile) -> Result<execute::Target, String> {
+    let spec = file.registry_spec(config);
+    let found = registries
+        .iter()
+        .find(|r| {
+            r.id.eq_ignore_ascii_case(&spec)
+                || r.properties.login_server.eq_ignore_ascii_case(&spec)
+                || r.name.eq_ignore_ascii_case(&spec)
+        })
+        .ok_or_else(|| {
+            format!(
+                "{}: its registry `{}`{} is not among the {} registries acrdeck can see; check [[images]] \
+                 registry and [[stages]] in the config",
+                file.label,
+                file.registry,
+                if spec != file.registry { format!(" ({spec})") } else { String::new() },
+                registries.len()
+            )
+        })?;
+    let reference = RegistryRef::parse(&found.id)
+        .ok_or_else(|| format!("the registry id `{}` is not an ARM resource id", found.id))?;
+    Ok(execute::Target {
+        registry: reference,
+        login_server: found.properties.login_server.clone(),
+        lock_after_import: file.lock_after_import,
+        credentials: file.credentials.clone(),
+        registries: registries
+            .iter()
+            .filter_map(|r| {
+                RegistryRef::parse(&r.id).map(|x| (r.properties.login_server.to_ascii_lowercase(), x))
+            })
+            .collect(),
+    })
 }

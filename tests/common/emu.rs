@@ -93,6 +93,28 @@ pub fn fixtures_dir(test: &str) -> Option<PathBuf> {
     None
 }
 
+/// The documents the project started from (`ACRDECK_SEEDS`, default `../shared/seeds`), found
+/// as `fixtures_dir` finds the examples: a failure under CI when missing, a plain skip elsewhere.
+pub fn seeds_dir(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("ACRDECK_SEEDS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds")));
+    if dir.is_dir() {
+        return Some(dir);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    assert!(
+        !ci,
+        "{test}: the seeds folder {} is missing (set ACRDECK_SEEDS); under CI this is a failure",
+        dir.display()
+    );
+    eprintln!(
+        "SKIPPED {test}: the seeds folder {} is missing (set ACRDECK_SEEDS to run it)",
+        dir.display()
+    );
+    None
+}
+
 /// An Entra token for ARM from an emulator's token service.
 pub async fn arm_token(http: &reqwest::Client, i: &ReadyInfo) -> String {
     let v: Value = http
