@@ -14,6 +14,8 @@ Examples:
   acrdeck man > acrdeck.1             Write the man page
   acrdeck emulator --state-dir /tmp/emu
                                       Run the ACR emulator alone; prints its endpoints as JSON
+  acrdeck imports plan images.txt --registry dev
+                                      Print what importing images.txt into dev would do (for CI)
 
 Files:
   config   $XDG_CONFIG_HOME/acrdeck/config.toml (override with --config or ACRDECK_CONFIG_DIR)
@@ -63,6 +65,37 @@ pub enum Commands {
     /// run-log blobs, all over HTTPS on loopback. Prints one JSON line when ready, serves until
     /// SIGTERM or Ctrl-C.
     Emulator(EmulatorArgs),
+    /// Queued imports of images.txt files, without the dashboard
+    #[command(subcommand)]
+    Imports(ImportsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportsCommand {
+    /// Plan images.txt files against their registry and print what importing them would do.
+    /// Exit status: 0 everything is present, 1 some lines are queued or drifted, 2 a line is
+    /// invalid (or the command was used wrongly), 3 a registry could not be read.
+    Plan(PlanArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// images.txt files [default: every [[images]] file of the config]. A file the config binds
+    /// keeps its registry and credentials; others go to --registry or the first stage
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Target registry for every file: a stage name, a login server or a resource id
+    #[arg(long, short = 'r', value_name = "R")]
+    pub registry: Option<String>,
+    /// How to print the plan
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    Table,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]

@@ -12,6 +12,7 @@ pub mod config;
 pub mod connect;
 pub mod dashboard;
 pub mod emulator;
+pub mod headless;
 pub mod imports;
 pub mod jobs;
 pub mod keys;

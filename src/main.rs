@@ -1,5 +1,5 @@
 use acrdeck::app::{Environment, State};
-use acrdeck::cli::{Cli, Commands};
+use acrdeck::cli::{Cli, Commands, ImportsCommand};
 use acrdeck::config::{self, LoadedConfig};
 use acrdeck::dashboard::{self, RunOptions};
 use acrdeck::keys::Keymap;
@@ -26,6 +26,7 @@ fn main() -> ExitCode {
             Err(e) => fail(1, &format!("cannot write the man page: {e}")),
         },
         Some(Commands::Emulator(args)) => run_emulator(&cli, args),
+        Some(Commands::Imports(ImportsCommand::Plan(args))) => run_imports_plan(&cli, args),
         None => run_dashboard(&cli),
     }
 }
@@ -89,6 +90,40 @@ fn run_emulator(cli: &Cli, args: &acrdeck::cli::EmulatorArgs) -> ExitCode {
         running.stop();
         ExitCode::SUCCESS
     })
+}
+
+/// `acrdeck imports plan`: read-only, so the client is built read-only whatever the config says.
+fn run_imports_plan(cli: &Cli, args: &acrdeck::cli::PlanArgs) -> ExitCode {
+    let paths = Paths::discover();
+    let loaded = match load_config(cli, &paths) {
+        Ok(c) => c,
+        Err(e) => return fail(EXIT_USAGE, &e.to_string()),
+    };
+    let _log = match logging::init(&paths.log_dir, cli.log_level.as_deref()) {
+        Ok(g) => g,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let acr = match acrdeck::connect::settings(&loaded, true)
+        .and_then(|s| acrdeck::acr::Acr::new(s).map_err(|e| e.to_string()))
+    {
+        Ok(a) => a,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
+    };
+    let code = runtime.block_on(acrdeck::headless::imports::run(
+        args,
+        &loaded,
+        &acr,
+        &mut std::io::stdout().lock(),
+    ));
+    ExitCode::from(code)
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {

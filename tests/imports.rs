@@ -371,3 +371,54 @@ async fn lock_after_import_and_a_missing_credential_variable() {
         "no import was sent"
     );
 }
+
+/// `acrdeck imports plan` as a pull-request check runs it: the real binary against the emulator.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_headless_plan_says_how_things_stand_in_its_exit_status() {
+    let w = world().await;
+    let state = w.dir.path().join("state");
+    let plan = |args: &[&str]| {
+        let out = std::process::Command::new(common::BIN)
+            .arg("--config")
+            .arg(&w.emu.info().config)
+            .args(["imports", "plan"])
+            .args(args)
+            .env("ACRDECK_STATE_DIR", &state)
+            .env_remove("RUST_LOG")
+            .output()
+            .expect("run acrdeck");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let present = w.file(
+        "present.txt",
+        "# already in dev\nquay.io/jetstack/cert-manager-controller:v1.15.2 => jetstack/cert-manager-controller\n",
+        "dev",
+    );
+    let p = present.path.display().to_string();
+    let (code, out, err) = plan(&[&p, "--registry", "dev"]);
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("present.txt:2") && out.contains("PRESENT"), "{out}");
+
+    // The generated config's own images.txt (the seed's lines): some are queued.
+    let (code, out, err) = plan(&[]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(out.lines().next().unwrap().starts_with("LINE"), "{out}");
+    assert!(out.contains("QUEUED") && out.contains("ingress-nginx/controller:v1.11.1"), "{out}");
+
+    let bad = w.file("bad.txt", "quay.io/jetstack/cert-manager-controller:v1.15.2\n", "dev");
+    let (code, out, _) = plan(&[&bad.path.display().to_string(), &p, "-o", "json"]);
+    assert_eq!(code, Some(2));
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(doc["problems"][0]["line"], 1);
+    assert!(doc["problems"][0]["message"].as_str().unwrap().contains("no `=>`"));
+    assert_eq!(doc["entries"][0]["state"], "present");
+    assert!(doc["entries"][0]["digest"].as_str().unwrap().starts_with("sha256:"));
+
+    let (code, _, err) = plan(&[&p, "--registry", "nowhere"]);
+    assert_eq!(code, Some(3), "{err}");
+    assert!(err.contains("`nowhere`") && err.contains("not among"), "{err}");
+}

@@ -1,0 +1,32 @@
+//! The commands that run without the dashboard (for CI checks and scripts): they print to
+//! stdout, explain failures on stderr, and say how things stand in their exit status.
+
+pub mod imports;
+
+/// Formats rows as columns separated by two spaces, the last column unpadded.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let width = |c: usize| {
+        rows.iter()
+            .map(|r| r.get(c).map_or(0, |v| v.chars().count()))
+            .chain(std::iter::once(header[c].len()))
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..header.len()).map(width).collect();
+    let line = |cells: Vec<&str>| {
+        let mut out = String::new();
+        for (i, cell) in cells.iter().enumerate() {
+            if i + 1 == cells.len() {
+                out.push_str(cell);
+            } else {
+                out.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        out.trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for r in rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
