@@ -32,7 +32,13 @@ pub async fn run(
     options: RunOptions,
 ) -> std::io::Result<i32> {
     let (action_tx, mut actions) = mpsc::unbounded_channel::<Action>();
-    let mut runner = Runner::new(backend.acr, backend.subscriptions, backend.saved_logs, action_tx);
+    let mut runner = Runner::new(
+        backend.acr,
+        backend.subscriptions,
+        backend.saved_logs,
+        backend.imports,
+        action_tx,
+    );
     let mut events = EventStream::new();
     for effect in crate::app::startup(&mut state) {
         runner.run(effect);
@@ -97,6 +103,8 @@ pub struct Backend {
     pub subscriptions: Vec<String>,
     /// Where `save log` writes run logs.
     pub saved_logs: std::path::PathBuf,
+    /// images.txt files, the config, the audit trail.
+    pub imports: crate::jobs::ImportsSetup,
 }
 
 /// The most OSC 52 carries: terminals drop larger payloads (xterm's default limit is about

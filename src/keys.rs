@@ -65,6 +65,12 @@ pub enum Command {
     PrevLog,
     /// Log: close the log shown (stop following it).
     CloseLog,
+    /// Imports: select or unselect the line under the cursor.
+    Select,
+    /// Imports: select every line shown, or clear the selection.
+    SelectAll,
+    /// Imports: approve the selected lines (asks first, with a note).
+    Approve,
 }
 
 impl Command {
@@ -73,7 +79,7 @@ impl Command {
     pub fn is_mutating(self) -> bool {
         matches!(
             self,
-            Command::Lock | Command::LockDigest | Command::CancelRun | Command::ScheduleRun
+            Command::Lock | Command::LockDigest | Command::CancelRun | Command::ScheduleRun | Command::Approve
         )
     }
 
@@ -370,6 +376,24 @@ pub const COMMANDS: &[CommandInfo] = &[
         command: Command::CloseLog,
         help: "log: close it (esc keeps it open and following)",
         defaults: &["ctrl-w"],
+    },
+    CommandInfo {
+        name: "select",
+        command: Command::Select,
+        help: "imports: select or unselect the line",
+        defaults: &["space"],
+    },
+    CommandInfo {
+        name: "select_all",
+        command: Command::SelectAll,
+        help: "imports: select every line shown, or clear the selection",
+        defaults: &["*"],
+    },
+    CommandInfo {
+        name: "approve",
+        command: Command::Approve,
+        help: "imports: approve the selected lines (asks first, with a note)",
+        defaults: &["ctrl-y"],
     },
 ];
 

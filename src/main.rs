@@ -187,6 +187,12 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
             None
         };
         let mut state = State::new(environment(cli, &loaded, demo.as_ref()), keymap, readonly);
+        // The demo's audit trail lives (and is cleared) with its world: demo approvals are not
+        // the operator's record.
+        let audit_dir = match &demo {
+            Some(_) => paths.state_dir.join("demo"),
+            None => paths.state_dir.clone(),
+        };
         // The demo talks to its emulator through the config the emulator wrote.
         let client_config = match &demo {
             Some(emu) => acrdeck::config::load_file(&emu.info.config, true).map_err(|e| e.to_string()),
@@ -206,12 +212,22 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
                         .and_then(|s| acrdeck::acr::Acr::new(s).map_err(|e| e.to_string())),
                     subscriptions: c.config.subscriptions.clone(),
                     saved_logs: paths.saved_logs_dir.clone(),
+                    imports: acrdeck::jobs::ImportsSetup {
+                        files: acrdeck::imports::configured(&c),
+                        config: c.config.clone(),
+                        audit: acrdeck::audit::AuditTrail::open(&audit_dir).map(std::sync::Arc::new),
+                    },
                 }
             }
             Err(e) => dashboard::Backend {
-                acr: Err(e),
+                acr: Err(e.clone()),
                 subscriptions: vec![],
                 saved_logs: paths.saved_logs_dir.clone(),
+                imports: acrdeck::jobs::ImportsSetup {
+                    files: vec![],
+                    config: Default::default(),
+                    audit: Err(e),
+                },
             },
         };
         // Before raw mode: no signal may end the process between the two.

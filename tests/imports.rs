@@ -30,7 +30,11 @@ fn seed_images_txt(test: &str) -> Option<String> {
         .filter(|l| l.starts_with('#') && !l.starts_with("# ") && l.contains(" => "))
         .map(|l| l.trim_start_matches('#'))
         .collect();
-    assert_eq!(lines.len(), 7, "seed 001's example images.txt has seven lines: {lines:?}");
+    assert_eq!(
+        lines.len(),
+        7,
+        "seed 001's example images.txt has seven lines: {lines:?}"
+    );
     Some(lines.join("\n") + "\n")
 }
 
@@ -72,7 +76,10 @@ impl World {
     }
 
     fn readable(&self) -> HashSet<String> {
-        self.registries.iter().map(|r| r.properties.login_server.clone()).collect()
+        self.registries
+            .iter()
+            .map(|r| r.properties.login_server.clone())
+            .collect()
     }
 
     async fn plan(&self, f: &ImagesFile) -> (Vec<file::Entry>, Vec<Status>) {
@@ -144,14 +151,23 @@ async fn the_seed_images_txt_planned_approved_imported_and_verified() {
     let mut imported = HashMap::new();
     for (e, o) in &outcomes {
         match o {
-            Outcome::Imported { digest, request_ids, .. } => {
+            Outcome::Imported {
+                digest, request_ids, ..
+            } => {
                 assert!(!request_ids.is_empty(), "the service's request id is kept");
                 imported.insert(e.target(), digest.clone());
             }
             Outcome::Failed { error, .. } => {
-                assert_eq!(e.source.registry(), "docker.io", "only the docker.io line fails: {error}");
+                assert_eq!(
+                    e.source.registry(),
+                    "docker.io",
+                    "only the docker.io line fails: {error}"
+                );
                 assert!(error.contains("SourceCredentialsRequired"), "{error}");
-                assert!(error.contains("images.credentials.\"docker.io\""), "says what to do: {error}");
+                assert!(
+                    error.contains("images.credentials.\"docker.io\""),
+                    "says what to do: {error}"
+                );
                 assert!(error.contains("cloudflare/cloudflared"), "names the image: {error}");
             }
         }
@@ -162,7 +178,10 @@ async fn the_seed_images_txt_planned_approved_imported_and_verified() {
     let (entries, statuses) = w.plan(&f).await;
     for (e, s) in entries.iter().zip(&statuses) {
         match imported.get(&e.target()) {
-            Some(d) => assert!(matches!(s, Status::Present { digest, .. } if digest == d), "{e:?} {s:?}"),
+            Some(d) => assert!(
+                matches!(s, Status::Present { digest, .. } if digest == d),
+                "{e:?} {s:?}"
+            ),
             None if e.source.registry() == "docker.io" => assert_eq!(*s, Status::Queued),
             None => assert!(matches!(s, Status::Present { .. })),
         }
@@ -204,7 +223,10 @@ async fn the_seed_images_txt_planned_approved_imported_and_verified() {
             .iter()
             .find(|r| r.phase == Phase::Outcome && r.id == intent.id)
             .expect("each intent has its outcome");
-        assert_eq!(intent.note.as_deref(), Some("CHG-1234 ingress and cert-manager for the rollout"));
+        assert_eq!(
+            intent.note.as_deref(),
+            Some("CHG-1234 ingress and cert-manager for the rollout")
+        );
         assert!(intent.origin.as_deref().unwrap().starts_with("images.txt:"));
         assert_eq!(intent.mode.as_deref(), Some("NoForce"));
         if outcome.outcome.as_deref() == Some("imported") {
@@ -407,7 +429,10 @@ async fn the_headless_plan_says_how_things_stand_in_its_exit_status() {
     let (code, out, err) = plan(&[]);
     assert_eq!(code, Some(1), "{out}{err}");
     assert!(out.lines().next().unwrap().starts_with("LINE"), "{out}");
-    assert!(out.contains("QUEUED") && out.contains("ingress-nginx/controller:v1.11.1"), "{out}");
+    assert!(
+        out.contains("QUEUED") && out.contains("ingress-nginx/controller:v1.11.1"),
+        "{out}"
+    );
 
     let bad = w.file("bad.txt", "quay.io/jetstack/cert-manager-controller:v1.15.2\n", "dev");
     let (code, out, _) = plan(&[&bad.path.display().to_string(), &p, "-o", "json"]);

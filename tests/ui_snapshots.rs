@@ -578,3 +578,104 @@ fn help_scrolls_when_it_does_not_fit() {
     }
     insta::assert_snapshot!("help_wide_160x40_default", render(&s, &Theme::default_theme(), 160, 40));
 }
+
+#[test]
+fn imports_pane_every_state_and_the_approval_dialog() {
+    use acrdeck::app::imports::{PlannedFile, RunState};
+    use acrdeck::imports::execute::{Outcome, Step};
+    use acrdeck::imports::plan::Status;
+    let mut s = loaded_state();
+    let parsed = acrdeck::imports::file::parse(
+        "images.txt",
+        "# production images\n\
+         registry.k8s.io/ingress-nginx/controller:v1.11.1 => ingress-nginx/controller\n\
+         quay.io/jetstack/cert-manager-controller:v1.15.2 => jetstack/cert-manager-controller\n\
+         contosouat.azurecr.io/apps/web:1.5.0 => apps/web\n\
+         contosouat.azurecr.io/apps/web:1.4.1 => apps/web\n\
+         docker.io/cloudflare/cloudflared:latest => cloudflare/cloudflared\n\
+         mcr.microsoft.com/azuredocs/aks-helloworld:v1 => azuredocs/aks-helloworld\n\
+         quay.io/jetstack/cert-manager-webhook:v1.15.2 => jetstack/cert-manager-webhook\n\
+         quay.io/jetstack/cert-manager-cainjector:v1.15.2 jetstack/cert-manager-cainjector\n",
+    );
+    let d = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+    let t = Some(now() - chrono::Duration::days(3));
+    let statuses = vec![
+        Status::Queued,
+        Status::Present {
+            digest: d('a'),
+            updated: t,
+            source_digest: None,
+        },
+        Status::Drifted {
+            digest: d('b'),
+            updated: t,
+            source_digest: d('c'),
+        },
+        Status::Locked {
+            digest: d('d'),
+            updated: t,
+            repository: false,
+        },
+        Status::Queued,
+        Status::Queued,
+        Status::Queued,
+    ];
+    let files = vec![PlannedFile {
+        label: "images.txt".into(),
+        login_server: Some("contosoprod.azurecr.io".into()),
+        registry: "prod".into(),
+        lock_after_import: true,
+        entries: parsed.entries.into_iter().zip(statuses).collect(),
+        problems: parsed.problems,
+        error: None,
+    }];
+    s.pane = Pane::Imports;
+    update(&mut s, Action::ImportsPlanned { files, error: None });
+    s.imports.rows[4].run = Some(RunState::Done {
+        outcome: Outcome::Failed {
+            error: "import docker.io/cloudflare/cloudflared:latest failed on contosoprod: SourceCredentialsRequired (HTTP 400)".into(),
+            request_ids: vec![],
+        },
+        audit_error: None,
+    });
+    s.imports.rows[5].run = Some(RunState::Done {
+        outcome: Outcome::Imported {
+            digest: d('e'),
+            locked: true,
+            request_ids: vec![],
+        },
+        audit_error: None,
+    });
+    s.imports.rows[6].run = Some(RunState::Running(Step::Polling { polls: 2 }));
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("imports_pane_120x24_{name}"), render(&s, &theme, 120, 24));
+    }
+    // Select the queued and the drifted line and approve: production, so the note is required.
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)),
+    );
+    update(&mut s, Action::Key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE)));
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)),
+    );
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char(' '), KeyModifiers::NONE)),
+    );
+    update(
+        &mut s,
+        Action::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL)),
+    );
+    let dialog = s.imports.dialog.as_ref().expect("approval dialog");
+    assert!(dialog.production);
+    update(&mut s, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(s.imports.dialog.as_ref().is_some_and(|d| d.error.is_some()));
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(
+            format!("imports_approve_production_120x30_{name}"),
+            render(&s, &theme, 120, 30)
+        );
+    }
+}

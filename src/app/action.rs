@@ -84,6 +84,24 @@ pub enum Action {
         mutation: super::mutation::Mutation,
         result: Result<String, String>,
     },
+    /// A plan of the configured images files, or why there is none.
+    ImportsPlanned {
+        files: Vec<super::imports::PlannedFile>,
+        error: Option<String>,
+    },
+    /// An approved import moved on.
+    ImportStep {
+        key: super::imports::LineKey,
+        step: crate::imports::execute::Step,
+    },
+    /// An approved import ended, verified or not; and whether its audit record failed.
+    ImportDone {
+        key: super::imports::LineKey,
+        outcome: crate::imports::execute::Outcome,
+        audit_error: Option<String>,
+    },
+    /// A watched images file changed on disk.
+    ImportsChanged,
     /// News from the follower of a run's log.
     Log {
         login_server: String,

@@ -5,6 +5,7 @@
 mod action;
 pub mod command;
 pub mod data;
+pub mod imports;
 pub mod log_view;
 pub mod mutation;
 mod state;

@@ -57,6 +57,8 @@ pub struct State {
     pub filters: HashMap<Pane, String>,
     /// Typing into the current pane's filter.
     pub filter_editing: bool,
+    /// The Imports pane: images.txt lines, their plan, selection, approval and outcomes.
+    pub imports: super::imports::ImportsState,
     next_job: u64,
 }
 
@@ -100,6 +102,7 @@ impl State {
             flash: None,
             filters: HashMap::new(),
             filter_editing: false,
+            imports: Default::default(),
             next_job: 1,
         }
     }
@@ -355,6 +358,26 @@ impl State {
                     )
                 })
             }
+            Pane::Imports => {
+                let rows = &self.imports.rows;
+                keep(rows.len(), &|i| {
+                    let r = &rows[i];
+                    (
+                        r.search_text(),
+                        vec![
+                            ("status", r.status_word().to_string()),
+                            (
+                                "file",
+                                self.imports
+                                    .files
+                                    .get(r.file)
+                                    .map(|f| f.label.clone())
+                                    .unwrap_or_default(),
+                            ),
+                        ],
+                    )
+                })
+            }
             _ => vec![],
         }
     }
@@ -492,13 +515,14 @@ struct CachedRows {
 
 impl Pane {
     /// The panes that are tables with a cursor and a `/` filter.
-    pub const TABLES: [Pane; 6] = [
+    pub const TABLES: [Pane; 7] = [
         Pane::Registries,
         Pane::Repositories,
         Pane::Tags,
         Pane::Locks,
         Pane::CacheRules,
         Pane::Runs,
+        Pane::Imports,
     ];
 
     pub const ALL: [Pane; 9] = [

@@ -72,6 +72,14 @@ pub enum Effect {
     },
     /// Put text on the clipboard of the operator's terminal (OSC 52, works over SSH).
     Copy(String),
+    /// Read the configured images files and plan them against their registries (and watch the
+    /// files for changes from then on).
+    PlanImports,
+    /// Run approved imports (skipped lines are only recorded), with the operator's note.
+    RunImports {
+        items: Vec<super::imports::ApproveItem>,
+        note: Option<String>,
+    },
     /// Make a confirmed change; the job is already registered in `State::jobs`.
     Mutate {
         job: super::JobId,
@@ -129,6 +137,7 @@ fn touched_panes(action: &Action) -> &'static [Pane] {
         Action::RunsLoaded { .. } => &[Pane::Runs],
         Action::LocksFound { .. } | Action::LocksDone { .. } => &[Pane::Locks],
         Action::CacheRulesLoaded { .. } => &[Pane::CacheRules],
+        Action::ImportsPlanned { .. } | Action::ImportStep { .. } | Action::ImportDone { .. } => &[Pane::Imports],
         _ => &[],
     }
 }
@@ -136,6 +145,10 @@ fn touched_panes(action: &Action) -> &'static [Pane] {
 fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::Key(key) => on_key(state, key),
+        a @ (Action::ImportsPlanned { .. }
+        | Action::ImportStep { .. }
+        | Action::ImportDone { .. }
+        | Action::ImportsChanged) => super::imports::apply(state, a),
         Action::Resize(cols, rows) => {
             state.size = (cols, rows);
             vec![]
@@ -582,6 +595,7 @@ fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
         {
             load_tags(state)
         }
+        Pane::Imports => super::imports::on_show(state),
         _ => vec![],
     }
 }
@@ -679,7 +693,7 @@ fn selected_task(state: &State) -> Option<&crate::acr::model::Task> {
 }
 
 /// Whether a registry is production: its stage is the pipeline's last, or named prod.
-fn is_production(state: &State, login_server: &str) -> bool {
+pub(super) fn is_production(state: &State, login_server: &str) -> bool {
     let stage = state
         .data
         .registries
@@ -1119,6 +1133,7 @@ fn refresh(state: &mut State) -> Vec<Effect> {
         }
         Pane::Locks => load_locks(state),
         Pane::CacheRules => load_cache_rules(state),
+        Pane::Imports => super::imports::plan(state),
         _ => vec![],
     }
 }
@@ -1313,6 +1328,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if state.confirm.is_some() {
         return on_confirm_key(state, key);
     }
+    if state.imports.dialog.is_some() {
+        return super::imports::on_dialog_key(state, key);
+    }
     if state.command_line.is_some() {
         return on_command_key(state, key);
     }
@@ -1458,6 +1476,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         }
         Command::CancelRun => ask_cancel(state),
         Command::ScheduleRun => ask_schedule(state),
+        Command::Select | Command::SelectAll | Command::Approve if state.pane == Pane::Imports => {
+            super::imports::on_command(state, command)
+        }
+        Command::Select | Command::SelectAll | Command::Approve => vec![],
         // Log keys do nothing where no log is shown.
         Command::Follow
         | Command::NextMatch

@@ -188,7 +188,11 @@ pub async fn run(args: &PlanArgs, loaded: &LoadedConfig, acr: &Acr, out: &mut im
         eprintln!("acrdeck: cannot write the plan: {e}");
         return EXIT_UNREADABLE;
     }
-    exit_status(&planned.iter().map(|p| &p.3).collect::<Vec<_>>(), !problems.is_empty(), unreadable)
+    exit_status(
+        &planned.iter().map(|p| &p.3).collect::<Vec<_>>(),
+        !problems.is_empty(),
+        unreadable,
+    )
 }
 
 /// The exit status: invalid lines win, then unreadable files or registries, then work to do.
@@ -245,9 +249,7 @@ fn detail(s: &Status) -> String {
             when(updated),
             short(source_digest)
         ),
-        Status::Locked {
-            digest, repository, ..
-        } => match (repository, digest.is_empty()) {
+        Status::Locked { digest, repository, .. } => match (repository, digest.is_empty()) {
             (true, true) => "the repository is write-locked and has no such tag: an import would be refused".into(),
             (true, false) => format!("{}, in a write-locked repository", short(digest)),
             (false, _) => format!("{}, write-locked", short(digest)),

@@ -71,7 +71,7 @@ pub fn canonical_host(host: &str) -> String {
 }
 
 /// One approved line and how it is to be imported.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Approved {
     pub entry: Entry,
     /// NoForce for a missing tag; Force only for a drifted one, which the operator chose to replace.
@@ -210,7 +210,10 @@ pub async fn import(acr: &Acr, target: &Target, a: &Approved, mut step: impl FnM
         Ok(t) => t,
         Err(err) => {
             return failed(
-                format!("the import reported success, but reading {} back failed: {err}", e.target()),
+                format!(
+                    "the import reported success, but reading {} back failed: {err}",
+                    e.target()
+                ),
                 request_ids,
             );
         }
@@ -316,7 +319,9 @@ pub async fn run(
     let outcome = import(acr, target, a, step).await;
     let mut record = intent.outcome(outcome.name());
     match &outcome {
-        Outcome::Imported { digest, request_ids, .. } => {
+        Outcome::Imported {
+            digest, request_ids, ..
+        } => {
             record.target_digest = Some(digest.clone());
             record.request_ids = request_ids.clone();
         }

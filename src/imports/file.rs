@@ -194,7 +194,10 @@ mod tests {
         assert!(p.problems.is_empty(), "{:?}", p.problems);
         assert_eq!(p.entries.len(), 2);
         let e = &p.entries[0];
-        assert_eq!((e.line, e.tag(), e.target()), (3, "v1.11.1", "ingress-nginx/controller:v1.11.1".into()));
+        assert_eq!(
+            (e.line, e.tag(), e.target()),
+            (3, "v1.11.1", "ingress-nginx/controller:v1.11.1".into())
+        );
         assert_eq!(e.source.registry(), "registry.k8s.io");
         assert_eq!(e.location(), "images.txt:3");
         // No tag in the source: latest, as the script did.
@@ -242,7 +245,11 @@ mod tests {
         assert!(msg(3).contains("source (left of `=>`) is empty"));
         assert!(msg(4).contains("destination (right of `=>`) is empty"));
         assert!(msg(5).contains("bad source reference: uppercase"));
-        assert!(msg(6).contains("names a tag (`:2`)") && msg(6).contains("write `e`"), "{}", msg(6));
+        assert!(
+            msg(6).contains("names a tag (`:2`)") && msg(6).contains("write `e`"),
+            "{}",
+            msg(6)
+        );
         assert!(msg(7).contains("is a pattern"));
         assert!(msg(8).contains("names a digest"));
         assert!(msg(9).contains("registry host (`other.azurecr.io`)"));
@@ -255,7 +262,10 @@ mod tests {
     fn two_lines_writing_one_target_across_files() {
         let mut files = vec![
             parse("a.txt", "quay.io/x/app:1 => app\nquay.io/x/app:2 => app\n"),
-            parse("b.txt", "docker.io/y/app:1 => app\nquay.io/x/app:1 => app\ndocker.io/z:1 => z\n"),
+            parse(
+                "b.txt",
+                "docker.io/y/app:1 => app\nquay.io/x/app:1 => app\ndocker.io/z:1 => z\n",
+            ),
         ];
         remove_duplicate_targets(&mut files);
         assert_eq!(files[0].entries.len(), 2);
@@ -268,7 +278,17 @@ mod tests {
 
     #[test]
     fn anything_at_all_is_taken_without_a_panic() {
-        for text in ["=>", "=>=>", " => ", "\u{feff}a => b", "a:b:c => d", "@ => x", "a@ => b", "\0 => \0", "é => è"] {
+        for text in [
+            "=>",
+            "=>=>",
+            " => ",
+            "\u{feff}a => b",
+            "a:b:c => d",
+            "@ => x",
+            "a@ => b",
+            "\0 => \0",
+            "é => è",
+        ] {
             let p = parse("f", text);
             assert_eq!(p.entries.len() + p.problems.len(), 1, "{text:?}");
         }

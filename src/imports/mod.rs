@@ -186,7 +186,11 @@ pub fn target_for(registries: &[Registry], config: &Config, file: &ImagesFile) -
                  registry and [[stages]] in the config",
                 file.label,
                 file.registry,
-                if spec != file.registry { format!(" ({spec})") } else { String::new() },
+                if spec != file.registry {
+                    format!(" ({spec})")
+                } else {
+                    String::new()
+                },
                 registries.len()
             )
         })?;
@@ -199,9 +203,7 @@ pub fn target_for(registries: &[Registry], config: &Config, file: &ImagesFile) -
         credentials: file.credentials.clone(),
         registries: registries
             .iter()
-            .filter_map(|r| {
-                RegistryRef::parse(&r.id).map(|x| (r.properties.login_server.to_ascii_lowercase(), x))
-            })
+            .filter_map(|r| RegistryRef::parse(&r.id).map(|x| (r.properties.login_server.to_ascii_lowercase(), x)))
             .collect(),
     })
 }

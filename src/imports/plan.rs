@@ -111,11 +111,20 @@ pub async fn plan(acr: &Acr, target: &str, entries: &[Entry], readable: &HashSet
         .into_iter()
         .filter_map(|d| acr.registry(&d).ok().map(|c| (d, c)))
         .collect();
-    let mut out: Vec<(usize, Status)> = futures::stream::iter(entries.iter().enumerate().map(|(i, e)| {
+    // Owned values in each future: the stream is sent between threads inside the dashboard's
+    // boxed jobs, and borrowed closure arguments do not satisfy that.
+    let work: Vec<(usize, Entry, Option<RegistryClient>, bool)> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let source = e.source.domain.as_ref().and_then(|d| sources.get(d)).cloned();
+            let locked = repo_locked.get(&e.destination).copied().unwrap_or(false);
+            (i, e.clone(), source, locked)
+        })
+        .collect();
+    let mut out: Vec<(usize, Status)> = futures::stream::iter(work.into_iter().map(|(i, e, source, locked)| {
         let client = client.clone();
-        let source = e.source.domain.as_ref().and_then(|d| sources.get(d)).cloned();
-        let repo_locked = repo_locked.get(&e.destination).copied().unwrap_or(false);
-        async move { (i, plan_one(&client, source.as_ref(), e, repo_locked).await) }
+        async move { (i, plan_one(&client, source.as_ref(), &e, locked).await) }
     }))
     .buffer_unordered(PLAN_CONCURRENCY)
     .collect()

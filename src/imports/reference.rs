@@ -169,7 +169,9 @@ pub fn check_path(path: &str) -> Result<(), String> {
     }
     for component in path.split('/') {
         if component.is_empty() {
-            return Err(format!("`{path}` has an empty path component (`//` or a `/` at an end)"));
+            return Err(format!(
+                "`{path}` has an empty path component (`//` or a `/` at an end)"
+            ));
         }
         if component.bytes().any(|b| b.is_ascii_uppercase()) {
             return Err(format!(
@@ -229,7 +231,10 @@ fn check_tag(tag: &str) -> Result<(), String> {
         return Err("the tag after `:` is empty".into());
     }
     if b.len() > TAG_MAX {
-        return Err(format!("the tag is {} characters long; at most {TAG_MAX} are allowed", b.len()));
+        return Err(format!(
+            "the tag is {} characters long; at most {TAG_MAX} are allowed",
+            b.len()
+        ));
     }
     if !word(b[0]) || !b.iter().all(|&x| word(x) || x == b'.' || x == b'-') {
         return Err(format!(
@@ -272,7 +277,10 @@ mod tests {
         assert_eq!(r.source_image(), "ingress-nginx/controller:v1.11.1");
 
         let r = Reference::parse("nginx").unwrap();
-        assert_eq!((r.registry(), r.path.as_str(), r.tag_or_latest()), ("docker.io", "nginx", "latest"));
+        assert_eq!(
+            (r.registry(), r.path.as_str(), r.tag_or_latest()),
+            ("docker.io", "nginx", "latest")
+        );
 
         let r = Reference::parse("localhost:5000/team/app:1.0").unwrap();
         assert_eq!(r.domain.as_deref(), Some("localhost:5000"));
@@ -296,7 +304,11 @@ mod tests {
     fn each_mistake_is_named() {
         let e = |t: &str| Reference::parse(t).unwrap_err();
         assert!(e("").contains("empty"));
-        assert!(e("docker.io/Library/nginx").contains("uppercase"), "{}", e("docker.io/Library/nginx"));
+        assert!(
+            e("docker.io/Library/nginx").contains("uppercase"),
+            "{}",
+            e("docker.io/Library/nginx")
+        );
         assert!(e("nginx:").contains("tag after `:` is empty"));
         assert!(e("nginx:-x").contains("not a valid tag"));
         assert!(e(&format!("nginx:{}", "a".repeat(129))).contains("at most 128"));

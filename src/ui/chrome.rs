@@ -81,6 +81,7 @@ pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Pane::Runs => super::panes::runs(state, theme, frame, area),
         Pane::Locks => super::registry_panes::locks(state, theme, frame, area),
         Pane::CacheRules => super::registry_panes::cache_rules(state, theme, frame, area),
+        Pane::Imports => super::imports_pane::imports(state, theme, frame, area),
         _ => placeholder(state, theme, frame, area),
     }
     breadcrumb(state, theme, frame, area);

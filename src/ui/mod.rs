@@ -2,6 +2,7 @@
 //! snapshot-tested on ratatui's `TestBackend`.
 
 mod chrome;
+mod imports_pane;
 mod log_pane;
 mod overlays;
 pub mod panes;
@@ -45,6 +46,9 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
     }
     if let Some(confirm) = &state.confirm {
         overlays::confirm_change(confirm, theme, frame, area);
+    }
+    if let Some(dialog) = &state.imports.dialog {
+        imports_pane::approve_dialog(dialog, theme, frame, area);
     }
 }
 
