@@ -54,13 +54,9 @@ fn run_emulator(cli: &Cli, args: &acrdeck::cli::EmulatorArgs) -> ExitCode {
         Ok(g) => g,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
+        Err(code) => return code,
     };
     runtime.block_on(async {
         let options = acrdeck::emulator::Options {
@@ -109,13 +105,9 @@ fn run_imports_plan(cli: &Cli, args: &acrdeck::cli::PlanArgs) -> ExitCode {
         Ok(a) => a,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
+        Err(code) => return code,
     };
     let code = runtime.block_on(acrdeck::headless::imports::run(
         args,
@@ -124,6 +116,15 @@ fn run_imports_plan(cli: &Cli, args: &acrdeck::cli::PlanArgs) -> ExitCode {
         &mut std::io::stdout().lock(),
     ));
     ExitCode::from(code)
+}
+
+/// The async runtime every command runs on: two workers are plenty for a dashboard's I/O.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| fail(1, &format!("cannot start the async runtime: {e}")))
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
@@ -167,13 +168,9 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
     let options = RunOptions {
         panic_after: debug_panic_after(cli),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => return fail(1, &format!("cannot start the async runtime: {e}")),
+        Err(code) => return code,
     };
     let result = runtime.block_on(async {
         // The demo's world runs in this process, over HTTPS on loopback, for as long as the

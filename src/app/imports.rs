@@ -349,15 +349,7 @@ fn ask_approval(state: &mut State) -> Vec<Effect> {
         let Some(login_server) = file.login_server.clone() else {
             continue;
         };
-        let registry_name = state
-            .data
-            .registries
-            .value
-            .iter()
-            .flatten()
-            .find(|r| r.registry.properties.login_server == login_server)
-            .map(|r| r.registry.name.clone())
-            .unwrap_or_else(|| login_server.clone());
+        let registry_name = state.registry_name_of(&login_server);
         items.push(ApproveItem {
             key,
             file: file.label.clone(),

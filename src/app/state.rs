@@ -144,6 +144,24 @@ impl State {
         )
     }
 
+    /// The listed registry with this login server.
+    pub fn registry_by_login(&self, login_server: &str) -> Option<&crate::acr::model::Registry> {
+        self.data
+            .registries
+            .value
+            .iter()
+            .flatten()
+            .map(|r| &r.registry)
+            .find(|r| r.properties.login_server == login_server)
+    }
+
+    /// A registry's name for people: its resource name, else its login server.
+    pub fn registry_name_of(&self, login_server: &str) -> String {
+        self.registry_by_login(login_server)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| login_server.to_string())
+    }
+
     /// How many rows the pane shows now (after its filter), for cursor movement.
     pub fn row_count(&self, pane: Pane) -> usize {
         self.visible(pane).len()

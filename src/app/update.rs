@@ -695,13 +695,8 @@ fn selected_task(state: &State) -> Option<&crate::acr::model::Task> {
 /// Whether a registry is production: its stage is the pipeline's last, or named prod.
 pub(super) fn is_production(state: &State, login_server: &str) -> bool {
     let stage = state
-        .data
-        .registries
-        .value
-        .iter()
-        .flatten()
-        .find(|r| r.registry.properties.login_server == login_server)
-        .and_then(|r| r.registry.stage().map(str::to_ascii_lowercase));
+        .registry_by_login(login_server)
+        .and_then(|r| r.stage().map(str::to_ascii_lowercase));
     match stage {
         Some(s) => {
             state

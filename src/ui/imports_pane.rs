@@ -113,16 +113,7 @@ pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             let name = f
                 .login_server
                 .as_ref()
-                .and_then(|ls| {
-                    state
-                        .data
-                        .registries
-                        .value
-                        .iter()
-                        .flatten()
-                        .find(|r| &r.registry.properties.login_server == ls)
-                        .map(|r| r.registry.name.clone())
-                })
+                .map(|ls| state.registry_name_of(ls))
                 .unwrap_or_else(|| f.registry.clone());
             format!("{} → {name}", f.label.rsplit('/').next().unwrap_or(&f.label))
         })

@@ -74,42 +74,30 @@ impl TestEmu {
 /// The folder of official examples: `ACRDECK_FIXTURES`, default `../shared/fixtures`. Under CI
 /// (CI=true) a missing folder fails the test; elsewhere the test says plainly it was skipped.
 pub fn fixtures_dir(test: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("ACRDECK_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures")));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    assert!(
-        !ci,
-        "{test}: the official examples folder {} is missing (set ACRDECK_FIXTURES); under CI this is a failure",
-        dir.display()
-    );
-    eprintln!(
-        "SKIPPED {test}: the official examples folder {} is missing (set ACRDECK_FIXTURES to run it)",
-        dir.display()
-    );
-    None
+    shared_dir(test, "ACRDECK_FIXTURES", "fixtures", "the official examples folder")
 }
 
-/// The documents the project started from (`ACRDECK_SEEDS`, default `../shared/seeds`), found
-/// as `fixtures_dir` finds the examples: a failure under CI when missing, a plain skip elsewhere.
+/// The documents the project started from (`ACRDECK_SEEDS`, default `../shared/seeds`), found as
+/// `fixtures_dir` finds the examples.
 pub fn seeds_dir(test: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os("ACRDECK_SEEDS")
+    shared_dir(test, "ACRDECK_SEEDS", "seeds", "the seeds folder")
+}
+
+fn shared_dir(test: &str, var: &str, name: &str, what: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os(var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/seeds")));
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared")).join(name));
     if dir.is_dir() {
         return Some(dir);
     }
     let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     assert!(
         !ci,
-        "{test}: the seeds folder {} is missing (set ACRDECK_SEEDS); under CI this is a failure",
+        "{test}: {what} {} is missing (set {var}); under CI this is a failure",
         dir.display()
     );
     eprintln!(
-        "SKIPPED {test}: the seeds folder {} is missing (set ACRDECK_SEEDS to run it)",
+        "SKIPPED {test}: {what} {} is missing (set {var} to run it)",
         dir.display()
     );
     None
