@@ -169,7 +169,7 @@ pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return empty(text, theme, frame, inner);
     }
     let [table_area, detail_area, hint_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(2), Constraint::Length(1)]).areas(inner);
+        Layout::vertical([Constraint::Min(1), Constraint::Length(3), Constraint::Length(1)]).areas(inner);
     let Some((table_area, shown, selected)) =
         table_window(state, Pane::Imports, im.rows.len(), theme, frame, table_area)
     else {
