@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod keys;
 pub mod logging;
 pub mod paths;
+pub mod promote;
 pub mod query;
 pub mod terminal;
 pub mod ui;

@@ -155,20 +155,66 @@ pub fn request(target: &Target, a: &Approved) -> Result<ImportRequest, String> {
 }
 
 /// Imports one line and verifies it; `step` hears of each stage.
-pub async fn import(acr: &Acr, target: &Target, a: &Approved, mut step: impl FnMut(Step)) -> Outcome {
+pub async fn import(acr: &Acr, target: &Target, a: &Approved, step: impl FnMut(Step)) -> Outcome {
     let e = &a.entry;
-    let mut request_ids = Vec::new();
-    let failed = |error: String, request_ids: Vec<String>| Outcome::Failed { error, request_ids };
     let req = match request(target, a) {
         Ok(r) => r,
-        Err(error) => return failed(error, request_ids),
+        Err(error) => {
+            return Outcome::Failed {
+                error,
+                request_ids: vec![],
+            };
+        }
     };
+    let lock = target.lock_after_import.then_some((true, true));
+    let mut outcome = import_verified(
+        acr,
+        &target.registry,
+        &target.login_server,
+        &req,
+        (&e.destination, e.tag()),
+        a.expected_digest.as_deref(),
+        lock,
+        step,
+    )
+    .await;
+    if let Outcome::Failed { error, .. } = &mut outcome
+        && error.contains("SourceCredentialsRequired")
+        && !target.credentials.contains_key(&canonical_host(e.source.registry()))
+    {
+        error.push_str(&format!(
+            " The config has no images.credentials.\"{}\" for this file: add one naming an \
+             environment variable or a file that holds the token.",
+            canonical_host(e.source.registry())
+        ));
+    }
+    outcome
+}
+
+/// The core of every import acrdeck makes (queued lines, promotions): importImage through the
+/// LRO, the target tag read back (and its digest checked against `expected` when given), then
+/// the lock `(write, delete)` applied and read back. `target` is `(repository, tag)`.
+#[allow(clippy::too_many_arguments)]
+pub async fn import_verified(
+    acr: &Acr,
+    registry: &RegistryRef,
+    login_server: &str,
+    req: &ImportRequest,
+    target: (&str, &str),
+    expected: Option<&str>,
+    lock: Option<(bool, bool)>,
+    mut step: impl FnMut(Step),
+) -> Outcome {
+    let (repository, tag_name) = target;
+    let shown = format!("{repository}:{tag_name}");
+    let mut request_ids = Vec::new();
+    let failed = |error: String, request_ids: Vec<String>| Outcome::Failed { error, request_ids };
     let arm = match acr.arm() {
         Ok(a) => a,
         Err(err) => return failed(err.to_string(), request_ids),
     };
     step(Step::Requested);
-    let mut progress = arm.import_image(&target.registry, &req);
+    let mut progress = arm.import_image(registry, req);
     let mut last = None;
     while let Some(p) = progress.next().await {
         match &p {
@@ -186,70 +232,59 @@ pub async fn import(acr: &Acr, target: &Target, a: &Approved, mut step: impl FnM
     match last {
         Some(OperationProgress::Failed(err)) => {
             request_ids.extend(err.request_id.clone());
-            let mut error = err.to_string();
-            if err.code.as_deref() == Some("SourceCredentialsRequired")
-                && !target.credentials.contains_key(&canonical_host(e.source.registry()))
-            {
-                error.push_str(&format!(
-                    " The config has no images.credentials.\"{}\" for this file: add one naming an \
-                     environment variable or a file that holds the token.",
-                    canonical_host(e.source.registry())
-                ));
-            }
-            return failed(error, request_ids);
+            return failed(err.to_string(), request_ids);
         }
         Some(OperationProgress::Succeeded) => {}
         _ => return failed("the import ended without a result from the service".into(), request_ids),
     }
     step(Step::Verifying);
-    let client = match acr.registry(&target.login_server) {
+    let client = match acr.registry(login_server) {
         Ok(c) => c,
         Err(err) => return failed(err.to_string(), request_ids),
     };
-    let tag = match client.tag(&e.destination, e.tag()).await {
+    let tag = match client.tag(repository, tag_name).await {
         Ok(t) => t,
         Err(err) => {
             return failed(
-                format!(
-                    "the import reported success, but reading {} back failed: {err}",
-                    e.target()
-                ),
+                format!("the import reported success, but reading {shown} back failed: {err}"),
                 request_ids,
             );
         }
     };
-    if let Some(expected) = &a.expected_digest
-        && *expected != tag.digest
+    if let Some(expected) = expected
+        && expected != tag.digest
     {
         return failed(
             format!(
-                "{} now has digest {}, not the source's {expected}: the registry holds other bytes than \
-                 were approved; inspect the tag before using it",
-                e.target(),
+                "DIGEST MISMATCH: {shown} now has digest {}, not the source's {expected}: the registry holds \
+                 other bytes than were approved; inspect the tag before anything uses it",
                 tag.digest
             ),
             request_ids,
         );
     }
-    if !target.lock_after_import {
+    let Some((write, delete)) = lock.filter(|(w, d)| *w || *d) else {
         return Outcome::Imported {
             digest: tag.digest,
             locked: false,
             request_ids,
         };
-    }
+    };
     step(Step::Locking);
-    let lock = AttributesUpdate {
-        write_enabled: Some(false),
-        delete_enabled: Some(false),
+    let update = AttributesUpdate {
+        write_enabled: write.then_some(false),
+        delete_enabled: delete.then_some(false),
         ..Default::default()
     };
-    let locked = match client.update_tag(&e.destination, e.tag(), &lock).await {
-        Ok(_) => client.tag(&e.destination, e.tag()).await,
+    let locked = match client.update_tag(repository, tag_name, &update).await {
+        Ok(_) => client.tag(repository, tag_name).await,
         Err(err) => Err(err),
     };
     match locked {
-        Ok(t) if !t.changeable_attributes.write_enabled && !t.changeable_attributes.delete_enabled => {
+        Ok(t)
+            if (!write || !t.changeable_attributes.write_enabled)
+                && (!delete || !t.changeable_attributes.delete_enabled) =>
+        {
             Outcome::Imported {
                 digest: tag.digest,
                 locked: true,
@@ -259,9 +294,8 @@ pub async fn import(acr: &Acr, target: &Target, a: &Approved, mut step: impl FnM
         Ok(_) => failed(
             format!(
                 "imported and verified as {}, but the lock did not hold: the registry still allows writes or \
-                 deletes on {}; lock it by hand",
-                tag.digest,
-                e.target()
+                 deletes on {shown}; lock it by hand",
+                tag.digest
             ),
             request_ids,
         ),
