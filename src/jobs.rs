@@ -384,6 +384,55 @@ impl Runner {
                     Box::pin(run_imports(acr, subs, setup, items, note, tx)),
                 )
             }
+            Effect::LoadBoard { repository } => {
+                let (setup, subs) = (self.imports.clone(), self.subscriptions.clone());
+                (
+                    "board".into(),
+                    Box::pin(async move {
+                        let result = match acr {
+                            Ok(acr) => match resolved_stages(&acr, &subs, &setup.config).await {
+                                Ok(stages) => {
+                                    let board = crate::promote::board::board(&acr, &stages, &repository).await;
+                                    Ok((board, stages))
+                                }
+                                Err(e) => Err(e),
+                            },
+                            Err(e) => Err(e),
+                        };
+                        let _ = tx.send(Action::BoardLoaded { repository, result });
+                    }),
+                )
+            }
+            Effect::PlanPromotions {
+                repository,
+                tags,
+                source,
+                target,
+            } => {
+                let (setup, subs) = (self.imports.clone(), self.subscriptions.clone());
+                (
+                    "promotions-plan".into(),
+                    Box::pin(async move {
+                        let result = match acr {
+                            Ok(acr) => plan_promotions(&acr, &subs, &setup, &repository, &tags, source, target).await,
+                            Err(e) => Err(e),
+                        };
+                        let _ = tx.send(Action::PromotionsPlanned(result));
+                    }),
+                )
+            }
+            Effect::RunPromotions {
+                promotions,
+                stages,
+                note,
+            } => {
+                self.batches += 1;
+                let audit = self.imports.audit.clone();
+                (
+                    format!("promotions-run:{}", self.batches),
+                    Box::pin(run_promotions(acr, audit, stages, promotions, note, tx)),
+                )
+            }
             Effect::CloseLog { login_server, run_id } => {
                 if let Some(h) = self.in_flight.remove(&format!("log:{login_server}:{run_id}")) {
                     h.abort();
@@ -733,6 +782,100 @@ async fn run_imports(
             .await;
             let _ = tx.send(Action::ImportDone {
                 key,
+                outcome,
+                audit_error,
+            });
+        }
+    }))
+    .buffer_unordered(crate::imports::execute::IMPORT_CONCURRENCY)
+    .collect::<Vec<()>>()
+    .await;
+}
+
+/// The config's stages, each with its registry found among the environment's.
+async fn resolved_stages(
+    acr: &Acr,
+    subscriptions: &[String],
+    config: &crate::config::Config,
+) -> Result<Vec<crate::promote::ResolvedStage>, String> {
+    let stages = crate::promote::stages(config);
+    if stages.is_empty() {
+        return Err("no stages are configured: add [[stages]] (dev first, prod last) to the config".into());
+    }
+    let registries = crate::imports::environment(acr, subscriptions).await?;
+    crate::promote::resolve(&registries, &stages)
+}
+
+async fn plan_promotions(
+    acr: &Acr,
+    subscriptions: &[String],
+    setup: &ImportsSetup,
+    repository: &str,
+    tags: &[String],
+    source: usize,
+    target: usize,
+) -> Result<Vec<crate::promote::promotion::Promotion>, String> {
+    let stages = resolved_stages(acr, subscriptions, &setup.config).await?;
+    let mut plans = Vec::new();
+    for t in tags {
+        plans.push(crate::promote::promotion::plan(acr, &stages, source, target, repository, t).await?);
+    }
+    Ok(plans)
+}
+
+/// Runs approved promotions a few at a time, each with its audit records.
+async fn run_promotions(
+    acr: Result<Acr, String>,
+    audit: Result<std::sync::Arc<crate::audit::AuditTrail>, String>,
+    stages: Vec<crate::promote::ResolvedStage>,
+    promotions: Vec<crate::promote::promotion::Promotion>,
+    note: String,
+    tx: UnboundedSender<Action>,
+) {
+    use crate::imports::execute::{Approval, Outcome};
+    let fail_all = |error: String| {
+        for p in &promotions {
+            let _ = tx.send(Action::PromotionDone {
+                tag: p.tag.clone(),
+                outcome: Outcome::Failed {
+                    error: error.clone(),
+                    request_ids: vec![],
+                },
+                audit_error: None,
+            });
+        }
+    };
+    let (acr, audit) = match (acr, audit) {
+        (Ok(a), Ok(t)) => (a, t),
+        (Err(e), _) => return fail_all(e),
+        (_, Err(e)) => {
+            return fail_all(format!(
+                "not started: the audit trail is unavailable ({e}); nothing is promoted without it"
+            ));
+        }
+    };
+    let operator = match acr.identity().await {
+        Ok(i) => crate::audit::Operator::from(&i),
+        Err(e) => return fail_all(format!("cannot tell who is signed in, for the audit trail: {e}")),
+    };
+    let approval = Approval {
+        operator,
+        note: Some(note),
+    };
+    // Owned values in each future (see `imports::plan`): the batch runs inside a boxed job.
+    let stages = std::sync::Arc::new(stages);
+    futures::stream::iter(promotions.clone().into_iter().map(|p| {
+        let (acr, approval, audit, tx, stages) =
+            (acr.clone(), approval.clone(), audit.clone(), tx.clone(), stages.clone());
+        async move {
+            let tag = p.tag.clone();
+            let (outcome, audit_error) =
+                crate::promote::promotion::promote(&acr, &stages, &p, &approval, &audit, |step| {
+                    let _ = tx.send(Action::PromotionStep { tag: tag.clone(), step });
+                })
+                .await;
+            let _ = tx.send(Action::PromotionDone {
+                tag,
                 outcome,
                 audit_error,
             });

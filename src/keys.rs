@@ -65,12 +65,14 @@ pub enum Command {
     PrevLog,
     /// Log: close the log shown (stop following it).
     CloseLog,
-    /// Imports: select or unselect the line under the cursor.
+    /// Imports, Promotions: select or unselect the row under the cursor.
     Select,
     /// Imports: select every line shown, or clear the selection.
     SelectAll,
     /// Imports: approve the selected lines (asks first, with a note).
     Approve,
+    /// Promotions: promote the selected tags from the cursor's stage to the next (asks first).
+    Promote,
 }
 
 impl Command {
@@ -79,7 +81,12 @@ impl Command {
     pub fn is_mutating(self) -> bool {
         matches!(
             self,
-            Command::Lock | Command::LockDigest | Command::CancelRun | Command::ScheduleRun | Command::Approve
+            Command::Lock
+                | Command::LockDigest
+                | Command::CancelRun
+                | Command::ScheduleRun
+                | Command::Approve
+                | Command::Promote
         )
     }
 
@@ -394,6 +401,12 @@ pub const COMMANDS: &[CommandInfo] = &[
         command: Command::Approve,
         help: "imports: approve the selected lines (asks first, with a note)",
         defaults: &["ctrl-y"],
+    },
+    CommandInfo {
+        name: "promote",
+        command: Command::Promote,
+        help: "promotions: promote the selected tags to the next stage (asks first)",
+        defaults: &["ctrl-p"],
     },
 ];
 

@@ -266,10 +266,16 @@ async fn a_noforce_conflict_drift_and_locks() {
         o => panic!("a NoForce import onto an existing tag must fail: {o:?}"),
     }
 
-    // A source acrdeck can read is compared by digest: dev's apps/api:2.1.1 was built apart from
-    // staging's, so the line has drifted.
+    // A source acrdeck can read is compared by digest: staging's apps/api:2.1.1 is dev's build.
     let staging = w.login("contosostaging");
-    let f = w.file("promote.txt", &format!("{staging}/apps/api:2.1.1 => apps/api\n"), "dev");
+    let f = w.file("same.txt", &format!("{staging}/apps/api:2.1.1 => apps/api\n"), "dev");
+    let (_, statuses) = w.plan(&f).await;
+    assert!(
+        matches!(&statuses[0], Status::Present { digest, source_digest: Some(s), .. } if digest == s),
+        "{statuses:?}"
+    );
+    // uat's apps/api:2.1.0 was rebuilt by hand (the demo world's drift): it differs from staging's.
+    let f = w.file("promote.txt", &format!("{staging}/apps/api:2.1.0 => apps/api\n"), "uat");
     let (entries, statuses) = w.plan(&f).await;
     let Status::Drifted {
         digest: before,
@@ -284,7 +290,7 @@ async fn a_noforce_conflict_drift_and_locks() {
         .acr
         .registry(&staging)
         .unwrap()
-        .resolve("apps/api", "2.1.1")
+        .resolve("apps/api", "2.1.0")
         .await
         .unwrap();
     assert_eq!(source_digest, staged, "the source digest is staging's, read now");

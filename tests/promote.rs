@@ -173,8 +173,13 @@ async fn refusals_and_a_rewritten_digest() {
         matches!(&o, Outcome::Failed { error, .. } if error.starts_with("not promoted")),
         "{o:?}"
     );
-    // uat's apps/web:1.5.0 is another build than staging's: replacing it is not allowed.
-    let other = plan(&w.acr, &w.stages, 1, 2, "apps/web", "1.5.0").await.unwrap();
+    // uat already has staging's apps/web:1.5.0: nothing to do.
+    let same = plan(&w.acr, &w.stages, 1, 2, "apps/web", "1.5.0").await.unwrap();
+    assert!(matches!(same.target_state, TargetState::Same { .. }), "{same:?}");
+    assert_eq!(same.verdict, Verdict::NothingToDo);
+    // uat's apps/api:2.1.0 was rebuilt by hand, another image than staging's: replacing it is
+    // not allowed by default.
+    let other = plan(&w.acr, &w.stages, 1, 2, "apps/api", "2.1.0").await.unwrap();
     assert!(matches!(other.target_state, TargetState::Different { .. }), "{other:?}");
     assert!(matches!(&other.verdict, Verdict::Refused(why) if why.contains("allow_replace")));
     // An unlocked, absent tag in prod is promotable.

@@ -102,6 +102,22 @@ pub enum Action {
     },
     /// A watched images file changed on disk.
     ImportsChanged,
+    /// The stage board of a repository, with the stages it was read from, or why not.
+    BoardLoaded {
+        repository: String,
+        result: Result<(crate::promote::board::Board, Vec<crate::promote::ResolvedStage>), String>,
+    },
+    /// The plan of the promotions asked for, or why there is none.
+    PromotionsPlanned(Result<Vec<crate::promote::promotion::Promotion>, String>),
+    PromotionStep {
+        tag: String,
+        step: crate::imports::execute::Step,
+    },
+    PromotionDone {
+        tag: String,
+        outcome: crate::imports::execute::Outcome,
+        audit_error: Option<String>,
+    },
     /// News from the follower of a run's log.
     Log {
         login_server: String,

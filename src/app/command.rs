@@ -73,6 +73,12 @@ pub const SPECS: &[CommandSpec] = &[
         help: "task runs of a registry",
     },
     CommandSpec {
+        name: "board",
+        aliases: &["promote", "stages"],
+        argument: Arg::Repository,
+        help: "the stage board of a repository (Promotions pane)",
+    },
+    CommandSpec {
         name: "help",
         aliases: &[],
         argument: Arg::None,
@@ -98,6 +104,10 @@ pub enum Goto {
         registry: Option<String>,
         repository: String,
     },
+    /// The stage board of a repository (none: the one chosen last).
+    Board {
+        repository: Option<String>,
+    },
     Help,
     Quit,
 }
@@ -113,7 +123,8 @@ pub fn parse(text: &str, is_registry: impl Fn(&str) -> bool) -> Result<Goto, Str
     let mut words = text.split_whitespace();
     let Some(first) = words.next() else {
         return Err(
-            "type a command: registries, registry NAME, repos, tags REPO, locks, cache, runs, help, quit".into(),
+            "type a command: registries, registry NAME, repos, tags REPO, locks, cache, runs, board REPO, help, quit"
+                .into(),
         );
     };
     let Some(spec) = spec(first) else {
@@ -139,6 +150,13 @@ pub fn parse(text: &str, is_registry: impl Fn(&str) -> bool) -> Result<Goto, Str
         ("cache", ..) => pane(Pane::CacheRules),
         ("runs", ..) => pane(Pane::Runs),
         ("help", ..) => Ok(Goto::Help),
+        ("board", _, a) => Ok(Goto::Board {
+            repository: a.as_ref().map(|a| match a.split_once('/') {
+                // A registry in front means nothing here: the board spans every stage.
+                Some((reg, repo)) if is_registry(reg) && !repo.is_empty() => repo.to_string(),
+                _ => a.clone(),
+            }),
+        }),
         ("quit", ..) => Ok(Goto::Quit),
         ("tags", _, None) => pane(Pane::Tags),
         ("tags", _, Some(a)) => {

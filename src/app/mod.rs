@@ -8,6 +8,7 @@ pub mod data;
 pub mod imports;
 pub mod log_view;
 pub mod mutation;
+pub mod promotions;
 mod state;
 mod update;
 

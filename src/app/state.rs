@@ -59,6 +59,8 @@ pub struct State {
     pub filter_editing: bool,
     /// The Imports pane: images.txt lines, their plan, selection, approval and outcomes.
     pub imports: super::imports::ImportsState,
+    /// The Promotions pane: the stage board, selection, promotion dialog and outcomes.
+    pub promotions: super::promotions::PromotionsState,
     next_job: u64,
 }
 
@@ -103,6 +105,7 @@ impl State {
             filters: HashMap::new(),
             filter_editing: false,
             imports: Default::default(),
+            promotions: Default::default(),
             next_job: 1,
         }
     }
@@ -376,6 +379,15 @@ impl State {
                     )
                 })
             }
+            Pane::Promotions => {
+                let rows: &[crate::promote::board::BoardRow] =
+                    self.promotions.board.as_ref().map(|b| b.rows.as_slice()).unwrap_or(&[]);
+                keep(rows.len(), &|i| {
+                    let r = &rows[i];
+                    let digests: Vec<&str> = r.cells.iter().filter_map(|c| c.digest.as_deref()).collect();
+                    (format!("{} {}", r.tag, digests.join(" ")), vec![("tag", r.tag.clone())])
+                })
+            }
             Pane::Imports => {
                 let rows = &self.imports.rows;
                 keep(rows.len(), &|i| {
@@ -533,7 +545,7 @@ struct CachedRows {
 
 impl Pane {
     /// The panes that are tables with a cursor and a `/` filter.
-    pub const TABLES: [Pane; 7] = [
+    pub const TABLES: [Pane; 8] = [
         Pane::Registries,
         Pane::Repositories,
         Pane::Tags,
@@ -541,6 +553,7 @@ impl Pane {
         Pane::CacheRules,
         Pane::Runs,
         Pane::Imports,
+        Pane::Promotions,
     ];
 
     pub const ALL: [Pane; 9] = [

@@ -80,6 +80,23 @@ pub enum Effect {
         items: Vec<super::imports::ApproveItem>,
         note: Option<String>,
     },
+    /// Read a repository's tags in every stage.
+    LoadBoard {
+        repository: String,
+    },
+    /// Plan promoting these tags from stage `source` to stage `target`.
+    PlanPromotions {
+        repository: String,
+        tags: Vec<String>,
+        source: usize,
+        target: usize,
+    },
+    /// Run approved promotions, with the operator's note.
+    RunPromotions {
+        promotions: Vec<crate::promote::promotion::Promotion>,
+        stages: Vec<crate::promote::ResolvedStage>,
+        note: String,
+    },
     /// Make a confirmed change; the job is already registered in `State::jobs`.
     Mutate {
         job: super::JobId,
@@ -138,6 +155,7 @@ fn touched_panes(action: &Action) -> &'static [Pane] {
         Action::LocksFound { .. } | Action::LocksDone { .. } => &[Pane::Locks],
         Action::CacheRulesLoaded { .. } => &[Pane::CacheRules],
         Action::ImportsPlanned { .. } | Action::ImportStep { .. } | Action::ImportDone { .. } => &[Pane::Imports],
+        Action::BoardLoaded { .. } | Action::PromotionStep { .. } | Action::PromotionDone { .. } => &[Pane::Promotions],
         _ => &[],
     }
 }
@@ -149,6 +167,10 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ImportStep { .. }
         | Action::ImportDone { .. }
         | Action::ImportsChanged) => super::imports::apply(state, a),
+        a @ (Action::BoardLoaded { .. }
+        | Action::PromotionsPlanned(_)
+        | Action::PromotionStep { .. }
+        | Action::PromotionDone { .. }) => super::promotions::apply(state, a),
         Action::Resize(cols, rows) => {
             state.size = (cols, rows);
             vec![]
@@ -596,6 +618,7 @@ fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
             load_tags(state)
         }
         Pane::Imports => super::imports::on_show(state),
+        Pane::Promotions => super::promotions::show_board(state, None),
         _ => vec![],
     }
 }
@@ -1129,6 +1152,7 @@ fn refresh(state: &mut State) -> Vec<Effect> {
         Pane::Locks => load_locks(state),
         Pane::CacheRules => load_cache_rules(state),
         Pane::Imports => super::imports::plan(state),
+        Pane::Promotions => super::promotions::load(state),
         _ => vec![],
     }
 }
@@ -1283,6 +1307,7 @@ fn run_command(state: &mut State, text: &str) -> Vec<Effect> {
             state.help_scroll = 0;
             vec![]
         }
+        Goto::Board { repository } => super::promotions::show_board(state, repository),
         Goto::Pane { pane, registry } => {
             if let Err(e) = choose(state, &registry) {
                 return fail(state, e);
@@ -1325,6 +1350,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     if state.imports.dialog.is_some() {
         return super::imports::on_dialog_key(state, key);
+    }
+    if state.promotions.dialog.is_some() {
+        return super::promotions::on_dialog_key(state, key);
     }
     if state.command_line.is_some() {
         return on_command_key(state, key);
@@ -1440,6 +1468,9 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             move_cursor(state, isize::MAX / 2);
             vec![]
         }
+        Command::Left | Command::Right if state.pane == Pane::Promotions => {
+            super::promotions::on_command(state, command)
+        }
         Command::Left => {
             if state.pane == Pane::Runs {
                 state.tasks_focus = true;
@@ -1474,7 +1505,10 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Command::Select | Command::SelectAll | Command::Approve if state.pane == Pane::Imports => {
             super::imports::on_command(state, command)
         }
-        Command::Select | Command::SelectAll | Command::Approve => vec![],
+        Command::Select | Command::SelectAll | Command::Promote if state.pane == Pane::Promotions => {
+            super::promotions::on_command(state, command)
+        }
+        Command::Select | Command::SelectAll | Command::Approve | Command::Promote => vec![],
         // Log keys do nothing where no log is shown.
         Command::Follow
         | Command::NextMatch

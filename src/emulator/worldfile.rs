@@ -454,11 +454,13 @@ fn load_images(store: &mut super::model::Store, img: &ImageFile, now: DateTime<U
         if img.drift.contains(tag) {
             seed.push_str("+drift");
         }
+        // The image's own build time comes from its seed, not from this registry's timeline:
+        // the same build must have the same digest wherever it was promoted to.
         let spec = ImageSpec {
             seed: &seed,
             platforms: &img.platforms,
             env: &env,
-            created,
+            created: build_time(&seed),
         };
         build_image(store, &img.repository, Some(tag), &spec)?;
         if let Some(r) = store.repos.get_mut(&img.repository) {
@@ -475,6 +477,15 @@ fn load_images(store: &mut super::model::Store, img: &ImageFile, now: DateTime<U
         r.created = now - Duration::milliseconds((img.oldest_hours * 3_600_000.0) as i64);
     }
     Ok(())
+}
+
+/// When a seed's image was built: a fixed moment in the first half of 2026 derived from the seed.
+fn build_time(seed: &str) -> DateTime<Utc> {
+    use sha2::Digest;
+    let h = sha2::Sha256::digest(seed.as_bytes());
+    let offset = u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]) % (180 * 86_400);
+    // 2026-01-01T00:00:00Z.
+    DateTime::from_timestamp(1_767_225_600 + offset as i64, 0).unwrap_or_default()
 }
 
 /// A registry with `repos` repositories; the first holds `tags` tags over 64 distinct images.

@@ -82,6 +82,7 @@ pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Pane::Locks => super::registry_panes::locks(state, theme, frame, area),
         Pane::CacheRules => super::registry_panes::cache_rules(state, theme, frame, area),
         Pane::Imports => super::imports_pane::imports(state, theme, frame, area),
+        Pane::Promotions => super::promotions_pane::promotions(state, theme, frame, area),
         _ => placeholder(state, theme, frame, area),
     }
     breadcrumb(state, theme, frame, area);

@@ -6,6 +6,7 @@ mod imports_pane;
 mod log_pane;
 mod overlays;
 pub mod panes;
+mod promotions_pane;
 mod registry_panes;
 mod tag_detail;
 mod theme;
@@ -49,6 +50,9 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
     }
     if let Some(dialog) = &state.imports.dialog {
         imports_pane::approve_dialog(dialog, theme, frame, area);
+    }
+    if let Some(dialog) = &state.promotions.dialog {
+        promotions_pane::promote_dialog(dialog, &state.promotions.stages, theme, frame, area);
     }
 }
 

@@ -1,0 +1,369 @@
+//! The Promotions pane: the stage board of one repository (tags by stages), the stage column the
+//! cursor is in, the tags selected, the promotion dialog (plan, note, typed name), and each
+//! promotion's progress and verified outcome. Pure state and transitions; the work runs in `jobs`.
+
+use super::imports::RunState;
+use super::{Action, Effect, Pane, State};
+use crate::imports::execute::Outcome;
+use crate::promote::ResolvedStage;
+use crate::promote::board::Board;
+use crate::promote::promotion::{Promotion, TargetState, Verdict};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui_textarea::TextArea;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The promotion dialog: the plan of each selected tag, the note, the typed name.
+#[derive(Debug, Clone)]
+pub struct PromoteDialog {
+    pub promotions: Vec<Promotion>,
+    pub note: TextArea<'static>,
+    /// The target registry's name as typed (protected stages and Force need it).
+    pub typed: String,
+    /// Keys go to the typed name rather than the note.
+    pub typing_name: bool,
+    pub error: Option<String>,
+}
+
+impl PromoteDialog {
+    pub fn to_run(&self) -> usize {
+        self.promotions
+            .iter()
+            .filter(|p| matches!(p.verdict, Verdict::Go(_)))
+            .count()
+    }
+
+    /// The registry name that must be typed, when one must.
+    pub fn name_required(&self, stages: &[ResolvedStage]) -> Option<String> {
+        self.promotions
+            .iter()
+            .filter(|p| matches!(p.verdict, Verdict::Go(_)))
+            .find(|p| {
+                stages[p.target].stage.policy.typed_confirmation
+                    || p.verdict == Verdict::Go(crate::acr::model::ImportMode::Force)
+            })
+            .map(|p| stages[p.target].name.clone())
+    }
+
+    pub fn note_text(&self) -> String {
+        self.note.lines().join(" ").trim().to_string()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PromotionsState {
+    /// The repository on the board.
+    pub repository: Option<String>,
+    pub board: Option<Board>,
+    pub stages: Vec<ResolvedStage>,
+    pub loading: bool,
+    pub read_at: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+    /// The stage column the cursor is in: promotions go from it to the next stage.
+    pub column: usize,
+    pub selected: BTreeSet<String>,
+    /// Asked to plan: waiting for the plan to open the dialog.
+    pub planning: bool,
+    pub dialog: Option<PromoteDialog>,
+    /// Per tag: the promotion approved last, in flight or ended.
+    pub runs: BTreeMap<String, (String, RunState)>,
+    pub running: usize,
+    pub jobs: Vec<super::JobId>,
+}
+
+impl PromotionsState {
+    /// The board's tag under the cursor.
+    fn tag_at(state: &State) -> Option<String> {
+        let i = state.selected_row(Pane::Promotions)?;
+        Some(state.promotions.board.as_ref()?.rows.get(i)?.tag.clone())
+    }
+}
+
+/// Show the board of `repository` (or of the one chosen in the other panes).
+pub(super) fn show_board(state: &mut State, repository: Option<String>) -> Vec<Effect> {
+    state.pane = Pane::Promotions;
+    let repo = repository
+        .or_else(|| state.promotions.repository.clone())
+        .or_else(|| state.nav.repository.clone());
+    let Some(repo) = repo else {
+        return vec![];
+    };
+    if state.promotions.repository.as_deref() != Some(repo.as_str()) {
+        state.promotions.repository = Some(repo);
+        state.promotions.board = None;
+        state.promotions.selected.clear();
+        state.promotions.runs.clear();
+        state.cursor.insert(Pane::Promotions, 0);
+        return load(state);
+    }
+    if state.promotions.board.is_none() && !state.promotions.loading {
+        return load(state);
+    }
+    vec![]
+}
+
+pub(super) fn load(state: &mut State) -> Vec<Effect> {
+    let Some(repository) = state.promotions.repository.clone() else {
+        return vec![];
+    };
+    state.promotions.loading = true;
+    vec![Effect::LoadBoard { repository }]
+}
+
+pub(super) fn on_command(state: &mut State, command: crate::keys::Command) -> Vec<Effect> {
+    use crate::keys::Command;
+    let stages = state.promotions.board.as_ref().map_or(0, |b| b.stages.len());
+    match command {
+        Command::Left => state.promotions.column = state.promotions.column.saturating_sub(1),
+        Command::Right => state.promotions.column = (state.promotions.column + 1).min(stages.saturating_sub(1)),
+        Command::Select => {
+            if let Some(tag) = PromotionsState::tag_at(state)
+                && !state.promotions.selected.remove(&tag)
+            {
+                state.promotions.selected.insert(tag);
+            }
+            let n = state.row_count(Pane::Promotions);
+            let c = state.cursor.entry(Pane::Promotions).or_default();
+            *c = (*c + 1).min(n.saturating_sub(1));
+        }
+        Command::SelectAll => {
+            let shown: Vec<String> = state
+                .visible(Pane::Promotions)
+                .iter()
+                .filter_map(|&i| state.promotions.board.as_ref()?.rows.get(i).map(|r| r.tag.clone()))
+                .collect();
+            if !shown.is_empty() && shown.iter().all(|t| state.promotions.selected.contains(t)) {
+                state.promotions.selected.clear();
+            } else {
+                state.promotions.selected.extend(shown);
+            }
+        }
+        Command::Promote => return ask(state),
+        _ => {}
+    }
+    vec![]
+}
+
+/// Plans the selected tags (or the one under the cursor) from the cursor's stage to the next.
+fn ask(state: &mut State) -> Vec<Effect> {
+    if state.readonly {
+        state.flash = Some(("read-only: nothing can be promoted".into(), true));
+        return vec![];
+    }
+    let (Some(repository), Some(board)) = (state.promotions.repository.clone(), &state.promotions.board) else {
+        return vec![];
+    };
+    let source = state.promotions.column;
+    if source + 1 >= board.stages.len() {
+        state.flash = Some((
+            format!(
+                "{} is the last stage: move to the stage to promote from (h/l)",
+                board.stages.get(source).cloned().unwrap_or_default()
+            ),
+            true,
+        ));
+        return vec![];
+    }
+    let mut tags: Vec<String> = state.promotions.selected.iter().cloned().collect();
+    if tags.is_empty() {
+        tags.extend(PromotionsState::tag_at(state));
+    }
+    if tags.is_empty() {
+        return vec![];
+    }
+    state.promotions.planning = true;
+    state.flash = Some((
+        format!(
+            "reading {} tag(s) in {} and {} to plan the promotion…",
+            tags.len(),
+            board.stages[source],
+            board.stages[source + 1]
+        ),
+        false,
+    ));
+    vec![Effect::PlanPromotions {
+        repository,
+        tags,
+        source,
+        target: source + 1,
+    }]
+}
+
+/// Keys while the dialog is open: typing goes to the note or (after tab) the registry's name.
+pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let stages = state.promotions.stages.clone();
+    let Some(d) = state.promotions.dialog.as_mut() else {
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => {
+            state.promotions.dialog = None;
+            state.flash = Some(("promotion cancelled; nothing was changed".into(), false));
+            vec![]
+        }
+        KeyCode::Tab | KeyCode::BackTab => {
+            d.typing_name = d.name_required(&stages).is_some() && !d.typing_name;
+            vec![]
+        }
+        KeyCode::Enter => {
+            let note = d.note_text();
+            if d.to_run() == 0 {
+                d.error = Some("nothing to promote: every tag is refused or already there (esc)".into());
+                return vec![];
+            }
+            if note.is_empty() {
+                d.error = Some("a note is required: why is this promoted (a change, a ticket)".into());
+                return vec![];
+            }
+            if let Some(name) = d.name_required(&stages)
+                && d.typed != name
+            {
+                d.error = Some(format!("type the target registry's name, {name}, to confirm (tab)"));
+                d.typing_name = true;
+                return vec![];
+            }
+            let Some(d) = state.promotions.dialog.take() else {
+                return vec![];
+            };
+            let runs: Vec<Promotion> = d
+                .promotions
+                .into_iter()
+                .filter(|p| matches!(p.verdict, Verdict::Go(_)))
+                .collect();
+            let target = runs
+                .first()
+                .map(|p| stages[p.target].stage.name.clone())
+                .unwrap_or_default();
+            for p in &runs {
+                state
+                    .promotions
+                    .runs
+                    .insert(p.tag.clone(), (target.clone(), RunState::Waiting));
+            }
+            state.promotions.selected.clear();
+            state.promotions.running += runs.len();
+            let job = state.start_job(format!("promote {} tag(s) into {target}", runs.len()));
+            state.promotions.jobs.push(job);
+            state.flash = Some((
+                format!("approved: promoting {} tag(s) into {target}", runs.len()),
+                false,
+            ));
+            vec![Effect::RunPromotions {
+                promotions: runs,
+                stages,
+                note,
+            }]
+        }
+        KeyCode::Backspace if d.typing_name => {
+            d.typed.pop();
+            d.error = None;
+            vec![]
+        }
+        KeyCode::Char(c) if d.typing_name => {
+            d.typed.push(c);
+            d.error = None;
+            vec![]
+        }
+        _ => {
+            d.error = None;
+            d.note.input(key);
+            vec![]
+        }
+    }
+}
+
+pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::BoardLoaded { repository, result } => {
+            if state.promotions.repository.as_deref() != Some(repository.as_str()) {
+                return vec![];
+            }
+            state.promotions.loading = false;
+            state.promotions.read_at = Some(state.now);
+            match result {
+                Ok((mut board, stages)) => {
+                    // Rows keep their places across re-reads (new tags on top), so the cursor
+                    // stays on the tag it was on after a promotion made it the newest.
+                    if let Some(old) = &state.promotions.board {
+                        let place = |tag: &str| old.rows.iter().position(|r| r.tag == tag);
+                        board.rows.sort_by_key(|r| place(&r.tag).map_or((0, 0), |i| (1, i)));
+                    }
+                    state.promotions.column = state.promotions.column.min(board.stages.len().saturating_sub(1));
+                    state.promotions.board = Some(board);
+                    state.promotions.stages = stages;
+                    state.promotions.error = None;
+                }
+                Err(e) => state.promotions.error = Some(e),
+            }
+            vec![]
+        }
+        Action::PromotionsPlanned(result) => {
+            state.promotions.planning = false;
+            match result {
+                Ok(promotions) => {
+                    state.flash = None;
+                    let mut note = TextArea::default();
+                    note.set_placeholder_text("why (required): a change number, a ticket");
+                    note.set_cursor_line_style(ratatui::style::Style::default());
+                    state.promotions.dialog = Some(PromoteDialog {
+                        promotions,
+                        note,
+                        typed: String::new(),
+                        typing_name: false,
+                        error: None,
+                    });
+                }
+                Err(e) => state.flash = Some((format!("cannot plan the promotion: {e}"), true)),
+            }
+            vec![]
+        }
+        Action::PromotionStep { tag, step } => {
+            if let Some((_, run)) = state.promotions.runs.get_mut(&tag) {
+                *run = RunState::Running(step);
+            }
+            vec![]
+        }
+        Action::PromotionDone {
+            tag,
+            outcome,
+            audit_error,
+        } => {
+            if let Some(e) = &audit_error {
+                state.flash = Some((format!("audit trail: {e}"), true));
+            } else if let Outcome::Failed { error, .. } = &outcome {
+                state.flash = Some((format!("{tag}: {error}"), true));
+            }
+            if let Some((_, run)) = state.promotions.runs.get_mut(&tag) {
+                *run = RunState::Done { outcome, audit_error };
+            }
+            state.promotions.running = state.promotions.running.saturating_sub(1);
+            if state.promotions.running == 0 {
+                for job in std::mem::take(&mut state.promotions.jobs) {
+                    state.jobs.remove(&job);
+                }
+                // The board shows what the registries hold now, not what was asked for.
+                return load(state);
+            }
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
+/// A line of the dialog about one promotion's target.
+pub fn target_words(p: &Promotion) -> String {
+    let short = |d: &str| {
+        let h = d.strip_prefix("sha256:").unwrap_or(d);
+        h[..h.len().min(12)].to_string()
+    };
+    match &p.target_state {
+        TargetState::Absent => "absent".into(),
+        TargetState::Same { digest } => format!("already {}", short(digest)),
+        TargetState::Different { digest } => format!("another image, {}", short(digest)),
+        TargetState::Locked { digest, repository } => format!(
+            "write-locked{}{}",
+            if *repository { " (whole repository)" } else { "" },
+            digest.as_deref().map(|d| format!(", {}", short(d))).unwrap_or_default()
+        ),
+    }
+}

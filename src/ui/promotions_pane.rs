@@ -1,0 +1,325 @@
+//! The Promotions pane (the stage board of a repository) and the promotion dialog.
+
+use super::Theme;
+use super::panes::{block, empty, table, table_window, unchosen};
+use crate::app::imports::RunState;
+use crate::app::promotions::{PromoteDialog, target_words};
+use crate::app::{Pane, State};
+use crate::imports::execute::{Outcome, Step};
+use crate::promote::ResolvedStage;
+use crate::promote::board::{BoardRow, Mark};
+use crate::promote::promotion::Verdict;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row, Wrap};
+
+fn short(d: &str) -> &str {
+    let hex = d.strip_prefix("sha256:").unwrap_or(d);
+    &hex[..hex.len().min(12)]
+}
+
+/// A board cell: the digest, its mark against the stage before, its locks.
+fn cell<'a>(row: &BoardRow, stage: usize, theme: &Theme) -> Cell<'a> {
+    let c = &row.cells[stage];
+    let locks = match (c.write_locked, c.delete_locked) {
+        (true, true) => " W D",
+        (true, false) => " W",
+        (false, true) => " D",
+        _ => "",
+    };
+    let (mark, style) = match row.mark(stage) {
+        Mark::First => (" ", theme.text),
+        Mark::Same => ("=", theme.ok),
+        Mark::Differs => ("≠", theme.warning),
+        Mark::Missing => ("—", theme.muted),
+    };
+    match &c.digest {
+        None => Cell::from(Span::styled("—", theme.muted)),
+        Some(d) => Cell::from(Line::from(vec![
+            Span::styled(format!("{mark} "), style),
+            Span::styled(short(d).to_string(), style),
+            Span::styled(locks.to_string(), theme.danger),
+        ])),
+    }
+}
+
+fn run_words(run: &RunState) -> String {
+    match run {
+        RunState::Waiting => "approved, waiting".into(),
+        RunState::Running(Step::Requested) => "importImage sent".into(),
+        RunState::Running(Step::Accepted { .. }) => "accepted".into(),
+        RunState::Running(Step::Polling { polls }) => format!("importing ({polls}×)"),
+        RunState::Running(Step::Verifying) => "reading back".into(),
+        RunState::Running(Step::Locking) => "locking".into(),
+        RunState::Done {
+            outcome: Outcome::Imported { digest, locked, .. },
+            ..
+        } => format!("promoted {}{}", short(digest), if *locked { ", locked" } else { "" }),
+        RunState::Done {
+            outcome: Outcome::Failed { error, .. },
+            ..
+        } => format!("FAILED: {error}"),
+        RunState::Skipped(why) => format!("skipped: {why}"),
+    }
+}
+
+pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let p = &state.promotions;
+    let Some(repo) = &p.repository else {
+        return unchosen(
+            "Promotions",
+            "Choose a repository: :board REPOSITORY (tab completes), or open one in the Repositories pane and press 8.",
+            theme,
+            frame,
+            area,
+        );
+    };
+    let mut title = vec![Span::styled(format!(" Promotions · {repo} "), theme.tab_active)];
+    if let Some(b) = &p.board {
+        title.push(Span::styled(format!("· {} ", b.stages.join(" → ")), theme.muted));
+        if b.is_partial() {
+            title.push(Span::styled("· PARTIAL ", theme.danger));
+        }
+    }
+    if !p.selected.is_empty() {
+        title.push(Span::styled(format!("· {} selected ", p.selected.len()), theme.key));
+    }
+    match (p.loading, p.read_at) {
+        (true, _) => title.push(Span::styled("· reading every stage… ", theme.warning)),
+        (false, Some(t)) => title.push(Span::styled(
+            format!("· read {} ago ", crate::app::data::age(Some(t), state.now)),
+            theme.muted,
+        )),
+        _ => {}
+    }
+    let b = block(Line::from(title), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let mut banner: Vec<Line> = Vec::new();
+    if let Some(e) = &p.error {
+        banner.push(Line::styled(format!("! {e}"), theme.danger));
+    }
+    if let Some(board) = &p.board {
+        for (name, e) in board.stages.iter().zip(&board.errors) {
+            if let Some(e) = e {
+                banner.push(Line::styled(
+                    format!("! {name} (its column is partial): {e}"),
+                    theme.danger,
+                ));
+            }
+        }
+    }
+    let inner = if banner.is_empty() {
+        inner
+    } else {
+        let h = (banner.len() as u16 * 2).min(inner.height / 2);
+        let [top, rest] = Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(inner);
+        frame.render_widget(Paragraph::new(banner).wrap(Wrap { trim: true }), top);
+        rest
+    };
+    let Some(board) = p.board.as_ref().filter(|b| !b.rows.is_empty()) else {
+        let text = if p.loading || p.board.is_none() {
+            format!("Reading {repo} in every stage…")
+        } else {
+            format!("{repo} has no tags in any stage.")
+        };
+        return empty(&text, theme, frame, inner);
+    };
+    let [table_area, legend_area, hint_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let Some((table_area, shown, selected)) =
+        table_window(state, Pane::Promotions, board.rows.len(), theme, frame, table_area)
+    else {
+        return;
+    };
+    let column = p.column.min(board.stages.len().saturating_sub(1));
+    let mut header: Vec<String> = vec![String::new(), "TAG".into()];
+    for (i, s) in board.stages.iter().enumerate() {
+        let locked = if board.repository_locked.get(i) == Some(&true) {
+            " (repo W)"
+        } else {
+            ""
+        };
+        header.push(if i == column {
+            format!("▸{}{locked}", s.to_uppercase())
+        } else {
+            format!(" {}{locked}", s.to_uppercase())
+        });
+    }
+    header.push("PROMOTION".into());
+    let built: Vec<Row> = shown
+        .iter()
+        .filter_map(|&i| board.rows.get(i))
+        .map(|r| {
+            let mut cells = vec![
+                Cell::from(Span::styled(
+                    if p.selected.contains(&r.tag) { "●" } else { " " },
+                    theme.key,
+                )),
+                Cell::from(r.tag.clone()),
+            ];
+            cells.extend((0..board.stages.len()).map(|s| cell(r, s, theme)));
+            cells.push(match p.runs.get(&r.tag) {
+                Some((target, run)) => {
+                    let failed = matches!(
+                        run,
+                        RunState::Done {
+                            outcome: Outcome::Failed { .. },
+                            ..
+                        }
+                    );
+                    Cell::from(Span::styled(
+                        format!("→ {target}: {}", run_words(run)),
+                        if failed { theme.danger } else { theme.key },
+                    ))
+                }
+                None => Cell::from(""),
+            });
+            Row::new(cells)
+        })
+        .collect();
+    let mut widths = vec![Constraint::Length(1), Constraint::Length(14)];
+    widths.extend(board.stages.iter().map(|_| Constraint::Length(19)));
+    widths.push(Constraint::Min(10));
+    let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
+    frame.render_widget(table(&header_refs, widths, built, Some(selected), theme), table_area);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("= ", theme.ok),
+            Span::styled("same digest as the stage before  ", theme.muted),
+            Span::styled("≠ ", theme.warning),
+            Span::styled("differs  ", theme.muted),
+            Span::styled("— ", theme.muted),
+            Span::styled("missing  ", theme.muted),
+            Span::styled("W D ", theme.danger),
+            Span::styled("write/delete locked", theme.muted),
+        ])),
+        legend_area,
+    );
+    let k = |c| state.keymap.label(c);
+    use crate::keys::Command;
+    let next = board.stages.get(column + 1);
+    let mut hints = vec![
+        Span::styled(format!(" {}/{} ", k(Command::Left), k(Command::Right)), theme.key),
+        Span::styled("stage  ", theme.muted),
+        Span::styled(format!(" {} ", k(Command::Select)), theme.key),
+        Span::styled("select  ", theme.muted),
+    ];
+    if let (false, Some(next)) = (state.readonly, next) {
+        hints.push(Span::styled(format!(" {} ", k(Command::Promote)), theme.key));
+        hints.push(Span::styled(
+            format!("promote {} → {next}  ", board.stages[column]),
+            theme.muted,
+        ));
+    }
+    hints.push(Span::styled(format!(" {} ", k(Command::Refresh)), theme.key));
+    hints.push(Span::styled("re-read", theme.muted));
+    frame.render_widget(Paragraph::new(Line::from(hints)), hint_area);
+}
+
+/// The promotion dialog: each plan exactly, the note, the typed name for protected stages.
+pub fn promote_dialog(d: &PromoteDialog, stages: &[ResolvedStage], theme: &Theme, frame: &mut Frame, area: Rect) {
+    let required = d.name_required(stages);
+    let border = if required.is_some() {
+        theme.danger_border
+    } else {
+        theme.warning
+    };
+    let mut lines = vec![Line::styled(
+        format!(
+            "Promote {} tag(s)? Each is imported by digest, read back and compared:",
+            d.to_run()
+        ),
+        theme.text,
+    )];
+    for p in &d.promotions {
+        let (Some(from), Some(to)) = (stages.get(p.source), stages.get(p.target)) else {
+            continue;
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {}:{}", p.repository, p.tag), theme.key),
+            Span::styled(format!("  {} → {}", from.stage.name, to.stage.name), theme.text),
+        ]));
+        lines.push(Line::styled(format!("    from {}", p.source_ref(stages)), theme.muted));
+        lines.push(Line::styled(
+            format!("    to   {} ({})", p.target_ref(stages), target_words(p)),
+            theme.muted,
+        ));
+        let policy = &to.stage.policy;
+        let lock = match (policy.lock_write, policy.lock_delete) {
+            (true, true) => ", then lock write and delete",
+            (true, false) => ", then lock write",
+            (false, true) => ", then lock delete",
+            _ => "",
+        };
+        lines.push(match &p.verdict {
+            Verdict::Go(mode) if mode.as_str() == "Force" => Line::styled(
+                format!("    importImage Force: REPLACES the tag's image{lock}"),
+                theme.danger,
+            ),
+            Verdict::Go(mode) => Line::styled(format!("    importImage {}{lock}", mode.as_str()), theme.ok),
+            Verdict::NothingToDo => Line::styled("    nothing to do: the target has this digest", theme.muted),
+            Verdict::Refused(why) => Line::styled(format!("    refused: {why}"), theme.danger),
+        });
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Note for the audit trail (required):", theme.muted));
+    let text_height = lines.len() as u16;
+    let height = text_height + 3 + 2 + 2 + 2;
+    let width = 120.min(area.width.saturating_sub(2));
+    let r = super::centered(area, width, height);
+    frame.render_widget(Clear, r);
+    let b = block(
+        Line::styled(" Promote ", if required.is_some() { theme.danger } else { theme.key }),
+        theme,
+    )
+    .border_style(border);
+    let inner = b.inner(r);
+    frame.render_widget(b, r);
+    let [text_area, note_area, name_area, error_area, keys_area] = Layout::vertical([
+        Constraint::Length(text_height),
+        Constraint::Length(3),
+        Constraint::Length(2),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
+    let mut note = d.note.clone();
+    note.set_block(ratatui::widgets::Block::bordered().border_style(if d.typing_name {
+        theme.border
+    } else {
+        theme.border_focus
+    }));
+    frame.render_widget(&note, note_area);
+    if let Some(name) = &required {
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::styled(
+                    format!("{name} is a protected registry: type its name to confirm."),
+                    theme.danger,
+                ),
+                Line::from(vec![
+                    Span::raw("name: "),
+                    Span::styled(
+                        format!("{}{}", d.typed, if d.typing_name { "▏" } else { "" }),
+                        if d.typed == *name { theme.ok } else { theme.warning },
+                    ),
+                ]),
+            ]),
+            name_area,
+        );
+    }
+    if let Some(e) = &d.error {
+        frame.render_widget(Paragraph::new(Line::styled(e.clone(), theme.danger)), error_area);
+    }
+    let mut keys = vec![Span::styled(" enter ", theme.key), Span::raw("promote   ")];
+    if required.is_some() {
+        keys.push(Span::styled(" tab ", theme.key));
+        keys.push(Span::raw("note / name   "));
+    }
+    keys.push(Span::styled(" esc ", theme.key));
+    keys.push(Span::raw("cancel"));
+    frame.render_widget(Paragraph::new(Line::from(keys)), keys_area);
+}
