@@ -82,6 +82,9 @@ pub struct Record {
     pub outcome: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// For outcomes: what the registry reports after the change, as read back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub request_ids: Vec<String>,
 }
@@ -105,6 +108,7 @@ impl Record {
             note: None,
             outcome: None,
             error: None,
+            detail: None,
             request_ids: vec![],
         }
     }

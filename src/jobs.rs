@@ -342,16 +342,22 @@ impl Runner {
                     }
                 }),
             ),
-            Effect::Mutate { job, mutation } => (
-                format!("mutate:{}", job.0),
-                Box::pin(async move {
-                    let result = match acr {
-                        Ok(acr) => mutate(&acr, &mutation).await,
-                        Err(e) => Err(e),
-                    };
-                    let _ = tx.send(Action::Mutated { job, mutation, result });
-                }),
-            ),
+            Effect::Mutate { job, mutation } => {
+                let audit = self.imports.audit.clone();
+                (
+                    format!("mutate:{}", job.0),
+                    Box::pin(async move {
+                        let result = match (acr, audit) {
+                            (Ok(acr), Ok(audit)) => audited_mutate(&acr, &audit, &mutation).await,
+                            (Err(e), _) => Err(e),
+                            (_, Err(e)) => Err(format!(
+                                "not started: the audit trail is unavailable ({e}); nothing changes without it"
+                            )),
+                        };
+                        let _ = tx.send(Action::Mutated { job, mutation, result });
+                    }),
+                )
+            }
             Effect::PlanImports => {
                 if !self.watching {
                     self.watching = true;
@@ -499,6 +505,30 @@ async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr:
 
 /// Makes a confirmed change, then reads the result back from the registry: what it reports now
 /// is what the operator is told, never what was asked for.
+/// A change with its audit records: the intent first (nothing is sent if it cannot be written),
+/// then the outcome as read back.
+async fn audited_mutate(acr: &Acr, audit: &crate::audit::AuditTrail, mutation: &Mutation) -> Result<String, String> {
+    let operator = acr
+        .identity()
+        .await
+        .map(|i| crate::audit::Operator::from(&i))
+        .map_err(|e| format!("cannot tell who is signed in, for the audit trail: {e}"))?;
+    let intent = crate::audit::Record::intent(mutation.audit_action(), operator, mutation.audit_target());
+    audit
+        .append(&intent)
+        .map_err(|e| format!("not started: {e}; nothing changes without its audit record"))?;
+    let result = mutate(acr, mutation).await;
+    let mut record = intent.outcome(if result.is_ok() { "done" } else { "failed" });
+    match &result {
+        Ok(read_back) => record.detail = Some(read_back.clone()),
+        Err(e) => record.error = Some(e.clone()),
+    }
+    match audit.append(&record) {
+        Ok(()) => result,
+        Err(e) => result.map(|r| format!("{r} (but the audit outcome record failed: {e})")),
+    }
+}
+
 async fn mutate(acr: &Acr, mutation: &Mutation) -> Result<String, String> {
     match mutation {
         Mutation::Locks {

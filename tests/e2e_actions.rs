@@ -121,4 +121,26 @@ async fn lock_a_tag_then_the_registry_refuses_an_overwrite_and_cancel_a_run() {
     s.send("q");
     assert_eq!(s.wait_exit(WAIT), 0);
     s.assert_restored();
+
+    // Each change is in the audit trail: its intent, then its outcome as read back.
+    let trail = std::fs::read_to_string(dir.path().join("audit.jsonl")).expect("the audit trail");
+    let records: Vec<Value> = trail.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    for action in ["lock", "cancel-run", "schedule-run"] {
+        let of = |phase: &str| {
+            records
+                .iter()
+                .filter(|r| r["action"] == action && r["phase"] == phase)
+                .count()
+        };
+        assert_eq!((of("intent"), of("outcome")), (1, 1), "{action}: {trail}");
+    }
+    let lock = records
+        .iter()
+        .find(|r| r["action"] == "lock" && r["phase"] == "outcome")
+        .unwrap();
+    assert_eq!(lock["outcome"], "done");
+    assert!(lock["target"].as_str().unwrap().ends_with("/apps/web:1.6.0"), "{lock}");
+    assert_eq!(lock["operator"]["principal"], "acrdeck-demo-operator");
+    let secret = emu.info["client_secret"].as_str().unwrap();
+    assert!(!trail.contains(secret), "no secret in the audit trail");
 }

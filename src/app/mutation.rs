@@ -41,6 +41,37 @@ pub enum Mutation {
 }
 
 impl Mutation {
+    /// The audit trail's name for it.
+    pub fn audit_action(&self) -> &'static str {
+        match self {
+            Mutation::Locks { lock: true, .. } => "lock",
+            Mutation::Locks { lock: false, .. } => "unlock",
+            Mutation::CancelRun { .. } => "cancel-run",
+            Mutation::ScheduleRun { .. } => "schedule-run",
+        }
+    }
+
+    /// What it acts on, for the audit trail: `login-server/repository:tag`, `…@digest`,
+    /// `login-server run ID`, `login-server task NAME`.
+    pub fn audit_target(&self) -> String {
+        match self {
+            Mutation::Locks {
+                login_server,
+                repository,
+                target,
+                ..
+            } => match target {
+                LockTarget::Repository => format!("{login_server}/{repository}"),
+                LockTarget::Tag(t) => format!("{login_server}/{repository}:{t}"),
+                LockTarget::Manifest(d) => format!("{login_server}/{repository}@{d}"),
+            },
+            Mutation::CancelRun {
+                login_server, run_id, ..
+            } => format!("{login_server} run {run_id}"),
+            Mutation::ScheduleRun { login_server, task, .. } => format!("{login_server} task {task}"),
+        }
+    }
+
     /// In words, for the dialog, the footer and the job list.
     pub fn describe(&self) -> String {
         match self {
