@@ -255,3 +255,79 @@ mod tests {
         assert_eq!((records.len(), bad), (3, 1));
     }
 }
+
+/// One change in the trail: its intent and its outcome, tied by id. An intent without an outcome
+/// is a change still running, or one acrdeck stopped in the middle of (a crash, a kill).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub intent: Option<Record>,
+    pub outcome: Option<Record>,
+}
+
+impl Entry {
+    /// The record that says the most: the outcome when there is one.
+    pub fn latest(&self) -> Option<&Record> {
+        self.outcome.as_ref().or(self.intent.as_ref())
+    }
+
+    /// When it was asked for (or, without an intent, when it ended).
+    pub fn time(&self) -> Option<DateTime<Utc>> {
+        self.intent.as_ref().or(self.outcome.as_ref()).map(|r| r.time)
+    }
+
+    /// `imported`, `failed`, `done`, …, or `no outcome`.
+    pub fn outcome_word(&self) -> &str {
+        self.outcome
+            .as_ref()
+            .and_then(|o| o.outcome.as_deref())
+            .unwrap_or("no outcome")
+    }
+}
+
+/// Pairs intents with outcomes, newest first.
+pub fn entries(records: Vec<Record>) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::new();
+    let mut by_id: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for r in records {
+        match (r.phase, by_id.get(&r.id)) {
+            (Phase::Outcome, Some(&i)) if out[i].outcome.is_none() => out[i].outcome = Some(r),
+            (Phase::Intent, _) => {
+                by_id.insert(r.id.clone(), out.len());
+                out.push(Entry {
+                    intent: Some(r),
+                    outcome: None,
+                });
+            }
+            (Phase::Outcome, _) => out.push(Entry {
+                intent: None,
+                outcome: Some(r),
+            }),
+        }
+    }
+    out.sort_by_key(|e| std::cmp::Reverse(e.time()));
+    out
+}
+
+#[cfg(test)]
+mod entry_tests {
+    use super::*;
+
+    #[test]
+    fn intents_meet_their_outcomes_newest_first_and_a_crash_shows() {
+        let op = Operator::default();
+        let a = Record::intent("promote", op.clone(), "p/app:1".into());
+        let mut b = Record::intent("import", op, "d/x:1".into());
+        b.time = a.time + chrono::Duration::seconds(5);
+        let a_done = a.outcome("imported");
+        let list = entries(vec![a.clone(), b.clone(), a_done.clone()]);
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].intent.as_ref(), Some(&b), "newest first");
+        assert_eq!(
+            list[0].outcome_word(),
+            "no outcome",
+            "killed mid-change: the intent alone"
+        );
+        assert_eq!(list[1].outcome.as_ref(), Some(&a_done));
+        assert_eq!(list[1].outcome_word(), "imported");
+    }
+}

@@ -16,6 +16,8 @@ Examples:
                                       Run the ACR emulator alone; prints its endpoints as JSON
   acrdeck imports plan images.txt --registry dev
                                       Print what importing images.txt into dev would do (for CI)
+  acrdeck audit --since 24h --output json
+                                      Print the last day's changes from the audit trail
 
 Files:
   config   $XDG_CONFIG_HOME/acrdeck/config.toml (override with --config or ACRDECK_CONFIG_DIR)
@@ -68,6 +70,36 @@ pub enum Commands {
     /// Queued imports of images.txt files, without the dashboard
     #[command(subcommand)]
     Imports(ImportsCommand),
+    /// Print the audit trail (who changed what, when, which digests), newest first
+    Audit(AuditArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AuditArgs {
+    /// Only changes asked for within this long before now: 90s, 30m, 24h, 7d
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub since: Option<chrono::Duration>,
+    /// The trail to read [default: audit.jsonl in the state dir]
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// How to print it
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+/// `90s`, `30m`, `24h`, `7d`.
+pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = n
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration: a number and s, m, h or d (24h, 7d)"))?;
+    match unit {
+        "s" => Ok(chrono::Duration::seconds(n)),
+        "m" => Ok(chrono::Duration::minutes(n)),
+        "h" => Ok(chrono::Duration::hours(n)),
+        "d" => Ok(chrono::Duration::days(n)),
+        _ => Err(format!("`{s}` is not a duration: a number and s, m, h or d (24h, 7d)")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -133,6 +165,16 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("24h"), Ok(chrono::Duration::hours(24)));
+        assert_eq!(parse_duration("7d"), Ok(chrono::Duration::days(7)));
+        assert_eq!(parse_duration("90s"), Ok(chrono::Duration::seconds(90)));
+        assert!(parse_duration("24").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("3w").is_err());
     }
 
     #[test]

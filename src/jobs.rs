@@ -390,6 +390,26 @@ impl Runner {
                     Box::pin(run_imports(acr, subs, setup, items, note, tx)),
                 )
             }
+            Effect::LoadAudit => {
+                let audit = self.imports.audit.clone();
+                (
+                    "audit".into(),
+                    Box::pin(async move {
+                        let result = match audit {
+                            Ok(trail) => {
+                                let path = trail.path().to_path_buf();
+                                tokio::task::spawn_blocking(move || {
+                                    crate::audit::read(&path).map(|(r, bad)| (r, bad, path.display().to_string()))
+                                })
+                                .await
+                                .unwrap_or_else(|e| Err(format!("reading the audit trail stopped: {e}")))
+                            }
+                            Err(e) => Err(e),
+                        };
+                        let _ = tx.send(Action::AuditLoaded(result));
+                    }),
+                )
+            }
             Effect::LoadBoard { repository } => {
                 let (setup, subs) = (self.imports.clone(), self.subscriptions.clone());
                 (

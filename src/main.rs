@@ -27,6 +27,17 @@ fn main() -> ExitCode {
         },
         Some(Commands::Emulator(args)) => run_emulator(&cli, args),
         Some(Commands::Imports(ImportsCommand::Plan(args))) => run_imports_plan(&cli, args),
+        Some(Commands::Audit(args)) => {
+            let path = args
+                .file
+                .clone()
+                .unwrap_or_else(|| Paths::discover().state_dir.join(acrdeck::audit::FILE_NAME));
+            ExitCode::from(acrdeck::headless::audit::run(
+                args,
+                &path,
+                &mut std::io::stdout().lock(),
+            ))
+        }
         None => run_dashboard(&cli),
     }
 }

@@ -120,3 +120,63 @@ fn config_errors_leave_the_terminal_untouched() {
     assert!(raw.contains("bad.toml:3:12"), "{raw}");
     assert_eq!(s.line_discipline(), (true, true));
 }
+
+/// `acrdeck audit`: newest first, `--since` leaves older changes out, an intent without an
+/// outcome (acrdeck killed mid-change) shows as such, and JSON carries both records.
+#[test]
+fn audit_prints_the_trail_newest_first_with_crashes_visible() {
+    use acrdeck::audit::{AuditTrail, Operator, Record};
+    let dir = tempfile::tempdir().unwrap();
+    let trail = AuditTrail::open(dir.path()).unwrap();
+    let op = Operator {
+        principal: "ops@contoso.com".into(),
+        ..Default::default()
+    };
+    let mut old = Record::intent("lock", op.clone(), "prod.azurecr.io/apps/web:1.0".into());
+    old.time = chrono::Utc::now() - chrono::Duration::days(3);
+    trail.append(&old).unwrap();
+    trail.append(&old.outcome("done")).unwrap();
+    let promoted = Record {
+        note: Some("REL-1".into()),
+        source_digest: Some("sha256:ab".into()),
+        ..Record::intent("promote", op.clone(), "prod.azurecr.io/apps/web:1.5.0".into())
+    };
+    trail.append(&promoted).unwrap();
+    let mut done = promoted.outcome("imported");
+    done.target_digest = Some("sha256:ab".into());
+    trail.append(&done).unwrap();
+    // Killed after the intent: no outcome.
+    trail
+        .append(&Record::intent("import", op, "dev.azurecr.io/x:1".into()))
+        .unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(BIN)
+            .arg("audit")
+            .arg("--file")
+            .arg(trail.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+    };
+    let (code, table) = run(&[]);
+    assert_eq!(code, Some(0));
+    let lines: Vec<&str> = table.lines().collect();
+    assert_eq!(lines.len(), 4, "{table}");
+    assert!(
+        lines[1].contains("import") && lines[1].contains("NO OUTCOME"),
+        "{table}"
+    );
+    assert!(lines[2].contains("promote") && lines[2].contains("IMPORTED") && lines[2].contains("REL-1"));
+    assert!(lines[3].contains("lock") && lines[3].contains("DONE"));
+    let (code, json) = run(&["--since", "24h", "--output", "json"]);
+    assert_eq!(code, Some(0));
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let list = doc.as_array().unwrap();
+    assert_eq!(list.len(), 2, "the three-day-old lock is left out: {json}");
+    assert_eq!(list[0]["outcome"], "no outcome");
+    assert!(list[0]["result"].is_null());
+    assert_eq!(list[1]["result"]["target_digest"], "sha256:ab");
+    let (code, _) = run(&["--since", "yesterday"]);
+    assert_eq!(code, Some(2), "a bad duration is a usage error");
+}

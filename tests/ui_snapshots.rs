@@ -679,3 +679,216 @@ fn imports_pane_every_state_and_the_approval_dialog() {
         );
     }
 }
+
+fn stage(name: &str, last: bool) -> acrdeck::promote::ResolvedStage {
+    acrdeck::promote::ResolvedStage {
+        stage: acrdeck::promote::Stage {
+            name: name.into(),
+            registry: format!("contoso{name}.azurecr.io"),
+            policy: acrdeck::promote::Policy {
+                typed_confirmation: last,
+                lock_write: last,
+                lock_delete: last,
+                repositories: vec![],
+                allow_replace: false,
+                allow_skip: false,
+            },
+        },
+        registry: acrdeck::acr::RegistryRef {
+            subscription: "s".into(),
+            resource_group: format!("rg-{name}"),
+            name: format!("contoso{name}"),
+        },
+        login_server: format!("contoso{name}.azurecr.io"),
+        name: format!("contoso{name}"),
+    }
+}
+
+#[test]
+fn promotions_board_and_the_promotion_dialog() {
+    use acrdeck::app::imports::RunState;
+    use acrdeck::imports::execute::{Outcome, Step};
+    use acrdeck::promote::board::{Board, BoardRow, Cell};
+    use acrdeck::promote::promotion::{Promotion, TargetState, Verdict};
+    let mut s = loaded_state();
+    let d = |c: char| Some(format!("sha256:{}", c.to_string().repeat(64)));
+    let cell = |digest: Option<String>, locked: bool| Cell {
+        digest,
+        write_locked: locked,
+        delete_locked: locked,
+        updated: None,
+    };
+    let stages: Vec<_> = ["dev", "staging", "uat", "prod"]
+        .iter()
+        .enumerate()
+        .map(|(i, n)| stage(n, i == 3))
+        .collect();
+    s.promotions.repository = Some("apps/web".into());
+    s.promotions.stages = stages.clone();
+    s.promotions.board = Some(Board {
+        repository: "apps/web".into(),
+        stages: vec!["dev".into(), "staging".into(), "uat".into(), "prod".into()],
+        rows: vec![
+            BoardRow {
+                tag: "1.7.0-rc.1".into(),
+                cells: vec![
+                    cell(d('7'), false),
+                    cell(None, false),
+                    cell(None, false),
+                    cell(None, false),
+                ],
+            },
+            BoardRow {
+                tag: "1.5.0".into(),
+                cells: vec![
+                    cell(d('5'), false),
+                    cell(d('5'), false),
+                    cell(d('5'), false),
+                    cell(None, false),
+                ],
+            },
+            BoardRow {
+                tag: "2.1.0".into(),
+                cells: vec![
+                    cell(d('2'), false),
+                    cell(d('2'), false),
+                    cell(d('9'), false),
+                    cell(None, false),
+                ],
+            },
+            BoardRow {
+                tag: "1.4.1".into(),
+                cells: vec![
+                    cell(d('4'), false),
+                    cell(d('4'), false),
+                    cell(d('4'), false),
+                    cell(d('4'), true),
+                ],
+            },
+        ],
+        errors: vec![None, None, None, None],
+        repository_locked: vec![false; 4],
+    });
+    s.promotions.read_at = Some(now());
+    s.promotions.column = 2;
+    s.promotions.runs.insert(
+        "1.7.0-rc.1".into(),
+        ("staging".into(), RunState::Running(Step::Polling { polls: 2 })),
+    );
+    s.promotions.runs.insert(
+        "1.4.1".into(),
+        (
+            "prod".into(),
+            RunState::Done {
+                outcome: Outcome::Imported {
+                    digest: d('4').unwrap(),
+                    locked: true,
+                    request_ids: vec![],
+                },
+                audit_error: None,
+            },
+        ),
+    );
+    s.pane = Pane::Promotions;
+    s.touch(Pane::Promotions);
+    s.sync_rows();
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("promotions_board_120x24_{name}"), render(&s, &theme, 120, 24));
+    }
+    let plan = |tag: &str, state: TargetState, verdict: Verdict| Promotion {
+        repository: "apps/web".into(),
+        tag: tag.into(),
+        source: 2,
+        target: 3,
+        digest: d('5').unwrap(),
+        target_state: state,
+        verdict,
+    };
+    update(
+        &mut s,
+        Action::PromotionsPlanned(Ok(vec![
+            plan(
+                "1.5.0",
+                TargetState::Absent,
+                Verdict::Go(acrdeck::acr::model::ImportMode::NoForce),
+            ),
+            plan(
+                "1.4.1",
+                TargetState::Locked {
+                    digest: d('4'),
+                    repository: false,
+                },
+                Verdict::Refused(
+                    "apps/web:1.4.1 is write-locked in prod: unlock it first if the change is intended".into(),
+                ),
+            ),
+        ])),
+    );
+    for c in "REL-9".chars() {
+        press(&mut s, c);
+    }
+    update(&mut s, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
+    assert!(
+        s.promotions
+            .dialog
+            .as_ref()
+            .is_some_and(|d| d.typing_name && d.error.is_some())
+    );
+    for c in "contosop".chars() {
+        press(&mut s, c);
+    }
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("promote_dialog_120x30_{name}"), render(&s, &theme, 120, 30));
+    }
+}
+
+#[test]
+fn audit_pane_with_a_change_that_has_no_outcome() {
+    use acrdeck::audit::{Operator, Record};
+    // The pane shows local time; the snapshot is taken in UTC wherever it runs. No other test
+    // of this binary reads the time zone, so setting it here races with nothing.
+    unsafe { std::env::set_var("TZ", "UTC") };
+    let mut s = loaded_state();
+    let op = Operator {
+        principal: "ops@contoso.com".into(),
+        ..Default::default()
+    };
+    let at = |mins: i64| now() - chrono::Duration::minutes(mins);
+    let mut lock = Record::intent("lock", op.clone(), "contosoprod.azurecr.io/apps/web:1.5.0".into());
+    lock.id = "1".into();
+    lock.time = at(30);
+    // Fixed, not this machine's name: the snapshot must not depend on where it runs.
+    lock.host = "jumpbox-1".into();
+    let mut lock_done = lock.outcome("done");
+    lock_done.time = at(30);
+    lock_done.detail = Some("registry now reports write and delete disabled".into());
+    let mut promote = Record {
+        note: Some("REL-9 web 1.5.0 to prod".into()),
+        source: Some("contosouat.azurecr.io/apps/web:1.5.0@sha256:55".into()),
+        source_digest: Some(format!("sha256:{}", "5".repeat(64))),
+        mode: Some("NoForce".into()),
+        ..Record::intent("promote", op.clone(), "contosoprod.azurecr.io/apps/web:1.5.0".into())
+    };
+    promote.id = "2".into();
+    promote.time = at(20);
+    promote.host = "jumpbox-1".into();
+    let mut failed = promote.outcome("failed");
+    failed.error = Some("DIGEST MISMATCH: apps/web:1.5.0 now has digest sha256:66…".into());
+    let mut killed = Record::intent(
+        "import",
+        op,
+        "contosodev.azurecr.io/ingress-nginx/controller:v1.11.1".into(),
+    );
+    killed.id = "3".into();
+    killed.time = at(5);
+    killed.host = "jumpbox-1".into();
+    s.audit.entries = acrdeck::audit::entries(vec![lock, lock_done, promote, failed, killed]);
+    s.audit.path = Some("/home/ops/.local/state/acrdeck/audit.jsonl".into());
+    s.audit.read_at = Some(now());
+    s.pane = Pane::Audit;
+    s.touch(Pane::Audit);
+    s.sync_rows();
+    for (name, theme) in themes() {
+        insta::assert_snapshot!(format!("audit_pane_120x24_{name}"), render(&s, &theme, 120, 24));
+    }
+}

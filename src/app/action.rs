@@ -100,6 +100,8 @@ pub enum Action {
         outcome: crate::imports::execute::Outcome,
         audit_error: Option<String>,
     },
+    /// The audit trail as read: its records, the lines that were not records, its path.
+    AuditLoaded(Result<(Vec<crate::audit::Record>, usize, String), String>),
     /// A watched images file changed on disk.
     ImportsChanged,
     /// The stage board of a repository, with the stages it was read from, or why not.

@@ -3,6 +3,7 @@
 //! I/O. `crate::dashboard` owns the terminal and the loop around them.
 
 mod action;
+pub mod audit_view;
 pub mod command;
 pub mod data;
 pub mod imports;

@@ -61,6 +61,8 @@ pub struct State {
     pub imports: super::imports::ImportsState,
     /// The Promotions pane: the stage board, selection, promotion dialog and outcomes.
     pub promotions: super::promotions::PromotionsState,
+    /// The Audit pane.
+    pub audit: super::audit_view::AuditView,
     next_job: u64,
 }
 
@@ -106,6 +108,7 @@ impl State {
             filter_editing: false,
             imports: Default::default(),
             promotions: Default::default(),
+            audit: Default::default(),
             next_job: 1,
         }
     }
@@ -388,6 +391,10 @@ impl State {
                     (format!("{} {}", r.tag, digests.join(" ")), vec![("tag", r.tag.clone())])
                 })
             }
+            Pane::Audit => {
+                let entries = &self.audit.entries;
+                keep(entries.len(), &|i| super::audit_view::search(&entries[i]))
+            }
             Pane::Imports => {
                 let rows = &self.imports.rows;
                 keep(rows.len(), &|i| {
@@ -408,7 +415,6 @@ impl State {
                     )
                 })
             }
-            _ => vec![],
         }
     }
 
@@ -545,7 +551,7 @@ struct CachedRows {
 
 impl Pane {
     /// The panes that are tables with a cursor and a `/` filter.
-    pub const TABLES: [Pane; 8] = [
+    pub const TABLES: [Pane; 9] = [
         Pane::Registries,
         Pane::Repositories,
         Pane::Tags,
@@ -554,6 +560,7 @@ impl Pane {
         Pane::Runs,
         Pane::Imports,
         Pane::Promotions,
+        Pane::Audit,
     ];
 
     pub const ALL: [Pane; 9] = [

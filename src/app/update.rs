@@ -80,6 +80,8 @@ pub enum Effect {
         items: Vec<super::imports::ApproveItem>,
         note: Option<String>,
     },
+    /// Read the audit trail.
+    LoadAudit,
     /// Read a repository's tags in every stage.
     LoadBoard {
         repository: String,
@@ -131,7 +133,15 @@ pub fn startup(state: &mut State) -> Vec<Effect> {
 /// Applies one action to the state and returns the work it asks for.
 pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     let touched = touched_panes(&action);
-    let effects = apply(state, action);
+    // A change ended: the Audit pane, when shown, reads its outcome.
+    let audited = matches!(
+        action,
+        Action::ImportDone { .. } | Action::PromotionDone { .. } | Action::Mutated { .. }
+    );
+    let mut effects = apply(state, action);
+    if audited && state.pane == Pane::Audit && !state.audit.loading {
+        effects.extend(super::audit_view::load(state));
+    }
     for pane in touched {
         state.touch(*pane);
     }
@@ -156,6 +166,7 @@ fn touched_panes(action: &Action) -> &'static [Pane] {
         Action::CacheRulesLoaded { .. } => &[Pane::CacheRules],
         Action::ImportsPlanned { .. } | Action::ImportStep { .. } | Action::ImportDone { .. } => &[Pane::Imports],
         Action::BoardLoaded { .. } | Action::PromotionStep { .. } | Action::PromotionDone { .. } => &[Pane::Promotions],
+        Action::AuditLoaded(_) => &[Pane::Audit],
         _ => &[],
     }
 }
@@ -167,6 +178,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::ImportStep { .. }
         | Action::ImportDone { .. }
         | Action::ImportsChanged) => super::imports::apply(state, a),
+        a @ Action::AuditLoaded(_) => super::audit_view::apply(state, a),
         a @ (Action::BoardLoaded { .. }
         | Action::PromotionsPlanned(_)
         | Action::PromotionStep { .. }
@@ -619,6 +631,7 @@ fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
         }
         Pane::Imports => super::imports::on_show(state),
         Pane::Promotions => super::promotions::show_board(state, None),
+        Pane::Audit => super::audit_view::load(state),
         _ => vec![],
     }
 }
@@ -1153,7 +1166,7 @@ fn refresh(state: &mut State) -> Vec<Effect> {
         Pane::CacheRules => load_cache_rules(state),
         Pane::Imports => super::imports::plan(state),
         Pane::Promotions => super::promotions::load(state),
-        _ => vec![],
+        Pane::Audit => super::audit_view::load(state),
     }
 }
 

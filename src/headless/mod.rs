@@ -1,6 +1,7 @@
 //! The commands that run without the dashboard (for CI checks and scripts): they print to
 //! stdout, explain failures on stderr, and say how things stand in their exit status.
 
+pub mod audit;
 pub mod imports;
 
 /// Formats rows as columns separated by two spaces, the last column unpadded.

@@ -6,7 +6,7 @@ use crate::keys::Command;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 pub fn header(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let identity = match (&state.identity, &state.sign_in_error) {
@@ -83,7 +83,7 @@ pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Pane::CacheRules => super::registry_panes::cache_rules(state, theme, frame, area),
         Pane::Imports => super::imports_pane::imports(state, theme, frame, area),
         Pane::Promotions => super::promotions_pane::promotions(state, theme, frame, area),
-        _ => placeholder(state, theme, frame, area),
+        Pane::Audit => super::audit_pane::audit(state, theme, frame, area),
     }
     breadcrumb(state, theme, frame, area);
 }
@@ -139,32 +139,6 @@ fn breadcrumb(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         height: 1,
     };
     frame.render_widget(Paragraph::new(Line::styled(text, theme.muted)), rect);
-}
-
-fn placeholder(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focus)
-        .title(Span::styled(format!(" {} ", state.pane.title()), theme.tab_active));
-    let text = vec![Line::styled(empty_pane_text(state.pane), theme.muted)];
-    frame.render_widget(Paragraph::new(text).block(block).wrap(Wrap { trim: true }), area);
-}
-
-/// What an empty pane says: what it will show once the environment answers.
-fn empty_pane_text(pane: Pane) -> &'static str {
-    match pane {
-        Pane::Registries => {
-            "No registries loaded yet. This pane lists every registry of the stages: login server, SKU, location, stage, storage and health."
-        }
-        Pane::Repositories => "No repositories loaded yet. Choose a registry first.",
-        Pane::Tags => "No tags loaded yet. Choose a repository first.",
-        Pane::Locks => "No locks loaded yet. Choose a registry first.",
-        Pane::CacheRules => "No cache rules loaded yet. Choose a registry first.",
-        Pane::Runs => "No task runs loaded yet. Choose a registry first.",
-        Pane::Imports => "No images.txt files are configured, or none has been read yet.",
-        Pane::Promotions => "No stages are configured, or none has been read yet.",
-        Pane::Audit => "No audit records yet.",
-    }
 }
 
 pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {

@@ -1,6 +1,7 @@
 //! Pure rendering of [`State`]: nothing here does I/O or changes state, so every screen can be
 //! snapshot-tested on ratatui's `TestBackend`.
 
+mod audit_pane;
 mod chrome;
 mod imports_pane;
 mod log_pane;

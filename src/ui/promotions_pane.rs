@@ -241,7 +241,11 @@ pub fn promote_dialog(d: &PromoteDialog, stages: &[ResolvedStage], theme: &Theme
             Span::styled(format!("  {}:{}", p.repository, p.tag), theme.key),
             Span::styled(format!("  {} → {}", from.stage.name, to.stage.name), theme.text),
         ]));
-        lines.push(Line::styled(format!("    from {}", p.source_ref(stages)), theme.muted));
+        lines.push(Line::styled(
+            format!("    from {}/{}:{}", from.login_server, p.repository, p.tag),
+            theme.muted,
+        ));
+        lines.push(Line::styled(format!("      at {}", p.digest), theme.key));
         lines.push(Line::styled(
             format!("    to   {} ({})", p.target_ref(stages), target_words(p)),
             theme.muted,
@@ -285,7 +289,8 @@ pub fn promote_dialog(d: &PromoteDialog, stages: &[ResolvedStage], theme: &Theme
         Constraint::Length(1),
     ])
     .areas(inner);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), text_area);
+    // Not wrapped: the dialog's height is worked out from the number of lines.
+    frame.render_widget(Paragraph::new(lines), text_area);
     let mut note = d.note.clone();
     note.set_block(ratatui::widgets::Block::bordered().border_style(if d.typing_name {
         theme.border
