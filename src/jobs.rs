@@ -924,11 +924,14 @@ async fn run_promotions(
                     let _ = tx.send(Action::PromotionStep { tag: tag.clone(), step });
                 })
                 .await;
-            let _ = tx.send(Action::PromotionDone {
-                tag,
-                outcome,
-                audit_error,
-            });
+            // Refusals the operator confirmed past are only recorded; the pane knows them already.
+            if matches!(p.verdict, crate::promote::promotion::Verdict::Go(_)) {
+                let _ = tx.send(Action::PromotionDone {
+                    tag,
+                    outcome,
+                    audit_error,
+                });
+            }
         }
     }))
     .buffer_unordered(crate::imports::execute::IMPORT_CONCURRENCY)

@@ -173,6 +173,14 @@ async fn refusals_and_a_rewritten_digest() {
         matches!(&o, Outcome::Failed { error, .. } if error.starts_with("not promoted")),
         "{o:?}"
     );
+    let (records, _) = acrdeck::audit::read(audit.path()).unwrap();
+    let refused = records
+        .iter()
+        .find(|r| r.phase == Phase::Outcome)
+        .expect("the refusal is audited");
+    assert_eq!(refused.outcome.as_deref(), Some("refused"));
+    assert!(refused.error.as_deref().unwrap().contains("write-locked"));
+    assert!(refused.mode.is_none(), "nothing was sent");
     // uat already has staging's apps/web:1.5.0: nothing to do.
     let same = plan(&w.acr, &w.stages, 1, 2, "apps/web", "1.5.0").await.unwrap();
     assert!(matches!(same.target_state, TargetState::Same { .. }), "{same:?}");
@@ -182,6 +190,11 @@ async fn refusals_and_a_rewritten_digest() {
     let other = plan(&w.acr, &w.stages, 1, 2, "apps/api", "2.1.0").await.unwrap();
     assert!(matches!(other.target_state, TargetState::Different { .. }), "{other:?}");
     assert!(matches!(&other.verdict, Verdict::Refused(why) if why.contains("allow_replace")));
+    let (o, _) = promote(&w.acr, &w.stages, &other, &approval(), &audit, |_| {}).await;
+    assert!(
+        matches!(&o, Outcome::Failed { error, .. } if error.contains("allow_replace")),
+        "{o:?}"
+    );
     // An unlocked, absent tag in prod is promotable.
     let repo = plan(&w.acr, &w.stages, 2, 3, "apps/api", "2.1.0").await.unwrap();
     assert_eq!(repo.verdict, Verdict::Go(ImportMode::NoForce));

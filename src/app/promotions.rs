@@ -225,31 +225,28 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let Some(d) = state.promotions.dialog.take() else {
                 return vec![];
             };
-            let runs: Vec<Promotion> = d
+            let n = d.to_run();
+            let target = d
                 .promotions
-                .into_iter()
-                .filter(|p| matches!(p.verdict, Verdict::Go(_)))
-                .collect();
-            let target = runs
                 .first()
                 .map(|p| stages[p.target].stage.name.clone())
                 .unwrap_or_default();
-            for p in &runs {
-                state
-                    .promotions
-                    .runs
-                    .insert(p.tag.clone(), (target.clone(), RunState::Waiting));
+            for p in &d.promotions {
+                let run = match &p.verdict {
+                    Verdict::Go(_) => RunState::Waiting,
+                    Verdict::Refused(why) => RunState::Skipped(why.clone()),
+                    Verdict::NothingToDo => RunState::Skipped("already there".into()),
+                };
+                state.promotions.runs.insert(p.tag.clone(), (target.clone(), run));
             }
             state.promotions.selected.clear();
-            state.promotions.running += runs.len();
-            let job = state.start_job(format!("promote {} tag(s) into {target}", runs.len()));
+            state.promotions.running += n;
+            let job = state.start_job(format!("promote {n} tag(s) into {target}"));
             state.promotions.jobs.push(job);
-            state.flash = Some((
-                format!("approved: promoting {} tag(s) into {target}", runs.len()),
-                false,
-            ));
+            state.flash = Some((format!("approved: promoting {n} tag(s) into {target}"), false));
+            // Refused ones go along to be recorded in the audit trail, not run.
             vec![Effect::RunPromotions {
-                promotions: runs,
+                promotions: d.promotions,
                 stages,
                 note,
             }]

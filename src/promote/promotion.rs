@@ -190,13 +190,6 @@ pub async fn promote(
         error,
         request_ids: vec![],
     };
-    let Some(req) = p.request(stages) else {
-        let why = match &p.verdict {
-            Verdict::Refused(why) => why.clone(),
-            _ => "nothing to do: the target already has this digest".into(),
-        };
-        return (failed(format!("not promoted: {why}")), None);
-    };
     let to = &stages[p.target];
     let intent = Record {
         source: Some(p.source_ref(stages)),
@@ -205,7 +198,7 @@ pub async fn promote(
             TargetState::Different { digest } | TargetState::Same { digest } => Some(digest.clone()),
             _ => None,
         },
-        mode: Some(req.mode.as_str().to_string()),
+        mode: p.request(stages).map(|r| r.mode.as_str().to_string()),
         note: approval.note.clone(),
         origin: Some(format!("{} -> {}", stages[p.source].stage.name, to.stage.name)),
         ..Record::intent("promote", approval.operator.clone(), p.target_ref(stages))
@@ -218,6 +211,17 @@ pub async fn promote(
             None,
         );
     }
+    // A refusal is on the record too: who tried what, and why it did not happen.
+    let Some(req) = p.request(stages) else {
+        let (word, why) = match &p.verdict {
+            Verdict::Refused(why) => ("refused", why.clone()),
+            _ => ("nothing to do", "the target already has this digest".to_string()),
+        };
+        let mut record = intent.outcome(word);
+        record.error = Some(why.clone());
+        let audit_error = audit.append(&record).err();
+        return (failed(format!("not promoted: {why}")), audit_error);
+    };
     let policy = &to.stage.policy;
     let outcome = import_verified(
         acr,
