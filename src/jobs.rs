@@ -429,18 +429,13 @@ impl Runner {
                     }),
                 )
             }
-            Effect::PlanPromotions {
-                repository,
-                tags,
-                source,
-                target,
-            } => {
+            Effect::PlanPromotions { items, source, target } => {
                 let (setup, subs) = (self.imports.clone(), self.subscriptions.clone());
                 (
                     "promotions-plan".into(),
                     Box::pin(async move {
                         let result = match acr {
-                            Ok(acr) => plan_promotions(&acr, &subs, &setup, &repository, &tags, source, target).await,
+                            Ok(acr) => plan_promotions(&acr, &subs, &setup, &items, source, target).await,
                             Err(e) => Err(e),
                         };
                         let _ = tx.send(Action::PromotionsPlanned(result));
@@ -860,15 +855,14 @@ async fn plan_promotions(
     acr: &Acr,
     subscriptions: &[String],
     setup: &ImportsSetup,
-    repository: &str,
-    tags: &[String],
+    items: &[(String, String)],
     source: usize,
     target: usize,
 ) -> Result<Vec<crate::promote::promotion::Promotion>, String> {
     let stages = resolved_stages(acr, subscriptions, &setup.config).await?;
     let mut plans = Vec::new();
-    for t in tags {
-        plans.push(crate::promote::promotion::plan(acr, &stages, source, target, repository, t).await?);
+    for (repository, tag) in items {
+        plans.push(crate::promote::promotion::plan(acr, &stages, source, target, repository, tag).await?);
     }
     Ok(plans)
 }
@@ -884,8 +878,12 @@ async fn run_promotions(
 ) {
     use crate::imports::execute::{Approval, Outcome};
     let fail_all = |error: String| {
-        for p in &promotions {
+        for p in promotions
+            .iter()
+            .filter(|p| matches!(p.verdict, crate::promote::promotion::Verdict::Go(_)))
+        {
             let _ = tx.send(Action::PromotionDone {
+                repository: p.repository.clone(),
                 tag: p.tag.clone(),
                 outcome: Outcome::Failed {
                     error: error.clone(),
@@ -921,12 +919,17 @@ async fn run_promotions(
             let tag = p.tag.clone();
             let (outcome, audit_error) =
                 crate::promote::promotion::promote(&acr, &stages, &p, &approval, &audit, |step| {
-                    let _ = tx.send(Action::PromotionStep { tag: tag.clone(), step });
+                    let _ = tx.send(Action::PromotionStep {
+                        repository: p.repository.clone(),
+                        tag: tag.clone(),
+                        step,
+                    });
                 })
                 .await;
             // Refusals the operator confirmed past are only recorded; the pane knows them already.
             if matches!(p.verdict, crate::promote::promotion::Verdict::Go(_)) {
                 let _ = tx.send(Action::PromotionDone {
+                    repository: p.repository.clone(),
                     tag,
                     outcome,
                     audit_error,

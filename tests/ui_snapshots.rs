@@ -727,9 +727,12 @@ fn promotions_board_and_the_promotion_dialog() {
     s.promotions.stages = stages.clone();
     s.promotions.board = Some(Board {
         repository: "apps/web".into(),
+        repositories: vec!["apps/web".into()],
+        matched: 1,
         stages: vec!["dev".into(), "staging".into(), "uat".into(), "prod".into()],
         rows: vec![
             BoardRow {
+                repository: "apps/web".into(),
                 tag: "1.7.0-rc.1".into(),
                 cells: vec![
                     cell(d('7'), false),
@@ -739,6 +742,7 @@ fn promotions_board_and_the_promotion_dialog() {
                 ],
             },
             BoardRow {
+                repository: "apps/web".into(),
                 tag: "1.5.0".into(),
                 cells: vec![
                     cell(d('5'), false),
@@ -748,6 +752,7 @@ fn promotions_board_and_the_promotion_dialog() {
                 ],
             },
             BoardRow {
+                repository: "apps/web".into(),
                 tag: "2.1.0".into(),
                 cells: vec![
                     cell(d('2'), false),
@@ -757,6 +762,7 @@ fn promotions_board_and_the_promotion_dialog() {
                 ],
             },
             BoardRow {
+                repository: "apps/web".into(),
                 tag: "1.4.1".into(),
                 cells: vec![
                     cell(d('4'), false),
@@ -772,11 +778,11 @@ fn promotions_board_and_the_promotion_dialog() {
     s.promotions.read_at = Some(now());
     s.promotions.column = 2;
     s.promotions.runs.insert(
-        "1.7.0-rc.1".into(),
+        ("apps/web".into(), "1.7.0-rc.1".into()),
         ("staging".into(), RunState::Running(Step::Polling { polls: 2 })),
     );
     s.promotions.runs.insert(
-        "1.4.1".into(),
+        ("apps/web".into(), "1.4.1".into()),
         (
             "prod".into(),
             RunState::Done {

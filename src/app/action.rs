@@ -112,10 +112,12 @@ pub enum Action {
     /// The plan of the promotions asked for, or why there is none.
     PromotionsPlanned(Result<Vec<crate::promote::promotion::Promotion>, String>),
     PromotionStep {
+        repository: String,
         tag: String,
         step: crate::imports::execute::Step,
     },
     PromotionDone {
+        repository: String,
         tag: String,
         outcome: crate::imports::execute::Outcome,
         audit_error: Option<String>,

@@ -61,21 +61,26 @@ pub struct PromotionsState {
     pub error: Option<String>,
     /// The stage column the cursor is in: promotions go from it to the next stage.
     pub column: usize,
-    pub selected: BTreeSet<String>,
+    /// Selected rows: (repository, tag).
+    pub selected: BTreeSet<RowKey>,
     /// Asked to plan: waiting for the plan to open the dialog.
     pub planning: bool,
     pub dialog: Option<PromoteDialog>,
-    /// Per tag: the promotion approved last, in flight or ended.
-    pub runs: BTreeMap<String, (String, RunState)>,
+    /// Per row: the target stage and the promotion approved last, in flight or ended.
+    pub runs: BTreeMap<RowKey, (String, RunState)>,
     pub running: usize,
     pub jobs: Vec<super::JobId>,
 }
 
+/// A board row is known by its repository and tag.
+pub type RowKey = (String, String);
+
 impl PromotionsState {
-    /// The board's tag under the cursor.
-    fn tag_at(state: &State) -> Option<String> {
+    /// The board's row under the cursor.
+    fn row_at(state: &State) -> Option<RowKey> {
         let i = state.selected_row(Pane::Promotions)?;
-        Some(state.promotions.board.as_ref()?.rows.get(i)?.tag.clone())
+        let r = state.promotions.board.as_ref()?.rows.get(i)?;
+        Some((r.repository.clone(), r.tag.clone()))
     }
 }
 
@@ -117,20 +122,23 @@ pub(super) fn on_command(state: &mut State, command: crate::keys::Command) -> Ve
         Command::Left => state.promotions.column = state.promotions.column.saturating_sub(1),
         Command::Right => state.promotions.column = (state.promotions.column + 1).min(stages.saturating_sub(1)),
         Command::Select => {
-            if let Some(tag) = PromotionsState::tag_at(state)
-                && !state.promotions.selected.remove(&tag)
+            if let Some(key) = PromotionsState::row_at(state)
+                && !state.promotions.selected.remove(&key)
             {
-                state.promotions.selected.insert(tag);
+                state.promotions.selected.insert(key);
             }
             let n = state.row_count(Pane::Promotions);
             let c = state.cursor.entry(Pane::Promotions).or_default();
             *c = (*c + 1).min(n.saturating_sub(1));
         }
         Command::SelectAll => {
-            let shown: Vec<String> = state
+            let shown: Vec<RowKey> = state
                 .visible(Pane::Promotions)
                 .iter()
-                .filter_map(|&i| state.promotions.board.as_ref()?.rows.get(i).map(|r| r.tag.clone()))
+                .filter_map(|&i| {
+                    let r = state.promotions.board.as_ref()?.rows.get(i)?;
+                    Some((r.repository.clone(), r.tag.clone()))
+                })
                 .collect();
             if !shown.is_empty() && shown.iter().all(|t| state.promotions.selected.contains(t)) {
                 state.promotions.selected.clear();
@@ -150,7 +158,7 @@ fn ask(state: &mut State) -> Vec<Effect> {
         state.flash = Some(("read-only: nothing can be promoted".into(), true));
         return vec![];
     }
-    let (Some(repository), Some(board)) = (state.promotions.repository.clone(), &state.promotions.board) else {
+    let Some(board) = &state.promotions.board else {
         return vec![];
     };
     let source = state.promotions.column;
@@ -164,26 +172,25 @@ fn ask(state: &mut State) -> Vec<Effect> {
         ));
         return vec![];
     }
-    let mut tags: Vec<String> = state.promotions.selected.iter().cloned().collect();
-    if tags.is_empty() {
-        tags.extend(PromotionsState::tag_at(state));
+    let mut items: Vec<RowKey> = state.promotions.selected.iter().cloned().collect();
+    if items.is_empty() {
+        items.extend(PromotionsState::row_at(state));
     }
-    if tags.is_empty() {
+    if items.is_empty() {
         return vec![];
     }
     state.promotions.planning = true;
     state.flash = Some((
         format!(
             "reading {} tag(s) in {} and {} to plan the promotion…",
-            tags.len(),
+            items.len(),
             board.stages[source],
             board.stages[source + 1]
         ),
         false,
     ));
     vec![Effect::PlanPromotions {
-        repository,
-        tags,
+        items,
         source,
         target: source + 1,
     }]
@@ -237,7 +244,10 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     Verdict::Refused(why) => RunState::Skipped(why.clone()),
                     Verdict::NothingToDo => RunState::Skipped("already there".into()),
                 };
-                state.promotions.runs.insert(p.tag.clone(), (target.clone(), run));
+                state
+                    .promotions
+                    .runs
+                    .insert((p.repository.clone(), p.tag.clone()), (target.clone(), run));
             }
             state.promotions.selected.clear();
             state.promotions.running += n;
@@ -282,8 +292,12 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                     // Rows keep their places across re-reads (new tags on top), so the cursor
                     // stays on the tag it was on after a promotion made it the newest.
                     if let Some(old) = &state.promotions.board {
-                        let place = |tag: &str| old.rows.iter().position(|r| r.tag == tag);
-                        board.rows.sort_by_key(|r| place(&r.tag).map_or((0, 0), |i| (1, i)));
+                        let place = |r: &crate::promote::board::BoardRow| {
+                            old.rows
+                                .iter()
+                                .position(|o| o.tag == r.tag && o.repository == r.repository)
+                        };
+                        board.rows.sort_by_key(|r| place(r).map_or((0, 0), |i| (1, i)));
                     }
                     state.promotions.column = state.promotions.column.min(board.stages.len().saturating_sub(1));
                     state.promotions.board = Some(board);
@@ -314,13 +328,14 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             }
             vec![]
         }
-        Action::PromotionStep { tag, step } => {
-            if let Some((_, run)) = state.promotions.runs.get_mut(&tag) {
+        Action::PromotionStep { repository, tag, step } => {
+            if let Some((_, run)) = state.promotions.runs.get_mut(&(repository, tag)) {
                 *run = RunState::Running(step);
             }
             vec![]
         }
         Action::PromotionDone {
+            repository,
             tag,
             outcome,
             audit_error,
@@ -328,9 +343,9 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             if let Some(e) = &audit_error {
                 state.flash = Some((format!("audit trail: {e}"), true));
             } else if let Outcome::Failed { error, .. } = &outcome {
-                state.flash = Some((format!("{tag}: {error}"), true));
+                state.flash = Some((format!("{repository}:{tag}: {error}"), true));
             }
-            if let Some((_, run)) = state.promotions.runs.get_mut(&tag) {
+            if let Some((_, run)) = state.promotions.runs.get_mut(&(repository, tag)) {
                 *run = RunState::Done { outcome, audit_error };
             }
             state.promotions.running = state.promotions.running.saturating_sub(1);

@@ -388,7 +388,10 @@ impl State {
                 keep(rows.len(), &|i| {
                     let r = &rows[i];
                     let digests: Vec<&str> = r.cells.iter().filter_map(|c| c.digest.as_deref()).collect();
-                    (format!("{} {}", r.tag, digests.join(" ")), vec![("tag", r.tag.clone())])
+                    (
+                        format!("{}:{} {}", r.repository, r.tag, digests.join(" ")),
+                        vec![("tag", r.tag.clone()), ("repo", r.repository.clone())],
+                    )
                 })
             }
             Pane::Audit => {

@@ -86,10 +86,9 @@ pub enum Effect {
     LoadBoard {
         repository: String,
     },
-    /// Plan promoting these tags from stage `source` to stage `target`.
+    /// Plan promoting these (repository, tag) rows from stage `source` to stage `target`.
     PlanPromotions {
-        repository: String,
-        tags: Vec<String>,
+        items: Vec<(String, String)>,
         source: usize,
         target: usize,
     },

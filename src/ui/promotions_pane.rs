@@ -7,7 +7,7 @@ use crate::app::promotions::{PromoteDialog, target_words};
 use crate::app::{Pane, State};
 use crate::imports::execute::{Outcome, Step};
 use crate::promote::ResolvedStage;
-use crate::promote::board::{BoardRow, Mark};
+use crate::promote::board::{self, BoardRow, Mark};
 use crate::promote::promotion::Verdict;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -78,7 +78,16 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let mut title = vec![Span::styled(format!(" Promotions · {repo} "), theme.tab_active)];
     if let Some(b) = &p.board {
         title.push(Span::styled(format!("· {} ", b.stages.join(" → ")), theme.muted));
-        if b.is_partial() {
+        if b.matched > b.repositories.len() {
+            title.push(Span::styled(
+                format!(
+                    "· PARTIAL: the first {} of {} repositories matching; narrow the pattern ",
+                    b.repositories.len(),
+                    b.matched
+                ),
+                theme.danger,
+            ));
+        } else if b.is_partial() {
             title.push(Span::styled("· PARTIAL ", theme.danger));
         }
     }
@@ -134,6 +143,8 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         return;
     };
     let column = p.column.min(board.stages.len().saturating_sub(1));
+    // A pattern's board names each row's repository.
+    let several = board::is_pattern(&board.repository);
     let mut header: Vec<String> = vec![String::new(), "TAG".into()];
     for (i, s) in board.stages.iter().enumerate() {
         let locked = if board.repository_locked.get(i) == Some(&true) {
@@ -154,13 +165,21 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .map(|r| {
             let mut cells = vec![
                 Cell::from(Span::styled(
-                    if p.selected.contains(&r.tag) { "●" } else { " " },
+                    if p.selected.contains(&(r.repository.clone(), r.tag.clone())) {
+                        "●"
+                    } else {
+                        " "
+                    },
                     theme.key,
                 )),
-                Cell::from(r.tag.clone()),
+                Cell::from(if several {
+                    format!("{}:{}", r.repository, r.tag)
+                } else {
+                    r.tag.clone()
+                }),
             ];
             cells.extend((0..board.stages.len()).map(|s| cell(r, s, theme)));
-            cells.push(match p.runs.get(&r.tag) {
+            cells.push(match p.runs.get(&(r.repository.clone(), r.tag.clone())) {
                 Some((target, run)) => {
                     let failed = matches!(
                         run,
@@ -179,7 +198,20 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             Row::new(cells)
         })
         .collect();
-    let mut widths = vec![Constraint::Length(1), Constraint::Length(14)];
+    let tag_width = board
+        .rows
+        .iter()
+        .map(|r| {
+            if several {
+                r.repository.len() + 1 + r.tag.len()
+            } else {
+                r.tag.len()
+            }
+        })
+        .max()
+        .unwrap_or(3)
+        .clamp(3, 40) as u16;
+    let mut widths = vec![Constraint::Length(1), Constraint::Length(tag_width)];
     widths.extend(board.stages.iter().map(|_| Constraint::Length(19)));
     widths.push(Constraint::Min(10));
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
