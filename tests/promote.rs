@@ -64,6 +64,19 @@ async fn promote_through_every_stage_by_digest_and_lock_prod() {
         [Mark::First, Mark::Missing, Mark::Missing, Mark::Missing]
     );
     let dev_digest = row.cells[0].digest.clone().unwrap();
+    // A pattern's board spans its repositories, and shows declared drift (uat's rebuilt 2.1.0).
+    let apps = board(&w.acr, &w.stages, "apps/*").await;
+    assert_eq!(apps.repositories, ["apps/api", "apps/web"]);
+    assert!(!apps.is_partial());
+    let rebuilt = apps
+        .rows
+        .iter()
+        .find(|r| r.repository == "apps/api" && r.tag == "2.1.0")
+        .unwrap();
+    assert_eq!(
+        (0..4).map(|i| rebuilt.mark(i)).collect::<Vec<_>>(),
+        [Mark::First, Mark::Same, Mark::Differs, Mark::Missing]
+    );
 
     // Skipping a stage is refused by default.
     let skip = plan(&w.acr, &w.stages, 0, 2, repo, tag).await.unwrap();

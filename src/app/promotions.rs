@@ -379,3 +379,130 @@ pub fn target_words(p: &Promotion) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::acr::model::ImportMode;
+    use crate::app::{Environment, update};
+    use crate::keys::Keymap;
+    use crossterm::event::KeyModifiers;
+
+    fn stage(name: &str, last: bool) -> ResolvedStage {
+        ResolvedStage {
+            stage: crate::promote::Stage {
+                name: name.into(),
+                registry: name.into(),
+                policy: crate::promote::Policy {
+                    typed_confirmation: last,
+                    lock_write: last,
+                    lock_delete: last,
+                    repositories: vec![],
+                    allow_replace: false,
+                    allow_skip: false,
+                },
+            },
+            registry: crate::acr::RegistryRef {
+                subscription: "s".into(),
+                resource_group: "rg".into(),
+                name: format!("contoso{name}"),
+            },
+            login_server: format!("contoso{name}.azurecr.io"),
+            name: format!("contoso{name}"),
+        }
+    }
+
+    fn key(s: &mut State, code: KeyCode, m: KeyModifiers) -> Vec<Effect> {
+        update(s, Action::Key(KeyEvent::new(code, m)))
+    }
+
+    fn typed(s: &mut State, text: &str) {
+        for c in text.chars() {
+            key(s, KeyCode::Char(c), KeyModifiers::NONE);
+        }
+    }
+
+    #[test]
+    fn note_and_typed_name_then_the_batch_runs_and_the_board_is_read_again() {
+        let mut s = State::new(
+            Environment {
+                name: "t".into(),
+                detail: "t".into(),
+            },
+            Keymap::default(),
+            false,
+        );
+        let effects = crate::app::update(
+            &mut s,
+            Action::Key(KeyEvent::new(KeyCode::Char('8'), KeyModifiers::NONE)),
+        );
+        assert!(effects.is_empty(), "no repository chosen yet: nothing to read");
+        s.promotions.repository = Some("apps/web".into());
+        s.promotions.stages = vec![stage("uat", false), stage("prod", true)];
+        let p = |tag: &str, verdict: Verdict| Promotion {
+            repository: "apps/web".into(),
+            tag: tag.into(),
+            source: 0,
+            target: 1,
+            digest: "sha256:aa".into(),
+            target_state: TargetState::Absent,
+            verdict,
+        };
+        update(
+            &mut s,
+            Action::PromotionsPlanned(Ok(vec![
+                p("1.5.0", Verdict::Go(ImportMode::NoForce)),
+                p("1.4.1", Verdict::Refused("write-locked".into())),
+            ])),
+        );
+        let stages = s.promotions.stages.clone();
+        assert_eq!(
+            s.promotions.dialog.as_ref().unwrap().name_required(&stages).as_deref(),
+            Some("contosoprod")
+        );
+        // No note: refused. Note but no name: refused, and the name takes the keys.
+        assert!(key(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+        assert!(
+            s.promotions
+                .dialog
+                .as_ref()
+                .unwrap()
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("note")
+        );
+        typed(&mut s, "REL-1");
+        assert!(key(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+        assert!(s.promotions.dialog.as_ref().unwrap().typing_name);
+        typed(&mut s, "contosoprod");
+        let effects = key(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+        let [Effect::RunPromotions { promotions, note, .. }] = effects.as_slice() else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(note, "REL-1");
+        assert_eq!(promotions.len(), 2, "the refusal goes along to be audited");
+        let k = ("apps/web".to_string(), "1.5.0".to_string());
+        assert!(matches!(s.promotions.runs[&k].1, RunState::Waiting));
+        assert!(matches!(
+            s.promotions.runs[&("apps/web".to_string(), "1.4.1".to_string())].1,
+            RunState::Skipped(_)
+        ));
+        assert_eq!(s.jobs.len(), 1);
+        let effects = update(
+            &mut s,
+            Action::PromotionDone {
+                repository: k.0.clone(),
+                tag: k.1.clone(),
+                outcome: Outcome::Imported {
+                    digest: "sha256:aa".into(),
+                    locked: true,
+                    request_ids: vec![],
+                },
+                audit_error: None,
+            },
+        );
+        assert!(matches!(effects.as_slice(), [Effect::LoadBoard { .. }]), "{effects:?}");
+        assert!(s.jobs.is_empty());
+    }
+}
