@@ -271,11 +271,7 @@ pub(super) fn on_command(state: &mut State, command: crate::keys::Command) -> Ve
                 .filter(|r| r.entry.is_some())
                 .map(|r| r.key(&files))
                 .collect();
-            if !shown.is_empty() && shown.iter().all(|k| state.imports.selected.contains(k)) {
-                state.imports.selected.clear();
-            } else {
-                state.imports.selected.extend(shown);
-            }
+            toggle_all(&mut state.imports.selected, shown);
         }
         Command::Approve => return ask_approval(state),
         _ => {}
@@ -442,6 +438,32 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
+/// `*`: selects every row shown, or, when they all are already, clears the selection.
+pub(super) fn toggle_all<K: Ord>(selected: &mut BTreeSet<K>, shown: Vec<K>) {
+    if !shown.is_empty() && shown.iter().all(|k| selected.contains(k)) {
+        selected.clear();
+    } else {
+        selected.extend(shown);
+    }
+}
+
+/// One change of a batch ended: true when it was the last, its jobs then leaving the dashboard's
+/// list (quitting no longer warns about them).
+pub(super) fn end_one(
+    all: &mut std::collections::BTreeMap<super::JobId, super::Job>,
+    running: &mut usize,
+    jobs: &mut Vec<super::JobId>,
+) -> bool {
+    *running = running.saturating_sub(1);
+    if *running > 0 {
+        return false;
+    }
+    for job in jobs.drain(..) {
+        all.remove(&job);
+    }
+    true
+}
+
 /// The plan arrived, an import moved on or ended, a file changed.
 pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
@@ -473,11 +495,7 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             if let Some(row) = state.imports.row_mut(&key) {
                 row.run = Some(RunState::Done { outcome, audit_error });
             }
-            state.imports.running = state.imports.running.saturating_sub(1);
-            if state.imports.running == 0 {
-                for job in std::mem::take(&mut state.imports.jobs) {
-                    state.jobs.remove(&job);
-                }
+            if end_one(&mut state.jobs, &mut state.imports.running, &mut state.imports.jobs) {
                 // Read back what the registry holds now.
                 return plan(state);
             }

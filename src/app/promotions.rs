@@ -140,11 +140,7 @@ pub(super) fn on_command(state: &mut State, command: crate::keys::Command) -> Ve
                     Some((r.repository.clone(), r.tag.clone()))
                 })
                 .collect();
-            if !shown.is_empty() && shown.iter().all(|t| state.promotions.selected.contains(t)) {
-                state.promotions.selected.clear();
-            } else {
-                state.promotions.selected.extend(shown);
-            }
+            super::imports::toggle_all(&mut state.promotions.selected, shown);
         }
         Command::Promote => return ask(state),
         _ => {}
@@ -348,11 +344,11 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             if let Some((_, run)) = state.promotions.runs.get_mut(&(repository, tag)) {
                 *run = RunState::Done { outcome, audit_error };
             }
-            state.promotions.running = state.promotions.running.saturating_sub(1);
-            if state.promotions.running == 0 {
-                for job in std::mem::take(&mut state.promotions.jobs) {
-                    state.jobs.remove(&job);
-                }
+            if super::imports::end_one(
+                &mut state.jobs,
+                &mut state.promotions.running,
+                &mut state.promotions.jobs,
+            ) {
                 // The board shows what the registries hold now, not what was asked for.
                 return load(state);
             }

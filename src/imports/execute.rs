@@ -351,8 +351,14 @@ pub async fn run(
         );
     }
     let outcome = import(acr, target, a, step).await;
+    let audit_error = audit.append(&outcome_record(&intent, &outcome)).err();
+    (outcome, audit_error)
+}
+
+/// The audit outcome of an intent: the digest read back, or the error; the request ids.
+pub fn outcome_record(intent: &crate::audit::Record, outcome: &Outcome) -> crate::audit::Record {
     let mut record = intent.outcome(outcome.name());
-    match &outcome {
+    match outcome {
         Outcome::Imported {
             digest, request_ids, ..
         } => {
@@ -364,8 +370,7 @@ pub async fn run(
             record.request_ids = request_ids.clone();
         }
     }
-    let audit_error = audit.append(&record).err();
-    (outcome, audit_error)
+    record
 }
 
 /// Records an approved line that was not imported, and why (already present, locked).

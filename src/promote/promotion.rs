@@ -7,7 +7,7 @@ use super::ResolvedStage;
 use crate::acr::model::ImportMode;
 use crate::acr::{Acr, ErrorKind, ImportRequest, ImportSource};
 use crate::audit::{AuditTrail, Record};
-use crate::imports::execute::{Approval, Outcome, Step, import_verified};
+use crate::imports::execute::{Approval, Outcome, Step, import_verified, outcome_record};
 
 /// What the target stage holds now under the tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,19 +234,6 @@ pub async fn promote(
         step,
     )
     .await;
-    let mut record = intent.outcome(outcome.name());
-    match &outcome {
-        Outcome::Imported {
-            digest, request_ids, ..
-        } => {
-            record.target_digest = Some(digest.clone());
-            record.request_ids = request_ids.clone();
-        }
-        Outcome::Failed { error, request_ids } => {
-            record.error = Some(error.clone());
-            record.request_ids = request_ids.clone();
-        }
-    }
-    let audit_error = audit.append(&record).err();
+    let audit_error = audit.append(&outcome_record(&intent, &outcome)).err();
     (outcome, audit_error)
 }

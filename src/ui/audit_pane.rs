@@ -65,28 +65,22 @@ pub fn audit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.danger,
         ));
     }
-    match (a.loading, a.read_at) {
-        (true, _) => title.push(Span::styled("· reading… ", theme.warning)),
-        (false, Some(t)) => title.push(Span::styled(
-            format!("· read {} ago ", crate::app::data::age(Some(t), state.now)),
-            theme.muted,
-        )),
-        _ => {}
-    }
+    title.extend(super::panes::freshness(
+        a.loading,
+        a.read_at,
+        ("reading", "read"),
+        state,
+        theme,
+    ));
     let b = block(Line::from(title), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
-    let inner = match &a.error {
-        Some(e) => {
-            let [top, rest] = Layout::vertical([Constraint::Length(2), Constraint::Min(1)]).areas(inner);
-            frame.render_widget(
-                Paragraph::new(Line::styled(format!("! {e}"), theme.danger)).wrap(Wrap { trim: true }),
-                top,
-            );
-            rest
-        }
-        None => inner,
-    };
+    let errors = a
+        .error
+        .iter()
+        .map(|e| Line::styled(format!("! {e}"), theme.danger))
+        .collect();
+    let inner = super::panes::error_lines(errors, frame, inner);
     if a.entries.is_empty() {
         let text = if a.loading || a.read_at.is_none() {
             "Reading the audit trail…"

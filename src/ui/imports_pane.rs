@@ -128,14 +128,13 @@ pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if !im.selected.is_empty() {
         title.push(Span::styled(format!("· {} selected ", im.selected.len()), theme.key));
     }
-    match (im.loading, im.planned_at) {
-        (true, _) => title.push(Span::styled("· planning… ", theme.warning)),
-        (false, Some(t)) => title.push(Span::styled(
-            format!("· planned {} ago ", crate::app::data::age(Some(t), state.now)),
-            theme.muted,
-        )),
-        _ => {}
-    }
+    title.extend(super::panes::freshness(
+        im.loading,
+        im.planned_at,
+        ("planning", "planned"),
+        state,
+        theme,
+    ));
     let b = block(Line::from(title), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
@@ -150,14 +149,7 @@ pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             banner.push(Line::styled(format!("! {e}"), theme.danger));
         }
     }
-    let inner = if banner.is_empty() {
-        inner
-    } else {
-        let h = (banner.len() as u16 * 2).min(inner.height / 2);
-        let [top, rest] = Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(inner);
-        frame.render_widget(Paragraph::new(banner).wrap(Wrap { trim: true }), top);
-        rest
-    };
+    let inner = super::panes::error_lines(banner, frame, inner);
     if im.rows.is_empty() {
         let text = if im.loading || im.planned_at.is_none() {
             "Reading the images files and planning them against their registries…"

@@ -53,6 +53,35 @@ pub(super) fn title<'a, T>(
 }
 
 /// Splits off a one-paragraph error banner at the top when the last read failed.
+/// The freshness part of a title: `· BUSY… ` while loading, `· VERB 3s ago ` after.
+pub(super) fn freshness(
+    loading: bool,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    (busy, verb): (&str, &str),
+    state: &State,
+    theme: &Theme,
+) -> Option<Span<'static>> {
+    match (loading, at) {
+        (true, _) => Some(Span::styled(format!("· {busy}… "), theme.warning)),
+        (false, Some(t)) => Some(Span::styled(
+            format!("· {verb} {} ago ", age(Some(t), state.now)),
+            theme.muted,
+        )),
+        _ => None,
+    }
+}
+
+/// Error lines above a pane's rows (two rows each, at most half the area); the area left.
+pub(super) fn error_lines(lines: Vec<Line<'static>>, frame: &mut Frame, area: Rect) -> Rect {
+    if lines.is_empty() {
+        return area;
+    }
+    let h = (lines.len() as u16 * 2).min(area.height / 2);
+    let [top, rest] = Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), top);
+    rest
+}
+
 pub(super) fn banner<T>(l: &Loadable<T>, theme: &Theme, frame: &mut Frame, area: Rect) -> Rect {
     let Some(e) = &l.error else { return area };
     let height = (e.len() as u16 / area.width.max(1) + 1).min(4);

@@ -12,7 +12,7 @@ use crate::promote::promotion::Verdict;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row, Wrap};
+use ratatui::widgets::{Cell, Clear, Paragraph, Row};
 
 fn short(d: &str) -> &str {
     let hex = d.strip_prefix("sha256:").unwrap_or(d);
@@ -94,14 +94,13 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if !p.selected.is_empty() {
         title.push(Span::styled(format!("· {} selected ", p.selected.len()), theme.key));
     }
-    match (p.loading, p.read_at) {
-        (true, _) => title.push(Span::styled("· reading every stage… ", theme.warning)),
-        (false, Some(t)) => title.push(Span::styled(
-            format!("· read {} ago ", crate::app::data::age(Some(t), state.now)),
-            theme.muted,
-        )),
-        _ => {}
-    }
+    title.extend(super::panes::freshness(
+        p.loading,
+        p.read_at,
+        ("reading every stage", "read"),
+        state,
+        theme,
+    ));
     let b = block(Line::from(title), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
@@ -119,14 +118,7 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    let inner = if banner.is_empty() {
-        inner
-    } else {
-        let h = (banner.len() as u16 * 2).min(inner.height / 2);
-        let [top, rest] = Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(inner);
-        frame.render_widget(Paragraph::new(banner).wrap(Wrap { trim: true }), top);
-        rest
-    };
+    let inner = super::panes::error_lines(banner, frame, inner);
     let Some(board) = p.board.as_ref().filter(|b| !b.rows.is_empty()) else {
         let text = if p.loading || p.board.is_none() {
             format!("Reading {repo} in every stage…")
