@@ -4,44 +4,11 @@
 
 mod common;
 
-use common::PtySession;
+use common::{PtySession, emulator};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(30);
-
-struct Emulator {
-    child: Child,
-    info: Value,
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn emulator(dir: &std::path::Path) -> Emulator {
-    let mut child = Command::new(common::BIN)
-        .args(["emulator", "--state-dir"])
-        .arg(dir.join("emu"))
-        .env("ACRDECK_STATE_DIR", dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the emulator");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    Emulator {
-        info: serde_json::from_str(&line).unwrap(),
-        child,
-    }
-}
 
 /// A push of another image over `apps/web:1.6.0` in dev, straight at the registry.
 async fn overwrite_status(info: &Value) -> u16 {

@@ -183,3 +183,37 @@ impl PtySession {
 fn nz(n: u16) -> std::num::NonZeroU16 {
     std::num::NonZeroU16::new(n).expect("terminal sizes are not zero")
 }
+
+/// `acrdeck emulator` as its own process (as Azure is to the dashboard: it outlives it), with its
+/// state in `dir/emu`; stopped when dropped.
+pub struct Emulator {
+    child: std::process::Child,
+    pub info: serde_json::Value,
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn emulator(dir: &Path) -> Emulator {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(BIN)
+        .args(["emulator", "--state-dir"])
+        .arg(dir.join("emu"))
+        .env("ACRDECK_STATE_DIR", dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the emulator");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("emulator stdout"))
+        .read_line(&mut line)
+        .expect("the emulator's ready line");
+    Emulator {
+        info: serde_json::from_str(&line).expect("the ready line is JSON"),
+        child,
+    }
+}
