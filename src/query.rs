@@ -1,7 +1,9 @@
 //! The search grammar of `/` in the dashboard (and of the headless commands' QUERY): words match
 //! case-insensitive substrings of a row; `key:value` filters a column a table knows (`stage:prod`,
 //! `locked:yes`, `status:failed`, `task:hello`, `digest:sha256:ab`); an unknown key falls back to
-//! a plain word; `re:PATTERN` is a case-insensitive regular expression. All terms must match.
+//! a plain word; `re:PATTERN` is a case-insensitive regular expression; `updated:<7d` (newer than
+//! seven days) and `updated:>30d` (older) compare a time column, held as Unix seconds, with now.
+//! All terms must match.
 
 use regex::Regex;
 
@@ -13,6 +15,34 @@ enum Term {
     Field(String, String),
     /// The pattern for one row, and the same for one pass over a whole index (see `RowRegex`).
     Regex(Regex, Box<RowRegex>),
+    /// `key:<AGE` (newer than now minus AGE) or `key:>AGE` (older); `cutoff` in Unix seconds.
+    Age {
+        key: String,
+        newer: bool,
+        cutoff: i64,
+        word: String,
+    },
+}
+
+/// `<7d`, `>30m`: whether newer is asked for, and the age in seconds.
+fn age_comparison(v: &str) -> Option<(bool, i64)> {
+    let newer = match v.as_bytes().first()? {
+        b'<' => true,
+        b'>' => false,
+        _ => return None,
+    };
+    let rest = &v[1..];
+    let unit = rest.chars().last()?;
+    let n: i64 = rest[..rest.len() - unit.len_utf8()].parse().ok()?;
+    let secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return None,
+    };
+    Some((newer, n.checked_mul(secs)?))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -21,8 +51,13 @@ pub struct Query {
 }
 
 impl Query {
-    /// Parses a query; a bad regular expression is an error naming it.
+    /// Parses a query; a bad regular expression is an error naming it. Ages count from now.
     pub fn parse(text: &str) -> Result<Query, String> {
+        Query::parse_at(text, chrono::Utc::now())
+    }
+
+    /// Parses a query whose ages (`updated:<7d`) count from `now`.
+    pub fn parse_at(text: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Query, String> {
         let mut terms = Vec::new();
         for word in text.split_whitespace() {
             if let Some(pattern) = word.strip_prefix("re:") {
@@ -48,7 +83,15 @@ impl Query {
                 let whole = RowRegex::new(pattern, fold).map_err(|e| format!("`{pattern}`: {e}"))?;
                 terms.push(Term::Regex(re, Box::new(whole)));
             } else if let Some((k, v)) = word.split_once(':').filter(|(k, v)| !k.is_empty() && !v.is_empty()) {
-                terms.push(Term::Field(k.to_ascii_lowercase(), v.to_lowercase()));
+                match age_comparison(v) {
+                    Some((newer, age)) => terms.push(Term::Age {
+                        key: k.to_ascii_lowercase(),
+                        newer,
+                        cutoff: now.timestamp() - age,
+                        word: word.to_lowercase(),
+                    }),
+                    None => terms.push(Term::Field(k.to_ascii_lowercase(), v.to_lowercase())),
+                }
             } else {
                 terms.push(Term::Word(Box::new(
                     memchr::memmem::Finder::new(&word.to_lowercase()).into_owned(),
@@ -68,6 +111,15 @@ impl Query {
         self.terms.iter().all(|t| match t {
             Term::Word(w) => w.find(text.as_bytes()).is_some(),
             Term::Regex(re, _) => re.is_match(text),
+            Term::Age {
+                key,
+                newer,
+                cutoff,
+                word,
+            } => match field(key) {
+                Some(actual) => age_holds(&actual, *newer, *cutoff),
+                None => text.contains(word.as_str()),
+            },
             Term::Field(k, v) => match field(k) {
                 Some(actual) if k == "locked" => (actual == "yes") == wants_locked(v),
                 Some(actual) => actual.contains(v.as_str()),
@@ -86,7 +138,7 @@ impl Query {
         // usually leaves few rows for the words. Then a word (a SIMD scan), then a regex.
         let first = checks
             .iter()
-            .position(|c| matches!(c, Check::Locked { .. } | Check::Column { .. }))
+            .position(|c| matches!(c, Check::Locked { .. } | Check::Column { .. } | Check::Age { .. }))
             .or_else(|| checks.iter().position(|c| matches!(c, Check::Word(_))))
             .or_else(|| checks.iter().position(|c| matches!(c, Check::Regex(_))));
         let mut rows: Vec<usize> = match first.map(|i| &checks[i]) {
@@ -105,6 +157,15 @@ impl Query {
             rows.retain(|&i| rest.iter().all(|c| c.holds(index, i)));
         }
         rows
+    }
+}
+
+/// Whether a time column (Unix seconds) is newer / older than the cutoff; no time: no match.
+fn age_holds(value: &str, newer: bool, cutoff: i64) -> bool {
+    match value.parse::<i64>() {
+        Ok(t) if newer => t >= cutoff,
+        Ok(t) => t < cutoff,
+        Err(_) => false,
     }
 }
 
@@ -128,6 +189,11 @@ enum Check<'q> {
         column: usize,
         want: bool,
     },
+    Age {
+        column: usize,
+        newer: bool,
+        cutoff: i64,
+    },
     Column {
         column: usize,
         value: memchr::memmem::Finder<'static>,
@@ -139,6 +205,19 @@ impl<'q> Check<'q> {
         match term {
             Term::Word(f) => Check::Word(f),
             Term::Regex(_, whole) => Check::Regex(whole),
+            Term::Age {
+                key,
+                newer,
+                cutoff,
+                word,
+            } => match index.field_names.iter().position(|f| f == key) {
+                Some(column) => Check::Age {
+                    column,
+                    newer: *newer,
+                    cutoff: *cutoff,
+                },
+                None => Check::Phrase(memchr::memmem::Finder::new(word.as_bytes()).into_owned()),
+            },
             Term::Field(k, v) => match index.field_names.iter().position(|f| f == k) {
                 Some(column) if k == "locked" => Check::Locked {
                     column,
@@ -159,6 +238,7 @@ impl<'q> Check<'q> {
             Check::Phrase(f) => f.find(index.row(row).as_bytes()).is_some(),
             Check::Regex(re) => re.is_match_row(index.row(row)),
             Check::Locked { column, want } => (index.column(row, *column) == "yes") == *want,
+            Check::Age { column, newer, cutoff } => age_holds(index.column(row, *column), *newer, *cutoff),
             Check::Column { column, value } => value.find(index.column(row, *column).as_bytes()).is_some(),
         }
     }
@@ -385,6 +465,45 @@ mod tests {
         assert!(!Query::parse("web nginx").unwrap().matches(text, row));
         assert!(Query::parse("re:(").is_err());
         assert!(Query::parse("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn ages_compare_a_time_column_with_now() {
+        let now = chrono::Utc::now();
+        let days_ago = |d: i64| (now - chrono::Duration::days(d)).timestamp().to_string();
+        let (fresh, old) = (days_ago(2), days_ago(40));
+        let q = Query::parse_at("updated:<7d", now).unwrap();
+        assert!(q.matches("x", |k| (k == "updated").then(|| fresh.clone())));
+        assert!(!q.matches("x", |k| (k == "updated").then(|| old.clone())));
+        let q = Query::parse_at("updated:>30d", now).unwrap();
+        assert!(q.matches("x", |k| (k == "updated").then(|| old.clone())));
+        assert!(
+            !q.matches("x", |k| (k == "updated").then(String::new)),
+            "no time: no match"
+        );
+        // Not a time column here: the plain word.
+        assert!(Query::parse_at("size:<7d", now).unwrap().matches("size:<7d", |_| None));
+        // Not an age: an ordinary column value.
+        assert!(
+            Query::parse_at("updated:<x", now)
+                .unwrap()
+                .matches("updated:<x", |_| None)
+        );
+        let rows = ["a", "b", "c"];
+        let index = SearchIndex::with_fields(
+            rows.iter()
+                .zip([&fresh, &old, &String::new()])
+                .map(|(r, t)| (r, vec![t.as_str()])),
+            &["updated"],
+        );
+        assert_eq!(
+            Query::parse_at("updated:<7d", now).unwrap().filter_indexed(&index),
+            vec![0]
+        );
+        assert_eq!(
+            Query::parse_at("updated:>7d", now).unwrap().filter_indexed(&index),
+            vec![1]
+        );
     }
 
     #[test]

@@ -130,10 +130,15 @@ pub fn tag_index(rows: &[TagRow]) -> crate::query::SearchIndex {
                     r.tag.digest.clone(),
                     r.platforms(),
                     locked.to_string(),
+                    // Unix seconds, for `updated:<7d`.
+                    r.tag
+                        .last_update_time
+                        .map(|t| t.timestamp().to_string())
+                        .unwrap_or_default(),
                 ],
             )
         }),
-        &["tag", "digest", "platform", "locked"],
+        &["tag", "digest", "platform", "locked", "updated"],
     )
 }
 
