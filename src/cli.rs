@@ -72,6 +72,53 @@ pub enum Commands {
     Imports(ImportsCommand),
     /// Print the audit trail (who changed what, when, which digests), newest first
     Audit(AuditArgs),
+    /// List the registries of the environment [QUERY: the search grammar of `/`]
+    Registries(ListArgs),
+    /// List a registry's repositories (REGISTRY: name, stage or login server)
+    Repos(RegistryListArgs),
+    /// List a repository's tags, newest first (REGISTRY/REPOSITORY)
+    Tags(RegistryListArgs),
+    /// List a registry's task runs, newest first
+    Runs(RunsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Words, key:value (stage:prod, locked:yes, updated:<7d), re:PATTERN
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RegistryListArgs {
+    /// The registry (and for `tags`, `/REPOSITORY`)
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// Words, key:value (locked:yes, updated:<7d, digest:sha256:ab), re:PATTERN
+    #[arg(value_name = "QUERY")]
+    pub query: Vec<String>,
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunsArgs {
+    /// The registry: name, stage or login server
+    #[arg(value_name = "REGISTRY")]
+    pub registry: String,
+    /// Only runs of this task
+    #[arg(long)]
+    pub task: Option<String>,
+    /// Only runs in this status (Queued, Running, Succeeded, Failed, Canceled, Error, Timeout)
+    #[arg(long)]
+    pub status: Option<String>,
+    /// At most this many runs
+    #[arg(long)]
+    pub top: Option<u32>,
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 #[derive(Debug, clap::Args)]

@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         },
         Some(Commands::Emulator(args)) => run_emulator(&cli, args),
         Some(Commands::Imports(ImportsCommand::Plan(args))) => run_imports_plan(&cli, args),
+        Some(Commands::Registries(_) | Commands::Repos(_) | Commands::Tags(_) | Commands::Runs(_)) => run_listing(&cli),
         Some(Commands::Audit(args)) => {
             let path = args
                 .file
@@ -97,6 +98,114 @@ fn run_emulator(cli: &Cli, args: &acrdeck::cli::EmulatorArgs) -> ExitCode {
         running.stop();
         ExitCode::SUCCESS
     })
+}
+
+/// `acrdeck registries|repos|tags|runs`: read-only listings on the shared client.
+fn run_listing(cli: &Cli) -> ExitCode {
+    use acrdeck::headless::reads;
+    let paths = Paths::discover();
+    let loaded = match load_config(cli, &paths) {
+        Ok(c) => c,
+        Err(e) => return fail(EXIT_USAGE, &e.to_string()),
+    };
+    let _log = match logging::init(&paths.log_dir, cli.log_level.as_deref()) {
+        Ok(g) => g,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let acr = match acrdeck::connect::settings(&loaded, true)
+        .and_then(|s| acrdeck::acr::Acr::new(s).map_err(|e| e.to_string()))
+    {
+        Ok(a) => a,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(code) => return code,
+    };
+    let config = &loaded.config;
+    let out = &mut std::io::stdout().lock();
+    let code = runtime.block_on(async {
+        // The registry a command names, found among the environment's.
+        let acr_ref = &acr;
+        let registry = |name: String| async move {
+            let all = acrdeck::imports::environment(acr_ref, &config.subscriptions).await?;
+            reads::find_registry(&all, config, &name).cloned()
+        };
+        let usage = |e: String| {
+            eprintln!("acrdeck: {e}");
+            reads::EXIT_USAGE
+        };
+        let failed = |e: String| {
+            eprintln!("acrdeck: {e}");
+            reads::EXIT_FAILED
+        };
+        match &cli.command {
+            Some(Commands::Registries(a)) => match reads::registries(&acr, config, &a.query).await {
+                Ok(l) => reads::print(
+                    &l,
+                    a.output,
+                    &["NAME", "STAGE", "LOGIN SERVER", "SKU", "LOCATION", "PUBLIC ACCESS"],
+                    reads::registry_cells,
+                    out,
+                ),
+                Err(e) => usage(e),
+            },
+            Some(Commands::Repos(a)) => match registry(a.target.clone()).await {
+                Err(e) => failed(e),
+                Ok(r) => match reads::repositories(&acr, &r.properties.login_server, &a.query).await {
+                    Ok(l) => reads::print(
+                        &l,
+                        a.output,
+                        &["REPOSITORY", "TAGS", "MANIFESTS", "UPDATED (UTC)", "LOCKED"],
+                        reads::repository_cells,
+                        out,
+                    ),
+                    Err(e) => usage(e),
+                },
+            },
+            Some(Commands::Tags(a)) => {
+                let Some((reg, repo)) = a.target.split_once('/').filter(|(r, p)| !r.is_empty() && !p.is_empty()) else {
+                    return usage(format!("`{}` is not REGISTRY/REPOSITORY, e.g. prod/apps/web", a.target));
+                };
+                match registry(reg.to_string()).await {
+                    Err(e) => failed(e),
+                    Ok(r) => match reads::tags(&acr, &r.properties.login_server, repo, &a.query).await {
+                        Ok(l) => reads::print(
+                            &l,
+                            a.output,
+                            &["TAG", "DIGEST", "CREATED (UTC)", "UPDATED (UTC)", "LOCKED"],
+                            reads::tag_cells,
+                            out,
+                        ),
+                        Err(e) => usage(e),
+                    },
+                }
+            }
+            Some(Commands::Runs(a)) => match registry(a.registry.clone()).await {
+                Err(e) => failed(e),
+                Ok(r) => match reads::runs(&acr, &r, a.task.clone(), a.status.clone(), a.top).await {
+                    Ok(l) => reads::print(
+                        &l,
+                        a.output,
+                        &[
+                            "RUN",
+                            "TASK",
+                            "STATUS",
+                            "TRIGGER",
+                            "PLATFORM",
+                            "STARTED (UTC)",
+                            "DURATION",
+                        ],
+                        reads::run_cells,
+                        out,
+                    ),
+                    Err(e) => failed(e),
+                },
+            },
+            _ => reads::EXIT_USAGE,
+        }
+    });
+    ExitCode::from(code)
 }
 
 /// `acrdeck imports plan`: read-only, so the client is built read-only whatever the config says.

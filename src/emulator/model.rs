@@ -246,6 +246,26 @@ impl Repository {
         }
     }
 
+    /// Dates a world's image as pushed at `at`: its manifest (and an index's children) and the
+    /// repository's last update follow the push, not the image's build time.
+    pub fn backdate_push(&mut self, tag: &str, at: DateTime<Utc>) {
+        let Some(digest) = self.tags.get(tag).map(|t| t.digest.clone()) else {
+            return;
+        };
+        let children: Vec<String> = self
+            .manifests
+            .get(&digest)
+            .map(|m| m.references.iter().map(|(d, _, _)| d.clone()).collect())
+            .unwrap_or_default();
+        for d in std::iter::once(&digest).chain(&children) {
+            if let Some(m) = self.manifests.get_mut(d) {
+                m.created = at;
+                m.updated = at;
+            }
+        }
+        self.updated = self.tags.values().map(|t| t.updated).max().unwrap_or(at);
+    }
+
     /// One page of visible tags in `order`, starting after the tag named `last`, and whether more
     /// follow. Tags with listEnabled=false (or in a repository with it off) are not listed.
     pub fn tag_page(&self, order: Order, last: Option<&str>, n: usize, digest: Option<&str>) -> (Vec<&Tag>, bool) {

@@ -465,6 +465,7 @@ fn load_images(store: &mut super::model::Store, img: &ImageFile, now: DateTime<U
         build_image(store, &img.repository, Some(tag), &spec)?;
         if let Some(r) = store.repos.get_mut(&img.repository) {
             r.backdate_tag(tag, created, created);
+            r.backdate_push(tag, created);
             if img.locked.contains(tag)
                 && let Some(t) = r.tags.get_mut(tag)
             {

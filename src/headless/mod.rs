@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod imports;
+pub mod reads;
 
 /// Formats rows as columns separated by two spaces, the last column unpadded.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
