@@ -80,6 +80,44 @@ pub enum Commands {
     Tags(RegistryListArgs),
     /// List a registry's task runs, newest first
     Runs(RunsArgs),
+    /// Print a run's log; with --follow, as it is written, exiting with the run's outcome
+    /// (0 Succeeded, 1 Failed/Error/Timeout, 2 Canceled)
+    Logs(LogsArgs),
+    /// Lock a tag (REGISTRY/REPO:TAG), a digest (REGISTRY/REPO@sha256:…) or a repository
+    /// (REGISTRY/REPO) against write and/or delete; asks first unless --yes
+    Lock(LockArgs),
+    /// Unlock what `lock` locks
+    Unlock(LockArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LogsArgs {
+    /// The registry: name, stage or login server
+    #[arg(value_name = "REGISTRY")]
+    pub registry: String,
+    #[arg(value_name = "RUN_ID")]
+    pub run_id: String,
+    /// Follow the log as the run writes it, until the run ends
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct LockArgs {
+    /// REGISTRY/REPO:TAG, REGISTRY/REPO@DIGEST or REGISTRY/REPO
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// Writes (overwrites, pushes) [default: both write and delete]
+    #[arg(long)]
+    pub write: bool,
+    /// Deletes [default: both write and delete]
+    #[arg(long)]
+    pub delete: bool,
+    /// Do not ask
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 #[derive(Debug, clap::Args)]

@@ -522,7 +522,11 @@ async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr:
 /// is what the operator is told, never what was asked for.
 /// A change with its audit records: the intent first (nothing is sent if it cannot be written),
 /// then the outcome as read back.
-async fn audited_mutate(acr: &Acr, audit: &crate::audit::AuditTrail, mutation: &Mutation) -> Result<String, String> {
+pub async fn audited_mutate(
+    acr: &Acr,
+    audit: &crate::audit::AuditTrail,
+    mutation: &Mutation,
+) -> Result<String, String> {
     let operator = acr
         .identity()
         .await

@@ -7,7 +7,7 @@ use acrdeck::paths::Paths;
 use acrdeck::ui::Theme;
 use acrdeck::{logging, terminal};
 use clap::Parser;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -27,7 +27,15 @@ fn main() -> ExitCode {
         },
         Some(Commands::Emulator(args)) => run_emulator(&cli, args),
         Some(Commands::Imports(ImportsCommand::Plan(args))) => run_imports_plan(&cli, args),
-        Some(Commands::Registries(_) | Commands::Repos(_) | Commands::Tags(_) | Commands::Runs(_)) => run_listing(&cli),
+        Some(
+            Commands::Registries(_)
+            | Commands::Repos(_)
+            | Commands::Tags(_)
+            | Commands::Runs(_)
+            | Commands::Logs(_)
+            | Commands::Lock(_)
+            | Commands::Unlock(_),
+        ) => run_listing(&cli),
         Some(Commands::Audit(args)) => {
             let path = args
                 .file
@@ -100,7 +108,8 @@ fn run_emulator(cli: &Cli, args: &acrdeck::cli::EmulatorArgs) -> ExitCode {
     })
 }
 
-/// `acrdeck registries|repos|tags|runs`: read-only listings on the shared client.
+/// `acrdeck registries|repos|tags|runs|logs|lock|unlock` on the shared client: read-only for all
+/// but lock and unlock, which also honour --readonly and the config's read-only switch.
 fn run_listing(cli: &Cli) -> ExitCode {
     use acrdeck::headless::reads;
     let paths = Paths::discover();
@@ -112,7 +121,9 @@ fn run_listing(cli: &Cli) -> ExitCode {
         Ok(g) => g,
         Err(e) => return fail(EXIT_USAGE, &e),
     };
-    let acr = match acrdeck::connect::settings(&loaded, true)
+    let changes = matches!(cli.command, Some(Commands::Lock(_) | Commands::Unlock(_)));
+    let readonly = !changes || cli.readonly || loaded.config.ui.readonly;
+    let acr = match acrdeck::connect::settings(&loaded, readonly)
         .and_then(|s| acrdeck::acr::Acr::new(s).map_err(|e| e.to_string()))
     {
         Ok(a) => a,
@@ -202,6 +213,55 @@ fn run_listing(cli: &Cli) -> ExitCode {
                     Err(e) => failed(e),
                 },
             },
+            Some(Commands::Logs(a)) => match registry(a.registry.clone()).await {
+                Err(e) => failed(e),
+                Ok(r) => acrdeck::headless::changes::logs(&acr, &r, &a.run_id, a.follow, out).await,
+            },
+            Some(Commands::Lock(a) | Commands::Unlock(a)) => {
+                use acrdeck::headless::changes;
+                let lock = matches!(cli.command, Some(Commands::Lock(_)));
+                let (reg, repo, target) = match changes::parse_target(&a.target) {
+                    Ok(t) => t,
+                    Err(e) => return usage(e),
+                };
+                let r = match registry(reg).await {
+                    Ok(r) => r,
+                    Err(e) => return failed(e),
+                };
+                let mutation = changes::lock_mutation(&r, repo, target, a.write, a.delete, lock);
+                if !a.yes {
+                    match changes::confirm(&mutation.describe()) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            eprintln!("acrdeck: nothing changed");
+                            return reads::EXIT_FAILED;
+                        }
+                        Err(e) => return usage(e),
+                    }
+                }
+                let audit = match acrdeck::audit::AuditTrail::open(&paths.state_dir) {
+                    Ok(t) => t,
+                    Err(e) => return failed(format!("{e}; nothing changes without its audit record")),
+                };
+                match acrdeck::jobs::audited_mutate(&acr, &audit, &mutation).await {
+                    Ok(now) => {
+                        let line = match a.output {
+                            acrdeck::cli::Output::Json => serde_json::json!({
+                                "done": mutation.describe(),
+                                "target": mutation.audit_target(),
+                                "read_back": now,
+                            })
+                            .to_string(),
+                            acrdeck::cli::Output::Table => format!("done: {} — {now}", mutation.describe()),
+                        };
+                        match writeln!(out, "{line}") {
+                            Ok(()) => reads::EXIT_OK,
+                            Err(_) => reads::EXIT_FAILED,
+                        }
+                    }
+                    Err(e) => failed(e),
+                }
+            }
             _ => reads::EXIT_USAGE,
         }
     });

@@ -149,3 +149,82 @@ async fn listings_as_tables_and_json_with_queries_and_exit_codes() {
         r.stderr
     );
 }
+
+/// `acrdeck logs`: a finished run's outcome as the exit status, and the live run followed to its
+/// end with every line of the blob exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_follow_the_live_run_and_exit_with_its_outcome() {
+    let emu = TestEmu::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    for (run, code) in [("co1", 0), ("co3", 1), ("co6", 2)] {
+        let r = acrdeck(&emu, dir.path(), &["logs", "dev", run, "--follow"]);
+        assert_eq!(r.code, Some(code), "{run}: {}", r.stderr);
+        assert!(r.stdout.contains("Run ID"), "{run}: {}", r.stdout);
+    }
+    // The demo's live run: followed from its first line to its last.
+    let followed = acrdeck(&emu, dir.path(), &["logs", "dev", "co7", "--follow"]);
+    assert_eq!(followed.code, Some(0), "{}", followed.stderr);
+    assert!(followed.stdout.contains("was successful"), "{}", followed.stdout);
+    // Read again now that it is complete: the same lines, none twice, none missing.
+    let whole = acrdeck(&emu, dir.path(), &["logs", "dev", "co7"]);
+    assert_eq!(whole.code, Some(0));
+    assert_eq!(followed.stdout, whole.stdout);
+    assert!(followed.stdout.lines().count() > 20);
+    let r = acrdeck(&emu, dir.path(), &["logs", "dev", "co99"]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("co99"), "{}", r.stderr);
+}
+
+/// `acrdeck lock|unlock`: without a terminal it asks for --yes; with it the change is made,
+/// read back, printed and audited; --readonly refuses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lock_and_unlock_are_read_back_audited_and_refused_read_only() {
+    let emu = TestEmu::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| acrdeck(&emu, dir.path(), args);
+    let r = run(&["lock", "dev/apps/web:1.6.0"]);
+    assert_eq!(r.code, Some(2), "not asked without a terminal: {}", r.stderr);
+    assert!(r.stderr.contains("--yes"));
+    let r = run(&["lock", "dev/apps/web:1.6.0", "--write", "--yes", "-o", "json"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let done: Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert!(done["read_back"].as_str().unwrap().contains("write disabled"), "{done}");
+    let tags = run(&["tags", "dev/apps/web", "locked:yes", "-o", "json"]);
+    let rows = json_rows(&tags);
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0]["name"].as_str(), rows[0]["write_enabled"].as_bool()),
+        (Some("1.6.0"), Some(false))
+    );
+    let r = run(&["--readonly", "unlock", "dev/apps/web:1.6.0", "--yes"]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.stderr.contains("read-only"), "{}", r.stderr);
+    let r = run(&["unlock", "dev/apps/web:1.6.0", "--yes"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(r.stdout.contains("enabled"), "{}", r.stdout);
+    let r = run(&["lock", "dev/Apps:1", "--yes"]);
+    assert_eq!(r.code, Some(2));
+    let trail = std::fs::read_to_string(dir.path().join("audit.jsonl")).unwrap();
+    let outcomes: Vec<Value> = trail
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|r| r["phase"] == "outcome")
+        .collect();
+    let summary: Vec<(String, String)> = outcomes
+        .iter()
+        .map(|r| {
+            (
+                r["action"].as_str().unwrap().to_string(),
+                r["outcome"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("lock".to_string(), "done".to_string()),
+            ("unlock".to_string(), "failed".to_string()),
+            ("unlock".to_string(), "done".to_string())
+        ]
+    );
+}

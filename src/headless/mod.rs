@@ -2,6 +2,7 @@
 //! stdout, explain failures on stderr, and say how things stand in their exit status.
 
 pub mod audit;
+pub mod changes;
 pub mod imports;
 pub mod reads;
 
