@@ -38,11 +38,11 @@ impl PromoteDialog {
         self.promotions
             .iter()
             .filter(|p| matches!(p.verdict, Verdict::Go(_)))
-            .find(|p| {
-                stages[p.target].stage.policy.typed_confirmation
-                    || p.verdict == Verdict::Go(crate::acr::model::ImportMode::Force)
+            .filter_map(|p| Some((p, stages.get(p.target)?)))
+            .find(|(p, to)| {
+                to.stage.policy.typed_confirmation || p.verdict == Verdict::Go(crate::acr::model::ImportMode::Force)
             })
-            .map(|p| stages[p.target].name.clone())
+            .map(|(_, to)| to.name.clone())
     }
 
     pub fn note_text(&self) -> String {
@@ -232,7 +232,8 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
             let target = d
                 .promotions
                 .first()
-                .map(|p| stages[p.target].stage.name.clone())
+                .and_then(|p| stages.get(p.target))
+                .map(|s| s.stage.name.clone())
                 .unwrap_or_default();
             for p in &d.promotions {
                 let run = match &p.verdict {

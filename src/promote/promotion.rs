@@ -56,12 +56,20 @@ impl Promotion {
     pub fn source_ref(&self, stages: &[ResolvedStage]) -> String {
         format!(
             "{}/{}:{}@{}",
-            stages[self.source].login_server, self.repository, self.tag, self.digest
+            stages.get(self.source).map_or("?", |s| s.login_server.as_str()),
+            self.repository,
+            self.tag,
+            self.digest
         )
     }
 
     pub fn target_ref(&self, stages: &[ResolvedStage]) -> String {
-        format!("{}/{}:{}", stages[self.target].login_server, self.repository, self.tag)
+        format!(
+            "{}/{}:{}",
+            stages.get(self.target).map_or("?", |s| s.login_server.as_str()),
+            self.repository,
+            self.tag
+        )
     }
 
     /// The importImage request: the source by resource id and digest, the tag written in the target.
@@ -71,7 +79,7 @@ impl Promotion {
         };
         Some(ImportRequest {
             source: ImportSource::Registry {
-                resource_id: stages[self.source].registry.id(),
+                resource_id: stages.get(self.source)?.registry.id(),
             },
             source_image: format!("{}@{}", self.repository, self.digest),
             target_tags: vec![format!("{}:{}", self.repository, self.tag)],
@@ -190,7 +198,12 @@ pub async fn promote(
         error,
         request_ids: vec![],
     };
-    let to = &stages[p.target];
+    let (Some(from), Some(to)) = (stages.get(p.source), stages.get(p.target)) else {
+        return (
+            failed("not promoted: the stages changed since it was planned; plan it again".into()),
+            None,
+        );
+    };
     let intent = Record {
         source: Some(p.source_ref(stages)),
         source_digest: Some(p.digest.clone()),
@@ -200,7 +213,7 @@ pub async fn promote(
         },
         mode: p.request(stages).map(|r| r.mode.as_str().to_string()),
         note: approval.note.clone(),
-        origin: Some(format!("{} -> {}", stages[p.source].stage.name, to.stage.name)),
+        origin: Some(format!("{} -> {}", from.stage.name, to.stage.name)),
         ..Record::intent("promote", approval.operator.clone(), p.target_ref(stages))
     };
     if let Err(e) = audit.append(&intent) {
