@@ -20,6 +20,7 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .route("/expire-tokens", post(expire_tokens))
         .route("/rewrite-next-import", post(rewrite_next_import))
         .route("/tick", post(tick))
+        .route("/runs/{registry}/{run}/appends", get(appends))
         .with_state(emu)
 }
 
@@ -54,6 +55,30 @@ async fn requests(State(emu): State<Arc<Emu>>, Query(q): Query<HashMap<String, S
 async fn expire_tokens(State(emu): State<Arc<Emu>>, Query(q): Query<HashMap<String, String>>) -> Response {
     emu.expire_tokens(q.get("only").is_some_and(|o| o == "registry"));
     json(200, &json!({}))
+}
+
+/// When each line of a run's log was appended to its blob: the reference a follower's latency
+/// is measured against (`benches/logs_follow_latency.sh`).
+async fn appends(
+    State(emu): State<Arc<Emu>>,
+    axum::extract::Path((registry, run)): axum::extract::Path<(String, String)>,
+) -> Response {
+    let w = emu.world();
+    let found = w
+        .registries
+        .iter()
+        .find(|r| r.name.eq_ignore_ascii_case(&registry))
+        .and_then(|r| r.runs.iter().find(|x| x.id.eq_ignore_ascii_case(&run)));
+    match found {
+        Some(r) => json(
+            200,
+            &json!({
+                "appended": r.appended.iter().map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)).collect::<Vec<_>>(),
+                "complete": r.log_complete,
+            }),
+        ),
+        None => json(404, &json!({"error": format!("no run {run} in registry {registry}")})),
+    }
 }
 
 async fn rewrite_next_import(State(emu): State<Arc<Emu>>) -> Response {

@@ -219,6 +219,8 @@ pub struct Run {
     /// The log blob as written so far (CRLF lines) and its completion marker.
     pub log: Vec<u8>,
     pub log_complete: bool,
+    /// When each line of the log was appended (wall clock), for latency measurements.
+    pub appended: Vec<DateTime<Utc>>,
     /// Lines still to be written, each with the time it is due.
     pub script: std::collections::VecDeque<(DateTime<Utc>, String)>,
     /// The status the run ends with once its script is written.

@@ -557,6 +557,9 @@ pub fn flush_due(run: &mut Run, now: DateTime<Utc>) {
     while run.script.front().is_some_and(|(t, _)| *t <= now) {
         if let Some((_, line)) = run.script.pop_front() {
             append_line(&mut run.log, &line);
+            // One stamp per line of the blob (a script entry can hold several).
+            let at = Utc::now();
+            run.appended.extend(line.split('\n').map(|_| at));
         }
     }
 }
@@ -644,6 +647,7 @@ pub fn new_run(
         output_images: outputs,
         log: Vec::new(),
         log_complete: false,
+        appended: Vec::new(),
         script: script.lines.into(),
         outcome,
         on_success: effect,
@@ -679,6 +683,7 @@ pub fn quick_run(reg: &mut Registry, task_yaml: &str, os: &str, start: DateTime<
         output_images: vec![],
         log: Vec::new(),
         log_complete: false,
+        appended: Vec::new(),
         script: lines.into(),
         outcome: RunStatus::Succeeded,
         on_success: None,
