@@ -108,29 +108,47 @@ fn run_emulator(cli: &Cli, args: &acrdeck::cli::EmulatorArgs) -> ExitCode {
     })
 }
 
+/// What every headless command stands on: the config, the diagnostics log, the client, a runtime.
+struct Headless {
+    paths: Paths,
+    loaded: LoadedConfig,
+    _log: logging::LogGuard,
+    acr: acrdeck::acr::Acr,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// Loads the config, opens the log and builds the client: read-only when `reads_only`, else as
+/// --readonly and the config's `[ui] readonly` say. Failures are usage errors (exit 2).
+fn headless(cli: &Cli, reads_only: bool) -> Result<Headless, ExitCode> {
+    let paths = Paths::discover();
+    let loaded = load_config(cli, &paths).map_err(|e| fail(EXIT_USAGE, &e.to_string()))?;
+    let log = logging::init(&paths.log_dir, cli.log_level.as_deref()).map_err(|e| fail(EXIT_USAGE, &e))?;
+    let readonly = reads_only || cli.readonly || loaded.config.ui.readonly;
+    let acr = acrdeck::connect::settings(&loaded, readonly)
+        .and_then(|s| acrdeck::acr::Acr::new(s).map_err(|e| e.to_string()))
+        .map_err(|e| fail(EXIT_USAGE, &e))?;
+    Ok(Headless {
+        paths,
+        loaded,
+        _log: log,
+        acr,
+        runtime: runtime()?,
+    })
+}
+
 /// `acrdeck registries|repos|tags|runs|logs|lock|unlock` on the shared client: read-only for all
 /// but lock and unlock, which also honour --readonly and the config's read-only switch.
 fn run_listing(cli: &Cli) -> ExitCode {
     use acrdeck::headless::reads;
-    let paths = Paths::discover();
-    let loaded = match load_config(cli, &paths) {
-        Ok(c) => c,
-        Err(e) => return fail(EXIT_USAGE, &e.to_string()),
-    };
-    let _log = match logging::init(&paths.log_dir, cli.log_level.as_deref()) {
-        Ok(g) => g,
-        Err(e) => return fail(EXIT_USAGE, &e),
-    };
     let changes = matches!(cli.command, Some(Commands::Lock(_) | Commands::Unlock(_)));
-    let readonly = !changes || cli.readonly || loaded.config.ui.readonly;
-    let acr = match acrdeck::connect::settings(&loaded, readonly)
-        .and_then(|s| acrdeck::acr::Acr::new(s).map_err(|e| e.to_string()))
-    {
-        Ok(a) => a,
-        Err(e) => return fail(EXIT_USAGE, &e),
-    };
-    let runtime = match runtime() {
-        Ok(rt) => rt,
+    let Headless {
+        paths,
+        loaded,
+        _log,
+        acr,
+        runtime,
+    } = match headless(cli, !changes) {
+        Ok(h) => h,
         Err(code) => return code,
     };
     let config = &loaded.config;
@@ -270,23 +288,14 @@ fn run_listing(cli: &Cli) -> ExitCode {
 
 /// `acrdeck imports plan`: read-only, so the client is built read-only whatever the config says.
 fn run_imports_plan(cli: &Cli, args: &acrdeck::cli::PlanArgs) -> ExitCode {
-    let paths = Paths::discover();
-    let loaded = match load_config(cli, &paths) {
-        Ok(c) => c,
-        Err(e) => return fail(EXIT_USAGE, &e.to_string()),
-    };
-    let _log = match logging::init(&paths.log_dir, cli.log_level.as_deref()) {
-        Ok(g) => g,
-        Err(e) => return fail(EXIT_USAGE, &e),
-    };
-    let acr = match acrdeck::connect::settings(&loaded, true)
-        .and_then(|s| acrdeck::acr::Acr::new(s).map_err(|e| e.to_string()))
-    {
-        Ok(a) => a,
-        Err(e) => return fail(EXIT_USAGE, &e),
-    };
-    let runtime = match runtime() {
-        Ok(rt) => rt,
+    let Headless {
+        loaded,
+        _log,
+        acr,
+        runtime,
+        ..
+    } = match headless(cli, true) {
+        Ok(h) => h,
         Err(code) => return code,
     };
     let code = runtime.block_on(acrdeck::headless::imports::run(
