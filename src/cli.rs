@@ -88,6 +88,15 @@ pub enum Commands {
     Lock(LockArgs),
     /// Unlock what `lock` locks
     Unlock(LockArgs),
+    /// Check what works from this machine: sign-in, listings, DNS, registry sign-in, runs, log
+    /// blobs; exit 0 when all pass, 1 when any fails (each failure says what to do)
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 #[derive(Debug, clap::Args)]

@@ -34,7 +34,8 @@ fn main() -> ExitCode {
             | Commands::Runs(_)
             | Commands::Logs(_)
             | Commands::Lock(_)
-            | Commands::Unlock(_),
+            | Commands::Unlock(_)
+            | Commands::Doctor(_),
         ) => run_listing(&cli),
         Some(Commands::Audit(args)) => {
             let path = args
@@ -231,6 +232,37 @@ fn run_listing(cli: &Cli) -> ExitCode {
                     Err(e) => failed(e),
                 },
             },
+            Some(Commands::Doctor(a)) => {
+                let checks = acrdeck::headless::doctor::run(&loaded, &acr).await;
+                let rows: Vec<Vec<String>> = checks
+                    .iter()
+                    .map(|c| {
+                        vec![
+                            if c.ok { "ok".into() } else { "FAIL".into() },
+                            c.check.clone(),
+                            c.target.clone(),
+                            format!("{} ms", c.millis),
+                            match &c.fix {
+                                Some(f) => format!("{} — {f}", c.detail),
+                                None => c.detail.clone(),
+                            },
+                        ]
+                    })
+                    .collect();
+                let written = match a.output {
+                    acrdeck::cli::Output::Json => writeln!(out, "{}", serde_json::json!(checks)),
+                    acrdeck::cli::Output::Table => write!(
+                        out,
+                        "{}",
+                        acrdeck::headless::table(&["", "CHECK", "TARGET", "TOOK", "DETAIL"], &rows)
+                    ),
+                };
+                if written.is_err() || checks.iter().any(|c| !c.ok) {
+                    reads::EXIT_FAILED
+                } else {
+                    reads::EXIT_OK
+                }
+            }
             Some(Commands::Logs(a)) => match registry(a.registry.clone()).await {
                 Err(e) => failed(e),
                 Ok(r) => acrdeck::headless::changes::logs(&acr, &r, &a.run_id, a.follow, out).await,

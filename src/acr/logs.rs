@@ -97,6 +97,21 @@ impl LineSplitter {
 /// log's size), writing to a temporary file that is renamed into place only when complete. The
 /// file is readable by its owner only: run logs can carry more than they should. Returns the
 /// number of bytes written.
+/// Reads the first byte of a log blob: whether its host answers from here (the blobs live
+/// outside a registry's private endpoint, so a jump box may reach the registry and not them).
+pub async fn probe(http: &Http, link: &url::Url) -> Result<(), AcrError> {
+    let target = redact_url(link);
+    let req = Req::new(Method::GET, link.clone(), "read the run log", target.clone())
+        .header("x-ms-range", "bytes=0-0")
+        .header("range", "bytes=0-0")
+        .header("x-ms-version", "2021-08-06");
+    let resp = http.send(&req, None).await?;
+    match resp.status.as_u16() {
+        200 | 206 | 416 => Ok(()),
+        _ => Err(error_from(&resp, "read the run log", &target)),
+    }
+}
+
 pub async fn download(http: &Http, link: &url::Url, path: &std::path::Path) -> Result<u64, AcrError> {
     use tokio::io::AsyncWriteExt;
     const PIECE: u64 = 4 << 20;

@@ -166,6 +166,19 @@ impl Acr {
         logs::download(&self.http, &url, path).await
     }
 
+    /// Whether a run log's blob host answers from here (see [`logs::probe`]).
+    pub async fn probe_log(&self, link: &str) -> Result<()> {
+        let url = url::Url::parse(link).map_err(|e| {
+            AcrError::new(
+                ErrorKind::InvalidResponse,
+                "read the run log",
+                "the log link",
+                e.to_string(),
+            )
+        })?;
+        logs::probe(&self.http, &url).await
+    }
+
     /// Follows a run's log from byte `offset` (see [`logs::follow`]).
     pub fn follow_log(
         &self,

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod changes;
+pub mod doctor;
 pub mod imports;
 pub mod reads;
 

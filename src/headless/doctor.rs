@@ -1,0 +1,432 @@
+//! `acrdeck doctor`: what works from this machine, check by check, in order, with timings, and
+//! for each failure what to do. The configuration; the proxy in use; TLS to the authority and ARM
+//! (with the real client's trust; a failure names the issuer presented); sign-in and the identity;
+//! the registry listing; then per stage registry: DNS (private or public addresses, as a private
+//! endpoint's would be), the data endpoints' DNS, TLS, the `/v2/` challenge, the token exchange
+//! with a catalog read, a runs listing, and the host of a run log's blob (which lives outside the
+//! registry's private endpoint). Checks that depend on a failed one are skipped.
+
+use crate::acr::Acr;
+use crate::acr::paging::collect;
+use crate::config::LoadedConfig;
+use serde::Serialize;
+use std::net::IpAddr;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    pub check: String,
+    pub target: String,
+    pub ok: bool,
+    pub millis: u128,
+    pub detail: String,
+    /// What to do, for a failure.
+    pub fix: Option<String>,
+}
+
+/// Whether an address is one a private endpoint would resolve to.
+pub fn is_private(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_private() || v4.is_loopback() || v4.is_link_local(),
+        IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+    }
+}
+
+struct Recorder {
+    checks: Vec<Check>,
+}
+
+impl Recorder {
+    fn record(
+        &mut self,
+        check: &str,
+        target: &str,
+        started: Instant,
+        result: Result<String, (String, String)>,
+    ) -> bool {
+        let millis = started.elapsed().as_millis();
+        let (ok, detail, fix) = match result {
+            Ok(d) => (true, d, None),
+            Err((d, f)) => (false, d, Some(f)),
+        };
+        self.checks.push(Check {
+            check: check.into(),
+            target: target.into(),
+            ok,
+            millis,
+            detail,
+            fix,
+        });
+        ok
+    }
+}
+
+/// Accepts any certificate, to read the chain a server presents: used only after the real,
+/// verifying client has failed, to name the issuer in the diagnosis; nothing is sent over it.
+#[derive(Debug)]
+struct Capture {
+    seen: std::sync::Mutex<Option<Vec<u8>>>,
+    provider: std::sync::Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for Capture {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _: &[rustls::pki_types::CertificateDer<'_>],
+        _: &rustls::pki_types::ServerName<'_>,
+        _: &[u8],
+        _: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        if let Ok(mut slot) = self.seen.lock() {
+            *slot = Some(end_entity.to_vec());
+        }
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &rustls::pki_types::CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &rustls::pki_types::CertificateDer<'_>,
+        d: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// The issuer and subject of the certificate `host:port` presents, read without trusting it.
+pub async fn presented_certificate(host: &str, port: u16) -> Option<(String, String)> {
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let capture = std::sync::Arc::new(Capture {
+        seen: std::sync::Mutex::new(None),
+        provider: provider.clone(),
+    });
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .ok()?
+        .dangerous()
+        .with_custom_certificate_verifier(capture.clone())
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        tokio::net::TcpStream::connect((host, port)),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    let name = rustls::pki_types::ServerName::try_from(host.to_string()).ok()?;
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), connector.connect(name, tcp)).await;
+    let der = capture.seen.lock().ok()?.take()?;
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
+    Some((cert.issuer().to_string(), cert.subject().to_string()))
+}
+
+/// Whether `url`'s host completes a TLS handshake the way the real client does (same CA bundle,
+/// same proxy); any HTTP answer means it did. On a failure the presented issuer is named.
+async fn tls(http: &crate::acr::http::Http, url: &url::Url) -> Result<String, (String, String)> {
+    let host = url.host_str().unwrap_or_default().to_string();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let req = crate::acr::http::Req::new(reqwest::Method::GET, url.clone(), "TLS handshake", host.clone());
+    match http.send_once(&req, None).await {
+        Ok(resp) => Ok(format!("verified (HTTP {})", resp.status.as_u16())),
+        Err(e) => {
+            let text = e.to_string();
+            let lower = text.to_lowercase();
+            if lower.contains("certificate") || lower.contains("tls") || lower.contains("unknownissuer") {
+                let issuer = presented_certificate(&host, port).await;
+                Err((
+                    match issuer {
+                        Some((issuer, subject)) => format!(
+                            "{host} presented a certificate for {subject} issued by {issuer}, which is not trusted: {text}"
+                        ),
+                        None => format!("{host}: {text}"),
+                    },
+                    "add the issuing CA (PEM) to [network] ca_bundle in the config (a TLS-inspecting proxy or a \
+                     private CA); TLS verification is never turned off"
+                        .into(),
+                ))
+            } else {
+                Err((text, e.hint().to_string()))
+            }
+        }
+    }
+}
+
+/// The addresses a host resolves to, and whether they are private (as a private endpoint's are).
+async fn resolve(host: &str, port: u16) -> Result<String, String> {
+    let addrs = tokio::net::lookup_host((host, port)).await.map_err(|e| e.to_string())?;
+    let ips: Vec<IpAddr> = addrs.map(|a| a.ip()).collect();
+    if ips.is_empty() {
+        return Err("no addresses".into());
+    }
+    let private = ips.iter().all(is_private);
+    Ok(format!(
+        "{} ({})",
+        ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        if private {
+            "private: a private endpoint"
+        } else {
+            "public"
+        }
+    ))
+}
+
+/// A proxy URL as it may be shown: no password.
+fn without_password(proxy: &str) -> String {
+    match url::Url::parse(proxy) {
+        Ok(mut u) => {
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            u.to_string()
+        }
+        Err(_) => "(a proxy URL that does not parse)".into(),
+    }
+}
+
+/// Runs every check; later checks that depend on a failed one are skipped.
+pub async fn run(loaded: &LoadedConfig, acr: &Acr) -> Vec<Check> {
+    let mut r = Recorder { checks: Vec::new() };
+    let t = Instant::now();
+    let source = loaded
+        .source
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "built-in defaults (no config file)".into());
+    r.record(
+        "configuration",
+        &source,
+        t,
+        Ok(format!("{} stage(s)", loaded.config.stages.len())),
+    );
+
+    let settings = crate::connect::settings(loaded, true);
+    let http = settings
+        .as_ref()
+        .ok()
+        .and_then(|s| crate::acr::http::Http::new(&s.network).ok());
+    if let (Ok(s), Some(http)) = (&settings, &http) {
+        let t = Instant::now();
+        r.record(
+            "proxy",
+            "HTTPS",
+            t,
+            Ok(match &s.network.proxy {
+                Some(p) => format!("through {}", without_password(p)),
+                None => "none (direct connections)".into(),
+            }),
+        );
+        let mut endpoints = vec![
+            ("authority", s.cloud.authority_host.clone()),
+            ("ARM", s.cloud.arm_endpoint.clone()),
+        ];
+        endpoints.dedup_by(|a, b| a.1.host_str() == b.1.host_str() && a.1.port() == b.1.port());
+        for (what, url) in endpoints {
+            let t = Instant::now();
+            let ok = r.record(
+                "TLS",
+                &format!("{what} {}", url.host_str().unwrap_or("")),
+                t,
+                tls(http, &url).await,
+            );
+            if !ok {
+                return r.checks;
+            }
+        }
+    }
+    let t = Instant::now();
+    let signed_in = r.record(
+        "sign-in",
+        loaded.config.auth.method.as_str(),
+        t,
+        acr.identity()
+            .await
+            .map(|i| format!("{} in tenant {}", i.principal, i.tenant.unwrap_or_default()))
+            .map_err(|e| (e.to_string(), e.hint().to_string())),
+    );
+    if !signed_in {
+        return r.checks;
+    }
+    let t = Instant::now();
+    let registries = crate::imports::environment(acr, &loaded.config.subscriptions).await;
+    let listed = r.record(
+        "registry listing",
+        &if loaded.config.subscriptions.is_empty() {
+            "every subscription".to_string()
+        } else {
+            loaded.config.subscriptions.join(", ")
+        },
+        t,
+        registries
+            .as_ref()
+            .map(|l| format!("{} registries", l.len()))
+            .map_err(|e| {
+                (
+                    e.clone(),
+                    "check the subscriptions in the config and the identity's Reader role".into(),
+                )
+            }),
+    );
+    let Ok(registries) = registries else {
+        return r.checks;
+    };
+    if !listed {
+        return r.checks;
+    }
+    let configured: Vec<&crate::acr::model::Registry> = if loaded.config.stages.is_empty() {
+        registries.iter().collect()
+    } else {
+        crate::promote::stages(&loaded.config)
+            .iter()
+            .filter_map(|s| crate::headless::reads::find_registry(&registries, &loaded.config, &s.name).ok())
+            .collect()
+    };
+    for reg in configured {
+        let ls = reg.properties.login_server.clone();
+        let host = ls.split(':').next().unwrap_or(&ls).to_string();
+        let port: u16 = ls.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).unwrap_or(443);
+        let t = Instant::now();
+        let dns_ok = r.record(
+            "DNS",
+            &ls,
+            t,
+            resolve(&host, port).await.map_err(|e| {
+                (
+                    format!("{host} does not resolve: {e}"),
+                    "check the private DNS zone privatelink.azurecr.io is linked to this network".into(),
+                )
+            }),
+        );
+        if !dns_ok {
+            continue;
+        }
+        if reg.properties.data_endpoint_enabled {
+            for data in &reg.properties.data_endpoint_host_names {
+                let t = Instant::now();
+                r.record(
+                    "DNS (data endpoint)",
+                    data,
+                    t,
+                    resolve(data, 443).await.map_err(|e| {
+                        (
+                            format!("{data} does not resolve: {e}"),
+                            "layers are downloaded from the data endpoints: add their records to the private DNS \
+                             zone (privatelink.azurecr.io) or allow them through the proxy"
+                                .into(),
+                        )
+                    }),
+                );
+            }
+        }
+        if let Some(http) = &http {
+            let Ok(base) = url::Url::parse(&format!("https://{ls}/")) else {
+                continue;
+            };
+            let t = Instant::now();
+            if !r.record("TLS", &ls, t, tls(http, &base).await) {
+                continue;
+            }
+            let t = Instant::now();
+            let v2 = base.join("v2/").unwrap_or(base.clone());
+            let req = crate::acr::http::Req::new(reqwest::Method::GET, v2, "read the /v2/ challenge", ls.clone());
+            r.record(
+                "/v2/ challenge",
+                &ls,
+                t,
+                match http.send_once(&req, None).await {
+                    Ok(resp) if resp.status.as_u16() == 401 => match resp.header("www-authenticate") {
+                        Some(c) if c.to_ascii_lowercase().starts_with("bearer") => Ok(format!(
+                            "Bearer, realm {}",
+                            crate::acr::registry::challenge_param(c, "realm").unwrap_or_default()
+                        )),
+                        other => Err((
+                            format!("401 without a Bearer challenge ({})", other.unwrap_or("none")),
+                            "something between here and the registry answers for it (a proxy?): check the \
+                             proxy's no_proxy list and the private endpoint"
+                                .into(),
+                        )),
+                    },
+                    Ok(resp) => Err((
+                        format!("HTTP {} instead of 401 with a challenge", resp.status.as_u16()),
+                        "something between here and the registry answers for it (a proxy?): check the proxy \
+                         settings and the private endpoint"
+                            .into(),
+                    )),
+                    Err(e) => Err((e.to_string(), e.hint().to_string())),
+                },
+            );
+        }
+        let t = Instant::now();
+        let catalog = match acr.registry(&ls) {
+            Ok(c) => collect(c.repositories(1)).await.into_result().map(|v| v.len()),
+            Err(e) => Err(e),
+        };
+        r.record(
+            "token exchange and catalog",
+            &ls,
+            t,
+            catalog
+                .map(|_| "signed in to the registry and read its catalog".to_string())
+                .map_err(|e| (e.to_string(), e.hint().to_string())),
+        );
+        let Some(reference) = crate::acr::RegistryRef::parse(&reg.id) else {
+            continue;
+        };
+        let Ok(arm) = acr.arm() else { continue };
+        let t = Instant::now();
+        let runs = collect(arm.list_runs(&reference, &Default::default(), Some(1))).await;
+        let latest = runs.items.first().map(|r| r.run_id().to_string());
+        r.record(
+            "runs listing",
+            &reg.name,
+            t,
+            match &runs.error {
+                None => Ok(format!("{} run(s) read", runs.items.len())),
+                Some(e) => Err((e.to_string(), e.hint().to_string())),
+            },
+        );
+        if let Some(run) = latest {
+            let t = Instant::now();
+            let probe = match arm.log_links(&reference, &run).await {
+                Ok(l) => match l.link() {
+                    Some(link) => {
+                        let host = url::Url::parse(link)
+                            .ok()
+                            .and_then(|u| u.host_str().map(str::to_string))
+                            .unwrap_or_default();
+                        acr.probe_log(link)
+                            .await
+                            .map(|_| format!("the log blob host {host} answers"))
+                            .map_err(|e| {
+                                (
+                                    format!("the log blob host {host} does not answer: {e}"),
+                                    format!(
+                                        "run logs live in storage outside the registry's private endpoint: allow \
+                                         {host}:443 through the firewall or proxy"
+                                    ),
+                                )
+                            })
+                    }
+                    None => Ok("the latest run has no log yet".into()),
+                },
+                Err(e) => Err((e.to_string(), e.hint().to_string())),
+            };
+            r.record("log blob host", &reg.name, t, probe);
+        }
+    }
+    r.checks
+}

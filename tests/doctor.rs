@@ -1,0 +1,141 @@
+//! `acrdeck doctor` against the emulator: everything passes on a healthy world, and each failure
+//! it can name shows with what to do: a wrong client secret, an unknown CA, a registry that does
+//! not answer, an unreachable log host, throttling.
+
+mod common;
+
+use common::emu::TestEmu;
+use serde_json::{Value, json};
+
+fn doctor(config: &std::path::Path, state: &std::path::Path) -> (Option<i32>, Vec<Value>) {
+    let out = std::process::Command::new(common::BIN)
+        .arg("--config")
+        .arg(config)
+        .args(["doctor", "-o", "json"])
+        .env("ACRDECK_STATE_DIR", state)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run acrdeck");
+    let checks: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    (out.status.code(), checks.as_array().cloned().unwrap_or_default())
+}
+
+fn failed<'a>(checks: &'a [Value], name: &str) -> &'a Value {
+    checks
+        .iter()
+        .find(|c| c["check"] == name && c["ok"] == false)
+        .unwrap_or_else(|| panic!("no failed {name} check in {checks:#?}"))
+}
+
+async fn fault(emu: &TestEmu, spec: Value) {
+    let r = emu
+        .http
+        .post(format!("{}/faults", emu.info().admin))
+        .json(&spec)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+}
+
+async fn clear(emu: &TestEmu) {
+    emu.http
+        .delete(format!("{}/faults", emu.info().admin))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn all_pass_then_each_failure_is_named_with_what_to_do() {
+    let emu = TestEmu::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = emu.info().config.clone();
+    let (code, checks) = doctor(&config, dir.path());
+    assert_eq!(code, Some(0), "{checks:#?}");
+    for name in [
+        "configuration",
+        "sign-in",
+        "registry listing",
+        "DNS",
+        "token exchange and catalog",
+        "runs listing",
+        "log blob host",
+    ] {
+        assert!(
+            checks.iter().any(|c| c["check"] == name && c["ok"] == true),
+            "{name}: {checks:#?}"
+        );
+    }
+
+    // A registry that does not answer.
+    fault(
+        &emu,
+        json!({"target": "registry:contosoprod", "kind": {"status": 503}, "count": 100}),
+    )
+    .await;
+    let (code, checks) = doctor(&config, dir.path());
+    assert_eq!(code, Some(1));
+    let c = failed(&checks, "token exchange and catalog");
+    assert!(c["detail"].as_str().unwrap().contains("503"), "{c}");
+    assert!(c["fix"].as_str().is_some_and(|f| !f.is_empty()));
+    clear(&emu).await;
+
+    // The log blobs unreachable.
+    fault(&emu, json!({"target": "blob", "kind": {"status": 503}, "count": 100})).await;
+    let (_, checks) = doctor(&config, dir.path());
+    let c = failed(&checks, "log blob host");
+    assert!(c["fix"].as_str().unwrap().contains("allow"), "{c}");
+    clear(&emu).await;
+
+    // Throttled listing.
+    fault(&emu, json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": false}}, "count": 100})).await;
+    let (code, checks) = doctor(&config, dir.path());
+    assert_eq!(code, Some(1));
+    let c = failed(&checks, "registry listing");
+    assert!(c["detail"].as_str().unwrap().contains("429"), "{c}");
+    clear(&emu).await;
+
+    // A wrong secret.
+    let text = std::fs::read_to_string(&config).unwrap();
+    let bad_secret = dir.path().join("bad-secret");
+    std::fs::write(&bad_secret, "not-the-secret").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&bad_secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let wrong = dir.path().join("wrong-secret.toml");
+    let line = text.lines().find(|l| l.starts_with("client_secret_file")).unwrap();
+    std::fs::write(
+        &wrong,
+        text.replace(
+            line,
+            &format!("client_secret_file = {:?}", bad_secret.display().to_string()),
+        ),
+    )
+    .unwrap();
+    let (code, checks) = doctor(&wrong, dir.path());
+    assert_eq!(code, Some(1));
+    let c = failed(&checks, "sign-in");
+    assert!(!c["fix"].as_str().unwrap().is_empty(), "{c}");
+
+    // An unknown CA: the config without the emulator's CA bundle.
+    let no_ca = dir.path().join("no-ca.toml");
+    let ca_line = text.lines().find(|l| l.starts_with("ca_bundle")).unwrap();
+    std::fs::write(&no_ca, text.replace(ca_line, "")).unwrap();
+    let (code, checks) = doctor(&no_ca, dir.path());
+    assert_eq!(code, Some(1));
+    let c = failed(&checks, "TLS");
+    let d = c["detail"].as_str().unwrap();
+    assert!(
+        d.contains("issued by") && d.contains("acrdeck emulator"),
+        "the issuer is named: {c}"
+    );
+    assert!(c["fix"].as_str().unwrap().contains("ca_bundle"), "{c}");
+    assert!(
+        !checks.iter().any(|c| c["check"] == "sign-in"),
+        "sign-in (a minute of retries) is not tried over a connection that cannot be trusted"
+    );
+}
