@@ -28,17 +28,6 @@ fn dev(emu: &TestEmu) -> RegistryRef {
     }
 }
 
-async fn fault(emu: &TestEmu, spec: Value) {
-    let r = emu
-        .http
-        .post(format!("{}/faults", emu.info().admin))
-        .json(&spec)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-}
-
 async fn count(emu: &TestEmu, pred: impl Fn(&Value) -> bool) -> usize {
     emu.requests().await.iter().filter(|r| pred(r)).count()
 }
@@ -324,18 +313,12 @@ async fn survives_throttling_server_errors_drops_and_token_expiry() {
     let sub = emu.info().subscription.clone();
     let arm = acr.arm().unwrap();
     // 429 with and without Retry-After, then 503 and a dropped body: the listing still completes.
-    fault(&emu, json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": true, "retry_after_secs": 2}}, "count": 1})).await;
-    fault(&emu, json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": false}}, "count": 1})).await;
-    fault(
-        &emu,
-        json!({"target": "arm", "path": "*/registries", "kind": {"status": 503}, "count": 1}),
-    )
-    .await;
-    fault(
-        &emu,
-        json!({"target": "arm", "path": "*/registries", "kind": "drop_mid_body", "count": 1}),
-    )
-    .await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": true, "retry_after_secs": 2}}, "count": 1})).await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": false}}, "count": 1})).await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": {"status": 503}, "count": 1}))
+        .await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": "drop_mid_body", "count": 1}))
+        .await;
     let started = std::time::Instant::now();
     let listed = collect(arm.list_registries(&sub)).await;
     assert!(listed.is_complete(), "{:?}", listed.error);
@@ -369,7 +352,7 @@ async fn survives_throttling_server_errors_drops_and_token_expiry() {
     );
 
     // A truncated page ends the listing with an error, keeping what came before: never silently partial.
-    fault(&emu, json!({"target": "registry:contosodev", "path": "/acr/v1/apps/web/_tags", "kind": "truncate_json", "every": 2, "count": 1})).await;
+    emu.fault(json!({"target": "registry:contosodev", "path": "/acr/v1/apps/web/_tags", "kind": "truncate_json", "every": 2, "count": 1})).await;
     let listed = collect(dev.tags("apps/web", TagOrder::Name, 2)).await;
     assert!(!listed.is_complete());
     assert_eq!(listed.items.len(), 2);
@@ -412,7 +395,8 @@ async fn follows_a_live_log_byte_exact_through_dropped_connections() {
         .unwrap()
         .to_string();
     // Every third read of the blob loses its connection half way through.
-    fault(&emu, json!({"target": "blob", "kind": "drop_mid_body", "every": 3})).await;
+    emu.fault(json!({"target": "blob", "kind": "drop_mid_body", "every": 3}))
+        .await;
     let mut events = acr
         .follow_log(
             &link,
@@ -442,11 +426,7 @@ async fn follows_a_live_log_byte_exact_through_dropped_connections() {
     assert!(retried > 0, "the fault did drop connections");
     // Byte-exact: the lines followed are the blob's lines, each once, in order.
     let http = emu.http.clone();
-    emu.http
-        .delete(format!("{}/faults", emu.info().admin))
-        .send()
-        .await
-        .unwrap();
+    emu.clear_faults().await;
     let full = http.get(&link).send().await.unwrap().text().await.unwrap();
     let expected: Vec<&str> = full.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines, expected);

@@ -28,25 +28,6 @@ fn failed<'a>(checks: &'a [Value], name: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no failed {name} check in {checks:#?}"))
 }
 
-async fn fault(emu: &TestEmu, spec: Value) {
-    let r = emu
-        .http
-        .post(format!("{}/faults", emu.info().admin))
-        .json(&spec)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-}
-
-async fn clear(emu: &TestEmu) {
-    emu.http
-        .delete(format!("{}/faults", emu.info().admin))
-        .send()
-        .await
-        .unwrap();
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_pass_then_each_failure_is_named_with_what_to_do() {
     let emu = TestEmu::start().await;
@@ -70,32 +51,30 @@ async fn all_pass_then_each_failure_is_named_with_what_to_do() {
     }
 
     // A registry that does not answer.
-    fault(
-        &emu,
-        json!({"target": "registry:contosoprod", "kind": {"status": 503}, "count": 100}),
-    )
-    .await;
+    emu.fault(json!({"target": "registry:contosoprod", "kind": {"status": 503}, "count": 100}))
+        .await;
     let (code, checks) = doctor(&config, dir.path());
     assert_eq!(code, Some(1));
     let c = failed(&checks, "token exchange and catalog");
     assert!(c["detail"].as_str().unwrap().contains("503"), "{c}");
     assert!(c["fix"].as_str().is_some_and(|f| !f.is_empty()));
-    clear(&emu).await;
+    emu.clear_faults().await;
 
     // The log blobs unreachable.
-    fault(&emu, json!({"target": "blob", "kind": {"status": 503}, "count": 100})).await;
+    emu.fault(json!({"target": "blob", "kind": {"status": 503}, "count": 100}))
+        .await;
     let (_, checks) = doctor(&config, dir.path());
     let c = failed(&checks, "log blob host");
     assert!(c["fix"].as_str().unwrap().contains("allow"), "{c}");
-    clear(&emu).await;
+    emu.clear_faults().await;
 
     // Throttled listing.
-    fault(&emu, json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": false}}, "count": 100})).await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": false}}, "count": 100})).await;
     let (code, checks) = doctor(&config, dir.path());
     assert_eq!(code, Some(1));
     let c = failed(&checks, "registry listing");
     assert!(c["detail"].as_str().unwrap().contains("429"), "{c}");
-    clear(&emu).await;
+    emu.clear_faults().await;
 
     // A wrong secret.
     let text = std::fs::read_to_string(&config).unwrap();

@@ -33,17 +33,6 @@ fn dev(emu: &TestEmu, suffix: &str) -> String {
     format!("{}{suffix}", emu.registry_id("contosodev", "rg-acr-dev"))
 }
 
-async fn fault(emu: &TestEmu, spec: Value) {
-    let r = emu
-        .http
-        .post(format!("{}/faults", emu.info().admin))
-        .json(&spec)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap_or_default());
-}
-
 async fn import(emu: &TestEmu, body: Value) -> (u16, Value) {
     let r = arm(emu, reqwest::Method::POST, &dev(emu, "/importImage"), REG, Some(body)).await;
     if r.status() != 202 {
@@ -469,7 +458,7 @@ async fn faults_switch_on_at_run_time() {
     let sub = emu.info().subscription.clone();
     let path = format!("/subscriptions/{sub}/providers/Microsoft.ContainerRegistry/registries");
     // 429 with Retry-After, once.
-    fault(&emu, json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": true}}, "count": 1})).await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": true}}, "count": 1})).await;
     let r = arm(&emu, reqwest::Method::GET, &path, REG, None).await;
     assert_eq!(r.status(), 429);
     assert!(r.headers().contains_key("retry-after"));
@@ -479,24 +468,18 @@ async fn faults_switch_on_at_run_time() {
         "count=1 applies once"
     );
     // 429 without Retry-After.
-    fault(&emu, json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": false}}, "count": 1})).await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": {"throttle": {"per_minute": 0, "retry_after": false}}, "count": 1})).await;
     let r = arm(&emu, reqwest::Method::GET, &path, REG, None).await;
     assert_eq!(r.status(), 429);
     assert!(!r.headers().contains_key("retry-after"));
     // 503 on every second request.
-    fault(
-        &emu,
-        json!({"target": "arm", "path": "*/registries", "kind": {"status": 503}, "every": 2, "count": 2}),
-    )
-    .await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": {"status": 503}, "every": 2, "count": 2}))
+        .await;
     let statuses: Vec<u16> = futures_join(&emu, &path, 4).await;
     assert_eq!(statuses, [200, 503, 200, 503]);
     // Truncated JSON: the body no longer parses.
-    fault(
-        &emu,
-        json!({"target": "arm", "path": "*/registries", "kind": "truncate_json", "count": 1}),
-    )
-    .await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": "truncate_json", "count": 1}))
+        .await;
     let text = arm(&emu, reqwest::Method::GET, &path, REG, None)
         .await
         .text()
@@ -504,11 +487,8 @@ async fn faults_switch_on_at_run_time() {
         .unwrap();
     assert!(serde_json::from_str::<Value>(&text).is_err());
     // Dropped mid-body: the client sees the body fail.
-    fault(
-        &emu,
-        json!({"target": "arm", "path": "*/registries", "kind": "drop_mid_body", "count": 1}),
-    )
-    .await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": "drop_mid_body", "count": 1}))
+        .await;
     assert!(
         arm(&emu, reqwest::Method::GET, &path, REG, None)
             .await
@@ -517,11 +497,8 @@ async fn faults_switch_on_at_run_time() {
             .is_err()
     );
     // Latency.
-    fault(
-        &emu,
-        json!({"target": "arm", "path": "*/registries", "kind": {"latency_ms": 600}, "count": 1}),
-    )
-    .await;
+    emu.fault(json!({"target": "arm", "path": "*/registries", "kind": {"latency_ms": 600}, "count": 1}))
+        .await;
     let t = Instant::now();
     arm(&emu, reqwest::Method::GET, &path, REG, None).await;
     assert!(t.elapsed() >= Duration::from_millis(600));

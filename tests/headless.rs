@@ -126,16 +126,10 @@ async fn listings_as_tables_and_json_with_queries_and_exit_codes() {
     assert!(r.stderr.contains("no registry `qa`"), "{}", r.stderr);
 
     // A call that fails: the rows that answered are printed, the exit status says so.
-    let fault = emu
-        .http
-        .post(format!("{}/faults", emu.info().admin))
-        .json(
-            &json!({"target": "registry:contosodev", "path": "/acr/v1/apps/api", "kind": {"status": 500}, "count": 50}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(fault.status(), 201);
+    emu.fault(
+        json!({"target": "registry:contosodev", "path": "/acr/v1/apps/api", "kind": {"status": 500}, "count": 50}),
+    )
+    .await;
     let r = run(&["repos", "dev"]);
     assert_eq!(r.code, Some(1), "{}", r.stderr);
     assert!(

@@ -224,7 +224,7 @@ impl State {
         let query = self
             .filters
             .get(&pane)
-            .and_then(|f| crate::query::Query::parse(f).ok())
+            .and_then(|f| crate::query::Query::parse_at(f, self.now).ok())
             .unwrap_or_default();
         let reg = self.nav.registry.clone().unwrap_or_default();
         let keep = |n: usize, row: &dyn Fn(usize) -> (String, Vec<(&'static str, String)>)| -> Vec<usize> {

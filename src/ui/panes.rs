@@ -150,7 +150,7 @@ pub(super) fn filter_line(
     if editing {
         spans.push(Span::styled("▏", theme.key));
     }
-    match crate::query::Query::parse(&text) {
+    match crate::query::Query::parse_at(&text, state.now) {
         Err(e) => spans.push(Span::styled(format!("   ! {e}"), theme.danger)),
         Ok(_) => spans.push(Span::styled(format!("   {shown} of {total}"), theme.muted)),
     }

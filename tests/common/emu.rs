@@ -56,6 +56,30 @@ impl TestEmu {
         )
     }
 
+    /// Adds a fault (the admin endpoint's spec: target, path, kind, count, every).
+    pub async fn fault(&self, spec: Value) {
+        let r = self
+            .http
+            .post(format!("{}/faults", self.info().admin))
+            .json(&spec)
+            .send()
+            .await
+            .expect("admin");
+        let status = r.status();
+        assert_eq!(status, 201, "{}", r.text().await.unwrap_or_default());
+    }
+
+    /// Removes every fault.
+    pub async fn clear_faults(&self) {
+        let r = self
+            .http
+            .delete(format!("{}/faults", self.info().admin))
+            .send()
+            .await
+            .expect("admin");
+        assert!(r.status().is_success());
+    }
+
     /// Requests the emulator answered, from its admin endpoint's log.
     pub async fn requests(&self) -> Vec<Value> {
         let v: Value = self
