@@ -7,6 +7,7 @@
 pub mod acr;
 pub mod app;
 pub mod audit;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod connect;

@@ -435,6 +435,10 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
                         config: c.config.clone(),
                         audit: acrdeck::audit::AuditTrail::open(&audit_dir).map(std::sync::Arc::new),
                     },
+                    cache: demo.is_none().then(|| {
+                        let file = c.source.clone().unwrap_or_else(|| paths.default_config_file());
+                        acrdeck::cache::Cache::for_config(&paths.state_dir, &file, &c.config)
+                    }),
                 }
             }
             Err(e) => dashboard::Backend {
@@ -446,6 +450,7 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
                     config: Default::default(),
                     audit: Err(e),
                 },
+                cache: None,
             },
         };
         // Before raw mode: no signal may end the process between the two.

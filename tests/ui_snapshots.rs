@@ -387,6 +387,27 @@ fn a_partial_listing_says_so_and_shows_the_error() {
 }
 
 #[test]
+fn listings_from_the_cache_say_so_with_their_age() {
+    let mut s = loaded_state();
+    let read = now() - chrono::Duration::hours(3);
+    s.data.registries.cached = true;
+    s.data.registries.loaded_at = Some(read);
+    s.data.registries.loading = true;
+    for l in s.data.runs.values_mut() {
+        l.cached = true;
+        l.loaded_at = Some(now() - chrono::Duration::minutes(1));
+    }
+    s.pane = Pane::Registries;
+    insta::assert_snapshot!(
+        "pane_registries_cached_refreshing",
+        render(&s, &Theme::default_theme(), 100, 24)
+    );
+    // A run that was running when the cache was read shows how long it had run by then.
+    s.pane = Pane::Runs;
+    insta::assert_snapshot!("pane_runs_cached", render(&s, &Theme::default_theme(), 100, 24));
+}
+
+#[test]
 fn panes_before_anything_is_chosen_or_loaded() {
     let mut s = state();
     s.data.registries.loading = true;

@@ -18,6 +18,8 @@ pub enum Action {
     Signal(ExitSignal),
     /// Time passed (ages and running durations move on).
     Tick(DateTime<Utc>),
+    /// A listing kept by an earlier session, shown until a fresh read replaces it.
+    CacheRestored(Box<crate::cache::Part>),
     /// Sign-in finished: who we are, or why not.
     SignedIn(Result<Identity, String>),
     /// A registries listing ended: what came, and why it stopped early if it did.

@@ -20,6 +20,9 @@ pub struct Loadable<T> {
     pub loaded_at: Option<DateTime<Utc>>,
     /// The listing stopped before its end: `value` holds what came before `error`.
     pub partial: bool,
+    /// `value` came from the cache of an earlier session (read at `loaded_at`), not from this
+    /// one: shown as cached until a read of this session replaces it.
+    pub cached: bool,
 }
 
 impl<T> Default for Loadable<T> {
@@ -30,6 +33,7 @@ impl<T> Default for Loadable<T> {
             error: None,
             loaded_at: None,
             partial: false,
+            cached: false,
         }
     }
 }
@@ -44,20 +48,24 @@ impl<T> Loadable<T> {
                 self.error = None;
                 self.partial = false;
                 self.loaded_at = Some(now);
+                self.cached = false;
             }
             Some(e) if had_items => {
                 self.value = Some(items);
                 self.error = Some(e);
                 self.partial = true;
                 self.loaded_at = Some(now);
+                self.cached = false;
             }
             // Nothing new came: keep what was there (it is now stale) and say why.
             Some(e) => self.error = Some(e),
         }
     }
 
-    pub fn is_empty_and_idle(&self) -> bool {
-        self.value.is_none() && !self.loading && self.error.is_none()
+    /// Showing the pane should read it: nothing was read yet, or only the cache was (a failed
+    /// read is retried by the operator, not on every visit).
+    pub fn needs_read(&self) -> bool {
+        (self.value.is_none() || self.cached) && !self.loading && self.error.is_none()
     }
 }
 

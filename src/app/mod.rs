@@ -4,6 +4,7 @@
 
 mod action;
 pub mod audit_view;
+pub mod cached;
 pub mod command;
 pub mod data;
 pub mod imports;

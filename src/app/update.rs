@@ -156,6 +156,7 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 fn touched_panes(action: &Action) -> &'static [Pane] {
     match action {
         Action::RegistriesLoaded { .. } | Action::UsageLoaded { .. } => &[Pane::Registries],
+        Action::CacheRestored(_) => &[Pane::Registries, Pane::Repositories, Pane::Tags, Pane::Runs],
         // Health marks are shown (and filtered on) in the Registries pane.
         Action::RepositoriesLoaded { .. } => &[Pane::Repositories, Pane::Registries],
         Action::RepositoryLoaded { .. } => &[Pane::Repositories],
@@ -189,6 +190,10 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Signal(signal) => vec![Effect::Exit(signal.exit_code())],
         Action::Tick(now) => {
             state.now = now;
+            vec![]
+        }
+        Action::CacheRestored(part) => {
+            super::cached::restore(state, *part);
             vec![]
         }
         Action::SignedIn(result) => {
@@ -604,19 +609,17 @@ fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
     }
     let reg = state.nav.registry.clone().unwrap_or_default();
     match pane {
-        Pane::Locks if state.data.locks.get(&reg).is_none_or(|l| l.is_empty_and_idle()) => load_locks(state),
-        Pane::CacheRules if state.data.cache_rules.get(&reg).is_none_or(|l| l.is_empty_and_idle()) => {
-            load_cache_rules(state)
-        }
+        Pane::Locks if state.data.locks.get(&reg).is_none_or(|l| l.needs_read()) => load_locks(state),
+        Pane::CacheRules if state.data.cache_rules.get(&reg).is_none_or(|l| l.needs_read()) => load_cache_rules(state),
         Pane::Runs
-            if state.data.runs.get(&reg).is_none_or(|l| l.is_empty_and_idle())
-                || state.data.tasks.get(&reg).is_none_or(|l| l.is_empty_and_idle()) =>
+            if state.data.runs.get(&reg).is_none_or(|l| l.needs_read())
+                || state.data.tasks.get(&reg).is_none_or(|l| l.needs_read()) =>
         {
             let mut e = load_runs(state);
             e.extend(load_tasks(state));
             e
         }
-        Pane::Repositories if state.data.repositories.get(&reg).is_none_or(|l| l.is_empty_and_idle()) => {
+        Pane::Repositories if state.data.repositories.get(&reg).is_none_or(|l| l.needs_read()) => {
             load_repositories(state)
         }
         Pane::Tags
@@ -624,7 +627,7 @@ fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
                 .data
                 .tags
                 .get(&(reg.clone(), state.nav.repository.clone().unwrap_or_default()))
-                .is_none_or(|l| l.is_empty_and_idle()) =>
+                .is_none_or(|l| l.needs_read()) =>
         {
             load_tags(state)
         }

@@ -34,7 +34,18 @@ pub(super) fn title<'a, T>(
     if let Some(n) = count {
         spans.push(Span::styled(format!(" ({n})"), theme.tab_active));
     }
-    if l.loading {
+    if l.cached {
+        // From an earlier session: say so, with the age of that read, until a fresh one lands.
+        if let Some(t) = l.loaded_at {
+            spans.push(Span::styled(
+                format!(" · CACHED {} ago", age(Some(t), state.now)),
+                theme.warning,
+            ));
+        }
+        if l.loading {
+            spans.push(Span::styled(" · refreshing…", theme.warning));
+        }
+    } else if l.loading {
         spans.push(Span::styled(" · loading…", theme.warning));
     } else if let Some(t) = l.loaded_at {
         let stale = l.error.is_some();
@@ -527,11 +538,14 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .map(|r| {
             let p = &r.properties;
             let status = r.status();
-            // Running runs tick; finished ones show how long they took.
-            let secs = match (p.start_time, p.finish_time) {
-                (Some(s), Some(f)) => Some((f - s).num_seconds()),
-                (Some(s), None) if status.is_active() => Some((state.now - s).num_seconds()),
-                _ => None,
+            // Running runs tick; finished ones show how long they took. A run that was running
+            // when a cached listing was read may have ended since: it shows how long it had run
+            // by then, as a lower bound, instead of ticking as if it were known to still run.
+            let (secs, at_least) = match (p.start_time, p.finish_time, l.cached.then_some(l.loaded_at).flatten()) {
+                (Some(s), Some(f), _) => (Some((f - s).num_seconds()), false),
+                (Some(s), None, Some(read)) if status.is_active() => (Some((read - s).num_seconds().max(0)), true),
+                (Some(s), None, None) if status.is_active() => (Some((state.now - s).num_seconds()), false),
+                _ => (None, false),
             };
             let platform = p
                 .platform
@@ -554,7 +568,10 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 Cell::from(r.trigger().as_str()),
                 Cell::from(platform),
                 Cell::from(age(p.start_time.or(p.create_time), state.now)),
-                Cell::from(secs.map(duration).unwrap_or_else(|| "-".into())),
+                Cell::from(
+                    secs.map(|d| format!("{}{}", if at_least { "≥" } else { "" }, duration(d)))
+                        .unwrap_or_else(|| "-".into()),
+                ),
             ])
         })
         .collect();

@@ -19,6 +19,8 @@ pub struct PtySession {
     parser: Arc<Mutex<vt100::Parser>>,
     /// Everything the program wrote, for escape sequences the screen model does not keep.
     pub raw: Arc<Mutex<Vec<u8>>>,
+    /// When the program was started.
+    pub started: Instant,
 }
 
 impl PtySession {
@@ -41,6 +43,7 @@ impl PtySession {
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("RUST_BACKTRACE");
         cmd.env_remove("RUST_LOG");
+        let started = Instant::now();
         let child = pair.slave.spawn_command(cmd).expect("spawn acrdeck");
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
@@ -64,6 +67,7 @@ impl PtySession {
             writer,
             parser,
             raw,
+            started,
         }
     }
 
@@ -106,6 +110,18 @@ impl PtySession {
             "`{needle}` did not appear within {timeout:?}; screen:\n{}",
             self.screen_text()
         );
+    }
+
+    /// How long after the start some line of the screen first satisfied `pred`, watched every
+    /// millisecond (for measurements; `wait_for_line` is for tests).
+    pub fn time_until_line(&self, pred: impl Fn(&str) -> bool, timeout: Duration) -> Option<Duration> {
+        while self.started.elapsed() < timeout {
+            if self.screen_text().lines().any(&pred) {
+                return Some(self.started.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        None
     }
 
     /// Waits until some line of the screen satisfies `pred`.
@@ -195,6 +211,35 @@ impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Emulator {
+    pub fn ready(&self) -> acrdeck::emulator::ReadyInfo {
+        serde_json::from_value(self.info.clone()).expect("the ready line")
+    }
+
+    /// Adds a fault through the admin endpoint (target, path, kind, count, every).
+    pub async fn fault(&self, spec: serde_json::Value) {
+        let info = self.ready();
+        let r = emu::client_for(&info)
+            .post(format!("{}/faults", info.admin))
+            .json(&spec)
+            .send()
+            .await
+            .expect("admin");
+        assert_eq!(r.status(), 201);
+    }
+
+    /// Removes every fault.
+    pub async fn clear_faults(&self) {
+        let info = self.ready();
+        let r = emu::client_for(&info)
+            .delete(format!("{}/faults", info.admin))
+            .send()
+            .await
+            .expect("admin");
+        assert!(r.status().is_success());
     }
 }
 
