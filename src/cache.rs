@@ -34,8 +34,18 @@ pub struct Head {
     pub scope: String,
     pub saved_at: Option<DateTime<Utc>>,
     pub registries: Option<Listing<Vec<CachedRegistry>>>,
+    /// The registry and repository that were open, so the operator is back where they were.
+    #[serde(default)]
+    pub opened: Option<Opened>,
     #[serde(default)]
     pub parts: Vec<PartRef>,
+}
+
+/// The registry (login server) and repository open when the cache was saved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opened {
+    pub registry: String,
+    pub repository: Option<String>,
 }
 
 /// One listing kept in its own file.
@@ -95,6 +105,8 @@ pub struct CachedRegistry {
 pub enum Part {
     Registries {
         listing: Listing<Vec<CachedRegistry>>,
+        #[serde(default)]
+        opened: Option<Opened>,
     },
     Repositories {
         login_server: String,
@@ -357,6 +369,7 @@ mod tests {
             scope: cache.scope.clone(),
             saved_at: Some(Utc::now()),
             registries: None,
+            opened: None,
             parts: parts
                 .iter()
                 .filter_map(|p| {

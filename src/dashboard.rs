@@ -177,8 +177,9 @@ impl Keeper {
                 );
                 self.written = head.parts.iter().map(|p| (p.key.clone(), p.clone())).collect();
                 self.to_restore = head.parts;
+                let opened = head.opened;
                 head.registries
-                    .map(|listing| crate::cache::Part::Registries { listing })
+                    .map(|listing| crate::cache::Part::Registries { listing, opened })
             }
             Ok(None) => None,
             Err(e) => {

@@ -1,7 +1,8 @@
 //! Cache-first start, end to end: a first session against `acrdeck emulator` (a separate process)
 //! reads registries, a registry's repositories, a repository's tags and the runs; the second
 //! session, with Azure slowed to a crawl, paints all of them at once from the cache, marked
-//! CACHED with their age, and replaces them when fresh reads land. The cache holds no secret, a
+//! CACHED with their age, back in the registry and repository that were open, and replaces them
+//! when fresh reads land. The cache holds no secret, a
 //! broken cache file does not stop the dashboard, and the demo keeps none.
 
 mod common;
@@ -94,20 +95,21 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
         |l| l.contains("prod") && l.contains("contosoprod"),
         WAIT,
     );
-    // Drilling down shows the cached listings at once while they are read again.
-    s.send("\r");
+    // The operator is back in the registry and repository that were open: their cached
+    // listings show at once while they are read again.
+    s.send("3");
+    s.wait_for_line(
+        "cached tags",
+        |l| l.contains("Tags · contosodev / apps/api (4) · CACHED") && l.contains("refreshing"),
+        Duration::from_secs(2),
+    );
+    s.wait_for_text("2.2.0", Duration::from_secs(2));
+    s.send("2");
     s.wait_for_line(
         "cached repositories",
         |l| l.contains("Repositories · contosodev (6) · CACHED") && l.contains("refreshing"),
         Duration::from_secs(2),
     );
-    s.send("\r");
-    s.wait_for_line(
-        "cached tags",
-        |l| l.contains("Tags · contosodev / apps/api (4) · CACHED"),
-        Duration::from_secs(2),
-    );
-    s.wait_for_text("2.2.0", Duration::from_secs(2));
     s.send("6");
     s.wait_for_line(
         "cached runs",

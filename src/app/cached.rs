@@ -2,8 +2,8 @@
 //! a kept listing comes back into a pane, marked cached with the age of its read.
 
 use super::data::{Loadable, RegistryRow, TagRow};
-use super::{Action, State};
-use crate::cache::{CachedRegistry, Head, Listing, Part, PartKey, PartRef, VERSION};
+use super::{Action, Nav, Pane, State};
+use crate::cache::{CachedRegistry, Head, Listing, Opened, Part, PartKey, PartRef, VERSION};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
@@ -161,6 +161,10 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
         scope: scope.to_string(),
         saved_at: Some(state.now),
         registries,
+        opened: state.nav.registry.clone().map(|registry| Opened {
+            registry,
+            repository: state.nav.repository.clone(),
+        }),
         parts: refs,
     };
     (head, changed)
@@ -180,7 +184,7 @@ fn part_ref(key: PartKey, read_at: DateTime<Utc>, entries: usize) -> PartRef {
 pub fn restore(state: &mut State, part: Part) {
     let d = &mut state.data;
     match part {
-        Part::Registries { listing } => {
+        Part::Registries { listing, opened } => {
             let rows = listing
                 .items
                 .into_iter()
@@ -190,7 +194,9 @@ pub fn restore(state: &mut State, part: Part) {
                     health: None,
                 })
                 .collect();
-            d.registries.restore(rows, listing.read_at, listing.partial);
+            if d.registries.restore(rows, listing.read_at, listing.partial) {
+                reopen(state, opened);
+            }
         }
         Part::Repositories {
             login_server,
@@ -239,6 +245,27 @@ pub fn restore(state: &mut State, part: Part) {
                 .restore(listing.items, listing.read_at, listing.partial);
         }
     }
+}
+
+/// Back where the operator was: the registry and repository that were open are chosen again (and
+/// the Registries cursor is on that registry), unless something was chosen already.
+fn reopen(state: &mut State, opened: Option<Opened>) {
+    let Some(opened) = opened else { return };
+    if state.nav.registry.is_some() {
+        return;
+    }
+    let Some(row) = state
+        .registry_rows()
+        .iter()
+        .position(|r| r.registry.properties.login_server == opened.registry)
+    else {
+        return;
+    };
+    state.nav = Nav {
+        registry: Some(opened.registry),
+        repository: opened.repository,
+    };
+    state.cursor.insert(Pane::Registries, row);
 }
 
 impl<T> Loadable<T> {
@@ -368,6 +395,7 @@ mod tests {
             &mut s,
             Action::CacheRestored(Box::new(Part::Registries {
                 listing: head.registries.clone().expect("registries"),
+                opened: head.opened.clone(),
             })),
         );
         for r in &head.parts {
@@ -426,6 +454,26 @@ mod tests {
         // A cached pane is read again when shown; one of this session is not.
         assert!(d.runs[DEV].needs_read());
         assert!(!session().data.runs[DEV].needs_read());
+    }
+
+    #[test]
+    fn the_operator_is_back_in_the_registry_and_repository_that_were_open() {
+        let mut old = session();
+        old.nav = Nav {
+            registry: Some("acrprod.azurecr.io".into()),
+            repository: Some("apps/web".into()),
+        };
+        let s = round_trip(&old);
+        assert_eq!(s.nav, old.nav);
+        assert_eq!(
+            s.selected(Pane::Registries),
+            1,
+            "the cursor is on prod (dev is listed first)"
+        );
+        assert_eq!(s.pane, Pane::Registries, "the first frame is still the Registries pane");
+        // A registry that is not in the cached listing is not chosen.
+        old.nav.registry = Some("gone.azurecr.io".into());
+        assert_eq!(round_trip(&old).nav, Nav::default());
     }
 
     #[test]
