@@ -30,6 +30,15 @@ fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// Waits until the Registries pane shows a read of this session.
+fn wait_for_fresh_registries(s: &PtySession) {
+    s.wait_for_line(
+        "fresh registries",
+        |l| l.contains("Registries (4) · read") && !l.contains("CACHED"),
+        WAIT,
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() {
     let dir = tempfile::tempdir().unwrap();
@@ -39,11 +48,7 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
     // First session: read what the second one should find.
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 140, 30);
     s.wait_until_running("Registries (4)");
-    s.wait_for_line(
-        "fresh registries",
-        |l| l.contains("Registries (4) · read") && !l.contains("CACHED"),
-        WAIT,
-    );
+    wait_for_fresh_registries(&s);
     s.send("\r");
     s.wait_for_text("Repositories · contosodev (6) · read", WAIT);
     s.send("\r");
@@ -131,11 +136,7 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
         WAIT,
     );
     s.send("1");
-    s.wait_for_line(
-        "fresh registries",
-        |l| l.contains("Registries (4) · read") && !l.contains("CACHED"),
-        WAIT,
-    );
+    wait_for_fresh_registries(&s);
     s.send("q");
     assert_eq!(s.wait_exit(WAIT), 0);
 
@@ -143,11 +144,7 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
     let head = cache.join("head.json");
     std::fs::write(&head, b"{\"version\": 2, \"scope\": \"").unwrap();
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 140, 30);
-    s.wait_for_line(
-        "fresh registries without a cache",
-        |l| l.contains("Registries (4) · read") && !l.contains("CACHED"),
-        WAIT,
-    );
+    wait_for_fresh_registries(&s);
     s.send("q");
     assert_eq!(s.wait_exit(WAIT), 0);
     let text = std::fs::read_to_string(&head).unwrap();
