@@ -8,6 +8,7 @@ pub mod acr;
 pub mod app;
 pub mod audit;
 pub mod cache;
+pub mod cache_keeper;
 pub mod cli;
 pub mod config;
 pub mod connect;
