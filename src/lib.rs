@@ -1,8 +1,8 @@
 //! acrdeck: a terminal dashboard for Azure Container Registry operations.
 //!
 //! Layers, each depending only on those below it:
-//! `ui` -> `app` -> `config`, `keys`; `dashboard` ties terminal, app and ui together;
-//! `cli` and `main.rs` start whichever of them a command needs.
+//! `ui` -> `app` -> `cache`, `config`, `keys`; `dashboard` (with `cache_keeper`) ties terminal,
+//! app and ui together; `cli` and `main.rs` start whichever of them a command needs.
 
 pub mod acr;
 pub mod app;
