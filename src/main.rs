@@ -162,11 +162,11 @@ fn run_listing(cli: &Cli) -> ExitCode {
             reads::find_registry(&all, config, &name).cloned()
         };
         let usage = |e: String| {
-            eprintln!("acrdeck: {e}");
+            say(&e);
             reads::EXIT_USAGE
         };
         let failed = |e: String| {
-            eprintln!("acrdeck: {e}");
+            say(&e);
             reads::EXIT_FAILED
         };
         match &cli.command {
@@ -283,7 +283,7 @@ fn run_listing(cli: &Cli) -> ExitCode {
                     match changes::confirm(&mutation.describe()) {
                         Ok(true) => {}
                         Ok(false) => {
-                            eprintln!("acrdeck: nothing changed");
+                            say("nothing changed");
                             return reads::EXIT_FAILED;
                         }
                         Err(e) => return usage(e),
@@ -349,8 +349,15 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {
-    eprintln!("acrdeck: {message}");
+    say(message);
     ExitCode::from(code)
+}
+
+/// A line on stderr for the operator. When the terminal is gone (the SSH session dropped, the
+/// tmux server was killed) there is nobody to tell: the exit code and the log say it instead.
+fn say(message: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "acrdeck: {message}");
 }
 
 fn run_dashboard(cli: &Cli) -> ExitCode {
@@ -458,6 +465,12 @@ fn run_dashboard(cli: &Cli) -> ExitCode {
         let mut tui = terminal::enter()?;
         let code = dashboard::run(state, &theme, &mut tui, signals, backend, options).await;
         terminal::restore();
+        // ratatui's Terminal shows the cursor again when dropped and eprintln!s if it cannot,
+        // which panics when the terminal is gone (SSH dropped, tmux killed). restore() has done
+        // what can be done; a terminal that cannot be written to is left to the exit.
+        if tui.show_cursor().is_err() {
+            std::mem::forget(tui);
+        }
         drop(demo);
         code.map(Ok)
     });

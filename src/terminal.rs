@@ -57,7 +57,9 @@ pub fn install_panic_hook(log_dir: Option<PathBuf>) {
     std::panic::set_hook(Box::new(move |info| {
         let was_active = ACTIVE.load(Ordering::SeqCst);
         restore();
-        tracing::error!(panic = %info, "acrdeck panicked");
+        // The backtrace goes to the log: the terminal may be gone, and the report needs it.
+        let backtrace = std::backtrace::Backtrace::force_capture();
+        tracing::error!(panic = %info, %backtrace, "acrdeck panicked");
         if let Ok(mut slot) = FLUSH_ON_PANIC.lock()
             && let Some(flush) = slot.take()
         {
@@ -68,7 +70,9 @@ pub fn install_panic_hook(log_dir: Option<PathBuf>) {
             .as_ref()
             .map(|d| format!(" The diagnostics log is in {}.", d.display()))
             .unwrap_or_default();
-        eprintln!(
+        // Not eprintln!: with the terminal gone it would panic inside the panic hook.
+        let _ = writeln!(
+            std::io::stderr().lock(),
             "acrdeck stopped because of an internal error (a bug). The terminal has been restored.{where_} Please report the message above with that log."
         );
         if was_active {

@@ -38,6 +38,24 @@ fn sighup_restores_the_terminal() {
 }
 
 #[test]
+fn a_terminal_that_goes_away_ends_the_dashboard_without_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = PtySession::spawn(&["--demo"], dir.path(), 100, 30);
+    s.wait_until_running("Registries");
+    assert_eq!(s.hang_up(WAIT), 129, "ended by the hangup, as a shell reports it");
+    let log: String = std::fs::read_dir(dir.path().join("logs"))
+        .unwrap()
+        .flatten()
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .collect();
+    assert!(log.contains("acrdeck stopped"), "{log}");
+    assert!(
+        !log.contains("panicked"),
+        "nothing to tell on a closed terminal is not a bug:\n{log}"
+    );
+}
+
+#[test]
 fn panic_restores_the_terminal_and_says_where_the_log_is() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = PtySession::spawn(&["--demo", "--debug-panic-after", "300"], dir.path(), 100, 30);

@@ -9,7 +9,7 @@ use super::cloud::Cloud;
 use super::error::{AcrError, ErrorKind, Result};
 use super::http::{Http, Req, error_from};
 use azure_core::credentials::{Secret, TokenCredential};
-use azure_core::http::{ClientOptions, Transport};
+use azure_core::http::{ClientOptions, ExponentialRetryOptions, RetryOptions, Transport};
 use base64::Engine as _;
 use reqwest::Method;
 use std::collections::HashMap;
@@ -178,6 +178,14 @@ impl ArmAuth {
             cloud: Some(Arc::new(custom.clone().into())),
             // Same TLS trust (CA bundle) and proxy as every other call.
             transport: Some(Transport::new(Arc::new(http.reqwest().clone()))),
+            // Sign-in failures are shown within seconds, not after the SDK's minute of silent
+            // retries: the next refresh signs in again anyway.
+            retry: RetryOptions::exponential(ExponentialRetryOptions {
+                initial_delay: azure_core::time::Duration::milliseconds(500),
+                max_retries: 3,
+                max_total_elapsed: azure_core::time::Duration::seconds(15),
+                max_delay: azure_core::time::Duration::seconds(5),
+            }),
             ..Default::default()
         };
         let fail = |e: azure_core::Error| {

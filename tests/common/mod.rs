@@ -21,6 +21,8 @@ pub struct PtySession {
     pub raw: Arc<Mutex<Vec<u8>>>,
     /// When the program was started.
     pub started: Instant,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    reading: Option<std::thread::JoinHandle<()>>,
 }
 
 impl PtySession {
@@ -51,14 +53,30 @@ impl PtySession {
         let parser = Arc::new(Mutex::new(vt100::Parser::new(nz(rows), nz(cols), 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (p, r) = (parser.clone(), raw.clone());
-        std::thread::spawn(move || {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopped = stop.clone();
+        let fd = pair.master.as_raw_fd().expect("pty master fd");
+        let reading = std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
+            // Waits for output in short slices so that `hang_up` can end the reader (its
+            // duplicate of the master would otherwise keep the terminal open).
+            while !stopped.load(std::sync::atomic::Ordering::SeqCst) {
+                let mut pfd = libc::pollfd {
+                    fd,
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one valid pollfd; the master fd outlives this thread (joined first).
+                if unsafe { libc::poll(&mut pfd, 1, 50) } <= 0 {
+                    continue;
                 }
-                p.lock().unwrap().process(&buf[..n]);
-                r.lock().unwrap().extend_from_slice(&buf[..n]);
+                match reader.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => {
+                        p.lock().unwrap().process(&buf[..n]);
+                        r.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                }
             }
         });
         PtySession {
@@ -68,6 +86,8 @@ impl PtySession {
             parser,
             raw,
             started,
+            stop,
+            reading: Some(reading),
         }
     }
 
@@ -160,6 +180,34 @@ impl PtySession {
             "acrdeck did not exit within {timeout:?}; screen:\n{}",
             self.screen_text()
         );
+    }
+
+    /// Closes the terminal, as a dropped SSH session or a killed tmux does: the program gets
+    /// SIGHUP and a terminal it can no longer write to. Returns its exit code.
+    pub fn hang_up(self, timeout: Duration) -> u32 {
+        let PtySession {
+            mut child,
+            master,
+            writer,
+            stop,
+            reading,
+            ..
+        } = self;
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(r) = reading {
+            r.join().expect("the reader thread");
+        }
+        drop(writer);
+        drop(master);
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Some(status) = child.try_wait().expect("poll child") {
+                return status.exit_code();
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        panic!("acrdeck did not exit within {timeout:?} of its terminal closing");
     }
 
     pub fn signal(&self, signal: i32) {
