@@ -3,9 +3,9 @@
 //! of waiting for Azure. They are shown as cached, with their age, until fresh reads replace them.
 //!
 //! What is kept is listing data only: the service's resources as read. Never a token, a secret,
-//! a log link or an error message (errors can quote what a service echoed back). One file per
-//! environment (config file): a small head read before the first frame (the registries and an
-//! index) and one file per other listing, read after it. Owner-only, each file replaced
+//! a log link, or an error acrdeck met (errors can quote what a service echoed back). One folder
+//! per environment (config file): a small head read before the first frame (the registries and
+//! an index) and one file per other listing, read after it. Owner-only, each file replaced
 //! atomically, so a crash mid-write leaves the previous file whole.
 
 use crate::acr::model::{ManifestProperties, Registry, RepositoryProperties, Run, TagProperties};
