@@ -121,11 +121,33 @@ fn env_any(names: &[&str]) -> Option<String> {
         .find_map(|n| std::env::var(n).ok().filter(|v| !v.is_empty()))
 }
 
+const PROXY_VARS: [&str; 2] = ["HTTPS_PROXY", "https_proxy"];
+const NO_PROXY_VARS: [&str; 2] = ["NO_PROXY", "no_proxy"];
+
+/// Where the proxy and the hosts that bypass it come from: the config's `[network]` or the
+/// environment variable that was used (for `doctor`: a proxy nobody remembers setting is a
+/// classic on shared jump boxes).
+pub fn proxy_sources(loaded: &LoadedConfig) -> (Option<String>, Option<String>) {
+    let source = |configured: bool, key: &str, vars: &[&str]| {
+        if configured {
+            return Some(format!("[network] {key} in the config"));
+        }
+        vars.iter()
+            .find(|n| std::env::var(n).is_ok_and(|v| !v.is_empty()))
+            .map(|n| n.to_string())
+    };
+    let n = &loaded.config.network;
+    (
+        source(n.proxy.is_some(), "proxy", &PROXY_VARS),
+        source(n.no_proxy.is_some(), "no_proxy", &NO_PROXY_VARS),
+    )
+}
+
 fn network(loaded: &LoadedConfig) -> NetworkSettings {
     let n = &loaded.config.network;
     NetworkSettings {
-        proxy: n.proxy.clone().or_else(|| env_any(&["HTTPS_PROXY", "https_proxy"])),
-        no_proxy: n.no_proxy.clone().or_else(|| env_any(&["NO_PROXY", "no_proxy"])),
+        proxy: n.proxy.clone().or_else(|| env_any(&PROXY_VARS)),
+        no_proxy: n.no_proxy.clone().or_else(|| env_any(&NO_PROXY_VARS)),
         ca_bundle: n.ca_bundle.as_ref().map(|p| loaded.resolve_path(p)),
         connect_timeout: Duration::from_secs(n.connect_timeout_secs),
         read_timeout: Duration::from_secs(n.read_timeout_secs),

@@ -8,14 +8,22 @@ use common::emu::TestEmu;
 use serde_json::{Value, json};
 
 fn doctor(config: &std::path::Path, state: &std::path::Path) -> (Option<i32>, Vec<Value>) {
-    let out = std::process::Command::new(common::BIN)
-        .arg("--config")
+    doctor_with(config, state, &[])
+}
+
+/// `doctor` with these environment variables set (and no proxy variable of the caller's).
+fn doctor_with(config: &std::path::Path, state: &std::path::Path, env: &[(&str, &str)]) -> (Option<i32>, Vec<Value>) {
+    let mut cmd = std::process::Command::new(common::BIN);
+    cmd.arg("--config")
         .arg(config)
         .args(["doctor", "-o", "json"])
         .env("ACRDECK_STATE_DIR", state)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run acrdeck");
+        .env_remove("RUST_LOG");
+    for var in ["HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied());
+    let out = cmd.output().expect("run acrdeck");
     let checks: Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
     (out.status.code(), checks.as_array().cloned().unwrap_or_default())
@@ -117,4 +125,43 @@ async fn all_pass_then_each_failure_is_named_with_what_to_do() {
         !checks.iter().any(|c| c["check"] == "sign-in"),
         "sign-in (a minute of retries) is not tried over a connection that cannot be trusted"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_proxy_line_says_where_the_proxy_and_its_exceptions_come_from() {
+    let emu = TestEmu::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = emu.info().config.clone();
+    // A proxy nobody listens on, bypassed for the emulator's loopback address: every check still
+    // passes, and the line names both variables.
+    let (code, checks) = doctor_with(
+        &config,
+        dir.path(),
+        &[
+            ("HTTPS_PROXY", "http://user:hunter2@127.0.0.1:9"),
+            ("NO_PROXY", "127.0.0.1,localhost"),
+        ],
+    );
+    assert_eq!(code, Some(0), "{checks:#?}");
+    let proxy = checks.iter().find(|c| c["check"] == "proxy").expect("a proxy check");
+    let detail = proxy["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("(from HTTPS_PROXY)") && detail.contains("not for 127.0.0.1,localhost (from NO_PROXY)"),
+        "{detail}"
+    );
+    assert!(
+        !detail.contains("hunter2"),
+        "the proxy's password is not shown: {detail}"
+    );
+    let (_, checks) = doctor_with(&config, dir.path(), &[]);
+    let proxy = checks.iter().find(|c| c["check"] == "proxy").expect("a proxy check");
+    assert_eq!(proxy["detail"], "none (direct connections)");
+
+    // The same proxy without the exception: the proxy is blamed, not a certificate.
+    let (code, checks) = doctor_with(&config, dir.path(), &[("HTTPS_PROXY", "http://127.0.0.1:9")]);
+    assert_eq!(code, Some(1));
+    let c = failed(&checks, "TLS");
+    let (detail, fix) = (c["detail"].as_str().unwrap(), c["fix"].as_str().unwrap());
+    assert!(detail.starts_with("the proxy did not open a tunnel"), "{detail}");
+    assert!(fix.contains("no_proxy") && !fix.contains("ca_bundle"), "{fix}");
 }

@@ -146,7 +146,18 @@ async fn tls(http: &crate::acr::http::Http, url: &url::Url) -> Result<String, (S
         Err(e) => {
             let text = e.to_string();
             let lower = text.to_lowercase();
-            if lower.contains("certificate") || lower.contains("tls") || lower.contains("unknownissuer") {
+            // The request is named "TLS handshake", so the words of the failure itself decide:
+            // a proxy that refused or could not open the tunnel is not a certificate problem.
+            if lower.contains("tunnel error") {
+                return Err((
+                    format!("the proxy did not open a tunnel to {host}:{port}: {text}"),
+                    format!(
+                        "check the proxy (doctor's proxy line says where it is set); if {host} should be \
+                         reached directly (a private endpoint), add it to no_proxy"
+                    ),
+                ));
+            }
+            if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("unknown issuer") {
                 let issuer = presented_certificate(&host, port).await;
                 Err((
                     match issuer {
@@ -225,9 +236,23 @@ pub async fn run(loaded: &LoadedConfig, acr: &Acr) -> Vec<Check> {
             "proxy",
             "HTTPS",
             t,
-            Ok(match &s.network.proxy {
-                Some(p) => format!("through {}", without_password(p)),
-                None => "none (direct connections)".into(),
+            Ok({
+                let (proxy_from, bypass_from) = crate::connect::proxy_sources(loaded);
+                let from = |f: Option<String>| f.map(|f| format!(" (from {f})")).unwrap_or_default();
+                match (&s.network.proxy, &s.network.no_proxy) {
+                    (Some(p), Some(no)) => format!(
+                        "through {}{}; not for {no}{}",
+                        without_password(p),
+                        from(proxy_from),
+                        from(bypass_from)
+                    ),
+                    (Some(p), None) => format!(
+                        "through {}{}, for every host (no no_proxy list)",
+                        without_password(p),
+                        from(proxy_from)
+                    ),
+                    (None, _) => "none (direct connections)".into(),
+                }
             }),
         );
         let mut endpoints = vec![
