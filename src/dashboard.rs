@@ -40,6 +40,7 @@ pub async fn run(
         backend.imports,
         action_tx.clone(),
     );
+    let self_tx = action_tx.clone();
     let mut events = EventStream::new();
     // The last session's listings paint the first frame; fresh reads replace them as they land.
     let mut keeper = backend.cache.map(Keeper::new);
@@ -69,17 +70,15 @@ pub async fn run(
                 Some(Ok(Event::Key(key))) => Some(Action::Key(key)),
                 Some(Ok(Event::Resize(cols, rows))) => Some(Action::Resize(cols, rows)),
                 Some(Ok(_)) => None,
-                // The terminal went away (SSH dropped): nothing more can be shown.
-                Some(Err(e)) => return Err(e),
-                None => return Ok(0),
+                Some(Err(e)) => Some(terminal_gone(e)),
+                None => Some(Action::Signal(ExitSignal::Hangup)),
             },
             Some(action) = actions.recv() => Some(action),
             signal = signals.recv() => Some(Action::Signal(signal)),
             _ = sleep_until_opt(next_frame) => {
-                draw(tui, &state, theme)?;
                 last_draw = Instant::now();
                 dirty = false;
-                None
+                draw(tui, &state, theme).err().map(terminal_gone)
             }
             _ = tokio::time::sleep_until(next_tick) => {
                 next_tick = Instant::now() + tick_period(&state);
@@ -108,7 +107,12 @@ pub async fn run(
                         }
                         return Ok(code);
                     }
-                    Effect::Copy(text) => copy_to_clipboard(tui, &text)?,
+                    Effect::Copy(text) => {
+                        if let Err(e) = copy_to_clipboard(tui, &text) {
+                            // Handled as the next action: the way out is the same.
+                            let _ = self_tx.send(terminal_gone(e));
+                        }
+                    }
                     other => runner.run(other),
                 }
             }
@@ -117,6 +121,14 @@ pub async fn run(
             dirty = true;
         }
     }
+}
+
+/// The terminal cannot be read or written any more (SSH dropped, tmux killed): the kernel's
+/// SIGHUP and the failed read or write race, and either way it is a hangup, ended as one (the
+/// cache is written on the way out).
+fn terminal_gone(e: std::io::Error) -> Action {
+    tracing::warn!("the terminal cannot be used any more ({e}): ending as on a hangup");
+    Action::Signal(ExitSignal::Hangup)
 }
 
 /// What the dashboard talks to.

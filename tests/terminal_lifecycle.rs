@@ -42,12 +42,13 @@ fn a_terminal_that_goes_away_ends_the_dashboard_without_a_panic() {
     let dir = tempfile::tempdir().unwrap();
     let s = PtySession::spawn(&["--demo"], dir.path(), 100, 30);
     s.wait_until_running("Registries");
-    assert_eq!(s.hang_up(WAIT), 129, "ended by the hangup, as a shell reports it");
+    let code = s.hang_up(WAIT);
     let log: String = std::fs::read_dir(dir.path().join("logs"))
         .unwrap()
         .flatten()
         .map(|e| std::fs::read_to_string(e.path()).unwrap())
         .collect();
+    assert_eq!(code, 129, "ended by the hangup, as a shell reports it; the log:\n{log}");
     assert!(log.contains("acrdeck stopped"), "{log}");
     assert!(
         !log.contains("panicked"),
