@@ -85,15 +85,12 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
         emu.fault(json!({"target": target, "kind": {"latency_ms": 5000}})).await;
     }
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 140, 30);
-    let first = s
-        .time_until_line(
-            |l| l.contains("Registries (4) · CACHED") && l.contains("refreshing"),
-            WAIT,
-        )
-        .expect("the cached registries");
-    assert!(
-        first < Duration::from_millis(4500),
-        "painted from the cache before Azure answered ({first:?})"
+    // A title that says CACHED and refreshing can only come from the cache while Azure has not
+    // answered (how fast it comes is measured by `cargo bench --bench first_frame`, not here).
+    s.wait_for_line(
+        "the cached registries",
+        |l| l.contains("Registries (4) · CACHED") && l.contains("refreshing"),
+        WAIT,
     );
     s.wait_for_line(
         "a cached row",
