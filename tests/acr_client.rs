@@ -336,7 +336,6 @@ async fn survives_throttling_server_errors_drops_and_token_expiry() {
         .send()
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
     let mut names: Vec<String> = first.into_iter().map(|t| t.name).collect();
     while let Some(page) = pages.next().await {
         names.extend(

@@ -48,14 +48,11 @@ async fn lock_a_tag_then_the_registry_refuses_an_overwrite_and_cancel_a_run() {
     s.wait_for_text("Tags · contosodev / apps/web", WAIT);
     s.wait_for_text("1.6.0", WAIT);
     // 1.7.0-rc.1 is newest; 1.6.0 is the second row.
-    s.send("j");
-    std::thread::sleep(Duration::from_millis(100));
-    s.send("x");
-    s.wait_for_text("Confirm a change", WAIT);
-    assert!(
-        s.screen_text().contains("PATCH https://"),
-        "the exact request is shown:\n{}",
-        s.screen_text()
+    s.send("jx");
+    s.wait_for_screen(
+        "the dialog with the exact request",
+        |screen| screen.contains("Confirm a change") && screen.contains("PATCH https://"),
+        WAIT,
     );
     s.send("\r");
     s.wait_for_text("registry now reports write and delete disabled", WAIT);

@@ -26,7 +26,6 @@ fn killed_mid_promotion_then_the_truth_and_an_intent_without_outcome() {
     );
     // staging → uat for 1.6.0 (uat is not protected: a note is enough).
     s.send("/1.6.0\r");
-    std::thread::sleep(Duration::from_millis(200));
     s.send("l");
     s.wait_for_text("▸STAGING", WAIT);
     s.send("\x10");
@@ -52,10 +51,11 @@ fn killed_mid_promotion_then_the_truth_and_an_intent_without_outcome() {
     s.wait_for_text("tab completes", WAIT);
     s.send("board apps/web\r");
     s.wait_for_line("the board", |l| l.contains("1.6.0"), WAIT);
-    // The import takes the emulator two seconds from its request; read the board again after.
-    std::thread::sleep(Duration::from_millis(2500));
-    s.send("\x12"); // ctrl-r
-    s.wait_for_line(
+    // The import takes the emulator two seconds from its request: read the board again
+    // (ctrl-r) until it shows the import done.
+    s.repeat_until_line(
+        "\x12",
+        Duration::from_millis(500),
         "uat has staging's 1.6.0 now",
         |l| l.contains("1.6.0") && l.matches('=').count() == 2,
         WAIT,

@@ -15,14 +15,16 @@ fn navigate_to_prod_and_see_its_locked_tags() {
     let mut s = PtySession::spawn(&["--demo"], dir.path(), 120, 30);
     s.wait_until_running("Registries (4)");
     s.wait_for_text("acrdeck-demo-operator", WAIT);
-    let screen = s.screen_text();
-    let order: Vec<usize> = ["dev ", "staging ", "uat ", "prod "]
-        .iter()
-        .map(|st| screen.find(&format!("\n│{st}")).unwrap_or(usize::MAX))
-        .collect();
-    assert!(
-        order.windows(2).all(|w| w[0] < w[1]),
-        "stages in pipeline order:\n{screen}"
+    s.wait_for_screen(
+        "the stages in pipeline order",
+        |screen| {
+            let order: Vec<usize> = ["dev ", "staging ", "uat ", "prod "]
+                .iter()
+                .map(|st| screen.find(&format!("\n│{st}")).unwrap_or(usize::MAX))
+                .collect();
+            order[3] != usize::MAX && order.windows(2).all(|w| w[0] < w[1])
+        },
+        WAIT,
     );
     // prod is the last row.
     s.send("G");
@@ -34,23 +36,27 @@ fn navigate_to_prod_and_see_its_locked_tags() {
     s.send("\r");
     s.wait_for_text("Tags · contosoprod / apps/web", WAIT);
     s.wait_for_text("W D", WAIT);
-    let screen = s.screen_text();
-    assert!(screen.contains("1.4.1") && screen.contains("1.4.0"), "{screen}");
+    s.wait_for_screen(
+        "both of prod's tags",
+        |screen| screen.contains("1.4.1") && screen.contains("1.4.0"),
+        WAIT,
+    );
     // Filter the tags.
     s.send("/1.4.1\r");
-    s.wait_for_text("1 of 2", WAIT);
-    assert!(!s.screen_text().contains("1.4.0"), "{}", s.screen_text());
-    std::thread::sleep(Duration::from_millis(150));
+    s.wait_for_screen(
+        "the filtered tags",
+        |screen| screen.contains("1 of 2") && !screen.contains("1.4.0"),
+        WAIT,
+    );
+    // Each Esc is sent once the last one's effect is on screen: a key right after Esc would
+    // read as Alt+key, as in any terminal program.
     s.send("\x1b");
     s.wait_for_text("1.4.0", WAIT);
-    std::thread::sleep(Duration::from_millis(150));
     // Back out, and look at dev's runs: the live demo run is there.
     s.send("\x1b");
     s.wait_for_text("Repositories · contosoprod", WAIT);
     s.send("\x1b");
     s.wait_for_text("Registries (4)", WAIT);
-    // A key right after Esc would read as Alt+key, as in any terminal program.
-    std::thread::sleep(Duration::from_millis(150));
     s.send("g");
     s.send("\r");
     s.wait_for_text("Repositories · contosodev", WAIT);
@@ -83,9 +89,12 @@ fn follow_the_live_run_to_its_final_status() {
     s.wait_for_text("● streaming", WAIT);
     // The demo's live run writes for about 75 s; its log ends with the outcome.
     s.wait_for_text("Run co7 ended: Succeeded", Duration::from_secs(150));
-    s.wait_for_text("Run ID: co7 was successful", WAIT);
     // Colours arrive as colours, not as escape codes on screen.
-    assert!(!s.screen_text().contains("[32m"), "{}", s.screen_text());
+    s.wait_for_screen(
+        "the run's last line, coloured without escape codes",
+        |screen| screen.contains("Run ID: co7 was successful") && !screen.contains("[32m"),
+        WAIT,
+    );
     s.send("\x1b");
     s.wait_for_text("RUN ID", WAIT);
     s.wait_for_line(
@@ -93,7 +102,6 @@ fn follow_the_live_run_to_its_final_status() {
         |l| l.contains("co7") && l.contains("Succeeded") && !l.contains("ended"),
         WAIT,
     );
-    std::thread::sleep(Duration::from_millis(150));
     s.send("q");
     assert_eq!(s.wait_exit(WAIT), 0);
     s.assert_restored();

@@ -26,19 +26,19 @@ fn two_queued_imports_approved_with_a_note_become_imported() {
         WAIT,
     );
     // Select the first two lines (space moves on), and approve.
-    s.send(" ");
-    std::thread::sleep(Duration::from_millis(150));
-    s.send(" ");
+    s.send("  ");
     s.wait_for_text("2 selected", WAIT);
     s.send("\x19"); // ctrl-y
-    s.wait_for_text("Approve 2 import(s)?", WAIT);
-    let dialog = s.screen_text();
-    assert!(
-        dialog.contains("registry.k8s.io/ingress-nginx/controller:v1.11.1"),
-        "{dialog}"
+    s.wait_for_screen(
+        "the whole approval dialog",
+        |dialog| {
+            dialog.contains("Approve 2 import(s)?")
+                && dialog.contains("registry.k8s.io/ingress-nginx/controller:v1.11.1")
+                && dialog.contains("ingress-nginx/kube-webhook-certgen:v1.4.1")
+                && dialog.contains("mode NoForce")
+        },
+        WAIT,
     );
-    assert!(dialog.contains("ingress-nginx/kube-webhook-certgen:v1.4.1"), "{dialog}");
-    assert!(dialog.contains("mode NoForce"), "{dialog}");
     s.send("CHG-4711 ingress for the rollout");
     s.wait_for_text("CHG-4711 ingress for the rollout", WAIT);
     s.send("\r");

@@ -35,22 +35,25 @@ fn a_tag_promoted_from_uat_to_prod_with_the_typed_confirmation() {
         .to_string();
     // To the 1.5.0 row with the filter, then to the uat column.
     s.send("/1.5.0\r");
-    std::thread::sleep(Duration::from_millis(200));
     s.send("ll");
     s.wait_for_text("▸UAT", WAIT);
     s.send("\x10"); // ctrl-p
-    s.wait_for_text("Promote 1 tag(s)?", WAIT);
-    let dialog = s.screen_text();
-    assert!(dialog.contains("uat → prod"), "{dialog}");
-    assert!(dialog.contains("then lock write and delete"), "{dialog}");
-    assert!(dialog.contains("contosoprod is a protected registry"), "{dialog}");
+    s.wait_for_screen(
+        "the whole promotion dialog",
+        |dialog| {
+            dialog.contains("Promote 1 tag(s)?")
+                && dialog.contains("uat → prod")
+                && dialog.contains("then lock write and delete")
+                && dialog.contains("contosoprod is a protected registry")
+        },
+        WAIT,
+    );
     s.send("REL-9 web 1.5.0 to prod");
     s.wait_for_text("REL-9 web 1.5.0 to prod", WAIT);
     // Enter before the name is typed is refused and moves to the name.
     s.send("\r");
     s.wait_for_text("type the target registry's name, contosoprod", WAIT);
     s.send("contosoprod");
-    std::thread::sleep(Duration::from_millis(150));
     s.send("\r");
     s.wait_for_line(
         "prod now has uat's digest, locked",
@@ -62,7 +65,11 @@ fn a_tag_promoted_from_uat_to_prod_with_the_typed_confirmation() {
     assert!(trail.contains("\"action\":\"promote\"") && trail.contains("REL-9 web 1.5.0 to prod"));
     assert!(trail.contains("\"outcome\":\"imported\""));
     s.send("\x1b");
-    std::thread::sleep(Duration::from_millis(200));
+    s.wait_for_screen(
+        "the board without its filter",
+        |screen| !screen.contains("/1.5.0"),
+        WAIT,
+    );
     s.send("q");
     assert_eq!(s.wait_exit(WAIT), 0);
     s.assert_restored();

@@ -519,7 +519,6 @@ async fn faults_switch_on_at_run_time() {
     assert_eq!(r.status(), 401);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "ExpiredAuthenticationToken");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(
         arm(&emu, reqwest::Method::GET, &path, REG, None).await.status(),
         200,

@@ -442,7 +442,6 @@ fn exchange(ctx: &Ctx, login_server: &str, body: &[u8]) -> Response {
     }
     let now = Utc::now().timestamp();
     let refresh = ctx.emu.sign(&json!({
-        "jti": uuid::Uuid::new_v4().to_string(),
         "sub": claims["oid"], "tid": claims["tid"], "appid": claims["appid"],
         "aud": login_server, "iss": "Azure Container Registry",
         "iat": now, "nbf": now, "exp": now + super::ACR_REFRESH_SECS,
@@ -524,7 +523,7 @@ fn token(
     }
     let now = Utc::now().timestamp();
     let token = ctx.emu.sign(&json!({
-        "jti": uuid::Uuid::new_v4().to_string(), "sub": subject, "aud": login_server,
+        "sub": subject, "aud": login_server,
         "iss": "Azure Container Registry", "iat": now, "nbf": now, "exp": now + super::ACR_ACCESS_SECS,
         "access": access, "grant_type": "access_token", "version": "1.0",
     }));

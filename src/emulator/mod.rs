@@ -53,7 +53,10 @@ pub struct Emu {
     pub arm_base: String,
     /// Base URL of the log blob service.
     pub blob_base: String,
-    /// Tokens issued before this (unix seconds) are refused: the token-expiry fault.
+    /// Serial number of the next token issued (the leading part of its `jti`).
+    token_serial: AtomicI64,
+    /// Tokens with a serial below this are refused: the token-expiry fault. A serial rather than
+    /// a time, so a token issued right after the fault (within the same second) is good.
     tokens_not_before: AtomicI64,
     acr_tokens_not_before: AtomicI64,
     /// Rewrite the digest of the next import's result (a fault for digest verification).
@@ -83,7 +86,7 @@ impl Emu {
     pub fn sign_aad_token(&self, audience: &str) -> String {
         let w = self.world();
         let now = Self::now();
-        self.signer.sign(&serde_json::json!({
+        self.sign(&serde_json::json!({
             "aud": audience,
             "iss": format!("https://sts.windows.net/{}/", w.tenant),
             "iat": now, "nbf": now, "exp": now + AAD_TOKEN_SECS,
@@ -102,7 +105,7 @@ impl Emu {
         } else {
             self.tokens_not_before.load(Ordering::SeqCst)
         };
-        if claims["iat"].as_i64().unwrap_or(0) < not_before {
+        if serial_of(&claims) < not_before {
             return Err("expired");
         }
         Ok(claims)
@@ -112,8 +115,7 @@ impl Emu {
     /// `registry_only`, only the registries' refresh and access tokens (Entra tokens live on, as
     /// they do when an ACR token's shorter lifetime runs out mid-session).
     pub fn expire_tokens(&self, registry_only: bool) {
-        // Tokens issued within this second would survive a `<` check; move a second ahead.
-        let at = Self::now() + 1;
+        let at = self.token_serial.load(Ordering::SeqCst);
         self.acr_tokens_not_before.store(at, Ordering::SeqCst);
         if !registry_only {
             self.tokens_not_before.store(at, Ordering::SeqCst);
@@ -129,13 +131,30 @@ impl Emu {
         self.clock.notified().await
     }
 
+    /// Signs a token, numbering it in its `jti` (`<serial>-<uuid>`; a client reads `jti` as
+    /// opaque, as it is in the real service's tokens).
     pub fn sign(&self, claims: &serde_json::Value) -> String {
-        self.signer.sign(claims)
+        let serial = self.token_serial.fetch_add(1, Ordering::SeqCst);
+        let mut claims = claims.clone();
+        if let Some(map) = claims.as_object_mut() {
+            map.insert("jti".into(), format!("{serial}-{}", uuid::Uuid::new_v4()).into());
+        }
+        self.signer.sign(&claims)
     }
 
     pub fn sas_signature(&self, text: &str) -> String {
         self.signer.sas_signature(text)
     }
+}
+
+/// The serial a token was signed with (see [`Emu::sign`]); a token without one counts as the
+/// oldest.
+fn serial_of(claims: &serde_json::Value) -> i64 {
+    claims["jti"]
+        .as_str()
+        .and_then(|j| j.split('-').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(-1)
 }
 
 /// How to start an emulator.
@@ -270,6 +289,7 @@ pub async fn start(options: Options) -> Result<Running, String> {
         requests: Default::default(),
         arm_base: arm_base.clone(),
         blob_base,
+        token_serial: AtomicI64::new(0),
         tokens_not_before: AtomicI64::new(0),
         acr_tokens_not_before: AtomicI64::new(0),
         rewrite_next_import: AtomicBool::new(false),

@@ -108,6 +108,59 @@ impl PtySession {
         self.parser.lock().unwrap().screen().contents()
     }
 
+    /// The screen with its attributes (colours, reverse video), so a moved cursor row counts as
+    /// a change even when no text changed.
+    pub fn screen_formatted(&self) -> String {
+        self.parser.lock().unwrap().screen().contents_formatted()
+    }
+
+    /// Sends keys whose effect shows only as attributes (a cursor moving), and waits until the
+    /// screen shows that something changed. Keys typed one after another are read in order
+    /// anyway; this is for the keys after which the next one must not be sent yet (an `Esc`,
+    /// which a following key would turn into an Alt chord).
+    pub fn send_and_wait_change(&mut self, keys: &str, timeout: Duration) {
+        let before = self.screen_formatted();
+        self.send(keys);
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if self.screen_formatted() != before {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        panic!(
+            "the screen did not change within {timeout:?} after {keys:?}; screen:\n{}",
+            self.screen_text()
+        );
+    }
+
+    /// Sends `keys` (a refresh, say) every `every` until some line satisfies `pred`: for what
+    /// happens on the service's own time (an import it finishes later) and shows only on a read.
+    pub fn repeat_until_line(
+        &mut self,
+        keys: &str,
+        every: Duration,
+        what: &str,
+        pred: impl Fn(&str) -> bool,
+        timeout: Duration,
+    ) {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            self.send(keys);
+            let round = Instant::now();
+            while round.elapsed() < every {
+                if self.screen_text().lines().any(&pred) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        panic!(
+            "no line with {what} within {timeout:?}; screen:\n{}",
+            self.screen_text()
+        );
+    }
+
     /// Everything written so far as text (with escape sequences).
     pub fn raw_text(&self) -> String {
         String::from_utf8_lossy(&self.raw.lock().unwrap()).into_owned()
@@ -128,6 +181,22 @@ impl PtySession {
         }
         panic!(
             "`{needle}` did not appear within {timeout:?}; screen:\n{}",
+            self.screen_text()
+        );
+    }
+
+    /// Waits until the whole screen satisfies `pred` (what must be there and what must not, in
+    /// one frame); panics with the screen after `timeout`.
+    pub fn wait_for_screen(&self, what: &str, pred: impl Fn(&str) -> bool, timeout: Duration) {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if pred(&self.screen_text()) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!(
+            "the screen never showed {what} within {timeout:?}; screen:\n{}",
             self.screen_text()
         );
     }
