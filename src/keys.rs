@@ -555,6 +555,23 @@ impl fmt::Display for KeyChord {
     }
 }
 
+/// One key (`"q"`) or several (`["q", "ctrl-q"]`).
+#[derive(Debug, Clone, serde::Deserialize)]
+#[serde(untagged)]
+pub enum KeyList {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl KeyList {
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            KeyList::One(k) => vec![k.as_str()],
+            KeyList::Many(ks) => ks.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
 /// The effective bindings: defaults with the config's `[keys]` entries replacing a command's keys.
 #[derive(Debug, Clone)]
 pub struct Keymap {
@@ -564,7 +581,7 @@ pub struct Keymap {
 impl Keymap {
     /// Builds the map. The config has been validated already, so unparseable keys cannot occur;
     /// should one slip through it is skipped rather than panicking.
-    pub fn new(overrides: &BTreeMap<String, toml::Spanned<crate::config::KeyList>>) -> Keymap {
+    pub fn new(overrides: &BTreeMap<String, toml::Spanned<KeyList>>) -> Keymap {
         let mut bindings = BTreeMap::new();
         for info in COMMANDS {
             let keys = match overrides.get(info.name) {
@@ -752,7 +769,7 @@ mod tests {
 
     #[derive(serde::Deserialize)]
     struct KeysDoc {
-        keys: BTreeMap<String, toml::Spanned<crate::config::KeyList>>,
+        keys: BTreeMap<String, toml::Spanned<KeyList>>,
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub struct Config {
     /// Key bindings: command name -> one key or a list of keys (see `acrdeck --help`, `?` in the
     /// dashboard shows the effective map).
     #[serde(default)]
-    pub keys: BTreeMap<String, Spanned<KeyList>>,
+    pub keys: BTreeMap<String, Spanned<crate::keys::KeyList>>,
     #[serde(default)]
     pub ui: UiConfig,
 }
@@ -282,23 +282,6 @@ impl Default for RefreshConfig {
             runs_active_secs: default_runs_active(),
             runs_idle_secs: default_runs_idle(),
             listings_secs: default_listings(),
-        }
-    }
-}
-
-/// One key (`"q"`) or several (`["q", "ctrl-q"]`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum KeyList {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl KeyList {
-    pub fn keys(&self) -> Vec<&str> {
-        match self {
-            KeyList::One(k) => vec![k.as_str()],
-            KeyList::Many(ks) => ks.iter().map(String::as_str).collect(),
         }
     }
 }
