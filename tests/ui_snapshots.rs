@@ -462,12 +462,12 @@ fn confirmation_dialog_for_production_asks_for_the_name() {
     for c in "contoso".chars() {
         press(&mut s, c);
     }
-    assert!(s.confirm.as_ref().is_some_and(|c| c.production && c.typed == "contoso"));
+    assert!(s.modal.confirm().is_some_and(|c| c.production && c.typed == "contoso"));
     for (name, theme) in themes() {
         insta::assert_snapshot!(format!("confirm_production_100x24_{name}"), render(&s, &theme, 100, 24));
     }
     s.flash = Some(("done: lock contosodev/apps/web:1.6.0 against write and delete — registry now reports write and delete disabled".into(), false));
-    s.confirm = None;
+    s.modal = acrdeck::app::Modal::None;
     insta::assert_snapshot!(
         "flash_after_a_change_100x24_default",
         render(&s, &Theme::default_theme(), 100, 24)
@@ -484,7 +484,7 @@ fn a_filter_line_with_its_count_and_a_bad_regex() {
         render(&s, &Theme::default_theme(), 100, 24)
     );
     s.filters.insert(Pane::Runs, "re:(".into());
-    s.filter_editing = true;
+    s.modal = acrdeck::app::Modal::Filter;
     insta::assert_snapshot!("filter_bad_regex_default", render(&s, &Theme::default_theme(), 100, 24));
 }
 
@@ -689,10 +689,10 @@ fn imports_pane_every_state_and_the_approval_dialog() {
         &mut s,
         Action::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL)),
     );
-    let dialog = s.imports.dialog.as_ref().expect("approval dialog");
+    let dialog = s.modal.approve().expect("approval dialog");
     assert!(dialog.production);
     update(&mut s, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    assert!(s.imports.dialog.as_ref().is_some_and(|d| d.error.is_some()));
+    assert!(s.modal.approve().is_some_and(|d| d.error.is_some()));
     for (name, theme) in themes() {
         insta::assert_snapshot!(
             format!("imports_approve_production_120x30_{name}"),
@@ -855,12 +855,7 @@ fn promotions_board_and_the_promotion_dialog() {
         press(&mut s, c);
     }
     update(&mut s, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    assert!(
-        s.promotions
-            .dialog
-            .as_ref()
-            .is_some_and(|d| d.typing_name && d.error.is_some())
-    );
+    assert!(s.modal.promote().is_some_and(|d| d.typing_name && d.error.is_some()));
     for c in "contosop".chars() {
         press(&mut s, c);
     }

@@ -129,7 +129,6 @@ pub struct ImportsState {
     /// The plan as a whole failed (no client, registries not listed).
     pub error: Option<String>,
     pub selected: BTreeSet<LineKey>,
-    pub dialog: Option<ApproveDialog>,
     /// Imports approved and not yet ended.
     pub running: usize,
     /// The dashboard's jobs for the batches in flight (quitting warns about them).
@@ -375,23 +374,23 @@ fn ask_approval(state: &mut State) -> Vec<Effect> {
         "why (optional): a change number, a ticket"
     });
     note.set_cursor_line_style(ratatui::style::Style::default());
-    state.imports.dialog = Some(ApproveDialog {
+    state.modal = super::Modal::Approve(Box::new(ApproveDialog {
         items,
         note,
         production,
         error: None,
-    });
+    }));
     vec![]
 }
 
 /// Keys while the approval dialog is open: typing goes to the note, enter approves, esc cancels.
 pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(dialog) = state.imports.dialog.as_mut() else {
+    let Some(dialog) = state.modal.approve_mut() else {
         return vec![];
     };
     match key.code {
         KeyCode::Esc => {
-            state.imports.dialog = None;
+            state.modal = super::Modal::None;
             state.flash = Some(("approval cancelled; nothing was imported".into(), false));
             vec![]
         }
@@ -401,7 +400,7 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 dialog.error = Some("a note is required for production registries".into());
                 return vec![];
             }
-            let Some(dialog) = state.imports.dialog.take() else {
+            let super::Modal::Approve(dialog) = state.modal.take() else {
                 return vec![];
             };
             let n = dialog.to_run();
@@ -573,7 +572,7 @@ mod tests {
         key(&mut s, KeyCode::Char('*'), KeyModifiers::NONE);
         assert_eq!(s.imports.selected.len(), 2);
         key(&mut s, KeyCode::Char('y'), KeyModifiers::CONTROL);
-        let d = s.imports.dialog.as_ref().expect("the dialog opens");
+        let d = s.modal.approve().expect("the dialog opens");
         assert_eq!(d.to_run(), 1);
         assert!(
             d.items[1]
@@ -636,17 +635,16 @@ mod tests {
         // Only a present line: nothing to approve, no dialog.
         key(&mut s, KeyCode::Up, KeyModifiers::NONE);
         key(&mut s, KeyCode::Char('y'), KeyModifiers::CONTROL);
-        assert!(s.imports.dialog.is_none());
+        assert!(s.modal.approve().is_none());
         assert!(s.flash.as_ref().unwrap().0.starts_with("nothing to import"));
         // The queued line, as if into production: enter without a note is refused.
         key(&mut s, KeyCode::Up, KeyModifiers::NONE);
         key(&mut s, KeyCode::Char('y'), KeyModifiers::CONTROL);
-        s.imports.dialog.as_mut().unwrap().production = true;
+        s.modal.approve_mut().unwrap().production = true;
         assert!(key(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
         assert!(
-            s.imports
-                .dialog
-                .as_ref()
+            s.modal
+                .approve()
                 .unwrap()
                 .error
                 .as_deref()
@@ -654,12 +652,12 @@ mod tests {
                 .contains("required")
         );
         key(&mut s, KeyCode::Esc, KeyModifiers::NONE);
-        assert!(s.imports.dialog.is_none());
+        assert!(s.modal.approve().is_none());
         assert_eq!(s.imports.rows[0].status_word(), "queued");
 
         let mut ro = state(true);
         key(&mut ro, KeyCode::Char('y'), KeyModifiers::CONTROL);
-        assert!(ro.imports.dialog.is_none());
+        assert!(ro.modal.approve().is_none());
         assert!(ro.flash.as_ref().unwrap().0.contains("read-only"));
     }
 }

@@ -9,11 +9,13 @@ pub mod command;
 pub mod data;
 pub mod imports;
 pub mod log_view;
+pub mod modal;
 pub mod mutation;
 pub mod promotions;
 mod state;
 mod update;
 
 pub use action::{Action, ExitSignal, Refresh};
-pub use state::{Environment, Identity, Job, JobId, Nav, Overlay, Pane, Sort, State, TagColumn};
+pub use modal::Modal;
+pub use state::{Environment, Identity, Job, JobId, Nav, Pane, Sort, State, TagColumn};
 pub use update::{Effect, RefreshRates, startup, update};

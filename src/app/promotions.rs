@@ -65,7 +65,6 @@ pub struct PromotionsState {
     pub selected: BTreeSet<RowKey>,
     /// Asked to plan: waiting for the plan to open the dialog.
     pub planning: bool,
-    pub dialog: Option<PromoteDialog>,
     /// Per row: the target stage and the promotion approved last, in flight or ended.
     pub runs: BTreeMap<RowKey, (String, RunState)>,
     pub running: usize,
@@ -195,12 +194,12 @@ fn ask(state: &mut State) -> Vec<Effect> {
 /// Keys while the dialog is open: typing goes to the note or (after tab) the registry's name.
 pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let stages = state.promotions.stages.clone();
-    let Some(d) = state.promotions.dialog.as_mut() else {
+    let Some(d) = state.modal.promote_mut() else {
         return vec![];
     };
     match key.code {
         KeyCode::Esc => {
-            state.promotions.dialog = None;
+            state.modal = super::Modal::None;
             state.flash = Some(("promotion cancelled; nothing was changed".into(), false));
             vec![]
         }
@@ -225,7 +224,7 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 d.typing_name = true;
                 return vec![];
             }
-            let Some(d) = state.promotions.dialog.take() else {
+            let super::Modal::Promote(d) = state.modal.take() else {
                 return vec![];
             };
             let n = d.to_run();
@@ -313,13 +312,13 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                     let mut note = TextArea::default();
                     note.set_placeholder_text("why (required): a change number, a ticket");
                     note.set_cursor_line_style(ratatui::style::Style::default());
-                    state.promotions.dialog = Some(PromoteDialog {
+                    state.modal = super::Modal::Promote(Box::new(PromoteDialog {
                         promotions,
                         note,
                         typed: String::new(),
                         typing_name: false,
                         error: None,
-                    });
+                    }));
                 }
                 Err(e) => state.flash = Some((format!("cannot plan the promotion: {e}"), true)),
             }
@@ -454,24 +453,15 @@ mod tests {
         );
         let stages = s.promotions.stages.clone();
         assert_eq!(
-            s.promotions.dialog.as_ref().unwrap().name_required(&stages).as_deref(),
+            s.modal.promote().unwrap().name_required(&stages).as_deref(),
             Some("contosoprod")
         );
         // No note: refused. Note but no name: refused, and the name takes the keys.
         assert!(key(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
-        assert!(
-            s.promotions
-                .dialog
-                .as_ref()
-                .unwrap()
-                .error
-                .as_deref()
-                .unwrap()
-                .contains("note")
-        );
+        assert!(s.modal.promote().unwrap().error.as_deref().unwrap().contains("note"));
         typed(&mut s, "REL-1");
         assert!(key(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
-        assert!(s.promotions.dialog.as_ref().unwrap().typing_name);
+        assert!(s.modal.promote().unwrap().typing_name);
         typed(&mut s, "contosoprod");
         let effects = key(&mut s, KeyCode::Enter, KeyModifiers::NONE);
         let [Effect::RunPromotions { promotions, note, .. }] = effects.as_slice() else {

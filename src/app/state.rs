@@ -13,7 +13,8 @@ pub struct State {
     /// Read-only sessions hide mutating keys and the client refuses mutating calls.
     pub readonly: bool,
     pub pane: Pane,
-    pub overlay: Option<Overlay>,
+    /// What takes the keys before the pane: help, a dialog, the command line, a filter.
+    pub modal: super::modal::Modal,
     /// Background work in flight, so quitting can warn about it and the footer can show it.
     pub jobs: BTreeMap<JobId, Job>,
     pub keymap: Keymap,
@@ -40,23 +41,15 @@ pub struct State {
     pub tasks_cursor: usize,
     /// The Tags pane shows the selected tag's details instead of the table.
     pub tag_detail: bool,
-    /// The `:` command line while it is typed.
-    pub command_line: Option<super::command::CommandLine>,
-    /// The help overlay's first line.
-    pub help_scroll: u16,
     /// Sort column per table (only the Tags pane sorts for now).
     pub sort: HashMap<Pane, Sort>,
     /// Bumped whenever a pane's data changes, so its cached rows are worked out again.
     versions: HashMap<Pane, u64>,
     rows_cache: HashMap<Pane, CachedRows>,
-    /// A change waiting for confirmation; it takes the keys while open.
-    pub confirm: Option<super::mutation::Confirm>,
     /// The last outcome worth telling (text, whether it is an error), shown in the footer.
     pub flash: Option<(String, bool)>,
     /// The `/` filter of each table pane.
     pub filters: HashMap<Pane, String>,
-    /// Typing into the current pane's filter.
-    pub filter_editing: bool,
     /// The Imports pane: images.txt lines, their plan, selection, approval and outcomes.
     pub imports: super::imports::ImportsState,
     /// The Promotions pane: the stage board, selection, promotion dialog and outcomes.
@@ -81,7 +74,7 @@ impl State {
             identity: None,
             readonly,
             pane: Pane::Registries,
-            overlay: None,
+            modal: Default::default(),
             jobs: BTreeMap::new(),
             keymap,
             size: (80, 24),
@@ -97,15 +90,11 @@ impl State {
             tasks_focus: false,
             tasks_cursor: 0,
             tag_detail: false,
-            command_line: None,
-            help_scroll: 0,
             sort: HashMap::new(),
             versions: HashMap::new(),
             rows_cache: HashMap::new(),
-            confirm: None,
             flash: None,
             filters: HashMap::new(),
-            filter_editing: false,
             imports: Default::default(),
             promotions: Default::default(),
             audit: Default::default(),
@@ -459,13 +448,6 @@ pub struct JobId(pub u64);
 pub struct Job {
     /// What the job does, in words for the quit dialog ("import nginx:1.27 into prod").
     pub what: String,
-}
-
-/// Something drawn over the panes that takes the keys while it is open.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Overlay {
-    Help,
-    ConfirmQuit,
 }
 
 /// The panes, in tab order.

@@ -3,7 +3,7 @@ use super::data::LockedKind;
 use super::data::{CacheRuleRow, RegistryRow, TagRow};
 use super::mutation::{Confirm, LockTarget, Mutation};
 use super::state::{Sort, TagColumn};
-use super::{Action, Nav, Overlay, Pane, State};
+use super::{Action, Modal, Nav, Pane, State};
 use crate::acr::RegistryRef;
 use crate::acr::model::ChangeableAttributes;
 use crate::keys::Command;
@@ -417,8 +417,8 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         } => on_log(state, &login_server, &run_id, event),
         Action::Mutated { job, mutation, result } => {
             state.jobs.remove(&job);
-            if state.jobs.is_empty() && state.overlay == Some(Overlay::ConfirmQuit) {
-                state.overlay = None;
+            if state.jobs.is_empty() && matches!(state.modal, Modal::ConfirmQuit) {
+                state.modal = Modal::None;
             }
             state.flash = Some(match &result {
                 Ok(now) => (
@@ -730,22 +730,12 @@ fn selected_task(state: &State) -> Option<&crate::acr::model::Task> {
     state.data.tasks.get(ls)?.value.as_ref()?.get(state.tasks_cursor)
 }
 
-/// Whether a registry is production: its stage is the pipeline's last, or named prod.
+/// Whether a registry is production, by its stage (see [`crate::config::is_production_stage`]).
 pub(super) fn is_production(state: &State, login_server: &str) -> bool {
-    let stage = state
+    state
         .registry_by_login(login_server)
-        .and_then(|r| r.stage().map(str::to_ascii_lowercase));
-    match stage {
-        Some(s) => {
-            state
-                .stage_order
-                .last()
-                .is_some_and(|last| last.eq_ignore_ascii_case(&s))
-                || s == "prod"
-                || s == "production"
-        }
-        None => false,
-    }
+        .and_then(|r| r.stage())
+        .is_some_and(|stage| crate::config::is_production_stage(stage, &state.stage_order))
 }
 
 fn ask(state: &mut State, options: Vec<Mutation>) -> Vec<Effect> {
@@ -757,7 +747,7 @@ fn ask(state: &mut State, options: Vec<Mutation>) -> Vec<Effect> {
         return vec![];
     }
     let production = is_production(state, first.login_server());
-    state.confirm = Some(Confirm::new(options, production));
+    state.modal = Modal::Confirm(Confirm::new(options, production));
     vec![]
 }
 
@@ -961,17 +951,17 @@ fn ask_schedule(state: &mut State) -> Vec<Effect> {
 /// Keys while a confirmation is open: Enter confirms (once the name is typed where needed),
 /// Esc cancels, anything else types.
 fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(confirm) = state.confirm.as_mut() else {
+    let Modal::Confirm(confirm) = &mut state.modal else {
         return vec![];
     };
     match key.code {
         KeyCode::Esc => {
-            state.confirm = None;
+            state.modal = Modal::None;
             state.flash = Some(("cancelled: nothing was changed".into(), false));
         }
         KeyCode::Enter if confirm.ready() => {
             let mutation = confirm.mutation().clone();
-            state.confirm = None;
+            state.modal = Modal::None;
             let job = state.start_job(mutation.describe());
             state.flash = Some((format!("working: {}…", mutation.describe()), false));
             return vec![Effect::Mutate { job, mutation }];
@@ -998,10 +988,10 @@ fn on_filter_key(state: &mut State, key: KeyEvent) {
     let pane = state.pane;
     let text = state.filters.entry(pane).or_default();
     match key.code {
-        KeyCode::Enter => state.filter_editing = false,
+        KeyCode::Enter => state.modal = Modal::None,
         KeyCode::Esc => {
             text.clear();
-            state.filter_editing = false;
+            state.modal = Modal::None;
         }
         KeyCode::Backspace => {
             text.pop();
@@ -1228,11 +1218,11 @@ fn find_registry(state: &State, word: &str) -> Option<String> {
 }
 
 fn on_command_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(line) = state.command_line.as_mut() else {
+    let Some(line) = state.modal.command_line_mut() else {
         return vec![];
     };
     match key.code {
-        KeyCode::Esc => state.command_line = None,
+        KeyCode::Esc => state.modal = Modal::None,
         KeyCode::Backspace => {
             line.text.pop();
             line.hint = None;
@@ -1248,7 +1238,7 @@ fn on_command_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 ls.and_then(|ls| state.data.repositories.get(&ls)?.value.clone())
                     .unwrap_or_default()
             });
-            if let Some(line) = state.command_line.as_mut() {
+            if let Some(line) = state.modal.command_line_mut() {
                 line.text = completed;
                 line.error = false;
                 line.hint = (!offered.is_empty()).then(|| offered.join("  "));
@@ -1271,7 +1261,7 @@ fn on_command_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn run_command(state: &mut State, text: &str) -> Vec<Effect> {
     use super::command::{Goto, parse};
     let fail = |state: &mut State, why: String| {
-        if let Some(line) = state.command_line.as_mut() {
+        if let Some(line) = state.modal.command_line_mut() {
             line.hint = Some(why);
             line.error = true;
         }
@@ -1310,17 +1300,15 @@ fn run_command(state: &mut State, text: &str) -> Vec<Effect> {
     };
     let effects = match goto {
         Goto::Quit => {
-            state.command_line = None;
             if state.jobs.is_empty() {
                 return vec![Effect::Exit(0)];
             }
-            state.overlay = Some(Overlay::ConfirmQuit);
+            state.modal = Modal::ConfirmQuit;
             return vec![];
         }
         Goto::Help => {
-            state.overlay = Some(Overlay::Help);
-            state.help_scroll = 0;
-            vec![]
+            state.modal = Modal::Help { scroll: 0 };
+            return vec![];
         }
         Goto::Board { repository } => super::promotions::show_board(state, repository),
         Goto::Pane { pane, registry } => {
@@ -1348,7 +1336,10 @@ fn run_command(state: &mut State, text: &str) -> Vec<Effect> {
             load_tags(state)
         }
     };
-    state.command_line = None;
+    // The command line closes unless the command opened something else in its place.
+    if matches!(state.modal, Modal::Command(_)) {
+        state.modal = Modal::None;
+    }
     effects
 }
 
@@ -1360,48 +1351,40 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     if command == Some(Command::ForceQuit) {
         return vec![Effect::Exit(0)];
     }
-    if state.confirm.is_some() {
-        return on_confirm_key(state, key);
-    }
-    if state.imports.dialog.is_some() {
-        return super::imports::on_dialog_key(state, key);
-    }
-    if state.promotions.dialog.is_some() {
-        return super::promotions::on_dialog_key(state, key);
-    }
-    if state.command_line.is_some() {
-        return on_command_key(state, key);
-    }
-    if state.filter_editing {
-        on_filter_key(state, key);
-        return vec![];
+    match &mut state.modal {
+        Modal::None => {}
+        Modal::Confirm(_) => return on_confirm_key(state, key),
+        Modal::Approve(_) => return super::imports::on_dialog_key(state, key),
+        Modal::Promote(_) => return super::promotions::on_dialog_key(state, key),
+        Modal::Command(_) => return on_command_key(state, key),
+        Modal::Filter => {
+            on_filter_key(state, key);
+            return vec![];
+        }
+        Modal::ConfirmQuit => {
+            match key.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') => return vec![Effect::Exit(0)],
+                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => state.modal = Modal::None,
+                _ => {}
+            }
+            return vec![];
+        }
+        Modal::Help { scroll } => {
+            match command {
+                Some(Command::Help | Command::Back | Command::Quit) => state.modal = Modal::None,
+                Some(Command::Down) => *scroll = scroll.saturating_add(1),
+                Some(Command::Up) => *scroll = scroll.saturating_sub(1),
+                Some(Command::PageDown) => *scroll = scroll.saturating_add(10),
+                Some(Command::PageUp) => *scroll = scroll.saturating_sub(10),
+                Some(Command::Top) => *scroll = 0,
+                _ => {}
+            }
+            return vec![];
+        }
     }
     if state.pane == Pane::Runs && state.log().is_some_and(|v| v.search_editing) {
         on_log_search_key(state, key);
         return vec![];
-    }
-    match state.overlay {
-        Some(Overlay::ConfirmQuit) => {
-            match key.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => return vec![Effect::Exit(0)],
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => state.overlay = None,
-                _ => {}
-            }
-            return vec![];
-        }
-        Some(Overlay::Help) => {
-            match command {
-                Some(Command::Help | Command::Back | Command::Quit) => state.overlay = None,
-                Some(Command::Down) => state.help_scroll = state.help_scroll.saturating_add(1),
-                Some(Command::Up) => state.help_scroll = state.help_scroll.saturating_sub(1),
-                Some(Command::PageDown) => state.help_scroll = state.help_scroll.saturating_add(10),
-                Some(Command::PageUp) => state.help_scroll = state.help_scroll.saturating_sub(10),
-                Some(Command::Top) => state.help_scroll = 0,
-                _ => {}
-            }
-            return vec![];
-        }
-        None => {}
     }
     let Some(command) = command else {
         return vec![];
@@ -1437,17 +1420,16 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     match command {
         Command::Quit if state.jobs.is_empty() => vec![Effect::Exit(0)],
         Command::Quit => {
-            state.overlay = Some(Overlay::ConfirmQuit);
+            state.modal = Modal::ConfirmQuit;
             vec![]
         }
         Command::ForceQuit => vec![Effect::Exit(0)],
         Command::Help => {
-            state.overlay = Some(Overlay::Help);
-            state.help_scroll = 0;
+            state.modal = Modal::Help { scroll: 0 };
             vec![]
         }
         Command::CommandLine => {
-            state.command_line = Some(super::command::CommandLine::default());
+            state.modal = Modal::Command(super::command::CommandLine::default());
             vec![]
         }
         Command::NextPane => show(state, Pane::ALL[(state.pane.index() + 1) % Pane::ALL.len()]),
@@ -1511,7 +1493,7 @@ fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
         Command::LockDigest => ask_lock_digest(state),
         Command::Filter => {
             if Pane::TABLES.contains(&state.pane) && !state.tag_detail {
-                state.filter_editing = true;
+                state.modal = Modal::Filter;
             }
             vec![]
         }
@@ -1589,9 +1571,9 @@ mod tests {
         let mut s = state();
         s.start_job("import nginx:1.27 into prod");
         assert!(update(&mut s, key('q')).is_empty());
-        assert_eq!(s.overlay, Some(Overlay::ConfirmQuit));
+        assert!(matches!(s.modal, Modal::ConfirmQuit));
         assert!(update(&mut s, key('n')).is_empty());
-        assert_eq!(s.overlay, None);
+        assert!(s.modal.is_none());
         update(&mut s, key('q'));
         assert_eq!(update(&mut s, key('y')), vec![Effect::Exit(0)]);
         // When the work finishes while the dialog is open, the dialog goes away by itself.
@@ -1615,7 +1597,7 @@ mod tests {
                 result: Ok("locked".into()),
             },
         );
-        assert_eq!(s2.overlay, None);
+        assert!(s2.modal.is_none());
     }
 
     #[test]
@@ -1645,7 +1627,7 @@ mod tests {
     fn help_takes_the_keys_while_open() {
         let mut s = state();
         update(&mut s, key('?'));
-        assert_eq!(s.overlay, Some(Overlay::Help));
+        assert!(matches!(s.modal, Modal::Help { .. }));
         update(&mut s, key('6'));
         assert_eq!(
             s.pane,
@@ -1653,11 +1635,11 @@ mod tests {
             "keys under the overlay do not reach the panes"
         );
         update(&mut s, special(KeyCode::Esc));
-        assert_eq!(s.overlay, None);
+        assert!(s.modal.is_none());
         // q closes help rather than quitting: a reflexive q must not end the session.
         update(&mut s, key('?'));
         assert!(update(&mut s, key('q')).is_empty());
-        assert_eq!(s.overlay, None);
+        assert!(s.modal.is_none());
     }
 
     #[test]
@@ -1838,7 +1820,7 @@ mod tests {
     fn locking_asks_first_and_production_needs_the_name_typed() {
         let mut s = tags_state("prod");
         assert!(update(&mut s, key('x')).is_empty());
-        let c = s.confirm.clone().expect("a confirmation");
+        let c = s.modal.confirm().cloned().expect("a confirmation");
         assert!(c.production);
         assert!(
             c.mutation()
@@ -1889,9 +1871,9 @@ mod tests {
     fn esc_cancels_and_dev_needs_no_typing() {
         let mut s = tags_state("dev");
         update(&mut s, key('x'));
-        assert!(!s.confirm.as_ref().unwrap().production);
+        assert!(!s.modal.confirm().unwrap().production);
         update(&mut s, special(KeyCode::Esc));
-        assert!(s.confirm.is_none());
+        assert!(s.modal.confirm().is_none());
         update(&mut s, key('x'));
         assert!(matches!(
             update(&mut s, special(KeyCode::Enter)).as_slice(),
@@ -1904,7 +1886,7 @@ mod tests {
         let mut s = tags_state("dev");
         s.readonly = true;
         assert!(update(&mut s, key('x')).is_empty());
-        assert!(s.confirm.is_none());
+        assert!(s.modal.confirm().is_none());
         assert!(s.flash.as_ref().is_some_and(|(t, err)| *err && t.contains("read-only")));
     }
 
@@ -1923,7 +1905,7 @@ mod tests {
             update(&mut s, key(c));
         }
         update(&mut s, special(KeyCode::Enter));
-        assert!(!s.filter_editing);
+        assert!(!matches!(s.modal, Modal::Filter));
         assert_eq!(s.visible(Pane::Registries), vec![1]);
         let effects = update(&mut s, special(KeyCode::Enter));
         assert_eq!(
@@ -2001,7 +1983,7 @@ mod tests {
         // x on a lock row offers to unlock it.
         update(&mut s, key('x'));
         assert!(matches!(
-            s.confirm.as_ref().map(|c| c.mutation()),
+            s.modal.confirm().map(|c| c.mutation()),
             Some(Mutation::Locks { lock: false, .. })
         ));
     }
@@ -2034,7 +2016,7 @@ mod tests {
             Action::Key(KeyEvent::new(KeyCode::Char('X'), KeyModifiers::SHIFT)),
         );
         assert!(matches!(
-            s.confirm.as_ref().map(|c| c.mutation()),
+            s.modal.confirm().map(|c| c.mutation()),
             Some(Mutation::Locks {
                 target: LockTarget::Manifest(d),
                 ..
@@ -2065,13 +2047,13 @@ mod tests {
             }]
         );
         assert_eq!(s.pane, Pane::Tags);
-        assert!(s.command_line.is_none());
+        assert!(s.modal.command_line().is_none());
         update(&mut s, key(':'));
         for c in "registry nowhere".chars() {
             update(&mut s, key(c));
         }
         assert!(update(&mut s, special(KeyCode::Enter)).is_empty());
-        let line = s.command_line.clone().expect("stays open on a mistake");
+        let line = s.modal.command_line().cloned().expect("stays open on a mistake");
         assert!(
             line.error
                 && line

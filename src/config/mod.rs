@@ -286,6 +286,15 @@ impl Default for RefreshConfig {
     }
 }
 
+/// Whether a stage is production: the pipeline's last stage, or one named `prod` or
+/// `production`. The one definition: confirmations (typed names, required notes) and the
+/// promotion policies' defaults (typed confirmation, locks after a promotion) all ask here.
+pub fn is_production_stage(stage: &str, pipeline: &[String]) -> bool {
+    pipeline.last().is_some_and(|last| last.eq_ignore_ascii_case(stage))
+        || stage.eq_ignore_ascii_case("prod")
+        || stage.eq_ignore_ascii_case("production")
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct UiConfig {

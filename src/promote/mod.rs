@@ -43,16 +43,15 @@ pub struct Stage {
     pub policy: Policy,
 }
 
-/// The stages of the config in order; the last stage's defaults protect it (typed confirmation,
-/// write and delete locks after a promotion).
+/// The stages of the config in order; a production stage's defaults protect it (typed
+/// confirmation, write and delete locks after a promotion).
 pub fn stages(config: &Config) -> Vec<Stage> {
-    let n = config.stages.len();
+    let pipeline: Vec<String> = config.stages.iter().map(|s| s.name.get_ref().clone()).collect();
     config
         .stages
         .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let last = i + 1 == n;
+        .map(|s| {
+            let last = crate::config::is_production_stage(s.name.get_ref(), &pipeline);
             let p = &s.policy;
             let locks: Option<Vec<LockKind>> = p.lock_after.as_ref().map(|l| l.iter().map(|k| *k.get_ref()).collect());
             let (lock_write, lock_delete) = match locks {

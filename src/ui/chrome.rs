@@ -143,7 +143,7 @@ fn breadcrumb(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     // The command line takes the footer while it is typed.
-    if let Some(line) = &state.command_line {
+    if let Some(line) = state.modal.command_line() {
         let mut spans = vec![
             Span::styled(":", theme.key),
             Span::styled(line.text.clone(), theme.text),

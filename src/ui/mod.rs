@@ -14,7 +14,7 @@ mod theme;
 
 pub use theme::Theme;
 
-use crate::app::{Overlay, State};
+use crate::app::{Modal, State};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
@@ -41,19 +41,14 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
     chrome::tabs(state, theme, frame, tabs);
     chrome::pane_body(state, theme, frame, body);
     chrome::footer(state, theme, frame, footer);
-    match state.overlay {
-        Some(Overlay::Help) => overlays::help(state, theme, frame, area),
-        Some(Overlay::ConfirmQuit) => overlays::confirm_quit(state, theme, frame, area),
-        None => {}
-    }
-    if let Some(confirm) = &state.confirm {
-        overlays::confirm_change(confirm, theme, frame, area);
-    }
-    if let Some(dialog) = &state.imports.dialog {
-        imports_pane::approve_dialog(dialog, theme, frame, area);
-    }
-    if let Some(dialog) = &state.promotions.dialog {
-        promotions_pane::promote_dialog(dialog, &state.promotions.stages, theme, frame, area);
+    match &state.modal {
+        Modal::Help { scroll } => overlays::help(state, *scroll, theme, frame, area),
+        Modal::ConfirmQuit => overlays::confirm_quit(state, theme, frame, area),
+        Modal::Confirm(confirm) => overlays::confirm_change(confirm, theme, frame, area),
+        Modal::Approve(dialog) => imports_pane::approve_dialog(dialog, theme, frame, area),
+        Modal::Promote(dialog) => promotions_pane::promote_dialog(dialog, &state.promotions.stages, theme, frame, area),
+        // The command line and the filter are drawn where they are typed (footer, pane).
+        Modal::None | Modal::Command(_) | Modal::Filter => {}
     }
 }
 

@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 /// The effective key bindings (defaults with the config's overrides), in two columns when the
 /// terminal is wide enough.
-pub fn help(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+pub fn help(state: &State, scroll: u16, theme: &Theme, frame: &mut Frame, area: Rect) {
     let keys_of = |command| {
         let keys = state.keymap.keys_for(command);
         if keys.is_empty() {
@@ -54,7 +54,7 @@ pub fn help(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let shown = rect.height.saturating_sub(2) as usize;
     let total = if two_columns { half } else { lines.len() };
     let max_scroll = total.saturating_sub(shown);
-    let scroll = (state.help_scroll as usize).min(max_scroll);
+    let scroll = (scroll as usize).min(max_scroll);
     let bottom = if max_scroll > 0 {
         format!(
             " lines {}-{} of {total} · j/k scroll · ? or esc closes ",

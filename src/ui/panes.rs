@@ -152,7 +152,7 @@ pub(super) fn filter_line(
     area: Rect,
 ) -> Option<Rect> {
     let text = state.filters.get(&pane).cloned().unwrap_or_default();
-    let editing = state.filter_editing && state.pane == pane;
+    let editing = matches!(state.modal, crate::app::Modal::Filter) && state.pane == pane;
     if text.is_empty() && !editing {
         return Some(area);
     }
