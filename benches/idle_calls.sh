@@ -3,8 +3,8 @@
 # `acrdeck emulator` (the demo world) and the dashboard against it in a detached tmux session,
 # opens the Runs pane of the dev registry (the pane that refreshes most), waits for the demo's
 # live run to end, then counts every request in a window and prints calls per minute per
-# registry (ARM calls naming the registry plus calls to its data-plane listener). Target
-# (issue 5): under 20 per minute per registry.
+# registry (ARM calls naming the registry plus calls to its data-plane listener). Target: under
+# 20 per minute per registry.
 #
 # Usage: [SETTLE=100] benches/idle_calls.sh [seconds=60]   (needs tmux, curl, python3)
 set -euo pipefail

@@ -1,5 +1,5 @@
 //! Log ingestion: 50 MB of run-log lines (with ANSI colours, as ACR writes them) through the
-//! line splitter into the log view's bounded ring, as the follower feeds it. Target (issue 5):
+//! line splitter into the log view's bounded ring, as the follower feeds it. Target:
 //! over 50 MB/s with the process under 64 MB. Throughput is criterion's; memory is the peak of a
 //! counting allocator, printed once. Run: `cargo bench --bench log_ingest`.
 

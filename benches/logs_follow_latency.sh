@@ -3,7 +3,7 @@
 # follows its live run co7 to the end while stamping each line as it reaches stdout, then asks the
 # emulator when each line was appended to the blob (its admin endpoint records the wall-clock
 # time of every append) and prints the latency per line: median, 90th percentile, worst.
-# Target (issue 8): median under 1 s. `az acr task logs` polls 1 s backing off to 15 s.
+# Target: median under 1 s. `az acr task logs` polls 1 s backing off to 15 s.
 #
 # Usage: benches/logs_follow_latency.sh   (needs curl, python3; about 80 s)
 set -euo pipefail

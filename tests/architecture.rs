@@ -13,25 +13,19 @@ const FN_LINES: usize = 120;
 const FN_LINES_EMULATOR: usize = 150;
 
 /// Files still over [`FILE_LINES`] (path under `src/`).
-const LONG_FILES: &[&str] = &["app/update.rs", "emulator/arm.rs", "emulator/dataplane.rs", "jobs.rs"];
+const LONG_FILES: &[&str] = &["emulator/arm.rs", "emulator/dataplane.rs"];
 
 /// Functions still over their limit (`path::name`).
 const LONG_FUNCTIONS: &[&str] = &[
     "app/cached.rs::plan_save",
-    "app/state.rs::compute_visible",
-    "app/update.rs::apply",
-    "app/update.rs::on_key",
     "emulator/arm.rs::import_image",
     "emulator/dataplane.rs::handle",
     "emulator/scripts.rs::build_log",
     "emulator/worldfile.rs::build",
     "headless/doctor.rs::run",
-    "jobs.rs::run",
-    "main.rs::run_dashboard",
-    "main.rs::run_listing",
-    "ui/imports_pane.rs::imports",
-    "ui/log_pane.rs::log_view",
-    "ui/promotions_pane.rs::promotions",
+    "ui/log_view.rs::log_view",
+    "ui/panes/imports.rs::imports",
+    "ui/panes/promotions.rs::promotions",
 ];
 
 /// Import cycles between top-level modules still to break, as `a <-> b`.

@@ -13,6 +13,41 @@ use std::path::{Path, PathBuf};
 const REG: &str = "api-version=2025-11-01";
 const TASKS: &str = "api-version=2025-03-01-preview";
 
+/// Examples of operations the emulator does not serve yet, with what is missing. The client's
+/// models already parse every one of them (tests/fixtures.rs).
+const NOT_SERVED_YET: &[(&str, &str)] = &[
+    (
+        "arm-tasks-2025-03-01-preview/TasksGetDetails.json",
+        "tasks/{name}/listDetails (the task with its step's and credentials' values)",
+    ),
+    (
+        "arm-2025-11-01/ReplicationList.json",
+        "geo-replicas are not in the world",
+    ),
+    (
+        "arm-2025-11-01/ReplicationGet.json",
+        "geo-replicas are not in the world",
+    ),
+    ("arm-2025-11-01/ScopeMapList.json", "scope maps are not in the world"),
+    ("arm-2025-11-01/ScopeMapGet.json", "scope maps are not in the world"),
+    (
+        "arm-2025-11-01/TokenList.json",
+        "repository-scoped tokens are not in the world",
+    ),
+    (
+        "arm-2025-11-01/TokenGet.json",
+        "repository-scoped tokens are not in the world",
+    ),
+    (
+        "arm-2025-11-01/RegistryListPrivateLinkResources.json",
+        "private link resources are not served",
+    ),
+    (
+        "arm-2025-11-01/PrivateEndpointConnectionList.json",
+        "private endpoint connections are not served",
+    ),
+];
+
 /// Keys of an example that the emulator legitimately does not send, with the reason.
 const NOT_SENT: &[(&str, &str, &str)] = &[
     (
@@ -429,6 +464,21 @@ async fn emulator_answers_like_the_official_examples() {
         .arm(Method::POST, &c.dev("/webhooks/rolloutnotify/listEvents"), REG, None)
         .await;
     let events = c.check("arm-2025-11-01/WebhookListEvents.json", r).await;
+    let r = c.arm(Method::GET, &c.dev("/webhooks/rolloutnotify"), REG, None).await;
+    c.check("arm-2025-11-01/WebhookGet.json", r).await;
+    let r = c
+        .arm(
+            Method::POST,
+            &c.dev("/webhooks/rolloutnotify/getCallbackConfig"),
+            REG,
+            None,
+        )
+        .await;
+    c.check("arm-2025-11-01/WebhookGetCallbackConfig.json", r).await;
+    let r = c
+        .arm(Method::POST, &c.dev("/webhooks/rolloutnotify/ping"), REG, None)
+        .await;
+    c.check("arm-2025-11-01/WebhookPing.json", r).await;
     assert!(
         events["value"].as_array().is_some_and(|v| !v.is_empty()),
         "the imports above recorded push events"
@@ -578,12 +628,8 @@ async fn emulator_answers_like_the_official_examples() {
         .unwrap();
     c.check("dataplane-2021-07-01/PostRefreshToken.json", r).await;
     // Username and password: the admin user, whose password ARM hands out.
-    let creds: Value = c
-        .arm(Method::POST, &c.dev("/listCredentials"), REG, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let r = c.arm(Method::POST, &c.dev("/listCredentials"), REG, None).await;
+    let creds = c.check("arm-2025-11-01/RegistryListCredentials.json", r).await;
     let r = c
         .emu
         .http
@@ -598,11 +644,17 @@ async fn emulator_answers_like_the_official_examples() {
         .unwrap();
     c.check("dataplane-2021-07-01/GetAccessToken.json", r).await;
 
-    // Every example in the folder was exercised.
+    // Every example in the folder was exercised, but those the emulator does not serve yet;
+    // one that is exercised must come off that list.
     for entry in walk(&c.dir) {
         let rel = entry.strip_prefix(&c.dir).unwrap().to_string_lossy().replace('\\', "/");
-        if rel.ends_with(".json") && !c.covered.contains(&rel) {
+        let unserved = NOT_SERVED_YET.iter().any(|(f, _)| *f == rel);
+        if rel.ends_with(".json") && !c.covered.contains(&rel) && !unserved {
             c.problems.push(format!("{rel}: no check exercises this example"));
+        }
+        if c.covered.contains(&rel) && unserved {
+            c.problems
+                .push(format!("{rel}: exercised now; take it off NOT_SERVED_YET"));
         }
     }
     assert!(

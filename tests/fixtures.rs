@@ -57,8 +57,75 @@ fn check_response(file: &str, body: &Value) -> Result<(), String> {
             })
         }
         "WebhookList" => parse::<ArmPage<Webhook>>(body).map(|_| ()),
+        "WebhookGet" => parse::<Webhook>(body).and_then(|w| {
+            (w.properties.actions == ["push"] && w.properties.scope == "myRepository")
+                .then_some(())
+                .ok_or_else(|| format!("webhook read wrongly: {w:?}"))
+        }),
+        "WebhookGetCallbackConfig" => parse::<CallbackConfig>(body).and_then(|c| {
+            (c.host().as_deref() == Some("myservice.com") && c.custom_headers.contains_key("Authorization"))
+                .then_some(())
+                .ok_or_else(|| format!("callback config read wrongly: {c:?}"))
+        }),
+        "WebhookPing" => parse::<EventInfo>(body).map(|_| ()),
+        "ReplicationList" => parse::<ArmPage<Replication>>(body).map(|_| ()),
+        "ReplicationGet" => parse::<Replication>(body).and_then(|r| {
+            let status = r.properties.status.as_ref().and_then(|s| s.display_status.as_deref());
+            (status == Some("Ready") && r.location == "eastus")
+                .then_some(())
+                .ok_or_else(|| format!("replication read wrongly: {r:?}"))
+        }),
+        "ScopeMapList" => parse::<ArmPage<ScopeMap>>(body).map(|_| ()),
+        "ScopeMapGet" => parse::<ScopeMap>(body).and_then(|m| {
+            (m.properties.actions.len() == 2 && m.properties.creation_date.is_some())
+                .then_some(())
+                .ok_or_else(|| format!("scope map read wrongly: {m:?}"))
+        }),
+        "TokenList" | "TokenGet" => {
+            let token = if name == "TokenList" {
+                parse::<ArmPage<Token>>(body)?
+                    .value
+                    .into_iter()
+                    .next()
+                    .ok_or("no token")?
+            } else {
+                parse::<Token>(body)?
+            };
+            (token.properties.scope_map_name() == Some("myScopeMap")
+                && token.properties.status.as_deref() == Some("enabled"))
+            .then_some(())
+            .ok_or_else(|| format!("token read wrongly: {token:?}"))
+        }
+        "RegistryListCredentials" => parse::<RegistryCredentials>(body).and_then(|c| {
+            (c.username.as_deref() == Some("myRegistry") && c.passwords.len() == 2)
+                .then_some(())
+                .ok_or("credentials".into())
+        }),
+        "RegistryListPrivateLinkResources" => parse::<ArmPage<PrivateLinkResource>>(body).and_then(|p| {
+            let r = p.value.first().ok_or("no private link resource")?;
+            (r.properties.group_id.as_deref() == Some("registry")
+                && r.properties.required_zone_names == ["privatelink.azurecr.io"])
+            .then_some(())
+            .ok_or_else(|| format!("private link resource read wrongly: {r:?}"))
+        }),
+        "PrivateEndpointConnectionList" => parse::<ArmPage<PrivateEndpointConnection>>(body).and_then(|p| {
+            let c = p.value.first().ok_or("no connection")?;
+            let state = c.properties.private_link_service_connection_state.as_ref();
+            (state.and_then(|s| s.status.as_deref()) == Some("Approved"))
+                .then_some(())
+                .ok_or_else(|| format!("connection read wrongly: {c:?}"))
+        }),
         "WebhookListEvents" => parse::<ArmPage<WebhookEvent>>(body).map(|_| ()),
         "TasksList" => parse::<ArmPage<Task>>(body).map(|_| ()),
+        // The details add the step's and the credentials' secrets; the model keeps the step as
+        // sent and never shows it.
+        "TasksGetDetails" => parse::<TaskDetails>(body).and_then(|t| {
+            t.properties
+                .step
+                .filter(|s| s["type"] == "Docker")
+                .map(|_| ())
+                .ok_or("step".into())
+        }),
         "TasksGet" => parse::<Task>(body).and_then(|t| {
             t.properties
                 .platform

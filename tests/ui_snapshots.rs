@@ -129,14 +129,13 @@ fn loaded_state() -> State {
             health: None,
         },
     ];
-    s.data
-        .registries
+    s.registries
         .settle(rows, None, now() - chrono::Duration::seconds(42), true);
     s.stage_order = vec!["dev".into(), "staging".into(), "uat".into(), "prod".into()];
     let ls = "contosoprod.azurecr.io".to_string();
     s.nav.registry = Some(ls.clone());
     s.nav.repository = Some("apps/web".into());
-    s.data.repositories.entry(ls.clone()).or_default().settle(
+    s.panes.repositories.listings.entry(ls.clone()).or_default().settle(
         vec!["apps/api".into(), "apps/web".into(), "base/node".into()],
         None,
         now(),
@@ -158,7 +157,7 @@ fn loaded_state() -> State {
             "lastUpdateTime": (now() - chrono::Duration::hours(hours)).to_rfc3339(), "changeableAttributes": locks
         }))
         .unwrap();
-        s.data.repository_props.insert((ls.clone(), name.into()), p);
+        s.panes.repositories.props.insert((ls.clone(), name.into()), p);
     }
     let tag = |name: &str, digest: &str, days: i64, locked: bool| {
         acrdeck::app::data::TagRow::new(
@@ -175,15 +174,20 @@ fn loaded_state() -> State {
         .unwrap()),
     )
     };
-    s.data.tags.entry((ls.clone(), "apps/web".into())).or_default().settle(
-        vec![
-            tag("1.4.1", "f39b60152839aa", 16, true),
-            tag("1.4.0", "e40941820b53bb", 50, true),
-        ],
-        None,
-        now(),
-        true,
-    );
+    s.panes
+        .tags
+        .listings
+        .entry((ls.clone(), "apps/web".into()))
+        .or_default()
+        .settle(
+            vec![
+                tag("1.4.1", "f39b60152839aa", 16, true),
+                tag("1.4.0", "e40941820b53bb", 50, true),
+            ],
+            None,
+            now(),
+            true,
+        );
     let run = |id: &str,
                task: &str,
                status: &str,
@@ -207,7 +211,7 @@ fn loaded_state() -> State {
         )
         .unwrap()
     };
-    s.data.tasks.entry(ls.clone()).or_default().settle(
+    s.panes.runs.tasks.entry(ls.clone()).or_default().settle(
         vec![
             task(
                 "base-import-node",
@@ -228,7 +232,7 @@ fn loaded_state() -> State {
         ..Default::default()
     };
     use acrdeck::app::data::{LockedItem, LockedKind};
-    s.data.locks.entry(ls.clone()).or_default().settle(
+    s.panes.locks.listings.entry(ls.clone()).or_default().settle(
         vec![
             LockedItem {
                 kind: LockedKind::Tag,
@@ -256,7 +260,7 @@ fn loaded_state() -> State {
         now(),
         true,
     );
-    s.data.lock_scan.insert(ls.clone(), (3, 3));
+    s.panes.locks.scan.insert(ls.clone(), (3, 3));
     let rule = |name: &str,
                 source: &str,
                 target: &str,
@@ -276,7 +280,7 @@ fn loaded_state() -> State {
         )
         .unwrap()
     };
-    s.data.cache_rules.entry(ls.clone()).or_default().settle(
+    s.panes.cache_rules.listings.entry(ls.clone()).or_default().settle(
         vec![
             acrdeck::app::data::CacheRuleRow {
                 rule: rule(
@@ -313,7 +317,7 @@ fn loaded_state() -> State {
         now(),
         true,
     );
-    s.data.runs.entry(ls).or_default().settle(
+    s.panes.runs.listings.entry(ls).or_default().settle(
         vec![
             run(
                 "co7",
@@ -373,7 +377,7 @@ fn data_panes() {
 fn a_partial_listing_says_so_and_shows_the_error() {
     let mut s = loaded_state();
     let ls = "contosoprod.azurecr.io".to_string();
-    s.data.tags.get_mut(&(ls, "apps/web".into())).unwrap().settle(
+    s.panes.tags.listings.get_mut(&(ls, "apps/web".into())).unwrap().settle(
         vec![],
         Some("list tags failed on contosoprod.azurecr.io/apps/web: HTTP 503: service unavailable. The service or the network failed for a moment; acrdeck retried.".into()),
         now(),
@@ -390,10 +394,10 @@ fn a_partial_listing_says_so_and_shows_the_error() {
 fn listings_from_the_cache_say_so_with_their_age() {
     let mut s = loaded_state();
     let read = now() - chrono::Duration::hours(3);
-    s.data.registries.cached = true;
-    s.data.registries.loaded_at = Some(read);
-    s.data.registries.loading = true;
-    for l in s.data.runs.values_mut() {
+    s.registries.cached = true;
+    s.registries.loaded_at = Some(read);
+    s.registries.loading = true;
+    for l in s.panes.runs.listings.values_mut() {
         l.cached = true;
         l.loaded_at = Some(now() - chrono::Duration::minutes(1));
     }
@@ -410,7 +414,7 @@ fn listings_from_the_cache_say_so_with_their_age() {
 #[test]
 fn panes_before_anything_is_chosen_or_loaded() {
     let mut s = state();
-    s.data.registries.loading = true;
+    s.registries.loading = true;
     insta::assert_snapshot!("pane_registries_loading", render(&s, &Theme::default_theme(), 80, 24));
     s.pane = Pane::Tags;
     insta::assert_snapshot!("pane_tags_nothing_chosen", render(&s, &Theme::default_theme(), 80, 24));
@@ -430,8 +434,8 @@ fn log_view_following_and_finished() {
         ],
         now(),
     );
-    s.logs = vec![view.clone()];
-    s.log_shown = Some(0);
+    s.panes.runs.logs = vec![view.clone()];
+    s.panes.runs.log_shown = Some(0);
     for (name, theme) in themes() {
         insta::assert_snapshot!(format!("log_streaming_100x24_{name}"), render(&s, &theme, 100, 24));
     }
@@ -441,7 +445,7 @@ fn log_view_following_and_finished() {
     );
     view.status = LogStatus::Complete("Failed".into());
     view.scroll(-2, 17);
-    s.logs = vec![view];
+    s.panes.runs.logs = vec![view];
     insta::assert_snapshot!(
         "log_finished_paused_100x24_default",
         render(&s, &Theme::default_theme(), 100, 24)
@@ -453,7 +457,7 @@ fn confirmation_dialog_for_production_asks_for_the_name() {
     let mut s = loaded_state();
     s.pane = Pane::Tags;
     // What x on the locked tag 1.4.1 asks, with "write only" chosen by Tab.
-    s.cursor.insert(Pane::Tags, 0);
+    s.table_mut(Pane::Tags).cursor = 0;
     update(
         &mut s,
         Action::Key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
@@ -478,12 +482,12 @@ fn confirmation_dialog_for_production_asks_for_the_name() {
 fn a_filter_line_with_its_count_and_a_bad_regex() {
     let mut s = loaded_state();
     s.pane = Pane::Runs;
-    s.filters.insert(Pane::Runs, "status:failed".into());
+    s.table_mut(Pane::Runs).filter = "status:failed".into();
     insta::assert_snapshot!(
         "filter_runs_status_failed_default",
         render(&s, &Theme::default_theme(), 100, 24)
     );
-    s.filters.insert(Pane::Runs, "re:(".into());
+    s.table_mut(Pane::Runs).filter = "re:(".into();
     s.modal = acrdeck::app::Modal::Filter;
     insta::assert_snapshot!("filter_bad_regex_default", render(&s, &Theme::default_theme(), 100, 24));
 }
@@ -493,11 +497,11 @@ fn locks_while_the_scan_is_still_going() {
     let mut s = loaded_state();
     s.pane = Pane::Locks;
     let ls = "contosoprod.azurecr.io".to_string();
-    let l = s.data.locks.get_mut(&ls).unwrap();
+    let l = s.panes.locks.listings.get_mut(&ls).unwrap();
     l.loading = true;
     l.loaded_at = None;
     l.value.as_mut().unwrap().truncate(1);
-    s.data.lock_scan.insert(ls, (1, 3));
+    s.panes.locks.scan.insert(ls, (1, 3));
     for (name, theme) in themes() {
         insta::assert_snapshot!(format!("locks_scanning_100x24_{name}"), render(&s, &theme, 100, 24));
     }
@@ -507,18 +511,15 @@ fn locks_while_the_scan_is_still_going() {
 fn tag_detail_and_sorted_tags() {
     let mut s = loaded_state();
     s.pane = Pane::Tags;
-    s.sort.insert(
-        Pane::Tags,
-        acrdeck::app::Sort {
-            column: acrdeck::app::TagColumn::Created,
-            descending: false,
-        },
-    );
+    s.table_mut(Pane::Tags).sort = Some(acrdeck::app::Sort {
+        column: acrdeck::app::TagColumn::Created,
+        descending: false,
+    });
     insta::assert_snapshot!(
         "tags_sorted_by_created_100x24_default",
         render(&s, &Theme::default_theme(), 100, 24)
     );
-    s.tag_detail = true;
+    s.panes.tags.detail = true;
     for (name, theme) in themes() {
         insta::assert_snapshot!(format!("tag_detail_100x24_{name}"), render(&s, &theme, 100, 24));
     }
@@ -546,15 +547,15 @@ fn log_search_gutter_and_several_logs() {
     b.search = "error".into();
     b.gutter = Gutter::Numbers;
     assert!(b.find(true, 16));
-    s.logs = vec![a, b];
-    s.log_shown = Some(1);
+    s.panes.runs.logs = vec![a, b];
+    s.panes.runs.log_shown = Some(1);
     for (name, theme) in themes() {
         insta::assert_snapshot!(
             format!("log_search_numbers_two_open_100x24_{name}"),
             render(&s, &theme, 100, 24)
         );
     }
-    let view = &mut s.logs[1];
+    let view = &mut s.panes.runs.logs[1];
     view.gutter = Gutter::Times;
     view.wrap = true;
     view.follow = true;
@@ -602,7 +603,7 @@ fn help_scrolls_when_it_does_not_fit() {
 
 #[test]
 fn imports_pane_every_state_and_the_approval_dialog() {
-    use acrdeck::app::imports::{PlannedFile, RunState};
+    use acrdeck::app::panes::imports::{PlannedFile, RunState};
     use acrdeck::imports::execute::{Outcome, Step};
     use acrdeck::imports::plan::Status;
     let mut s = loaded_state();
@@ -652,14 +653,14 @@ fn imports_pane_every_state_and_the_approval_dialog() {
     }];
     s.pane = Pane::Imports;
     update(&mut s, Action::ImportsPlanned { files, error: None });
-    s.imports.rows[4].run = Some(RunState::Done {
+    s.panes.imports.rows[4].run = Some(RunState::Done {
         outcome: Outcome::Failed {
             error: "import docker.io/cloudflare/cloudflared:latest failed on contosoprod: SourceCredentialsRequired (HTTP 400)".into(),
             request_ids: vec![],
         },
         audit_error: None,
     });
-    s.imports.rows[5].run = Some(RunState::Done {
+    s.panes.imports.rows[5].run = Some(RunState::Done {
         outcome: Outcome::Imported {
             digest: d('e'),
             locked: true,
@@ -667,7 +668,7 @@ fn imports_pane_every_state_and_the_approval_dialog() {
         },
         audit_error: None,
     });
-    s.imports.rows[6].run = Some(RunState::Running(Step::Polling { polls: 2 }));
+    s.panes.imports.rows[6].run = Some(RunState::Running(Step::Polling { polls: 2 }));
     for (name, theme) in themes() {
         insta::assert_snapshot!(format!("imports_pane_120x24_{name}"), render(&s, &theme, 120, 24));
     }
@@ -727,7 +728,7 @@ fn stage(name: &str, last: bool) -> acrdeck::promote::ResolvedStage {
 
 #[test]
 fn promotions_board_and_the_promotion_dialog() {
-    use acrdeck::app::imports::RunState;
+    use acrdeck::app::panes::imports::RunState;
     use acrdeck::imports::execute::{Outcome, Step};
     use acrdeck::promote::board::{Board, BoardRow, Cell};
     use acrdeck::promote::promotion::{Promotion, TargetState, Verdict};
@@ -744,9 +745,9 @@ fn promotions_board_and_the_promotion_dialog() {
         .enumerate()
         .map(|(i, n)| stage(n, i == 3))
         .collect();
-    s.promotions.repository = Some("apps/web".into());
-    s.promotions.stages = stages.clone();
-    s.promotions.board = Some(Board {
+    s.panes.promotions.repository = Some("apps/web".into());
+    s.panes.promotions.stages = stages.clone();
+    s.panes.promotions.board = Some(Board {
         repository: "apps/web".into(),
         repositories: vec!["apps/web".into()],
         matched: 1,
@@ -796,13 +797,13 @@ fn promotions_board_and_the_promotion_dialog() {
         errors: vec![None, None, None, None],
         repository_locked: vec![false; 4],
     });
-    s.promotions.read_at = Some(now());
-    s.promotions.column = 2;
-    s.promotions.runs.insert(
+    s.panes.promotions.read_at = Some(now());
+    s.panes.promotions.column = 2;
+    s.panes.promotions.runs.insert(
         ("apps/web".into(), "1.7.0-rc.1".into()),
         ("staging".into(), RunState::Running(Step::Polling { polls: 2 })),
     );
-    s.promotions.runs.insert(
+    s.panes.promotions.runs.insert(
         ("apps/web".into(), "1.4.1".into()),
         (
             "prod".into(),
@@ -904,9 +905,9 @@ fn audit_pane_with_a_change_that_has_no_outcome() {
     killed.id = "3".into();
     killed.time = at(5);
     killed.host = "jumpbox-1".into();
-    s.audit.entries = acrdeck::audit::entries(vec![lock, lock_done, promote, failed, killed]);
-    s.audit.path = Some("/home/ops/.local/state/acrdeck/audit.jsonl".into());
-    s.audit.read_at = Some(now());
+    s.panes.audit.entries = acrdeck::audit::entries(vec![lock, lock_done, promote, failed, killed]);
+    s.panes.audit.path = Some("/home/ops/.local/state/acrdeck/audit.jsonl".into());
+    s.panes.audit.read_at = Some(now());
     s.pane = Pane::Audit;
     s.touch(Pane::Audit);
     s.sync_rows();

@@ -88,17 +88,17 @@ pub enum Action {
     },
     /// A plan of the configured images files, or why there is none.
     ImportsPlanned {
-        files: Vec<super::imports::PlannedFile>,
+        files: Vec<super::panes::imports::PlannedFile>,
         error: Option<String>,
     },
     /// An approved import moved on.
     ImportStep {
-        key: super::imports::LineKey,
+        key: super::panes::imports::LineKey,
         step: crate::imports::execute::Step,
     },
     /// An approved import ended, verified or not; and whether its audit record failed.
     ImportDone {
-        key: super::imports::LineKey,
+        key: super::panes::imports::LineKey,
         outcome: crate::imports::execute::Outcome,
         audit_error: Option<String>,
     },
@@ -133,7 +133,7 @@ pub enum Action {
 }
 
 /// What a timed refresh re-reads.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Refresh {
     Registries,
     Runs { login_server: String },

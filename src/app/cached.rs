@@ -33,11 +33,10 @@ pub type Written = HashMap<PartKey, PartRef>;
 /// (re)written because they changed since `written`. Listings of an earlier session that have
 /// not been read back yet are kept as they are.
 pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Part>) {
-    let d = &state.data;
-    let registries = d.registries.value.as_ref().and_then(|rows| {
+    let registries = state.registries.value.as_ref().and_then(|rows| {
         Some(Listing {
-            read_at: d.registries.loaded_at?,
-            partial: d.registries.partial,
+            read_at: state.registries.loaded_at?,
+            partial: state.registries.partial,
             items: rows
                 .iter()
                 .map(|r| CachedRegistry {
@@ -50,12 +49,12 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
 
     // Every listing the state holds, with what would be written for it (built only if needed).
     let mut props_count: HashMap<&str, usize> = HashMap::new();
-    for (ls, _) in d.repository_props.keys() {
+    for (ls, _) in state.panes.repositories.props.keys() {
         *props_count.entry(ls.as_str()).or_default() += 1;
     }
     type Build<'a> = Box<dyn Fn() -> Part + 'a>;
     let mut held: Vec<(PartRef, Build)> = Vec::new();
-    for (ls, l) in &d.repositories {
+    for (ls, l) in &state.panes.repositories.listings {
         let (Some(names), Some(read_at)) = (&l.value, l.loaded_at) else {
             continue;
         };
@@ -70,8 +69,10 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
                 partial: l.partial,
                 items: names.clone(),
             },
-            properties: d
-                .repository_props
+            properties: state
+                .panes
+                .repositories
+                .props
                 .iter()
                 .filter(|((r, _), _)| r == ls)
                 .map(|(_, p)| p.clone())
@@ -79,7 +80,7 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
         };
         held.push((part_ref(key, read_at, props), Box::new(build)));
     }
-    for ((ls, repo), l) in &d.tags {
+    for ((ls, repo), l) in &state.panes.tags.listings {
         let (Some(rows), Some(read_at)) = (&l.value, l.loaded_at) else {
             continue;
         };
@@ -109,7 +110,7 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
         };
         held.push((part_ref(key, read_at, rows.len()), Box::new(build)));
     }
-    for (ls, l) in &d.runs {
+    for (ls, l) in &state.panes.runs.listings {
         let (Some(runs), Some(read_at)) = (&l.value, l.loaded_at) else {
             continue;
         };
@@ -182,7 +183,6 @@ fn part_ref(key: PartKey, read_at: DateTime<Utc>, entries: usize) -> PartRef {
 
 /// Puts a kept listing into its pane, as cached, unless this session already read it.
 pub fn restore(state: &mut State, part: Part) {
-    let d = &mut state.data;
     match part {
         Part::Registries { listing, opened } => {
             let rows = listing
@@ -194,7 +194,7 @@ pub fn restore(state: &mut State, part: Part) {
                     health: None,
                 })
                 .collect();
-            if d.registries.restore(rows, listing.read_at, listing.partial) {
+            if state.registries.restore(rows, listing.read_at, listing.partial) {
                 reopen(state, opened);
             }
         }
@@ -203,10 +203,18 @@ pub fn restore(state: &mut State, part: Part) {
             listing,
             properties,
         } => {
-            let l = d.repositories.entry(login_server.clone()).or_default();
+            let l = state
+                .panes
+                .repositories
+                .listings
+                .entry(login_server.clone())
+                .or_default();
             if l.restore(listing.items, listing.read_at, listing.partial) {
                 for p in properties {
-                    d.repository_props
+                    state
+                        .panes
+                        .repositories
+                        .props
                         .entry((login_server.clone(), p.image_name.clone()))
                         .or_insert(p);
                 }
@@ -219,7 +227,7 @@ pub fn restore(state: &mut State, part: Part) {
             manifests,
         } => {
             let key = (login_server, repository);
-            if d.tags.get(&key).is_some_and(|l| l.value.is_some()) {
+            if state.panes.tags.listings.get(&key).is_some_and(|l| l.value.is_some()) {
                 return;
             }
             let manifests: HashMap<&str, &crate::acr::model::ManifestProperties> =
@@ -232,17 +240,25 @@ pub fn restore(state: &mut State, part: Part) {
                     TagRow::new(t, manifest)
                 })
                 .collect();
-            d.tag_search.insert(key.clone(), super::data::tag_index(&rows));
-            d.tags
+            state
+                .panes
+                .tags
+                .search
+                .insert(key.clone(), super::data::tag_index(&rows));
+            state
+                .panes
+                .tags
+                .listings
                 .entry(key)
                 .or_default()
                 .restore(rows, listing.read_at, listing.partial);
         }
         Part::Runs { login_server, listing } => {
-            d.runs
-                .entry(login_server)
-                .or_default()
-                .restore(listing.items, listing.read_at, listing.partial);
+            state.panes.runs.listings.entry(login_server).or_default().restore(
+                listing.items,
+                listing.read_at,
+                listing.partial,
+            );
         }
     }
 }
@@ -265,7 +281,7 @@ fn reopen(state: &mut State, opened: Option<Opened>) {
         registry: Some(opened.registry),
         repository: opened.repository,
     };
-    state.cursor.insert(Pane::Registries, row);
+    state.table_mut(Pane::Registries).cursor = row;
 }
 
 impl<T> Loadable<T> {
@@ -417,12 +433,11 @@ mod tests {
     #[test]
     fn a_saved_session_comes_back_as_cached_with_the_age_of_its_reads() {
         let s = round_trip(&session());
-        let d = &s.data;
         let names: Vec<&str> = s.registry_rows().iter().map(|r| r.registry.name.as_str()).collect();
         assert_eq!(names, ["acrdev", "acrprod"]);
-        assert!(d.registries.cached);
+        assert!(s.registries.cached);
         assert_eq!(
-            d.registries.loaded_at,
+            s.registries.loaded_at,
             Some(at("2026-11-22T10:00:00Z")),
             "the read's time, not the restore's"
         );
@@ -432,28 +447,31 @@ mod tests {
             .find(|r| r.registry.name == "acrdev")
             .expect("dev");
         assert_eq!(dev.storage, Some((10, 100)));
-        let repos = &d.repositories[DEV];
+        let repos = &s.panes.repositories.listings[DEV];
         assert!(repos.cached);
         assert_eq!(
             repos.value.as_deref(),
             Some(&["apps/api".to_string(), "apps/web".to_string()][..])
         );
         assert_eq!(
-            d.repository_props[&(DEV.to_string(), "apps/api".to_string())].tag_count,
+            s.panes.repositories.props[&(DEV.to_string(), "apps/api".to_string())].tag_count,
             2
         );
-        let tags = &d.tags[&(DEV.to_string(), "apps/api".to_string())];
+        let tags = &s.panes.tags.listings[&(DEV.to_string(), "apps/api".to_string())];
         assert!(tags.cached);
         assert_eq!(tags.value.as_ref().map(Vec::len), Some(2));
         assert!(
-            d.tag_search.contains_key(&(DEV.to_string(), "apps/api".to_string())),
+            s.panes
+                .tags
+                .search
+                .contains_key(&(DEV.to_string(), "apps/api".to_string())),
             "cached tags filter too"
         );
-        assert!(d.runs[DEV].cached);
-        assert_eq!(d.runs[DEV].value.as_ref().map(Vec::len), Some(2));
+        assert!(s.panes.runs.listings[DEV].cached);
+        assert_eq!(s.panes.runs.listings[DEV].value.as_ref().map(Vec::len), Some(2));
         // A cached pane is read again when shown; one of this session is not.
-        assert!(d.runs[DEV].needs_read());
-        assert!(!session().data.runs[DEV].needs_read());
+        assert!(s.panes.runs.listings[DEV].needs_read());
+        assert!(!session().panes.runs.listings[DEV].needs_read());
     }
 
     #[test]
@@ -479,7 +497,7 @@ mod tests {
     #[test]
     fn fresh_reads_replace_the_cache_and_failed_ones_keep_it_marked() {
         let mut s = round_trip(&session());
-        s.data.registries.loading = true;
+        s.registries.loading = true;
         update(
             &mut s,
             Action::RegistriesLoaded {
@@ -487,9 +505,9 @@ mod tests {
                 error: Some("ARM timed out".into()),
             },
         );
-        assert!(s.data.registries.cached, "nothing new came: still the cache");
+        assert!(s.registries.cached, "nothing new came: still the cache");
         assert_eq!(s.registry_rows().len(), 2);
-        assert_eq!(s.data.registries.error.as_deref(), Some("ARM timed out"));
+        assert_eq!(s.registries.error.as_deref(), Some("ARM timed out"));
         update(
             &mut s,
             Action::RegistriesLoaded {
@@ -497,8 +515,8 @@ mod tests {
                 error: None,
             },
         );
-        assert!(!s.data.registries.cached);
-        assert_eq!(s.data.registries.loaded_at, Some(s.now));
+        assert!(!s.registries.cached);
+        assert_eq!(s.registries.loaded_at, Some(s.now));
         assert_eq!(s.registry_rows().len(), 1, "what Azure says now, not what was cached");
     }
 
@@ -506,7 +524,7 @@ mod tests {
     fn the_cache_never_overwrites_a_read_of_this_session() {
         let old = session();
         let mut s = state();
-        s.data.runs.entry(DEV.into()).or_default().loading = true;
+        s.panes.runs.listings.entry(DEV.into()).or_default().loading = true;
         update(
             &mut s,
             Action::RepositoriesLoaded {
@@ -520,15 +538,15 @@ mod tests {
             update(&mut s, Action::CacheRestored(Box::new(part)));
         }
         assert_eq!(
-            s.data.repositories[DEV].value.as_deref(),
+            s.panes.repositories.listings[DEV].value.as_deref(),
             Some(&["fresh".to_string()][..])
         );
-        assert!(!s.data.repositories[DEV].cached);
+        assert!(!s.panes.repositories.listings[DEV].cached);
         assert!(
-            s.data.repository_props.is_empty(),
+            s.panes.repositories.props.is_empty(),
             "properties of a listing not taken are not taken"
         );
-        let runs = &s.data.runs[DEV];
+        let runs = &s.panes.runs.listings[DEV];
         assert!(runs.cached && runs.loading, "a read in flight is still in flight");
         assert!(!runs.needs_read(), "and is not asked for twice");
     }

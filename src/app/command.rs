@@ -1,7 +1,8 @@
 //! The `:` command line: jump anywhere by name (`:runs`, `:tags prod/apps/web`,
 //! `:registry staging`) with Tab completion, as operators know it from k9s and vim.
 
-use super::Pane;
+use super::{Effect, Modal, Pane, State, navigate};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// The command line while it is typed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -242,6 +243,135 @@ fn common_prefix(items: &[String]) -> Option<String> {
         );
     }
     Some(first.chars().take(len).collect())
+}
+
+/// Names a registry can be called by on the command line: its name and its stage.
+fn registry_names(state: &State) -> Vec<String> {
+    let mut names = Vec::new();
+    for r in state.registry_rows() {
+        names.push(r.registry.name.clone());
+        if let Some(stage) = r.registry.stage() {
+            names.push(stage.to_string());
+        }
+    }
+    names
+}
+
+/// The login server of the registry a command-line word names (name, stage or login server).
+fn find_registry(state: &State, word: &str) -> Option<String> {
+    let rows = state.registry_rows();
+    let by = |f: &dyn Fn(&super::data::RegistryRow) -> bool| {
+        rows.iter()
+            .find(|r| f(r))
+            .map(|r| r.registry.properties.login_server.clone())
+    };
+    by(&|r| r.registry.name.eq_ignore_ascii_case(word))
+        .or_else(|| by(&|r| r.registry.properties.login_server.eq_ignore_ascii_case(word)))
+        .or_else(|| by(&|r| r.registry.stage().is_some_and(|s| s.eq_ignore_ascii_case(word))))
+}
+
+/// Keys while the command line is open: typing, Tab to complete, Enter to run, Esc to close.
+pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Some(line) = state.modal.command_line_mut() else {
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => state.modal = Modal::None,
+        KeyCode::Backspace => {
+            line.text.pop();
+            line.hint = None;
+        }
+        KeyCode::Tab => {
+            let text = line.text.clone();
+            let regs = registry_names(state);
+            let (completed, offered) = complete(&text, &regs, |reg| {
+                let ls = match reg {
+                    Some(word) => find_registry(state, word),
+                    None => state.nav.registry.clone(),
+                };
+                ls.map(|ls| state.panes.repositories.names(&ls).to_vec())
+                    .unwrap_or_default()
+            });
+            if let Some(line) = state.modal.command_line_mut() {
+                line.text = completed;
+                line.error = false;
+                line.hint = (!offered.is_empty()).then(|| offered.join("  "));
+            }
+        }
+        KeyCode::Enter => {
+            let text = line.text.clone();
+            return run(state, &text);
+        }
+        KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            line.text.push(c);
+            line.hint = None;
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Carries out a command line; on a mistake the line stays open and says what is wrong.
+fn run(state: &mut State, text: &str) -> Vec<Effect> {
+    let fail = |state: &mut State, why: String| {
+        if let Some(line) = state.modal.command_line_mut() {
+            line.hint = Some(why);
+            line.error = true;
+        }
+        vec![]
+    };
+    let goto = match parse(text, |w| find_registry(state, w).is_some()) {
+        Ok(g) => g,
+        Err(e) => return fail(state, e),
+    };
+    let choose = |state: &mut State, word: &Option<String>| -> Result<(), String> {
+        let Some(word) = word else { return Ok(()) };
+        let ls = find_registry(state, word).ok_or_else(|| {
+            format!(
+                "no registry is called `{word}`; known: {}",
+                registry_names(state).join(", ")
+            )
+        })?;
+        navigate::choose_registry(state, ls);
+        Ok(())
+    };
+    let effects = match goto {
+        Goto::Quit => {
+            if state.jobs.is_empty() {
+                return vec![Effect::Exit(0)];
+            }
+            state.modal = Modal::ConfirmQuit;
+            return vec![];
+        }
+        Goto::Help => {
+            state.modal = Modal::Help { scroll: 0 };
+            return vec![];
+        }
+        Goto::Board { repository } => super::panes::promotions::show_board(state, repository),
+        Goto::Pane { pane, registry } => {
+            if let Err(e) = choose(state, &registry) {
+                return fail(state, e);
+            }
+            if pane == Pane::Repositories && state.nav.registry.is_none() {
+                return fail(state, "choose a registry: :registry NAME".into());
+            }
+            navigate::show(state, pane)
+        }
+        Goto::Tags { registry, repository } => {
+            if let Err(e) = choose(state, &registry) {
+                return fail(state, e);
+            }
+            if state.nav.registry.is_none() {
+                return fail(state, "choose a registry first: :tags REGISTRY/REPOSITORY".into());
+            }
+            navigate::tags_of(state, repository)
+        }
+    };
+    // The command line closes unless the command opened something else in its place.
+    if matches!(state.modal, Modal::Command(_)) {
+        state.modal = Modal::None;
+    }
+    effects
 }
 
 #[cfg(test)]

@@ -3,12 +3,8 @@
 //! is `partial`, a failed refresh keeps the old rows with the error beside them, and every value
 //! knows when it was read.
 
-use crate::acr::model::{
-    CacheRule, ChangeableAttributes, CredentialSet, ManifestProperties, Registry, RepositoryProperties, Run,
-    TagProperties, Task,
-};
+use crate::acr::model::{CacheRule, ChangeableAttributes, CredentialSet, ManifestProperties, Registry, TagProperties};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 
 /// A value read from the service, with its state.
 #[derive(Debug, Clone)]
@@ -148,25 +144,6 @@ pub fn tag_index(rows: &[TagRow]) -> crate::query::SearchIndex {
         }),
         &["tag", "digest", "platform", "locked", "updated"],
     )
-}
-
-/// Everything loaded, by registry (login server) and repository.
-#[derive(Debug, Clone, Default)]
-pub struct Data {
-    pub registries: Loadable<Vec<RegistryRow>>,
-    pub repositories: HashMap<String, Loadable<Vec<String>>>,
-    /// Repository properties (counts, locks, last update), filled in progressively.
-    pub repository_props: HashMap<(String, String), RepositoryProperties>,
-    pub tags: HashMap<(String, String), Loadable<Vec<TagRow>>>,
-    /// The `/` search text of each tags listing, built once when it loads (see `SearchIndex`).
-    pub tag_search: HashMap<(String, String), crate::query::SearchIndex>,
-    pub runs: HashMap<String, Loadable<Vec<Run>>>,
-    pub tasks: HashMap<String, Loadable<Vec<Task>>>,
-    /// Everything locked in a registry, found by a scan that fills this in as it goes.
-    pub locks: HashMap<String, Loadable<Vec<LockedItem>>>,
-    /// How far a registry's lock scan has come: (repositories scanned, repositories in all).
-    pub lock_scan: HashMap<String, (usize, usize)>,
-    pub cache_rules: HashMap<String, Loadable<Vec<CacheRuleRow>>>,
 }
 
 /// What a lock is on.

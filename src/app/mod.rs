@@ -1,21 +1,28 @@
 //! The application core, after The Elm Architecture: one [`Action`] enum for everything that can
 //! happen, and [`update`] that changes [`State`] and asks for work as [`Effect`]s without doing
-//! I/O. `crate::dashboard` owns the terminal and the loop around them.
+//! I/O. Each pane is a module under [`panes`] (its state, its keys, how actions change it); the
+//! [`Modal`] decides whether a key goes to a dialog first. `crate::dashboard` owns the terminal
+//! and the loop around them; `crate::jobs` carries out the effects.
 
 mod action;
-pub mod audit_view;
+pub mod batch;
 pub mod cached;
 pub mod command;
 pub mod data;
-pub mod imports;
+mod effect;
+mod input;
 pub mod log_view;
 pub mod modal;
 pub mod mutation;
-pub mod promotions;
+pub mod navigate;
+pub mod panes;
 mod state;
+pub mod table;
 mod update;
 
 pub use action::{Action, ExitSignal, Refresh};
+pub use effect::Effect;
 pub use modal::Modal;
-pub use state::{Environment, Identity, Job, JobId, Nav, Pane, Sort, State, TagColumn};
-pub use update::{Effect, RefreshRates, startup, update};
+pub use state::{Environment, Identity, Job, JobId, Nav, Pane, State};
+pub use table::{Sort, TagColumn};
+pub use update::{RefreshRates, startup, update};

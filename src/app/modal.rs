@@ -2,9 +2,9 @@
 //! where a key goes is decided by one `match`, not by an order of flags.
 
 use super::command::CommandLine;
-use super::imports::ApproveDialog;
 use super::mutation::Confirm;
-use super::promotions::PromoteDialog;
+use super::panes::imports::ApproveDialog;
+use super::panes::promotions::PromoteDialog;
 
 #[derive(Debug, Clone, Default)]
 pub enum Modal {

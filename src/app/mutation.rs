@@ -1,7 +1,10 @@
 //! Changes an operator can make, and the one confirmation path they all go through: the dialog
 //! shows exactly what will be sent where; production registries need their name typed.
 
+use super::{Effect, Modal, State};
 use crate::acr::RegistryRef;
+use crate::acr::model::ChangeableAttributes;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a lock change is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -198,6 +201,82 @@ impl Confirm {
     pub fn ready(&self) -> bool {
         !self.production || self.typed == self.mutation().registry_name()
     }
+}
+
+/// Asks for a change: opens the confirmation with its variants (the first chosen), or, in a
+/// read-only session, says it will not.
+pub fn ask(state: &mut State, options: Vec<Mutation>) -> Vec<Effect> {
+    let Some(first) = options.first() else {
+        return vec![];
+    };
+    if state.readonly {
+        state.flash = Some((format!("read-only: will not {}", first.describe()), true));
+        return vec![];
+    }
+    let production = state.is_production(first.login_server());
+    state.modal = Modal::Confirm(Confirm::new(options, production));
+    vec![]
+}
+
+/// The three ways to lock (or unlock) a target in the chosen registry: write and delete, write
+/// only, delete only. The direction follows what is there: anything locked offers unlocking.
+pub fn lock_options(
+    state: &State,
+    repository: String,
+    target: LockTarget,
+    now: &ChangeableAttributes,
+) -> Vec<Mutation> {
+    let Some(ls) = state.nav.registry.clone() else {
+        return vec![];
+    };
+    let registry_name = state.current_registry_name().unwrap_or_else(|| ls.clone());
+    let lock = now.write_enabled && now.delete_enabled;
+    [(true, true), (true, false), (false, true)]
+        .into_iter()
+        .map(|(write, delete)| Mutation::Locks {
+            login_server: ls.clone(),
+            registry_name: registry_name.clone(),
+            repository: repository.clone(),
+            target: target.clone(),
+            write,
+            delete,
+            lock,
+        })
+        .collect()
+}
+
+/// Keys while a confirmation is open: Enter confirms (once the name is typed where needed),
+/// Esc cancels, Tab picks a variant, anything else types the name.
+pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let Modal::Confirm(confirm) = &mut state.modal else {
+        return vec![];
+    };
+    match key.code {
+        KeyCode::Esc => {
+            state.modal = Modal::None;
+            state.flash = Some(("cancelled: nothing was changed".into(), false));
+        }
+        KeyCode::Enter if confirm.ready() => {
+            let mutation = confirm.mutation().clone();
+            state.modal = Modal::None;
+            let job = state.start_job(mutation.describe());
+            state.flash = Some((format!("working: {}…", mutation.describe()), false));
+            return vec![Effect::Mutate { job, mutation }];
+        }
+        KeyCode::Tab => confirm.chosen = (confirm.chosen + 1) % confirm.options.len().max(1),
+        KeyCode::BackTab => {
+            let n = confirm.options.len().max(1);
+            confirm.chosen = (confirm.chosen + n - 1) % n;
+        }
+        KeyCode::Backspace if confirm.production => {
+            confirm.typed.pop();
+        }
+        KeyCode::Char(c) if confirm.production && !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            confirm.typed.push(c)
+        }
+        _ => {}
+    }
+    vec![]
 }
 
 #[cfg(test)]

@@ -1092,7 +1092,7 @@ fn webhook_action(r: &Req<'_>, idx: usize, name: &str, action: &str) -> Response
     if eq(action, "getCallbackConfig") {
         return json(
             200,
-            &json!({"serviceUri": "https://hooks.contoso.invalid/acr", "customHeaders": {}}),
+            &json!({"serviceUri": h.service_uri, "customHeaders": h.custom_headers}),
         );
     }
     arm_error(

@@ -249,6 +249,8 @@ pub struct Webhook {
     pub actions: Vec<String>,
     pub scope: String,
     pub enabled: bool,
+    pub service_uri: String,
+    pub custom_headers: std::collections::BTreeMap<String, String>,
     pub events: Vec<WebhookEvent>,
 }
 

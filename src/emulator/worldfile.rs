@@ -204,6 +204,16 @@ pub struct WebhookFile {
     pub actions: Vec<String>,
     #[serde(default)]
     pub scope: String,
+    /// Where it delivers; what `getCallbackConfig` answers.
+    #[serde(default = "default_service_uri")]
+    pub service_uri: String,
+    /// Headers sent with each delivery (often a credential).
+    #[serde(default)]
+    pub custom_headers: BTreeMap<String, String>,
+}
+
+fn default_service_uri() -> String {
+    "https://hooks.contoso.invalid/acr".into()
 }
 
 /// Parses a world file; errors say where.
@@ -358,6 +368,8 @@ pub fn build(
                     actions: w.actions.clone(),
                     scope: w.scope.clone(),
                     enabled: true,
+                    service_uri: w.service_uri.clone(),
+                    custom_headers: w.custom_headers.clone(),
                     events: vec![],
                 },
             );

@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod changes;
+pub mod commands;
 pub mod doctor;
+pub mod emulator;
 pub mod imports;
 pub mod reads;
 

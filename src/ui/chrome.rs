@@ -75,15 +75,15 @@ pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
 
 pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     match state.pane {
-        Pane::Registries => super::panes::registries(state, theme, frame, area),
-        Pane::Repositories => super::panes::repositories(state, theme, frame, area),
-        Pane::Tags => super::panes::tags(state, theme, frame, area),
-        Pane::Runs => super::panes::runs(state, theme, frame, area),
-        Pane::Locks => super::registry_panes::locks(state, theme, frame, area),
-        Pane::CacheRules => super::registry_panes::cache_rules(state, theme, frame, area),
-        Pane::Imports => super::imports_pane::imports(state, theme, frame, area),
-        Pane::Promotions => super::promotions_pane::promotions(state, theme, frame, area),
-        Pane::Audit => super::audit_pane::audit(state, theme, frame, area),
+        Pane::Registries => super::panes::registries::registries(state, theme, frame, area),
+        Pane::Repositories => super::panes::repositories::repositories(state, theme, frame, area),
+        Pane::Tags => super::panes::tags::tags(state, theme, frame, area),
+        Pane::Runs => super::panes::runs::runs(state, theme, frame, area),
+        Pane::Locks => super::panes::locks::locks(state, theme, frame, area),
+        Pane::CacheRules => super::panes::cache_rules::cache_rules(state, theme, frame, area),
+        Pane::Imports => super::panes::imports::imports(state, theme, frame, area),
+        Pane::Promotions => super::panes::promotions::promotions(state, theme, frame, area),
+        Pane::Audit => super::panes::audit::audit(state, theme, frame, area),
     }
     breadcrumb(state, theme, frame, area);
 }
@@ -105,11 +105,12 @@ fn breadcrumb(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             if let Some(repo) = &state.nav.repository {
                 parts.push(repo.clone());
             }
-            if state.tag_detail
+            if state.panes.tags.detail
                 && let (Some(repo), Some(i)) = (&state.nav.repository, state.selected_row(Pane::Tags))
                 && let Some(t) = state
-                    .data
+                    .panes
                     .tags
+                    .listings
                     .get(&(ls.clone(), repo.clone()))
                     .and_then(|l| l.value.as_ref()?.get(i))
             {
@@ -118,7 +119,7 @@ fn breadcrumb(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         Pane::Runs => {
             parts.push("runs".into());
-            if let Some(v) = state.log() {
+            if let Some(v) = state.panes.runs.log() {
                 parts.push(format!("log {}", v.run_id));
             }
         }

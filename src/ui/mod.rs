@@ -1,16 +1,12 @@
 //! Pure rendering of [`State`]: nothing here does I/O or changes state, so every screen can be
 //! snapshot-tested on ratatui's `TestBackend`.
 
-mod audit_pane;
 mod chrome;
-mod imports_pane;
-mod log_pane;
+pub mod log_view;
 mod overlays;
 pub mod panes;
-mod promotions_pane;
-mod registry_panes;
-mod tag_detail;
 mod theme;
+pub mod widgets;
 
 pub use theme::Theme;
 
@@ -45,8 +41,10 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
         Modal::Help { scroll } => overlays::help(state, *scroll, theme, frame, area),
         Modal::ConfirmQuit => overlays::confirm_quit(state, theme, frame, area),
         Modal::Confirm(confirm) => overlays::confirm_change(confirm, theme, frame, area),
-        Modal::Approve(dialog) => imports_pane::approve_dialog(dialog, theme, frame, area),
-        Modal::Promote(dialog) => promotions_pane::promote_dialog(dialog, &state.promotions.stages, theme, frame, area),
+        Modal::Approve(dialog) => panes::imports::approve_dialog(dialog, theme, frame, area),
+        Modal::Promote(dialog) => {
+            panes::promotions::promote_dialog(dialog, &state.panes.promotions.stages, theme, frame, area)
+        }
         // The command line and the filter are drawn where they are typed (footer, pane).
         Modal::None | Modal::Command(_) | Modal::Filter => {}
     }

@@ -123,14 +123,14 @@ pub fn log_view(view: &LogView, state: &State, theme: &Theme, frame: &mut Frame,
         .border_style(theme.border_focus)
         .title(Line::from(spans));
     // Every open log, the shown one marked; ] and [ move between them.
-    if state.logs.len() > 1 {
+    if state.panes.runs.logs.len() > 1 {
         let mut tabs = vec![Span::styled(" logs:", theme.muted)];
-        for (i, v) in state.logs.iter().enumerate() {
+        for (i, v) in state.panes.runs.logs.iter().enumerate() {
             let live = !matches!(v.status, LogStatus::Complete(_) | LogStatus::Failed(_));
             let label = format!(" {}{}", v.run_id, if live { "●" } else { "" });
             tabs.push(Span::styled(
                 label,
-                if Some(i) == state.log_shown {
+                if Some(i) == state.panes.runs.log_shown {
                     theme.tab_active
                 } else {
                     theme.muted

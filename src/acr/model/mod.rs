@@ -6,6 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::BTreeMap;
 
+mod rollout;
+pub use rollout::*;
+
 /// An enum of known string values that keeps unknown ones and ignores case when reading.
 macro_rules! open_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident),* $(,)? }) => {
@@ -272,6 +275,18 @@ pub struct Task {
     pub properties: TaskProperties,
 }
 
+/// A task with its secrets filled in (`POST …/tasks/{name}/listDetails`): the step's secret
+/// arguments and the custom registries' credentials. The service names neither the task nor its
+/// id here; the caller knows which it asked for.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskDetails {
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub properties: TaskProperties,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TaskProperties {
@@ -371,24 +386,6 @@ impl Run {
             Trigger::Manual
         }
     }
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Webhook {
-    #[serde(default)]
-    pub id: String,
-    pub name: String,
-    #[serde(default)]
-    pub properties: serde_json::Value,
-}
-
-#[derive(Debug, Clone, Deserialize, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct WebhookEvent {
-    pub id: String,
-    pub event_request_message: Option<serde_json::Value>,
-    pub event_response_message: Option<serde_json::Value>,
 }
 
 // ---------------------------------------------------------------- data plane

@@ -1,9 +1,9 @@
 //! The Audit pane: who changed what, when, with which digests, newest first.
 
-use super::Theme;
-use super::panes::{block, empty, table, table_window};
 use crate::app::{Pane, State};
 use crate::audit::Entry;
+use crate::ui::Theme;
+use crate::ui::widgets::{block, empty, table, table_window};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -53,7 +53,7 @@ fn detail(e: &Entry) -> String {
 }
 
 pub fn audit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let a = &state.audit;
+    let a = &state.panes.audit;
     let mut title = vec![Span::styled(" Audit ", theme.tab_active)];
     if let Some(p) = &a.path {
         title.push(Span::styled(format!("· {p} "), theme.muted));
@@ -65,7 +65,7 @@ pub fn audit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.danger,
         ));
     }
-    title.extend(super::panes::freshness(
+    title.extend(crate::ui::widgets::freshness(
         a.loading,
         a.read_at,
         ("reading", "read"),
@@ -80,7 +80,7 @@ pub fn audit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .map(|e| Line::styled(format!("! {e}"), theme.danger))
         .collect();
-    let inner = super::panes::error_lines(errors, frame, inner);
+    let inner = crate::ui::widgets::error_lines(errors, frame, inner);
     if a.entries.is_empty() {
         let text = if a.loading || a.read_at.is_none() {
             "Reading the audit trail…"

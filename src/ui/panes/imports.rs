@@ -1,11 +1,11 @@
 //! The Imports pane (each images.txt line, its plan, its import) and the approval dialog.
 
-use super::Theme;
-use super::panes::{block, empty, table, table_window};
-use crate::app::imports::{ApproveDialog, ImportRow, RunState};
+use crate::app::panes::imports::{ApproveDialog, ImportRow, RunState};
 use crate::app::{Pane, State};
 use crate::imports::execute::{Outcome, Step};
 use crate::imports::plan::Status;
+use crate::ui::Theme;
+use crate::ui::widgets::{block, empty, table, table_window};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -104,7 +104,7 @@ fn detail(state: &State, r: &ImportRow) -> String {
 }
 
 pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let im = &state.imports;
+    let im = &state.panes.imports;
     let mut title = vec![Span::styled(" Imports ", theme.tab_active)];
     let targets: Vec<String> = im
         .files
@@ -128,7 +128,7 @@ pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if !im.selected.is_empty() {
         title.push(Span::styled(format!("· {} selected ", im.selected.len()), theme.key));
     }
-    title.extend(super::panes::freshness(
+    title.extend(crate::ui::widgets::freshness(
         im.loading,
         im.planned_at,
         ("planning", "planned"),
@@ -149,7 +149,7 @@ pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             banner.push(Line::styled(format!("! {e}"), theme.danger));
         }
     }
-    let inner = super::panes::error_lines(banner, frame, inner);
+    let inner = crate::ui::widgets::error_lines(banner, frame, inner);
     if im.rows.is_empty() {
         let text = if im.loading || im.planned_at.is_none() {
             "Reading the images files and planning them against their registries…"
@@ -302,7 +302,7 @@ pub fn approve_dialog(d: &ApproveDialog, theme: &Theme, frame: &mut Frame, area:
     let text_height = lines.len() as u16;
     let height = text_height + 3 + 2 + 2;
     let width = 110.min(area.width.saturating_sub(2));
-    let r = super::centered(area, width, height);
+    let r = crate::ui::centered(area, width, height);
     frame.render_widget(Clear, r);
     let b = block(
         Line::styled(" Approve imports ", if d.production { theme.danger } else { theme.key }),

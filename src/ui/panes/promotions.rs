@@ -1,14 +1,14 @@
 //! The Promotions pane (the stage board of a repository) and the promotion dialog.
 
-use super::Theme;
-use super::panes::{block, empty, table, table_window, unchosen};
-use crate::app::imports::RunState;
-use crate::app::promotions::{PromoteDialog, target_words};
+use crate::app::panes::imports::RunState;
+use crate::app::panes::promotions::{PromoteDialog, target_words};
 use crate::app::{Pane, State};
 use crate::imports::execute::{Outcome, Step};
 use crate::promote::ResolvedStage;
 use crate::promote::board::{self, BoardRow, Mark};
 use crate::promote::promotion::Verdict;
+use crate::ui::Theme;
+use crate::ui::widgets::{block, empty, table, table_window, unchosen};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -65,7 +65,7 @@ fn run_words(run: &RunState) -> String {
 }
 
 pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let p = &state.promotions;
+    let p = &state.panes.promotions;
     let Some(repo) = &p.repository else {
         return unchosen(
             "Promotions",
@@ -94,7 +94,7 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if !p.selected.is_empty() {
         title.push(Span::styled(format!("· {} selected ", p.selected.len()), theme.key));
     }
-    title.extend(super::panes::freshness(
+    title.extend(crate::ui::widgets::freshness(
         p.loading,
         p.read_at,
         ("reading every stage", "read"),
@@ -118,7 +118,7 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    let inner = super::panes::error_lines(banner, frame, inner);
+    let inner = crate::ui::widgets::error_lines(banner, frame, inner);
     let Some(board) = p.board.as_ref().filter(|b| !b.rows.is_empty()) else {
         let text = if p.loading || p.board.is_none() {
             format!("Reading {repo} in every stage…")
@@ -296,7 +296,7 @@ pub fn promote_dialog(d: &PromoteDialog, stages: &[ResolvedStage], theme: &Theme
     let text_height = lines.len() as u16;
     let height = text_height + 3 + 2 + 2 + 2;
     let width = 120.min(area.width.saturating_sub(2));
-    let r = super::centered(area, width, height);
+    let r = crate::ui::centered(area, width, height);
     frame.render_widget(Clear, r);
     let b = block(
         Line::styled(" Promote ", if required.is_some() { theme.danger } else { theme.key }),

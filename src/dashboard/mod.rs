@@ -3,9 +3,11 @@
 //! most once per frame interval, inside synchronized output so terminals never show half a frame.
 //! With nothing happening the loop sleeps in `select!`: no timers, no busy redraws.
 
+pub mod start;
+
 use crate::app::{Action, Effect, ExitSignal, State, update};
 use crate::cache_keeper::Keeper;
-use crate::jobs::Runner;
+use crate::runner::Runner;
 use crate::terminal::Tui;
 use crate::ui::Theme;
 use crossterm::event::{Event, EventStream};
@@ -139,7 +141,7 @@ pub struct Backend {
     /// Where `save log` writes run logs.
     pub saved_logs: std::path::PathBuf,
     /// images.txt files, the config, the audit trail.
-    pub imports: crate::jobs::ImportsSetup,
+    pub imports: crate::runner::ImportsSetup,
     /// Where this environment's listings are kept between sessions (none for the demo, whose
     /// world is new at every start).
     pub cache: Option<crate::cache::Cache>,
@@ -167,8 +169,9 @@ fn copy_to_clipboard(tui: &mut Tui, text: &str) -> std::io::Result<()> {
 /// Ages on screen move on: every second while a run's duration ticks, else twice a minute.
 fn tick_period(state: &State) -> Duration {
     let running = state
-        .data
+        .panes
         .runs
+        .listings
         .values()
         .filter_map(|l| l.value.as_ref())
         .flatten()

@@ -1,11 +1,13 @@
 //! The Audit pane: the trail's changes (intent and outcome together), newest first.
 
-use super::{Action, Effect, State};
+use crate::app::table::Table;
+use crate::app::{Action, Effect, State};
 use crate::audit::Entry;
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditView {
+    pub table: Table,
     pub entries: Vec<Entry>,
     /// Lines of the file that are not records (a torn last line after a crash).
     pub unreadable_lines: usize,
@@ -15,26 +17,31 @@ pub struct AuditView {
     pub error: Option<String>,
 }
 
-pub(super) fn load(state: &mut State) -> Vec<Effect> {
-    state.audit.loading = true;
+pub fn load(state: &mut State) -> Vec<Effect> {
+    state.panes.audit.loading = true;
     vec![Effect::LoadAudit]
 }
 
-pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     if let Action::AuditLoaded(result) = action {
-        state.audit.loading = false;
-        state.audit.read_at = Some(state.now);
+        state.panes.audit.loading = false;
+        state.panes.audit.read_at = Some(state.now);
         match result {
             Ok((records, bad, path)) => {
-                state.audit.entries = crate::audit::entries(records);
-                state.audit.unreadable_lines = bad;
-                state.audit.path = Some(path);
-                state.audit.error = None;
+                state.panes.audit.entries = crate::audit::entries(records);
+                state.panes.audit.unreadable_lines = bad;
+                state.panes.audit.path = Some(path);
+                state.panes.audit.error = None;
             }
-            Err(e) => state.audit.error = Some(e),
+            Err(e) => state.panes.audit.error = Some(e),
         }
     }
     vec![]
+}
+
+pub fn filter(state: &State, query: &crate::query::Query) -> Vec<usize> {
+    let entries = &state.panes.audit.entries;
+    crate::app::table::keep(query, entries.len(), &|i| search(&entries[i]))
 }
 
 /// The search text and columns of an entry for the `/` filter.

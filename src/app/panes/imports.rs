@@ -2,7 +2,9 @@
 //! the operator's selection, the approval dialog with its note, and each import's progress and
 //! verified outcome. Pure state and transitions; the work runs in `jobs`.
 
-use crate::imports::execute::{Approved, Outcome, Step};
+pub use crate::app::batch::RunState;
+use crate::app::table::{Table, toggle_all};
+use crate::imports::execute::Approved;
 use crate::imports::file::{Entry, Problem};
 use crate::imports::plan::Status;
 use chrono::{DateTime, Utc};
@@ -25,18 +27,6 @@ pub struct PlannedFile {
     pub problems: Vec<Problem>,
     /// The file could not be read, or its registry not found.
     pub error: Option<String>,
-}
-
-/// Where an approved line's import stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RunState {
-    Waiting,
-    Running(Step),
-    Done {
-        outcome: Outcome,
-        audit_error: Option<String>,
-    },
-    Skipped(String),
 }
 
 /// A row of the pane.
@@ -121,6 +111,7 @@ impl ApproveDialog {
 /// Everything the pane shows.
 #[derive(Debug, Clone, Default)]
 pub struct ImportsState {
+    pub table: Table,
     pub files: Vec<PlannedFile>,
     pub rows: Vec<ImportRow>,
     /// A plan is being made.
@@ -132,7 +123,7 @@ pub struct ImportsState {
     /// Imports approved and not yet ended.
     pub running: usize,
     /// The dashboard's jobs for the batches in flight (quitting warns about them).
-    pub jobs: Vec<super::JobId>,
+    pub jobs: Vec<crate::app::JobId>,
 }
 
 impl ImportsState {
@@ -212,37 +203,37 @@ impl ImportsState {
     }
 }
 
-use super::{Action, Effect, State};
 use crate::acr::model::ImportMode;
+use crate::app::{Action, Effect, Modal, Pane, State};
 use crossterm::event::{KeyCode, KeyEvent};
 
 /// The Imports pane shows: plan it the first time.
-pub(super) fn on_show(state: &mut State) -> Vec<Effect> {
-    if state.imports.planned_at.is_none() && !state.imports.loading {
+pub fn on_show(state: &mut State) -> Vec<Effect> {
+    if state.panes.imports.planned_at.is_none() && !state.panes.imports.loading {
         return plan(state);
     }
     vec![]
 }
 
 /// Plan (again) now.
-pub(super) fn plan(state: &mut State) -> Vec<Effect> {
-    state.imports.loading = true;
+pub fn plan(state: &mut State) -> Vec<Effect> {
+    state.panes.imports.loading = true;
     vec![Effect::PlanImports]
 }
 
 /// The row under the cursor.
 fn current(state: &State) -> Option<usize> {
-    state.selected_row(super::Pane::Imports)
+    state.selected_row(Pane::Imports)
 }
 
 /// Select, select all, approve: the Imports pane's own keys.
-pub(super) fn on_command(state: &mut State, command: crate::keys::Command) -> Vec<Effect> {
+pub fn on_command(state: &mut State, command: crate::keys::Command) -> Vec<Effect> {
     use crate::keys::Command;
-    let files = state.imports.files.clone();
+    let files = state.panes.imports.files.clone();
     match command {
         Command::Select => {
             let Some(i) = current(state) else { return vec![] };
-            let row = &state.imports.rows[i];
+            let row = &state.panes.imports.rows[i];
             if row.entry.is_none() {
                 state.flash = Some((
                     format!(
@@ -254,23 +245,23 @@ pub(super) fn on_command(state: &mut State, command: crate::keys::Command) -> Ve
                 return vec![];
             }
             let key = row.key(&files);
-            if !state.imports.selected.remove(&key) {
-                state.imports.selected.insert(key);
+            if !state.panes.imports.selected.remove(&key) {
+                state.panes.imports.selected.insert(key);
             }
             // Selecting moves on, so a run of lines is selected by holding the key.
-            let n = state.row_count(super::Pane::Imports);
-            let c = state.cursor.entry(super::Pane::Imports).or_default();
+            let n = state.row_count(Pane::Imports);
+            let c = &mut state.panes.imports.table.cursor;
             *c = (*c + 1).min(n.saturating_sub(1));
         }
         Command::SelectAll => {
             let shown: Vec<LineKey> = state
-                .visible(super::Pane::Imports)
+                .visible(Pane::Imports)
                 .iter()
-                .filter_map(|&i| state.imports.rows.get(i))
+                .filter_map(|&i| state.panes.imports.rows.get(i))
                 .filter(|r| r.entry.is_some())
                 .map(|r| r.key(&files))
                 .collect();
-            toggle_all(&mut state.imports.selected, shown);
+            toggle_all(&mut state.panes.imports.selected, shown);
         }
         Command::Approve => return ask_approval(state),
         _ => {}
@@ -325,16 +316,16 @@ fn ask_approval(state: &mut State) -> Vec<Effect> {
         state.flash = Some(("read-only: imports cannot be approved".into(), true));
         return vec![];
     }
-    let files = state.imports.files.clone();
-    let mut keys: Vec<LineKey> = state.imports.selected.iter().cloned().collect();
+    let files = state.panes.imports.files.clone();
+    let mut keys: Vec<LineKey> = state.panes.imports.selected.iter().cloned().collect();
     if keys.is_empty()
         && let Some(i) = current(state)
     {
-        keys.push(state.imports.rows[i].key(&files));
+        keys.push(state.panes.imports.rows[i].key(&files));
     }
     let mut items = Vec::new();
     for key in keys {
-        let Some(row) = state.imports.rows.iter().find(|r| r.key(&files) == key) else {
+        let Some(row) = state.panes.imports.rows.iter().find(|r| r.key(&files) == key) else {
             continue;
         };
         let Some((approved, skip)) = approval_of(row) else {
@@ -366,7 +357,7 @@ fn ask_approval(state: &mut State) -> Vec<Effect> {
     let production = items
         .iter()
         .filter(|i| i.skip.is_none())
-        .any(|i| super::update::is_production(state, &i.login_server));
+        .any(|i| state.is_production(&i.login_server));
     let mut note = TextArea::default();
     note.set_placeholder_text(if production {
         "why (required for production): a change number, a ticket"
@@ -374,7 +365,7 @@ fn ask_approval(state: &mut State) -> Vec<Effect> {
         "why (optional): a change number, a ticket"
     });
     note.set_cursor_line_style(ratatui::style::Style::default());
-    state.modal = super::Modal::Approve(Box::new(ApproveDialog {
+    state.modal = Modal::Approve(Box::new(ApproveDialog {
         items,
         note,
         production,
@@ -384,13 +375,13 @@ fn ask_approval(state: &mut State) -> Vec<Effect> {
 }
 
 /// Keys while the approval dialog is open: typing goes to the note, enter approves, esc cancels.
-pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     let Some(dialog) = state.modal.approve_mut() else {
         return vec![];
     };
     match key.code {
         KeyCode::Esc => {
-            state.modal = super::Modal::None;
+            state.modal = Modal::None;
             state.flash = Some(("approval cancelled; nothing was imported".into(), false));
             vec![]
         }
@@ -400,7 +391,7 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 dialog.error = Some("a note is required for production registries".into());
                 return vec![];
             }
-            let super::Modal::Approve(dialog) = state.modal.take() else {
+            let Modal::Approve(dialog) = state.modal.take() else {
                 return vec![];
             };
             let n = dialog.to_run();
@@ -409,12 +400,12 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     Some(why) => RunState::Skipped(why.clone()),
                     None => RunState::Waiting,
                 };
-                if let Some(row) = state.imports.row_mut(&item.key) {
+                if let Some(row) = state.panes.imports.row_mut(&item.key) {
                     row.run = Some(run);
                 }
             }
-            state.imports.selected.clear();
-            state.imports.running += n;
+            state.panes.imports.selected.clear();
+            state.panes.imports.running += n;
             let name = dialog
                 .items
                 .iter()
@@ -422,7 +413,7 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 .map(|i| i.registry_name.clone())
                 .unwrap_or_default();
             let job = state.start_job(format!("import {n} image(s) into {name}"));
-            state.imports.jobs.push(job);
+            state.panes.imports.jobs.push(job);
             state.flash = Some((format!("approved: importing {n} image(s) into {name}"), false));
             vec![Effect::RunImports {
                 items: dialog.items,
@@ -437,48 +428,22 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-/// `*`: selects every row shown, or, when they all are already, clears the selection.
-pub(super) fn toggle_all<K: Ord>(selected: &mut BTreeSet<K>, shown: Vec<K>) {
-    if !shown.is_empty() && shown.iter().all(|k| selected.contains(k)) {
-        selected.clear();
-    } else {
-        selected.extend(shown);
-    }
-}
-
-/// One change of a batch ended: true when it was the last, its jobs then leaving the dashboard's
-/// list (quitting no longer warns about them).
-pub(super) fn end_one(
-    all: &mut std::collections::BTreeMap<super::JobId, super::Job>,
-    running: &mut usize,
-    jobs: &mut Vec<super::JobId>,
-) -> bool {
-    *running = running.saturating_sub(1);
-    if *running > 0 {
-        return false;
-    }
-    for job in jobs.drain(..) {
-        all.remove(&job);
-    }
-    true
-}
-
 /// The plan arrived, an import moved on or ended, a file changed.
-pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::ImportsPlanned { files, error } => {
             match error {
                 Some(e) => {
-                    state.imports.loading = false;
-                    state.imports.error = Some(e);
-                    state.imports.planned_at.get_or_insert(state.now);
+                    state.panes.imports.loading = false;
+                    state.panes.imports.error = Some(e);
+                    state.panes.imports.planned_at.get_or_insert(state.now);
                 }
-                None => state.imports.planned(files, state.now),
+                None => state.panes.imports.planned(files, state.now),
             }
             vec![]
         }
         Action::ImportStep { key, step } => {
-            if let Some(row) = state.imports.row_mut(&key) {
+            if let Some(row) = state.panes.imports.row_mut(&key) {
                 row.run = Some(RunState::Running(step));
             }
             vec![]
@@ -491,17 +456,21 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             if let Some(e) = &audit_error {
                 state.flash = Some((format!("audit trail: {e}"), true));
             }
-            if let Some(row) = state.imports.row_mut(&key) {
+            if let Some(row) = state.panes.imports.row_mut(&key) {
                 row.run = Some(RunState::Done { outcome, audit_error });
             }
-            if end_one(&mut state.jobs, &mut state.imports.running, &mut state.imports.jobs) {
+            if crate::app::batch::end_one(
+                &mut state.jobs,
+                &mut state.panes.imports.running,
+                &mut state.panes.imports.jobs,
+            ) {
                 // Read back what the registry holds now.
                 return plan(state);
             }
             vec![]
         }
         Action::ImportsChanged => {
-            if state.imports.loading {
+            if state.panes.imports.loading {
                 return vec![];
             }
             plan(state)
@@ -510,10 +479,28 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     }
 }
 
+pub fn filter(state: &State, query: &crate::query::Query) -> Vec<usize> {
+    let im = &state.panes.imports;
+    crate::app::table::keep(query, im.rows.len(), &|i| {
+        let r = &im.rows[i];
+        (
+            r.search_text(),
+            vec![
+                ("status", r.status_word().to_string()),
+                (
+                    "file",
+                    im.files.get(r.file).map(|f| f.label.clone()).unwrap_or_default(),
+                ),
+            ],
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::{Environment, Pane, update};
+    use crate::app::{Environment, update};
+    use crate::imports::execute::{Outcome, Step};
     use crate::keys::Keymap;
     use crossterm::event::{KeyEvent, KeyModifiers};
 
@@ -566,11 +553,11 @@ mod tests {
     fn select_approve_with_a_note_and_see_it_through() {
         let mut s = state(false);
         assert_eq!(s.pane, Pane::Imports);
-        assert_eq!(s.imports.rows.len(), 3);
-        assert_eq!(s.imports.rows[2].status_word(), "invalid");
+        assert_eq!(s.panes.imports.rows.len(), 3);
+        assert_eq!(s.panes.imports.rows[2].status_word(), "invalid");
         // `*` selects every importable line shown; the invalid one is left out.
         key(&mut s, KeyCode::Char('*'), KeyModifiers::NONE);
-        assert_eq!(s.imports.selected.len(), 2);
+        assert_eq!(s.panes.imports.selected.len(), 2);
         key(&mut s, KeyCode::Char('y'), KeyModifiers::CONTROL);
         let d = s.modal.approve().expect("the dialog opens");
         assert_eq!(d.to_run(), 1);
@@ -592,8 +579,8 @@ mod tests {
         assert_eq!(note.as_deref(), Some("CHG-1"));
         assert_eq!(items.len(), 2);
         assert_eq!(items[0].approved.mode, ImportMode::NoForce);
-        assert_eq!(s.imports.rows[0].status_word(), "waiting");
-        assert_eq!(s.imports.rows[1].status_word(), "skipped");
+        assert_eq!(s.panes.imports.rows[0].status_word(), "waiting");
+        assert_eq!(s.panes.imports.rows[1].status_word(), "skipped");
         assert_eq!(s.jobs.len(), 1, "quitting now would warn");
         let k = ("images.txt".to_string(), 1);
         update(
@@ -603,7 +590,7 @@ mod tests {
                 step: Step::Verifying,
             },
         );
-        assert_eq!(s.imports.rows[0].status_word(), "importing");
+        assert_eq!(s.panes.imports.rows[0].status_word(), "importing");
         let effects = update(
             &mut s,
             Action::ImportDone {
@@ -616,7 +603,7 @@ mod tests {
                 audit_error: None,
             },
         );
-        assert_eq!(s.imports.rows[0].status_word(), "imported");
+        assert_eq!(s.panes.imports.rows[0].status_word(), "imported");
         assert!(
             matches!(effects.as_slice(), [Effect::PlanImports]),
             "read back: {effects:?}"
@@ -630,7 +617,7 @@ mod tests {
         key(&mut s, KeyCode::Down, KeyModifiers::NONE);
         key(&mut s, KeyCode::Down, KeyModifiers::NONE);
         key(&mut s, KeyCode::Char(' '), KeyModifiers::NONE);
-        assert!(s.imports.selected.is_empty());
+        assert!(s.panes.imports.selected.is_empty());
         assert!(s.flash.as_ref().unwrap().0.contains("invalid"));
         // Only a present line: nothing to approve, no dialog.
         key(&mut s, KeyCode::Up, KeyModifiers::NONE);
@@ -653,7 +640,7 @@ mod tests {
         );
         key(&mut s, KeyCode::Esc, KeyModifiers::NONE);
         assert!(s.modal.approve().is_none());
-        assert_eq!(s.imports.rows[0].status_word(), "queued");
+        assert_eq!(s.panes.imports.rows[0].status_word(), "queued");
 
         let mut ro = state(true);
         key(&mut ro, KeyCode::Char('y'), KeyModifiers::CONTROL);

@@ -2,8 +2,9 @@
 //! cursor is in, the tags selected, the promotion dialog (plan, note, typed name), and each
 //! promotion's progress and verified outcome. Pure state and transitions; the work runs in `jobs`.
 
-use super::imports::RunState;
-use super::{Action, Effect, Pane, State};
+pub use crate::app::batch::RunState;
+use crate::app::table::{Table, toggle_all};
+use crate::app::{Action, Effect, Modal, Pane, State};
 use crate::imports::execute::Outcome;
 use crate::promote::ResolvedStage;
 use crate::promote::board::Board;
@@ -52,6 +53,7 @@ impl PromoteDialog {
 
 #[derive(Debug, Clone, Default)]
 pub struct PromotionsState {
+    pub table: Table,
     /// The repository on the board.
     pub repository: Option<String>,
     pub board: Option<Board>,
@@ -68,7 +70,7 @@ pub struct PromotionsState {
     /// Per row: the target stage and the promotion approved last, in flight or ended.
     pub runs: BTreeMap<RowKey, (String, RunState)>,
     pub running: usize,
-    pub jobs: Vec<super::JobId>,
+    pub jobs: Vec<crate::app::JobId>,
 }
 
 /// A board row is known by its repository and tag.
@@ -78,56 +80,58 @@ impl PromotionsState {
     /// The board's row under the cursor.
     fn row_at(state: &State) -> Option<RowKey> {
         let i = state.selected_row(Pane::Promotions)?;
-        let r = state.promotions.board.as_ref()?.rows.get(i)?;
+        let r = state.panes.promotions.board.as_ref()?.rows.get(i)?;
         Some((r.repository.clone(), r.tag.clone()))
     }
 }
 
 /// Show the board of `repository` (or of the one chosen in the other panes).
-pub(super) fn show_board(state: &mut State, repository: Option<String>) -> Vec<Effect> {
+pub fn show_board(state: &mut State, repository: Option<String>) -> Vec<Effect> {
     state.pane = Pane::Promotions;
     let repo = repository
-        .or_else(|| state.promotions.repository.clone())
+        .or_else(|| state.panes.promotions.repository.clone())
         .or_else(|| state.nav.repository.clone());
     let Some(repo) = repo else {
         return vec![];
     };
-    if state.promotions.repository.as_deref() != Some(repo.as_str()) {
-        state.promotions.repository = Some(repo);
-        state.promotions.board = None;
-        state.promotions.selected.clear();
-        state.promotions.runs.clear();
-        state.cursor.insert(Pane::Promotions, 0);
+    if state.panes.promotions.repository.as_deref() != Some(repo.as_str()) {
+        state.panes.promotions.repository = Some(repo);
+        state.panes.promotions.board = None;
+        state.panes.promotions.selected.clear();
+        state.panes.promotions.runs.clear();
+        state.panes.promotions.table.cursor = 0;
         return load(state);
     }
-    if state.promotions.board.is_none() && !state.promotions.loading {
+    if state.panes.promotions.board.is_none() && !state.panes.promotions.loading {
         return load(state);
     }
     vec![]
 }
 
-pub(super) fn load(state: &mut State) -> Vec<Effect> {
-    let Some(repository) = state.promotions.repository.clone() else {
+pub fn load(state: &mut State) -> Vec<Effect> {
+    let Some(repository) = state.panes.promotions.repository.clone() else {
         return vec![];
     };
-    state.promotions.loading = true;
+    state.panes.promotions.loading = true;
     vec![Effect::LoadBoard { repository }]
 }
 
-pub(super) fn on_command(state: &mut State, command: crate::keys::Command) -> Vec<Effect> {
+pub fn on_command(state: &mut State, command: crate::keys::Command) -> Vec<Effect> {
     use crate::keys::Command;
-    let stages = state.promotions.board.as_ref().map_or(0, |b| b.stages.len());
+    let stages = state.panes.promotions.board.as_ref().map_or(0, |b| b.stages.len());
     match command {
-        Command::Left => state.promotions.column = state.promotions.column.saturating_sub(1),
-        Command::Right => state.promotions.column = (state.promotions.column + 1).min(stages.saturating_sub(1)),
+        Command::Left => state.panes.promotions.column = state.panes.promotions.column.saturating_sub(1),
+        Command::Right => {
+            state.panes.promotions.column = (state.panes.promotions.column + 1).min(stages.saturating_sub(1))
+        }
         Command::Select => {
             if let Some(key) = PromotionsState::row_at(state)
-                && !state.promotions.selected.remove(&key)
+                && !state.panes.promotions.selected.remove(&key)
             {
-                state.promotions.selected.insert(key);
+                state.panes.promotions.selected.insert(key);
             }
             let n = state.row_count(Pane::Promotions);
-            let c = state.cursor.entry(Pane::Promotions).or_default();
+            let c = &mut state.panes.promotions.table.cursor;
             *c = (*c + 1).min(n.saturating_sub(1));
         }
         Command::SelectAll => {
@@ -135,11 +139,11 @@ pub(super) fn on_command(state: &mut State, command: crate::keys::Command) -> Ve
                 .visible(Pane::Promotions)
                 .iter()
                 .filter_map(|&i| {
-                    let r = state.promotions.board.as_ref()?.rows.get(i)?;
+                    let r = state.panes.promotions.board.as_ref()?.rows.get(i)?;
                     Some((r.repository.clone(), r.tag.clone()))
                 })
                 .collect();
-            super::imports::toggle_all(&mut state.promotions.selected, shown);
+            toggle_all(&mut state.panes.promotions.selected, shown);
         }
         Command::Promote => return ask(state),
         _ => {}
@@ -153,10 +157,10 @@ fn ask(state: &mut State) -> Vec<Effect> {
         state.flash = Some(("read-only: nothing can be promoted".into(), true));
         return vec![];
     }
-    let Some(board) = &state.promotions.board else {
+    let Some(board) = &state.panes.promotions.board else {
         return vec![];
     };
-    let source = state.promotions.column;
+    let source = state.panes.promotions.column;
     if source + 1 >= board.stages.len() {
         state.flash = Some((
             format!(
@@ -167,14 +171,14 @@ fn ask(state: &mut State) -> Vec<Effect> {
         ));
         return vec![];
     }
-    let mut items: Vec<RowKey> = state.promotions.selected.iter().cloned().collect();
+    let mut items: Vec<RowKey> = state.panes.promotions.selected.iter().cloned().collect();
     if items.is_empty() {
         items.extend(PromotionsState::row_at(state));
     }
     if items.is_empty() {
         return vec![];
     }
-    state.promotions.planning = true;
+    state.panes.promotions.planning = true;
     state.flash = Some((
         format!(
             "reading {} tag(s) in {} and {} to plan the promotion…",
@@ -192,14 +196,14 @@ fn ask(state: &mut State) -> Vec<Effect> {
 }
 
 /// Keys while the dialog is open: typing goes to the note or (after tab) the registry's name.
-pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let stages = state.promotions.stages.clone();
+pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
+    let stages = state.panes.promotions.stages.clone();
     let Some(d) = state.modal.promote_mut() else {
         return vec![];
     };
     match key.code {
         KeyCode::Esc => {
-            state.modal = super::Modal::None;
+            state.modal = Modal::None;
             state.flash = Some(("promotion cancelled; nothing was changed".into(), false));
             vec![]
         }
@@ -224,7 +228,7 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                 d.typing_name = true;
                 return vec![];
             }
-            let super::Modal::Promote(d) = state.modal.take() else {
+            let Modal::Promote(d) = state.modal.take() else {
                 return vec![];
             };
             let n = d.to_run();
@@ -241,14 +245,15 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
                     Verdict::NothingToDo => RunState::Skipped("already there".into()),
                 };
                 state
+                    .panes
                     .promotions
                     .runs
                     .insert((p.repository.clone(), p.tag.clone()), (target.clone(), run));
             }
-            state.promotions.selected.clear();
-            state.promotions.running += n;
+            state.panes.promotions.selected.clear();
+            state.panes.promotions.running += n;
             let job = state.start_job(format!("promote {n} tag(s) into {target}"));
-            state.promotions.jobs.push(job);
+            state.panes.promotions.jobs.push(job);
             state.flash = Some((format!("approved: promoting {n} tag(s) into {target}"), false));
             // Refused ones go along to be recorded in the audit trail, not run.
             vec![Effect::RunPromotions {
@@ -275,19 +280,19 @@ pub(super) fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
 }
 
-pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
+pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::BoardLoaded { repository, result } => {
-            if state.promotions.repository.as_deref() != Some(repository.as_str()) {
+            if state.panes.promotions.repository.as_deref() != Some(repository.as_str()) {
                 return vec![];
             }
-            state.promotions.loading = false;
-            state.promotions.read_at = Some(state.now);
+            state.panes.promotions.loading = false;
+            state.panes.promotions.read_at = Some(state.now);
             match result {
                 Ok((mut board, stages)) => {
                     // Rows keep their places across re-reads (new tags on top), so the cursor
                     // stays on the tag it was on after a promotion made it the newest.
-                    if let Some(old) = &state.promotions.board {
+                    if let Some(old) = &state.panes.promotions.board {
                         let place = |r: &crate::promote::board::BoardRow| {
                             old.rows
                                 .iter()
@@ -295,24 +300,25 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                         };
                         board.rows.sort_by_key(|r| place(r).map_or((0, 0), |i| (1, i)));
                     }
-                    state.promotions.column = state.promotions.column.min(board.stages.len().saturating_sub(1));
-                    state.promotions.board = Some(board);
-                    state.promotions.stages = stages;
-                    state.promotions.error = None;
+                    state.panes.promotions.column =
+                        state.panes.promotions.column.min(board.stages.len().saturating_sub(1));
+                    state.panes.promotions.board = Some(board);
+                    state.panes.promotions.stages = stages;
+                    state.panes.promotions.error = None;
                 }
-                Err(e) => state.promotions.error = Some(e),
+                Err(e) => state.panes.promotions.error = Some(e),
             }
             vec![]
         }
         Action::PromotionsPlanned(result) => {
-            state.promotions.planning = false;
+            state.panes.promotions.planning = false;
             match result {
                 Ok(promotions) => {
                     state.flash = None;
                     let mut note = TextArea::default();
                     note.set_placeholder_text("why (required): a change number, a ticket");
                     note.set_cursor_line_style(ratatui::style::Style::default());
-                    state.modal = super::Modal::Promote(Box::new(PromoteDialog {
+                    state.modal = Modal::Promote(Box::new(PromoteDialog {
                         promotions,
                         note,
                         typed: String::new(),
@@ -325,7 +331,7 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::PromotionStep { repository, tag, step } => {
-            if let Some((_, run)) = state.promotions.runs.get_mut(&(repository, tag)) {
+            if let Some((_, run)) = state.panes.promotions.runs.get_mut(&(repository, tag)) {
                 *run = RunState::Running(step);
             }
             vec![]
@@ -341,13 +347,13 @@ pub(super) fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             } else if let Outcome::Failed { error, .. } = &outcome {
                 state.flash = Some((format!("{repository}:{tag}: {error}"), true));
             }
-            if let Some((_, run)) = state.promotions.runs.get_mut(&(repository, tag)) {
+            if let Some((_, run)) = state.panes.promotions.runs.get_mut(&(repository, tag)) {
                 *run = RunState::Done { outcome, audit_error };
             }
-            if super::imports::end_one(
+            if crate::app::batch::end_one(
                 &mut state.jobs,
-                &mut state.promotions.running,
-                &mut state.promotions.jobs,
+                &mut state.panes.promotions.running,
+                &mut state.panes.promotions.jobs,
             ) {
                 // The board shows what the registries hold now, not what was asked for.
                 return load(state);
@@ -374,6 +380,24 @@ pub fn target_words(p: &Promotion) -> String {
             digest.as_deref().map(|d| format!(", {}", short(d))).unwrap_or_default()
         ),
     }
+}
+
+pub fn filter(state: &State, query: &crate::query::Query) -> Vec<usize> {
+    let rows: &[crate::promote::board::BoardRow] = state
+        .panes
+        .promotions
+        .board
+        .as_ref()
+        .map(|b| b.rows.as_slice())
+        .unwrap_or(&[]);
+    crate::app::table::keep(query, rows.len(), &|i| {
+        let r = &rows[i];
+        let digests: Vec<&str> = r.cells.iter().filter_map(|c| c.digest.as_deref()).collect();
+        (
+            format!("{}:{} {}", r.repository, r.tag, digests.join(" ")),
+            vec![("tag", r.tag.clone()), ("repo", r.repository.clone())],
+        )
+    })
 }
 
 #[cfg(test)]
@@ -433,8 +457,8 @@ mod tests {
             Action::Key(KeyEvent::new(KeyCode::Char('8'), KeyModifiers::NONE)),
         );
         assert!(effects.is_empty(), "no repository chosen yet: nothing to read");
-        s.promotions.repository = Some("apps/web".into());
-        s.promotions.stages = vec![stage("uat", false), stage("prod", true)];
+        s.panes.promotions.repository = Some("apps/web".into());
+        s.panes.promotions.stages = vec![stage("uat", false), stage("prod", true)];
         let p = |tag: &str, verdict: Verdict| Promotion {
             repository: "apps/web".into(),
             tag: tag.into(),
@@ -451,7 +475,7 @@ mod tests {
                 p("1.4.1", Verdict::Refused("write-locked".into())),
             ])),
         );
-        let stages = s.promotions.stages.clone();
+        let stages = s.panes.promotions.stages.clone();
         assert_eq!(
             s.modal.promote().unwrap().name_required(&stages).as_deref(),
             Some("contosoprod")
@@ -470,9 +494,9 @@ mod tests {
         assert_eq!(note, "REL-1");
         assert_eq!(promotions.len(), 2, "the refusal goes along to be audited");
         let k = ("apps/web".to_string(), "1.5.0".to_string());
-        assert!(matches!(s.promotions.runs[&k].1, RunState::Waiting));
+        assert!(matches!(s.panes.promotions.runs[&k].1, RunState::Waiting));
         assert!(matches!(
-            s.promotions.runs[&("apps/web".to_string(), "1.4.1".to_string())].1,
+            s.panes.promotions.runs[&("apps/web".to_string(), "1.4.1".to_string())].1,
             RunState::Skipped(_)
         ));
         assert_eq!(s.jobs.len(), 1);

@@ -1,15 +1,102 @@
-//! The detail of one tag: its full digest, the manifest behind it (media type, size, the
-//! platforms of an index), every tag on the same digest, and the locks of the tag and of the
-//! manifest, which are separate switches in ACR.
+//! The Tags pane: a repository's tags with their manifests, and the detail of one tag (its full
+//! digest, the manifest behind it, every tag on the same digest, and the locks of the tag and of
+//! the manifest, which are separate switches in ACR).
 
-use super::Theme;
 use crate::acr::model::ChangeableAttributes;
-use crate::app::State;
-use crate::app::data::{TagRow, age, bytes, lock_marks};
+use crate::app::data::{Loadable, TagRow, age, bytes, lock_marks};
+use crate::app::{Pane, State};
+use crate::ui::Theme;
+use crate::ui::widgets::*;
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
+
+pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
+        return unchosen(
+            "Tags",
+            "Choose a repository: Enter on the Repositories pane.",
+            theme,
+            frame,
+            area,
+        );
+    };
+    let reg_name = state.current_registry_name().unwrap_or_else(|| ls.clone());
+    let default = Loadable::default();
+    let l = state.panes.tags.listings.get(&(ls, repo.clone())).unwrap_or(&default);
+    let Some(inner) = framed(
+        format!("Tags · {reg_name} / {repo}"),
+        l,
+        "tags",
+        state,
+        theme,
+        frame,
+        area,
+    ) else {
+        return;
+    };
+    let rows = l.value.as_deref().unwrap_or(&[]);
+    if state.panes.tags.detail
+        && let Some(row) = state.selected_row(Pane::Tags).and_then(|i| rows.get(i))
+    {
+        return tag_detail(row, state, theme, frame, inner);
+    }
+    let Some((inner, shown, selected)) = table_window(state, Pane::Tags, rows.len(), theme, frame, inner) else {
+        return;
+    };
+    let built: Vec<Row> = shown
+        .iter()
+        .map(|&i| &rows[i])
+        .map(|r| {
+            let t = &r.tag;
+            let short = t
+                .digest
+                .trim_start_matches("sha256:")
+                .chars()
+                .take(12)
+                .collect::<String>();
+            let size = r
+                .manifest
+                .as_ref()
+                .map(|m| bytes(m.image_size))
+                .unwrap_or_else(|| "-".into());
+            let locked = t.changeable_attributes.is_locked();
+            Row::new(vec![
+                Cell::from(t.name.clone()),
+                Cell::from(short),
+                Cell::from(age(t.created_time, state.now)),
+                Cell::from(age(t.last_update_time, state.now)),
+                Cell::from(size),
+                Cell::from(r.platforms()),
+                Cell::from(Span::styled(
+                    lock_marks(&t.changeable_attributes),
+                    if locked { theme.danger } else { theme.muted },
+                )),
+            ])
+        })
+        .collect();
+    let widths = vec![
+        Constraint::Min(14),
+        Constraint::Length(12),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Min(12),
+        Constraint::Length(8),
+    ];
+    // The sort column carries an arrow; without one, rows are as the registry lists them.
+    let sort = state.panes.tags.table.sort.as_ref();
+    let headers: Vec<String> = ["TAG", "DIGEST", "CREATED", "UPDATED", "SIZE", "PLATFORMS", "LOCKS"]
+        .iter()
+        .map(|h| match sort {
+            Some(s) if s.column.header() == *h => format!("{h}{}", if s.descending { "▼" } else { "▲" }),
+            _ => h.to_string(),
+        })
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    frame.render_widget(table(&headers, widths, built, Some(selected), theme), inner);
+}
 
 fn field<'a>(name: &str, value: impl Into<Span<'a>>, theme: &Theme) -> Line<'a> {
     Line::from(vec![Span::styled(format!("{name:<18}"), theme.muted), value.into()])

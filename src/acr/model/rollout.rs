@@ -1,0 +1,282 @@
+//! What operators check on a registry during a rollout besides its images: webhooks and their
+//! deliveries, repository-scoped tokens and their scope maps, geo-replicas, private endpoints,
+//! and the admin user's credentials. Unknown enum values are kept as text (the service adds
+//! values; a dashboard must not fail on one), and everything secret is redacted from `Debug`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Webhook {
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub properties: WebhookProperties,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookProperties {
+    /// `enabled` or `disabled`.
+    pub status: Option<String>,
+    /// The repositories (and tags) whose events trigger it; empty: every one.
+    #[serde(default)]
+    pub scope: String,
+    /// `push`, `delete`, `quarantine`, `chart_push`, `chart_delete`.
+    #[serde(default)]
+    pub actions: Vec<String>,
+    pub provisioning_state: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WebhookEvent {
+    pub id: String,
+    pub event_request_message: Option<serde_json::Value>,
+    pub event_response_message: Option<serde_json::Value>,
+}
+
+/// Where a webhook delivers (`POST …/webhooks/{name}/getCallbackConfig`). The URI's query and
+/// user info, and every custom header, can carry credentials: none of them reaches `Debug`.
+#[derive(Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CallbackConfig {
+    pub service_uri: String,
+    #[serde(default)]
+    pub custom_headers: BTreeMap<String, String>,
+}
+
+impl CallbackConfig {
+    /// The host the webhook delivers to: all of the URI that may be shown.
+    pub fn host(&self) -> Option<String> {
+        url::Url::parse(&self.service_uri)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+    }
+}
+
+impl fmt::Debug for CallbackConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CallbackConfig")
+            .field("host", &self.host())
+            .field("custom_headers", &self.custom_headers.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// What a webhook ping answers: the id of the event it sent.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct EventInfo {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Replication {
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub properties: ReplicationProperties,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReplicationProperties {
+    pub provisioning_state: Option<String>,
+    pub status: Option<ResourceStatus>,
+    pub region_endpoint_enabled: Option<bool>,
+    pub zone_redundancy: Option<String>,
+}
+
+/// The health the service reports for a replica: `Ready`, `Syncing`, … with a message.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceStatus {
+    pub display_status: Option<String>,
+    pub message: Option<String>,
+    pub timestamp: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeMap {
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub properties: ScopeMapProperties,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScopeMapProperties {
+    pub description: Option<String>,
+    /// `SystemDefined` or `IsUserDefined` (the service's word).
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub creation_date: Option<DateTime<Utc>>,
+    pub provisioning_state: Option<String>,
+    /// `repositories/<name>/<action>` for each permission.
+    #[serde(default)]
+    pub actions: Vec<String>,
+}
+
+/// A repository-scoped token (a CI system's push token, a cluster's pull token).
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Token {
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub properties: TokenProperties,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenProperties {
+    pub creation_date: Option<DateTime<Utc>>,
+    pub scope_map_id: Option<String>,
+    /// `enabled` or `disabled`.
+    pub status: Option<String>,
+    pub provisioning_state: Option<String>,
+    pub credentials: Option<TokenCredentials>,
+}
+
+impl TokenProperties {
+    /// The scope map's name, from its resource id.
+    pub fn scope_map_name(&self) -> Option<&str> {
+        self.scope_map_id.as_deref()?.rsplit('/').next()
+    }
+}
+
+/// A token's credentials as listed: names and expiry only (the service never lists a value).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenCredentials {
+    #[serde(default)]
+    pub passwords: Vec<TokenPassword>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenPassword {
+    pub name: Option<String>,
+    pub creation_time: Option<DateTime<Utc>>,
+    pub expiry: Option<DateTime<Utc>>,
+}
+
+/// The admin user's name and passwords (`POST …/listCredentials`). The values never reach
+/// `Debug`.
+#[derive(Clone, Deserialize, Serialize)]
+pub struct RegistryCredentials {
+    pub username: Option<String>,
+    #[serde(default)]
+    pub passwords: Vec<NamedPassword>,
+}
+
+#[derive(Clone, Deserialize, Serialize)]
+pub struct NamedPassword {
+    pub name: Option<String>,
+    pub value: Option<String>,
+}
+
+impl fmt::Debug for RegistryCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.passwords.iter().filter_map(|p| p.name.as_deref()).collect();
+        f.debug_struct("RegistryCredentials")
+            .field("username", &self.username)
+            .field("passwords", &names)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateLinkResource {
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub properties: PrivateLinkResourceProperties,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateLinkResourceProperties {
+    pub group_id: Option<String>,
+    #[serde(default)]
+    pub required_members: Vec<String>,
+    #[serde(default)]
+    pub required_zone_names: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateEndpointConnection {
+    #[serde(default)]
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub properties: PrivateEndpointConnectionProperties,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PrivateEndpointConnectionProperties {
+    pub provisioning_state: Option<String>,
+    pub private_endpoint: Option<ResourceId>,
+    pub private_link_service_connection_state: Option<ConnectionState>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct ResourceId {
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectionState {
+    /// `Approved`, `Pending`, `Rejected`, `Disconnected`.
+    pub status: Option<String>,
+    pub description: Option<String>,
+    pub actions_required: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let c: CallbackConfig = serde_json::from_value(serde_json::json!({
+            "serviceUri": "https://user:pass@hooks.contoso.com/deploy?sig=abc",
+            "customHeaders": {"Authorization": "Bearer xyz"}
+        }))
+        .expect("a callback config");
+        let shown = format!("{c:?}");
+        assert!(
+            shown.contains("hooks.contoso.com") && shown.contains("Authorization"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("pass") && !shown.contains("sig=") && !shown.contains("xyz"),
+            "{shown}"
+        );
+        let r: RegistryCredentials = serde_json::from_value(serde_json::json!({
+            "username": "myRegistry", "passwords": [{"name": "password", "value": "s3cret"}]
+        }))
+        .expect("credentials");
+        let shown = format!("{r:?}");
+        assert!(shown.contains("myRegistry") && !shown.contains("s3cret"), "{shown}");
+    }
+}

@@ -1,0 +1,101 @@
+//! The work `update` asks for, as plain data: the runner carries it out and answers with
+//! actions.
+
+use super::Refresh;
+use crate::acr::RegistryRef;
+use std::time::Duration;
+
+/// Work that `update` asks the loop to do. Everything with a side effect goes through here, so
+/// `update` itself stays a pure state transition that tests drive without a terminal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Leave the dashboard with this process exit code.
+    Exit(i32),
+    /// Find out who we are.
+    SignIn,
+    LoadRegistries,
+    LoadUsage {
+        registry: RegistryRef,
+        login_server: String,
+    },
+    /// Repository names, then each repository's properties as they come.
+    LoadRepositories {
+        login_server: String,
+    },
+    /// Tags joined with their manifests.
+    LoadTags {
+        login_server: String,
+        repository: String,
+    },
+    LoadRuns {
+        registry: RegistryRef,
+        login_server: String,
+    },
+    /// Send `Action::RefreshDue(refresh)` after this long (replacing an earlier timer for it).
+    RefreshLater {
+        after: Duration,
+        refresh: Refresh,
+    },
+    LoadTasks {
+        registry: RegistryRef,
+        login_server: String,
+    },
+    /// Scan a registry for everything locked, reporting as it goes.
+    LoadLocks {
+        login_server: String,
+    },
+    /// Cache rules joined with their credential sets.
+    LoadCacheRules {
+        registry: RegistryRef,
+        login_server: String,
+    },
+    /// Follow a run's log (alongside any others open).
+    OpenLog {
+        registry: RegistryRef,
+        login_server: String,
+        run_id: String,
+    },
+    CloseLog {
+        login_server: String,
+        run_id: String,
+    },
+    /// Download a run's whole log to a file (the ring may hold only its end).
+    SaveLog {
+        registry: RegistryRef,
+        registry_name: String,
+        run_id: String,
+    },
+    /// Put text on the clipboard of the operator's terminal (OSC 52, works over SSH).
+    Copy(String),
+    /// Read the configured images files and plan them against their registries (and watch the
+    /// files for changes from then on).
+    PlanImports,
+    /// Run approved imports (skipped lines are only recorded), with the operator's note.
+    RunImports {
+        items: Vec<super::panes::imports::ApproveItem>,
+        note: Option<String>,
+    },
+    /// Read the audit trail.
+    LoadAudit,
+    /// Read a repository's tags in every stage.
+    LoadBoard {
+        repository: String,
+    },
+    /// Plan promoting these (repository, tag) rows from stage `source` to stage `target`.
+    PlanPromotions {
+        items: Vec<(String, String)>,
+        source: usize,
+        target: usize,
+    },
+    /// Run approved promotions, with the operator's note.
+    RunPromotions {
+        promotions: Vec<crate::promote::promotion::Promotion>,
+        stages: Vec<crate::promote::ResolvedStage>,
+        note: String,
+    },
+    /// Make a confirmed change; the job is already registered in `State::jobs`.
+    Mutate {
+        job: super::JobId,
+        mutation: super::mutation::Mutation,
+    },
+}

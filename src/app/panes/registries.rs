@@ -1,0 +1,88 @@
+//! The Registries pane: every registry of the environment in stage order, with its storage and
+//! health. The list itself lives in `State::registries`, since every pane reads it.
+
+use crate::acr::RegistryRef;
+use crate::acr::model::Registry;
+use crate::app::data::RegistryRow;
+use crate::app::table::{Table, keep};
+use crate::app::{Effect, Refresh, State};
+use crate::query::Query;
+
+#[derive(Debug, Clone, Default)]
+pub struct RegistriesPane {
+    pub table: Table,
+}
+
+/// Reads the registries again.
+pub fn load(state: &mut State) -> Vec<Effect> {
+    state.registries.loading = true;
+    vec![Effect::LoadRegistries]
+}
+
+/// A registries listing ended: keep what was known of each registry (storage, health) across
+/// the refresh, read each one's usage, and read the list again later.
+pub fn loaded(state: &mut State, registries: Vec<Registry>, error: Option<String>) -> Vec<Effect> {
+    let had = !registries.is_empty();
+    let rows: Vec<RegistryRow> = registries
+        .into_iter()
+        .map(|r| {
+            let old = state.registries.value.iter().flatten().find(|o| o.registry.id == r.id);
+            RegistryRow {
+                storage: old.and_then(|o| o.storage),
+                health: old.and_then(|o| o.health.clone()),
+                registry: r,
+            }
+        })
+        .collect();
+    let mut effects: Vec<Effect> = rows
+        .iter()
+        .filter_map(|r| {
+            let registry = RegistryRef::parse(&r.registry.id)?;
+            Some(Effect::LoadUsage {
+                registry,
+                login_server: r.registry.properties.login_server.clone(),
+            })
+        })
+        .collect();
+    state.registries.settle(rows, error, state.now, had);
+    effects.push(Effect::RefreshLater {
+        after: state.refresh.listings,
+        refresh: Refresh::Registries,
+    });
+    effects
+}
+
+/// A registry's storage usage arrived: (used, limit), or why it could not be read.
+pub fn usage(state: &mut State, login_server: &str, usage: Result<(u64, u64), String>) {
+    if let Some(row) = state.registry_row_mut(login_server) {
+        match usage {
+            Ok(u) => {
+                row.storage = Some(u);
+                row.health = None;
+            }
+            Err(e) => row.health = Some(e),
+        }
+    }
+}
+
+pub fn filter(state: &State, query: &Query) -> Vec<usize> {
+    let rows = state.registry_rows();
+    keep(query, rows.len(), &|i| {
+        let r = &rows[i].registry;
+        let stage = r.stage().unwrap_or("").to_string();
+        let health = if rows[i].health.is_some() { "failing" } else { "ok" };
+        let text = format!(
+            "{stage} {} {} {} {} {health}",
+            r.name, r.properties.login_server, r.sku.name, r.location
+        );
+        (
+            text,
+            vec![
+                ("stage", stage),
+                ("name", r.name.clone()),
+                ("sku", r.sku.name.to_string()),
+                ("health", health.into()),
+            ],
+        )
+    })
+}

@@ -1,0 +1,259 @@
+//! Running the headless subcommands: each stands on the same set-up (config, diagnostics log,
+//! client, runtime) and prints to stdout, explaining failures on stderr.
+
+use super::{changes, reads};
+use crate::acr::Acr;
+use crate::acr::model::Registry;
+use crate::cli::{Cli, Commands, LockArgs, Output, PlanArgs};
+use crate::config::{Config, LoadedConfig};
+use crate::logging;
+use crate::paths::Paths;
+use crate::process::{EXIT_USAGE, fail, runtime, say};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// What every headless command stands on: the config, the diagnostics log, the client, a runtime.
+struct Headless {
+    paths: Paths,
+    loaded: LoadedConfig,
+    _log: logging::LogGuard,
+    acr: Acr,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// Loads the config, opens the log and builds the client: read-only when `reads_only`, else as
+/// --readonly and the config's `[ui] readonly` say. Failures are usage errors (exit 2).
+fn headless(cli: &Cli, reads_only: bool) -> Result<Headless, ExitCode> {
+    let paths = Paths::discover();
+    let loaded = crate::process::load_config(cli, &paths).map_err(|e| fail(EXIT_USAGE, &e.to_string()))?;
+    let log = logging::init(&paths.log_dir, cli.log_level.as_deref()).map_err(|e| fail(EXIT_USAGE, &e))?;
+    let readonly = reads_only || cli.readonly || loaded.config.ui.readonly;
+    let acr = crate::connect::settings(&loaded, readonly)
+        .and_then(|s| Acr::new(s).map_err(|e| e.to_string()))
+        .map_err(|e| fail(EXIT_USAGE, &e))?;
+    Ok(Headless {
+        paths,
+        loaded,
+        _log: log,
+        acr,
+        runtime: runtime()?,
+    })
+}
+
+/// `acrdeck registries|repos|tags|runs|logs|lock|unlock|doctor` on the shared client: read-only
+/// for all but lock and unlock, which also honour --readonly and the config's read-only switch.
+pub fn run(cli: &Cli) -> ExitCode {
+    let changes = matches!(cli.command, Some(Commands::Lock(_) | Commands::Unlock(_)));
+    let h = match headless(cli, !changes) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let out = &mut std::io::stdout().lock();
+    let code = h.runtime.block_on(async {
+        let c = Command {
+            acr: &h.acr,
+            config: &h.loaded.config,
+            paths: &h.paths,
+        };
+        match &cli.command {
+            Some(Commands::Doctor(a)) => doctor(&h.loaded, &h.acr, a.output, out).await,
+            Some(Commands::Logs(a)) => match c.registry(&a.registry).await {
+                Err(e) => failed(e),
+                Ok(r) => changes::logs(&h.acr, &r, &a.run_id, a.follow, out).await,
+            },
+            Some(Commands::Lock(a)) => c.lock(a, true, out).await,
+            Some(Commands::Unlock(a)) => c.lock(a, false, out).await,
+            Some(command) => c.read(command, out).await,
+            None => reads::EXIT_USAGE,
+        }
+    });
+    ExitCode::from(code)
+}
+
+/// `acrdeck imports plan`: read-only, so the client is built read-only whatever the config says.
+pub fn imports_plan(cli: &Cli, args: &PlanArgs) -> ExitCode {
+    let h = match headless(cli, true) {
+        Ok(h) => h,
+        Err(code) => return code,
+    };
+    let code = h.runtime.block_on(super::imports::run(
+        args,
+        &h.loaded,
+        &h.acr,
+        &mut std::io::stdout().lock(),
+    ));
+    ExitCode::from(code)
+}
+
+fn usage(e: String) -> u8 {
+    say(&e);
+    reads::EXIT_USAGE
+}
+
+fn failed(e: String) -> u8 {
+    say(&e);
+    reads::EXIT_FAILED
+}
+
+/// What a command works with.
+struct Command<'a> {
+    acr: &'a Acr,
+    config: &'a Config,
+    paths: &'a Paths,
+}
+
+impl Command<'_> {
+    /// The registry a command names, found among the environment's.
+    async fn registry(&self, name: &str) -> Result<Registry, String> {
+        let all = crate::imports::environment(self.acr, &self.config.subscriptions).await?;
+        reads::find_registry(&all, self.config, name).cloned()
+    }
+
+    /// The listings: registries, repositories, tags, runs.
+    async fn read(&self, command: &Commands, out: &mut impl Write) -> u8 {
+        let acr = self.acr;
+        match command {
+            Commands::Registries(a) => match reads::registries(acr, self.config, &a.query).await {
+                Ok(l) => reads::print(
+                    &l,
+                    a.output,
+                    &["NAME", "STAGE", "LOGIN SERVER", "SKU", "LOCATION", "PUBLIC ACCESS"],
+                    reads::registry_cells,
+                    out,
+                ),
+                Err(e) => usage(e),
+            },
+            Commands::Repos(a) => match self.registry(&a.target).await {
+                Err(e) => failed(e),
+                Ok(r) => match reads::repositories(acr, &r.properties.login_server, &a.query).await {
+                    Ok(l) => reads::print(
+                        &l,
+                        a.output,
+                        &["REPOSITORY", "TAGS", "MANIFESTS", "UPDATED (UTC)", "LOCKED"],
+                        reads::repository_cells,
+                        out,
+                    ),
+                    Err(e) => usage(e),
+                },
+            },
+            Commands::Tags(a) => {
+                let Some((reg, repo)) = a.target.split_once('/').filter(|(r, p)| !r.is_empty() && !p.is_empty()) else {
+                    return usage(format!("`{}` is not REGISTRY/REPOSITORY, e.g. prod/apps/web", a.target));
+                };
+                match self.registry(reg).await {
+                    Err(e) => failed(e),
+                    Ok(r) => match reads::tags(acr, &r.properties.login_server, repo, &a.query).await {
+                        Ok(l) => reads::print(
+                            &l,
+                            a.output,
+                            &["TAG", "DIGEST", "CREATED (UTC)", "UPDATED (UTC)", "LOCKED"],
+                            reads::tag_cells,
+                            out,
+                        ),
+                        Err(e) => usage(e),
+                    },
+                }
+            }
+            Commands::Runs(a) => match self.registry(&a.registry).await {
+                Err(e) => failed(e),
+                Ok(r) => match reads::runs(acr, &r, a.task.clone(), a.status.clone(), a.top).await {
+                    Ok(l) => reads::print(
+                        &l,
+                        a.output,
+                        &[
+                            "RUN",
+                            "TASK",
+                            "STATUS",
+                            "TRIGGER",
+                            "PLATFORM",
+                            "STARTED (UTC)",
+                            "DURATION",
+                        ],
+                        reads::run_cells,
+                        out,
+                    ),
+                    Err(e) => failed(e),
+                },
+            },
+            _ => reads::EXIT_USAGE,
+        }
+    }
+
+    /// `lock` / `unlock`: asked for unless `--yes`, audited, read back.
+    async fn lock(&self, a: &LockArgs, lock: bool, out: &mut impl Write) -> u8 {
+        let (reg, repo, target) = match changes::parse_target(&a.target) {
+            Ok(t) => t,
+            Err(e) => return usage(e),
+        };
+        let r = match self.registry(&reg).await {
+            Ok(r) => r,
+            Err(e) => return failed(e),
+        };
+        let mutation = changes::lock_mutation(&r, repo, target, a.write, a.delete, lock);
+        if !a.yes {
+            match changes::confirm(&mutation.describe()) {
+                Ok(true) => {}
+                Ok(false) => {
+                    say("nothing changed");
+                    return reads::EXIT_FAILED;
+                }
+                Err(e) => return usage(e),
+            }
+        }
+        let audit = match crate::audit::AuditTrail::open(&self.paths.state_dir) {
+            Ok(t) => t,
+            Err(e) => return failed(format!("{e}; nothing changes without its audit record")),
+        };
+        match crate::runner::audited_mutate(self.acr, &audit, &mutation).await {
+            Ok(now) => {
+                let line = match a.output {
+                    Output::Json => serde_json::json!({
+                        "done": mutation.describe(),
+                        "target": mutation.audit_target(),
+                        "read_back": now,
+                    })
+                    .to_string(),
+                    Output::Table => format!("done: {} — {now}", mutation.describe()),
+                };
+                match writeln!(out, "{line}") {
+                    Ok(()) => reads::EXIT_OK,
+                    Err(_) => reads::EXIT_FAILED,
+                }
+            }
+            Err(e) => failed(e),
+        }
+    }
+}
+
+/// `acrdeck doctor`: every check with its timing and a fix per failure.
+async fn doctor(loaded: &LoadedConfig, acr: &Acr, output: Output, out: &mut impl Write) -> u8 {
+    let checks = super::doctor::run(loaded, acr).await;
+    let rows: Vec<Vec<String>> = checks
+        .iter()
+        .map(|c| {
+            vec![
+                if c.ok { "ok".into() } else { "FAIL".into() },
+                c.check.clone(),
+                c.target.clone(),
+                format!("{} ms", c.millis),
+                match &c.fix {
+                    Some(f) => format!("{} — {f}", c.detail),
+                    None => c.detail.clone(),
+                },
+            ]
+        })
+        .collect();
+    let written = match output {
+        Output::Json => writeln!(out, "{}", serde_json::json!(checks)),
+        Output::Table => write!(
+            out,
+            "{}",
+            super::table(&["", "CHECK", "TARGET", "TOOK", "DETAIL"], &rows)
+        ),
+    };
+    if written.is_err() || checks.iter().any(|c| !c.ok) {
+        reads::EXIT_FAILED
+    } else {
+        reads::EXIT_OK
+    }
+}

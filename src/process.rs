@@ -1,0 +1,44 @@
+//! What every command starts with and ends on: the config it runs with, the async runtime, the
+//! usage exit code, and the line on stderr that tells the operator why it stopped.
+
+use crate::cli::Cli;
+use crate::config::{self, LoadedConfig};
+use crate::paths::Paths;
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Bad arguments or configuration: nothing was tried.
+pub const EXIT_USAGE: u8 = 2;
+
+/// The config a command runs with: `--config`, none for the demo, else the default file.
+pub fn load_config(cli: &Cli, paths: &Paths) -> Result<LoadedConfig, config::ConfigError> {
+    match &cli.config {
+        Some(path) => config::load_file(path, true),
+        // The demo brings its own environment; the operator's config is not needed.
+        None if cli.demo => Ok(LoadedConfig {
+            config: Default::default(),
+            source: None,
+        }),
+        None => config::load_file(&paths.default_config_file(), false),
+    }
+}
+
+/// The async runtime every command runs on: two workers are plenty for a dashboard's I/O.
+pub fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| fail(1, &format!("cannot start the async runtime: {e}")))
+}
+
+pub fn fail(code: u8, message: &str) -> ExitCode {
+    say(message);
+    ExitCode::from(code)
+}
+
+/// A line on stderr for the operator. When the terminal is gone (the SSH session dropped, the
+/// tmux server was killed) there is nobody to tell: the exit code and the log say it instead.
+pub fn say(message: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "acrdeck: {message}");
+}

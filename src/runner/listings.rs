@@ -1,0 +1,289 @@
+//! The listings the panes show, each read whole and sent as one action (the Locks pane's scan
+//! sends what it finds repository by repository).
+
+use super::Ctx;
+use crate::acr::paging::collect;
+use crate::acr::registry::TagOrder;
+use crate::acr::{Acr, RegistryClient, RegistryRef, RunFilter};
+use crate::app::Action;
+use crate::app::data::{LockedItem, LockedKind};
+use futures::StreamExt;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// How many repositories' details (or lock scans) are read at once.
+const DETAIL_CONCURRENCY: usize = 4;
+
+pub async fn sign_in(ctx: Ctx) {
+    let result = match &ctx.acr {
+        Ok(acr) => acr.identity().await.map_err(|e| e.to_string()),
+        Err(e) => Err(e.clone()),
+    };
+    ctx.send(Action::SignedIn(result));
+}
+
+pub async fn registries(ctx: Ctx, subscriptions: Vec<String>) {
+    let (registries, error) = match &ctx.acr {
+        Ok(acr) => load_registries(acr, subscriptions).await,
+        Err(e) => (vec![], Some(e.clone())),
+    };
+    ctx.send(Action::RegistriesLoaded { registries, error });
+}
+
+pub async fn usage(ctx: Ctx, registry: RegistryRef, login_server: String) {
+    let usage = match ctx
+        .acr
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|a| a.arm().cloned().map_err(|e| e.to_string()))
+    {
+        Ok(arm) => arm.usages(&registry).await.map_err(|e| e.to_string()).map(|u| {
+            u.iter()
+                .find(|u| u.name == "Size")
+                .map(|s| (s.current_value.unwrap_or(0), s.limit.unwrap_or(0)))
+                .unwrap_or((0, 0))
+        }),
+        Err(e) => Err(e),
+    };
+    ctx.send(Action::UsageLoaded { login_server, usage });
+}
+
+/// The client of a registry's data plane, or why there is none.
+fn registry_client(ctx: &Ctx, login_server: &str) -> Result<RegistryClient, String> {
+    ctx.acr
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|a| a.registry(login_server).map_err(|e| e.to_string()))
+}
+
+/// The ARM client, or why there is none.
+fn arm(ctx: &Ctx) -> Result<crate::acr::ArmClient, String> {
+    ctx.acr
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|a| a.arm().cloned().map_err(|e| e.to_string()))
+}
+
+/// Repository names, then each repository's details as they arrive, a few at a time.
+pub async fn repositories(ctx: Ctx, login_server: String) {
+    let client = match registry_client(&ctx, &login_server) {
+        Ok(c) => c,
+        Err(e) => {
+            return ctx.send(Action::RepositoriesLoaded {
+                login_server,
+                names: vec![],
+                error: Some(e),
+            });
+        }
+    };
+    let listed = collect(client.repositories(100)).await;
+    let names = listed.items.clone();
+    ctx.send(Action::RepositoriesLoaded {
+        login_server: login_server.clone(),
+        names: listed.items,
+        error: listed.error.map(|e| e.to_string()),
+    });
+    let mut props = futures::stream::iter(names.into_iter().map(|n| {
+        let client = client.clone();
+        async move { client.repository(&n).await }
+    }))
+    .buffer_unordered(DETAIL_CONCURRENCY);
+    while let Some(p) = props.next().await {
+        if let Ok(properties) = p {
+            ctx.send(Action::RepositoryLoaded {
+                login_server: login_server.clone(),
+                properties,
+            });
+        }
+    }
+}
+
+/// Tags, newest first, with the repository's manifests to join them to.
+pub async fn tags(ctx: Ctx, login_server: String, repository: String) {
+    let client = match registry_client(&ctx, &login_server) {
+        Ok(c) => c,
+        Err(e) => {
+            return ctx.send(Action::TagsLoaded {
+                login_server,
+                repository,
+                tags: vec![],
+                manifests: vec![],
+                error: Some(e),
+            });
+        }
+    };
+    let (tags, manifests) = futures::join!(
+        collect(client.tags(&repository, TagOrder::NewestFirst, 100)),
+        collect(client.manifests(&repository, 100))
+    );
+    let error = tags.error.as_ref().or(manifests.error.as_ref()).map(|e| e.to_string());
+    ctx.send(Action::TagsLoaded {
+        login_server,
+        repository,
+        tags: tags.items,
+        manifests: manifests.items,
+        error,
+    });
+}
+
+pub async fn runs(ctx: Ctx, registry: RegistryRef, login_server: String) {
+    let (runs, error) = match arm(&ctx) {
+        Ok(arm) => {
+            let listed = collect(arm.list_runs(&registry, &RunFilter::default(), Some(50))).await;
+            (listed.items, listed.error.map(|e| e.to_string()))
+        }
+        Err(e) => (vec![], Some(e)),
+    };
+    ctx.send(Action::RunsLoaded {
+        login_server,
+        runs,
+        error,
+    });
+}
+
+pub async fn tasks(ctx: Ctx, registry: RegistryRef, login_server: String) {
+    let (tasks, error) = match arm(&ctx) {
+        Ok(arm) => {
+            let listed = collect(arm.list_tasks(&registry)).await;
+            (listed.items, listed.error.map(|e| e.to_string()))
+        }
+        Err(e) => (vec![], Some(e)),
+    };
+    ctx.send(Action::TasksLoaded {
+        login_server,
+        tasks,
+        error,
+    });
+}
+
+/// Cache rules with the credential sets they use.
+pub async fn cache_rules(ctx: Ctx, registry: RegistryRef, login_server: String) {
+    let (rules, credentials, error) = match arm(&ctx) {
+        Ok(arm) => {
+            let (rules, creds) = futures::join!(
+                collect(arm.list_cache_rules(&registry)),
+                collect(arm.list_credential_sets(&registry))
+            );
+            let error = rules.error.as_ref().or(creds.error.as_ref()).map(|e| e.to_string());
+            (rules.items, creds.items, error)
+        }
+        Err(e) => (vec![], vec![], Some(e)),
+    };
+    ctx.send(Action::CacheRulesLoaded {
+        login_server,
+        rules,
+        credentials,
+        error,
+    });
+}
+
+pub async fn locks(ctx: Ctx, login_server: String) {
+    match registry_client(&ctx, &login_server) {
+        Ok(client) => scan_locks(client, &login_server, &ctx.tx).await,
+        Err(e) => ctx.send(Action::LocksDone {
+            login_server,
+            error: Some(e),
+        }),
+    }
+}
+
+/// Registries of the configured subscriptions, or of every one the identity sees.
+async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr::model::Registry>, Option<String>) {
+    let arm = match acr.arm() {
+        Ok(a) => a,
+        Err(e) => return (vec![], Some(e.to_string())),
+    };
+    let subs = if configured.is_empty() {
+        match arm.list_subscriptions().await {
+            Ok(s) => s,
+            Err(e) => return (vec![], Some(e.to_string())),
+        }
+    } else {
+        configured
+    };
+    let mut all = Vec::new();
+    let mut error = None;
+    for sub in subs {
+        let listed = collect(arm.list_registries(&sub)).await;
+        all.extend(listed.items);
+        if let Some(e) = listed.error {
+            error = Some(e.to_string());
+        }
+    }
+    (all, error)
+}
+
+/// Finds everything locked in a registry: each repository's own switches, its tags' and its
+/// manifests'. Repositories are scanned a few at a time and each one's findings are sent as soon
+/// as it is done, so the pane fills in while the scan goes on. Things whose listing is disabled
+/// are, by ACR's design, not listed and so cannot be found this way.
+async fn scan_locks(client: RegistryClient, login_server: &str, tx: &UnboundedSender<Action>) {
+    let repos = collect(client.repositories(100)).await;
+    let total = repos.items.len();
+    let mut error = repos.error.map(|e| e.to_string());
+    let mut scans = futures::stream::iter(repos.items.into_iter().map(|repo| {
+        let client = client.clone();
+        async move { scan_repository(&client, &repo).await }
+    }))
+    .buffer_unordered(DETAIL_CONCURRENCY);
+    let mut scanned = 0;
+    while let Some((items, failed)) = scans.next().await {
+        scanned += 1;
+        if let Some(e) = failed {
+            error.get_or_insert(e);
+        }
+        let _ = tx.send(Action::LocksFound {
+            login_server: login_server.to_string(),
+            items,
+            scanned,
+            total,
+        });
+    }
+    let _ = tx.send(Action::LocksDone {
+        login_server: login_server.to_string(),
+        error,
+    });
+}
+
+/// One repository's locks, and the first error that cut its scan short.
+async fn scan_repository(client: &RegistryClient, repo: &str) -> (Vec<LockedItem>, Option<String>) {
+    let mut items = Vec::new();
+    match client.repository(repo).await {
+        Ok(p) if p.changeable_attributes.is_locked() => items.push(LockedItem {
+            kind: LockedKind::Repository,
+            repository: repo.to_string(),
+            reference: String::new(),
+            attributes: p.changeable_attributes,
+            tags: vec![],
+        }),
+        Ok(_) => {}
+        Err(e) => return (items, Some(e.to_string())),
+    }
+    let (tags, manifests) = futures::join!(
+        collect(client.tags(repo, TagOrder::Name, 100)),
+        collect(client.manifests(repo, 100))
+    );
+    for t in tags.items.into_iter().filter(|t| t.changeable_attributes.is_locked()) {
+        items.push(LockedItem {
+            kind: LockedKind::Tag,
+            repository: repo.to_string(),
+            reference: t.name,
+            attributes: t.changeable_attributes,
+            tags: vec![],
+        });
+    }
+    for m in manifests
+        .items
+        .into_iter()
+        .filter(|m| m.changeable_attributes.is_locked())
+    {
+        items.push(LockedItem {
+            kind: LockedKind::Manifest,
+            repository: repo.to_string(),
+            reference: m.digest,
+            attributes: m.changeable_attributes,
+            tags: m.tags,
+        });
+    }
+    let error = tags.error.or(manifests.error).map(|e| e.to_string());
+    (items, error)
+}

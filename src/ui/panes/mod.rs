@@ -1,0 +1,13 @@
+//! One module per pane, beside `app::panes`: each draws its pane from `State` and nothing else.
+//! Panes never import one another; what they share is in `ui::widgets` (and the log view in
+//! `ui::log_view`).
+
+pub mod audit;
+pub mod cache_rules;
+pub mod imports;
+pub mod locks;
+pub mod promotions;
+pub mod registries;
+pub mod repositories;
+pub mod runs;
+pub mod tags;

@@ -1,0 +1,236 @@
+//! What every pane draws with: a framed table of only the rows that fit, its title with the
+//! freshness and completeness of what it shows, the error banner, the `/` filter line.
+
+use super::Theme;
+use crate::app::data::{Loadable, age};
+use crate::app::{Pane, State};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
+
+/// The first and one-past-last row to build so that `selected` is visible in `height` rows.
+pub fn window(len: usize, selected: usize, height: usize) -> (usize, usize) {
+    if height == 0 || len == 0 {
+        return (0, 0);
+    }
+    // A cursor left beyond the rows (a filter or a refresh shrank them) shows the last page.
+    let selected = selected.min(len - 1);
+    let start = if selected < height { 0 } else { selected + 1 - height };
+    (start, (start + height).min(len))
+}
+
+/// The pane's title: what, where, how many, how fresh.
+pub fn title<'a, T>(what: String, l: &Loadable<T>, count: Option<usize>, state: &State, theme: &Theme) -> Line<'a> {
+    let mut spans = vec![Span::styled(format!(" {what}"), theme.tab_active)];
+    if let Some(n) = count {
+        spans.push(Span::styled(format!(" ({n})"), theme.tab_active));
+    }
+    if l.cached {
+        // From an earlier session: say so, with the age of that read, until a fresh one lands.
+        if let Some(t) = l.loaded_at {
+            spans.push(Span::styled(
+                format!(" · CACHED {} ago", age(Some(t), state.now)),
+                theme.warning,
+            ));
+        }
+        if l.loading {
+            spans.push(Span::styled(" · refreshing…", theme.warning));
+        }
+    } else if l.loading {
+        spans.push(Span::styled(" · loading…", theme.warning));
+    } else if let Some(t) = l.loaded_at {
+        let stale = l.error.is_some();
+        spans.push(Span::styled(
+            format!(" · read {} ago", age(Some(t), state.now)),
+            if stale { theme.warning } else { theme.muted },
+        ));
+    }
+    if l.partial {
+        spans.push(Span::styled(" · PARTIAL", theme.danger));
+    } else if l.error.is_some() && l.value.is_some() {
+        spans.push(Span::styled(" · STALE", theme.warning));
+    }
+    spans.push(Span::raw(" "));
+    Line::from(spans)
+}
+
+/// Splits off a one-paragraph error banner at the top when the last read failed.
+/// The freshness part of a title: `· BUSY… ` while loading, `· VERB 3s ago ` after.
+pub fn freshness(
+    loading: bool,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    (busy, verb): (&str, &str),
+    state: &State,
+    theme: &Theme,
+) -> Option<Span<'static>> {
+    match (loading, at) {
+        (true, _) => Some(Span::styled(format!("· {busy}… "), theme.warning)),
+        (false, Some(t)) => Some(Span::styled(
+            format!("· {verb} {} ago ", age(Some(t), state.now)),
+            theme.muted,
+        )),
+        _ => None,
+    }
+}
+
+/// Error lines above a pane's rows (two rows each, at most half the area); the area left.
+pub fn error_lines(lines: Vec<Line<'static>>, frame: &mut Frame, area: Rect) -> Rect {
+    if lines.is_empty() {
+        return area;
+    }
+    let h = (lines.len() as u16 * 2).min(area.height / 2);
+    let [top, rest] = Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), top);
+    rest
+}
+
+pub fn banner<T>(l: &Loadable<T>, theme: &Theme, frame: &mut Frame, area: Rect) -> Rect {
+    let Some(e) = &l.error else { return area };
+    let height = (e.len() as u16 / area.width.max(1) + 1).min(4);
+    let [top, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::styled(format!("! {e}"), theme.danger)).wrap(Wrap { trim: true }),
+        top,
+    );
+    rest
+}
+
+pub fn empty(text: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+    frame.render_widget(
+        Paragraph::new(Line::styled(text.to_string(), theme.muted)).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+pub fn table(
+    header: &[&str],
+    widths: Vec<Constraint>,
+    rows: Vec<Row<'static>>,
+    selected: Option<usize>,
+    theme: &Theme,
+) -> Table<'static> {
+    let header = Row::new(header.iter().map(|h| Cell::from(h.to_string()))).style(theme.key);
+    let rows: Vec<Row> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            if Some(i) == selected {
+                r.style(theme.selected)
+            } else {
+                r
+            }
+        })
+        .collect();
+    Table::new(rows, widths).header(header).column_spacing(1)
+}
+
+pub fn block<'a>(title: Line<'a>, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border_focus)
+        .title(title)
+}
+
+/// The pane's `/` filter, when it has one or is being typed, on a line above the rows; says when
+/// nothing matches. Returns the area left for the rows.
+pub fn filter_line(
+    state: &State,
+    pane: Pane,
+    shown: usize,
+    total: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) -> Option<Rect> {
+    let text = state.table(pane).filter.clone();
+    let editing = matches!(state.modal, crate::app::Modal::Filter) && state.pane == pane;
+    if text.is_empty() && !editing {
+        return Some(area);
+    }
+    let [line, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+    let mut spans = vec![Span::styled("/", theme.key), Span::styled(text.clone(), theme.text)];
+    if editing {
+        spans.push(Span::styled("▏", theme.key));
+    }
+    match crate::query::Query::parse_at(&text, state.now) {
+        Err(e) => spans.push(Span::styled(format!("   ! {e}"), theme.danger)),
+        Ok(_) => spans.push(Span::styled(format!("   {shown} of {total}"), theme.muted)),
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), line);
+    if shown == 0 {
+        empty("Nothing matches the filter (esc clears it).", theme, frame, rest);
+        return None;
+    }
+    Some(rest)
+}
+
+/// A table pane's rows to build: its filter line, then the indices of the rows that fit (around
+/// the cursor) and the selected one's place among them. `None` when the filter hides every row
+/// (the pane has said so).
+pub fn table_window(
+    state: &State,
+    pane: Pane,
+    total: usize,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) -> Option<(Rect, Vec<usize>, usize)> {
+    let sel = state.selected(pane);
+    let vis = state.visible(pane);
+    let inner = filter_line(state, pane, vis.len(), total, theme, frame, area)?;
+    let (start, end) = window(vis.len(), sel, inner.height.saturating_sub(1) as usize);
+    Some((inner, vis[start..end].to_vec(), sel.min(end.saturating_sub(1)) - start))
+}
+
+/// A pane with nothing chosen yet: its frame and what to do.
+pub fn unchosen(what: &str, hint: &str, theme: &Theme, frame: &mut Frame, area: Rect) {
+    let b = block(Line::styled(format!(" {what} "), theme.tab_active), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    empty(hint, theme, frame, inner);
+}
+
+/// Draws a pane's frame (title with freshness) and its error banner. Returns the area for the
+/// rows, or `None` when there are no rows and it said so instead.
+pub fn framed<T>(
+    what: String,
+    l: &Loadable<Vec<T>>,
+    noun: &str,
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+) -> Option<Rect> {
+    let b = block(title(what, l, l.value.as_ref().map(Vec::len), state, theme), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let inner = banner(l, theme, frame, inner);
+    if l.value.as_ref().is_none_or(Vec::is_empty) {
+        let text = if l.loading {
+            format!("Listing {noun}…")
+        } else {
+            format!("No {noun}.")
+        };
+        empty(&text, theme, frame, inner);
+        return None;
+    }
+    Some(inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_keep_the_selection_visible() {
+        assert_eq!(window(100, 0, 10), (0, 10));
+        assert_eq!(window(100, 9, 10), (0, 10));
+        assert_eq!(window(100, 10, 10), (1, 11));
+        assert_eq!(window(100, 99, 10), (90, 100));
+        assert_eq!(window(3, 2, 10), (0, 3));
+        assert_eq!(window(0, 0, 10), (0, 0));
+        assert_eq!(window(5, 50, 10), (0, 5), "a cursor beyond the rows is clamped");
+        assert_eq!(window(100, 5000, 10), (90, 100));
+    }
+}
