@@ -163,12 +163,13 @@ async fn the_seed_images_txt_planned_approved_imported_and_verified() {
                     "docker.io",
                     "only the docker.io line fails: {error}"
                 );
-                assert!(error.contains("SourceCredentialsRequired"), "{error}");
+                assert_eq!(error.code(), Some("SourceCredentialsRequired"), "{error}");
+                let text = error.to_string();
                 assert!(
-                    error.contains("images.credentials.\"docker.io\""),
-                    "says what to do: {error}"
+                    text.contains("images.credentials.\"docker.io\""),
+                    "says what to do: {text}"
                 );
-                assert!(error.contains("cloudflare/cloudflared"), "names the image: {error}");
+                assert!(text.contains("cloudflare/cloudflared"), "names the image: {text}");
             }
         }
     }
@@ -258,9 +259,10 @@ async fn a_noforce_conflict_drift_and_locks() {
     let o = execute::import(&w.acr, &target, &a, |_| {}).await;
     match o {
         Outcome::Failed { error, request_ids } => {
-            assert!(error.contains("Conflict"), "{error}");
-            assert!(error.contains("already exists"), "{error}");
-            assert!(error.contains("jetstack/cert-manager-controller:v1.15.2"), "{error}");
+            assert_eq!(error.code(), Some("Conflict"), "{error}");
+            let text = error.to_string();
+            assert!(text.contains("already exists"), "{text}");
+            assert!(text.contains("jetstack/cert-manager-controller:v1.15.2"), "{text}");
             assert!(!request_ids.is_empty());
         }
         o => panic!("a NoForce import onto an existing tag must fail: {o:?}"),
@@ -385,8 +387,9 @@ async fn lock_after_import_and_a_missing_credential_variable() {
     let before = w.emu.requests().await.len();
     match execute::import(&w.acr, &target, &approved(&entries[1]), |_| {}).await {
         Outcome::Failed { error, request_ids } => {
-            assert!(error.contains("ACRDECK_TEST_UNSET_DOCKER_USER"), "{error}");
-            assert!(error.contains("images.credentials.\"docker.io\""), "{error}");
+            let text = error.to_string();
+            assert!(text.contains("ACRDECK_TEST_UNSET_DOCKER_USER"), "{text}");
+            assert!(text.contains("images.credentials.\"docker.io\""), "{text}");
             assert!(request_ids.is_empty());
         }
         o => panic!("{o:?}"),

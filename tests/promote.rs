@@ -183,7 +183,7 @@ async fn refusals_and_a_rewritten_digest() {
     assert!(matches!(&locked.verdict, Verdict::Refused(why) if why.contains("write-locked")));
     let (o, _) = promote(&w.acr, &w.stages, &locked, &approval(), &audit, |_| {}).await;
     assert!(
-        matches!(&o, Outcome::Failed { error, .. } if error.starts_with("not promoted")),
+        matches!(&o, Outcome::Failed { error, .. } if error.to_string().starts_with("not promoted")),
         "{o:?}"
     );
     let (records, _) = acrdeck::audit::read(audit.path()).unwrap();
@@ -205,7 +205,7 @@ async fn refusals_and_a_rewritten_digest() {
     assert!(matches!(&other.verdict, Verdict::Refused(why) if why.contains("allow_replace")));
     let (o, _) = promote(&w.acr, &w.stages, &other, &approval(), &audit, |_| {}).await;
     assert!(
-        matches!(&o, Outcome::Failed { error, .. } if error.contains("allow_replace")),
+        matches!(&o, Outcome::Failed { error, .. } if error.to_string().contains("allow_replace")),
         "{o:?}"
     );
     // An unlocked, absent tag in prod is promotable.
@@ -226,8 +226,11 @@ async fn refusals_and_a_rewritten_digest() {
     let (o, _) = promote(&w.acr, &w.stages, &p, &approval(), &audit, |_| {}).await;
     match &o {
         Outcome::Failed { error, .. } => {
-            assert!(error.contains("DIGEST MISMATCH"), "{error}");
-            assert!(error.contains(&p.digest), "names the expected digest: {error}");
+            assert!(error.to_string().contains("DIGEST MISMATCH"), "{error}");
+            assert!(
+                error.to_string().contains(&p.digest),
+                "names the expected digest: {error}"
+            );
         }
         o => panic!("a rewritten digest must fail the promotion: {o:?}"),
     }

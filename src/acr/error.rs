@@ -33,10 +33,10 @@ pub enum ErrorKind {
 }
 
 /// The client's error. Boxed so results stay small; its fields read through `Deref`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcrError(Box<ErrorDetails>);
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorDetails {
     pub kind: ErrorKind,
     /// What was being done: "list tags", "import image", "sign in".
@@ -50,6 +50,9 @@ pub struct ErrorDetails {
     pub message: String,
     /// The service's request id (x-ms-request-id), to quote to Azure support.
     pub request_id: Option<String>,
+    /// What to do in this caller's situation, said after the kind's general hint (e.g. which
+    /// config entry would supply the missing credentials).
+    pub advice: Option<String>,
 }
 
 impl AcrError {
@@ -67,6 +70,7 @@ impl AcrError {
             code: None,
             message: message.into(),
             request_id: None,
+            advice: None,
         }))
     }
 
@@ -133,11 +137,57 @@ impl fmt::Display for AcrError {
         if let Some(id) = &self.request_id {
             write!(f, " [request id {id}]")?;
         }
-        write!(f, ". {}.", self.hint())
+        write!(f, ". {}.", self.hint())?;
+        if let Some(advice) = &self.advice {
+            write!(f, " {advice}")?;
+        }
+        Ok(())
     }
 }
 
 impl std::error::Error for AcrError {}
+
+/// Why something acrdeck was asked to do did not happen, as the layers above the client carry
+/// it: the client's error kept whole (so its kind and the service's code can be matched, never
+/// its text), or a reason of acrdeck's own (no client could be built, no audit trail, a digest
+/// that does not match what was approved).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Failure {
+    #[error("{0}")]
+    Client(#[from] AcrError),
+    #[error("{0}")]
+    Reason(String),
+}
+
+impl Failure {
+    /// The service's error code (`SourceCredentialsRequired`, `TAG_IS_LOCKED`…), when the service
+    /// gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Failure::Client(e) => e.code.as_deref(),
+            Failure::Reason(_) => None,
+        }
+    }
+
+    pub fn kind(&self) -> Option<&ErrorKind> {
+        match self {
+            Failure::Client(e) => Some(&e.kind),
+            Failure::Reason(_) => None,
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Failure {
+        Failure::Reason(reason)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(reason: &str) -> Failure {
+        Failure::Reason(reason.to_string())
+    }
+}
 
 pub type Result<T> = std::result::Result<T, AcrError>;
 

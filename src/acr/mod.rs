@@ -36,7 +36,7 @@ pub mod registry;
 pub use arm::{ArmClient, ImportRequest, ImportSource, OperationProgress, RegistryRef, RunFilter};
 pub use auth::{AuthMethod, Identity};
 pub use cloud::Cloud;
-pub use error::{AcrError, ErrorKind, Result};
+pub use error::{AcrError, ErrorKind, Failure, Result};
 pub use http::NetworkSettings;
 pub use registry::RegistryClient;
 

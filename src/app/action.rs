@@ -1,8 +1,8 @@
 use super::JobId;
-use crate::acr::Identity;
 use crate::acr::model::{
     CacheRule, CredentialSet, ManifestProperties, Registry, RepositoryProperties, Run, TagProperties, Task,
 };
+use crate::acr::{Failure, Identity};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 
@@ -21,21 +21,21 @@ pub enum Action {
     /// A listing kept by an earlier session, shown until a fresh read replaces it.
     CacheRestored(Box<crate::cache::Part>),
     /// Sign-in finished: who we are, or why not.
-    SignedIn(Result<Identity, String>),
+    SignedIn(Result<Identity, Failure>),
     /// A registries listing ended: what came, and why it stopped early if it did.
     RegistriesLoaded {
         registries: Vec<Registry>,
-        error: Option<String>,
+        error: Option<Failure>,
     },
     /// A registry's storage usage: (used, limit), or the error reading it.
     UsageLoaded {
         login_server: String,
-        usage: Result<(u64, u64), String>,
+        usage: Result<(u64, u64), Failure>,
     },
     RepositoriesLoaded {
         login_server: String,
         names: Vec<String>,
-        error: Option<String>,
+        error: Option<Failure>,
     },
     RepositoryLoaded {
         login_server: String,
@@ -46,17 +46,17 @@ pub enum Action {
         repository: String,
         tags: Vec<TagProperties>,
         manifests: Vec<ManifestProperties>,
-        error: Option<String>,
+        error: Option<Failure>,
     },
     RunsLoaded {
         login_server: String,
         runs: Vec<Run>,
-        error: Option<String>,
+        error: Option<Failure>,
     },
     TasksLoaded {
         login_server: String,
         tasks: Vec<Task>,
-        error: Option<String>,
+        error: Option<Failure>,
     },
     /// A lock scan found these in the repositories scanned so far.
     LocksFound {
@@ -68,28 +68,28 @@ pub enum Action {
     /// A lock scan ended, completely or not.
     LocksDone {
         login_server: String,
-        error: Option<String>,
+        error: Option<Failure>,
     },
     CacheRulesLoaded {
         login_server: String,
         rules: Vec<CacheRule>,
         credentials: Vec<CredentialSet>,
-        error: Option<String>,
+        error: Option<Failure>,
     },
     /// A log was saved to this file (with its size in bytes), or why not.
-    LogSaved(Result<(String, u64), String>),
+    LogSaved(Result<(String, u64), Failure>),
     /// Time to re-read what a pane shows.
     RefreshDue(Refresh),
     /// A change ended: what the registry reports now (read back), or why it failed.
     Mutated {
         job: JobId,
         mutation: super::mutation::Mutation,
-        result: Result<String, String>,
+        result: Result<String, Failure>,
     },
     /// A plan of the configured images files, or why there is none.
     ImportsPlanned {
         files: Vec<super::panes::imports::PlannedFile>,
-        error: Option<String>,
+        error: Option<Failure>,
     },
     /// An approved import moved on.
     ImportStep {
@@ -100,19 +100,19 @@ pub enum Action {
     ImportDone {
         key: super::panes::imports::LineKey,
         outcome: crate::imports::execute::Outcome,
-        audit_error: Option<String>,
+        audit_error: Option<Failure>,
     },
     /// The audit trail as read: its records, the lines that were not records, its path.
-    AuditLoaded(Result<(Vec<crate::audit::Record>, usize, String), String>),
+    AuditLoaded(Result<(Vec<crate::audit::Record>, usize, String), Failure>),
     /// A watched images file changed on disk.
     ImportsChanged,
     /// The stage board of a repository, with the stages it was read from, or why not.
     BoardLoaded {
         repository: String,
-        result: Result<(crate::promote::board::Board, Vec<crate::promote::ResolvedStage>), String>,
+        result: Result<(crate::promote::board::Board, Vec<crate::promote::ResolvedStage>), Failure>,
     },
     /// The plan of the promotions asked for, or why there is none.
-    PromotionsPlanned(Result<Vec<crate::promote::promotion::Promotion>, String>),
+    PromotionsPlanned(Result<Vec<crate::promote::promotion::Promotion>, Failure>),
     PromotionStep {
         repository: String,
         tag: String,
@@ -122,7 +122,7 @@ pub enum Action {
         repository: String,
         tag: String,
         outcome: crate::imports::execute::Outcome,
-        audit_error: Option<String>,
+        audit_error: Option<Failure>,
     },
     /// News from the follower of a run's log.
     Log {

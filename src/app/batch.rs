@@ -2,6 +2,7 @@
 //! item's state, and the dashboard jobs that stand for the batch.
 
 use super::{Job, JobId};
+use crate::acr::Failure;
 use crate::imports::execute::{Outcome, Step};
 use std::collections::BTreeMap;
 
@@ -12,7 +13,7 @@ pub enum RunState {
     Running(Step),
     Done {
         outcome: Outcome,
-        audit_error: Option<String>,
+        audit_error: Option<Failure>,
     },
     Skipped(String),
 }

@@ -507,7 +507,7 @@ mod tests {
         );
         assert!(s.registries.cached, "nothing new came: still the cache");
         assert_eq!(s.registry_rows().len(), 2);
-        assert_eq!(s.registries.error.as_deref(), Some("ARM timed out"));
+        assert_eq!(s.registries.error, Some("ARM timed out".into()));
         update(
             &mut s,
             Action::RegistriesLoaded {

@@ -3,6 +3,7 @@
 //! is `partial`, a failed refresh keeps the old rows with the error beside them, and every value
 //! knows when it was read.
 
+use crate::acr::Failure;
 use crate::acr::model::{CacheRule, ChangeableAttributes, CredentialSet, ManifestProperties, Registry, TagProperties};
 use chrono::{DateTime, Utc};
 
@@ -12,7 +13,7 @@ pub struct Loadable<T> {
     pub value: Option<T>,
     pub loading: bool,
     /// The last read failed (the previous value, if any, is kept and shown as stale).
-    pub error: Option<String>,
+    pub error: Option<Failure>,
     pub loaded_at: Option<DateTime<Utc>>,
     /// The listing stopped before its end: `value` holds what came before `error`.
     pub partial: bool,
@@ -36,7 +37,7 @@ impl<T> Default for Loadable<T> {
 
 impl<T> Loadable<T> {
     /// Takes a listing's outcome: its items (all, or those before the error) and the error.
-    pub fn settle(&mut self, items: T, error: Option<String>, now: DateTime<Utc>, had_items: bool) {
+    pub fn settle(&mut self, items: T, error: Option<Failure>, now: DateTime<Utc>, had_items: bool) {
         self.loading = false;
         match error {
             None => {
@@ -72,7 +73,7 @@ pub struct RegistryRow {
     /// Storage (bytes used, limit), once usage has been read.
     pub storage: Option<(u64, u64)>,
     /// The last call to this registry failed: why.
-    pub health: Option<String>,
+    pub health: Option<Failure>,
 }
 
 /// A tag joined with its manifest (size, platforms).
@@ -294,7 +295,7 @@ mod tests {
         l.loading = true;
         l.settle(vec![], Some("throttled".into()), now, false);
         assert_eq!(l.value, Some(vec![1, 2]));
-        assert_eq!(l.error.as_deref(), Some("throttled"));
+        assert_eq!(l.error, Some("throttled".into()));
         assert!(!l.partial);
         l.settle(vec![1], Some("cut short".into()), now, true);
         assert!(l.partial);

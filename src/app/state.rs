@@ -1,6 +1,7 @@
 use super::data::{Loadable, RegistryRow};
 use super::panes::Panes;
 use super::table::Table;
+use crate::acr::Failure;
 use crate::keys::Keymap;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
@@ -33,7 +34,7 @@ pub struct State {
     pub stage_order: Vec<String>,
     pub refresh: super::RefreshRates,
     /// Why sign-in failed, shown in the header.
-    pub sign_in_error: Option<String>,
+    pub sign_in_error: Option<Failure>,
     /// The last outcome worth telling (text, whether it is an error), shown in the footer.
     pub flash: Option<(String, bool)>,
     pub panes: Panes,
@@ -152,9 +153,9 @@ impl State {
     }
 
     /// Marks a registry unhealthy when a call to it failed, healthy when one worked.
-    pub fn mark_health(&mut self, login_server: &str, error: Option<&str>) {
+    pub fn mark_health(&mut self, login_server: &str, error: Option<&Failure>) {
         if let Some(row) = self.registry_row_mut(login_server) {
-            row.health = error.map(str::to_string);
+            row.health = error.cloned();
         }
     }
 

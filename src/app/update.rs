@@ -4,6 +4,7 @@
 use super::mutation::Mutation;
 use super::panes::{audit, cache_rules, imports, locks, promotions, registries, repositories, runs, tags};
 use super::{Action, Effect, Modal, Pane, Refresh, State};
+use crate::acr::Failure;
 use std::time::Duration;
 
 /// How often panes re-read, from the config.
@@ -205,7 +206,7 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
 
 /// A change ended: say how, and re-read what shows it from the registry (the truth, not what
 /// was asked for).
-fn mutated(state: &mut State, job: super::JobId, mutation: Mutation, result: Result<String, String>) -> Vec<Effect> {
+fn mutated(state: &mut State, job: super::JobId, mutation: Mutation, result: Result<String, Failure>) -> Vec<Effect> {
     state.jobs.remove(&job);
     if state.jobs.is_empty() && matches!(state.modal, Modal::ConfirmQuit) {
         state.modal = Modal::None;
@@ -485,7 +486,7 @@ mod tests {
                 error: Some("403 Forbidden".into()),
             },
         );
-        assert_eq!(s.registry_rows()[0].health.as_deref(), Some("403 Forbidden"));
+        assert_eq!(s.registry_rows()[0].health, Some("403 Forbidden".into()));
     }
 
     fn tags_state(stage: &str) -> State {

@@ -105,7 +105,9 @@ struct Command<'a> {
 impl Command<'_> {
     /// The registry a command names, found among the environment's.
     async fn registry(&self, name: &str) -> Result<Registry, String> {
-        let all = crate::imports::environment(self.acr, &self.config.subscriptions).await?;
+        let all = crate::imports::environment(self.acr, &self.config.subscriptions)
+            .await
+            .map_err(|e| e.to_string())?;
         reads::find_registry(&all, self.config, name).cloned()
     }
 
@@ -204,7 +206,10 @@ impl Command<'_> {
             Ok(t) => t,
             Err(e) => return failed(format!("{e}; nothing changes without its audit record")),
         };
-        match crate::runner::audited_mutate(self.acr, &audit, &mutation).await {
+        match crate::runner::audited_mutate(self.acr, &audit, &mutation)
+            .await
+            .map_err(|e| e.to_string())
+        {
             Ok(now) => {
                 let line = match a.output {
                     Output::Json => serde_json::json!({

@@ -301,7 +301,7 @@ pub async fn run(loaded: &LoadedConfig, acr: &Acr) -> Vec<Check> {
             .map(|l| format!("{} registries", l.len()))
             .map_err(|e| {
                 (
-                    e.clone(),
+                    e.to_string(),
                     "check the subscriptions in the config and the identity's Reader role".into(),
                 )
             }),

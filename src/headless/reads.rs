@@ -78,7 +78,7 @@ pub async fn registries(acr: &Acr, config: &Config, words: &[String]) -> Result<
     let q = query(words)?;
     let (list, error) = match crate::imports::environment(acr, &config.subscriptions).await {
         Ok(l) => (l, None),
-        Err(e) => (vec![], Some(e)),
+        Err(e) => (vec![], Some(e.to_string())),
     };
     let rows = list
         .into_iter()

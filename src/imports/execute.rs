@@ -5,7 +5,7 @@
 
 use super::file::Entry;
 use crate::acr::model::{AttributesUpdate, ImportMode};
-use crate::acr::{Acr, ImportRequest, ImportSource, OperationProgress, RegistryRef};
+use crate::acr::{Acr, Failure, ImportRequest, ImportSource, OperationProgress, RegistryRef};
 use azure_core::credentials::Secret;
 use futures::StreamExt;
 use std::collections::HashMap;
@@ -114,7 +114,7 @@ pub enum Outcome {
         request_ids: Vec<String>,
     },
     Failed {
-        error: String,
+        error: Failure,
         request_ids: Vec<String>,
     },
 }
@@ -161,7 +161,7 @@ pub async fn import(acr: &Acr, target: &Target, a: &Approved, step: impl FnMut(S
         Ok(r) => r,
         Err(error) => {
             return Outcome::Failed {
-                error,
+                error: error.into(),
                 request_ids: vec![],
             };
         }
@@ -178,12 +178,15 @@ pub async fn import(acr: &Acr, target: &Target, a: &Approved, step: impl FnMut(S
         step,
     )
     .await;
-    if let Outcome::Failed { error, .. } = &mut outcome
-        && error.contains("SourceCredentialsRequired")
+    if let Outcome::Failed {
+        error: Failure::Client(error),
+        ..
+    } = &mut outcome
+        && error.code.as_deref() == Some("SourceCredentialsRequired")
         && !target.credentials.contains_key(&canonical_host(e.source.registry()))
     {
-        error.push_str(&format!(
-            " The config has no images.credentials.\"{}\" for this file: add one naming an \
+        error.advice = Some(format!(
+            "The config has no images.credentials.\"{}\" for this file: add one naming an \
              environment variable or a file that holds the token.",
             canonical_host(e.source.registry())
         ));
@@ -208,10 +211,10 @@ pub async fn import_verified(
     let (repository, tag_name) = target;
     let shown = format!("{repository}:{tag_name}");
     let mut request_ids = Vec::new();
-    let failed = |error: String, request_ids: Vec<String>| Outcome::Failed { error, request_ids };
+    let failed = |error: Failure, request_ids: Vec<String>| Outcome::Failed { error, request_ids };
     let arm = match acr.arm() {
         Ok(a) => a,
-        Err(err) => return failed(err.to_string(), request_ids),
+        Err(err) => return failed(err.into(), request_ids),
     };
     step(Step::Requested);
     let mut progress = arm.import_image(registry, req);
@@ -232,7 +235,7 @@ pub async fn import_verified(
     match last {
         Some(OperationProgress::Failed(err)) => {
             request_ids.extend(err.request_id.clone());
-            return failed(err.to_string(), request_ids);
+            return failed(err.into(), request_ids);
         }
         Some(OperationProgress::Succeeded) => {}
         _ => return failed("the import ended without a result from the service".into(), request_ids),
@@ -240,13 +243,13 @@ pub async fn import_verified(
     step(Step::Verifying);
     let client = match acr.registry(login_server) {
         Ok(c) => c,
-        Err(err) => return failed(err.to_string(), request_ids),
+        Err(err) => return failed(err.into(), request_ids),
     };
     let tag = match client.tag(repository, tag_name).await {
         Ok(t) => t,
         Err(err) => {
             return failed(
-                format!("the import reported success, but reading {shown} back failed: {err}"),
+                format!("the import reported success, but reading {shown} back failed: {err}").into(),
                 request_ids,
             );
         }
@@ -259,7 +262,8 @@ pub async fn import_verified(
                 "DIGEST MISMATCH: {shown} now has digest {}, not the source's {expected}: the registry holds \
                  other bytes than were approved; inspect the tag before anything uses it",
                 tag.digest
-            ),
+            )
+            .into(),
             request_ids,
         );
     }
@@ -296,11 +300,12 @@ pub async fn import_verified(
                 "imported and verified as {}, but the lock did not hold: the registry still allows writes or \
                  deletes on {shown}; lock it by hand",
                 tag.digest
-            ),
+            )
+            .into(),
             request_ids,
         ),
         Err(err) => failed(
-            format!("imported and verified as {}, but locking failed: {err}", tag.digest),
+            format!("imported and verified as {}, but locking failed: {err}", tag.digest).into(),
             request_ids,
         ),
     }
@@ -344,7 +349,7 @@ pub async fn run(
     if let Err(e) = audit.append(&intent) {
         return (
             Outcome::Failed {
-                error: format!("not started: {e}; nothing is imported without its audit record"),
+                error: format!("not started: {e}; nothing is imported without its audit record").into(),
                 request_ids: vec![],
             },
             None,
@@ -366,7 +371,7 @@ pub fn outcome_record(intent: &crate::audit::Record, outcome: &Outcome) -> crate
             record.request_ids = request_ids.clone();
         }
         Outcome::Failed { error, request_ids } => {
-            record.error = Some(error.clone());
+            record.error = Some(error.to_string());
             record.request_ids = request_ids.clone();
         }
     }

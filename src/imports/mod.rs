@@ -152,10 +152,10 @@ pub fn read_files(files: &[ImagesFile]) -> Vec<FileRead> {
 /// The registries of the environment (the config's subscriptions, or every one the identity
 /// sees): import targets are found among them, and sources on them are read and imported by
 /// resource id.
-pub async fn environment(acr: &crate::acr::Acr, subscriptions: &[String]) -> Result<Vec<Registry>, String> {
-    let arm = acr.arm().map_err(|e| e.to_string())?;
+pub async fn environment(acr: &crate::acr::Acr, subscriptions: &[String]) -> crate::acr::Result<Vec<Registry>> {
+    let arm = acr.arm()?;
     let subs = if subscriptions.is_empty() {
-        arm.list_subscriptions().await.map_err(|e| e.to_string())?
+        arm.list_subscriptions().await?
     } else {
         subscriptions.to_vec()
     };
@@ -164,7 +164,7 @@ pub async fn environment(acr: &crate::acr::Acr, subscriptions: &[String]) -> Res
         let listed = crate::acr::paging::collect(arm.list_registries(&sub)).await;
         all.extend(listed.items);
         if let Some(e) = listed.error {
-            return Err(e.to_string());
+            return Err(e);
         }
     }
     Ok(all)

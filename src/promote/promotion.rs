@@ -195,7 +195,7 @@ pub async fn promote(
     step: impl FnMut(Step),
 ) -> (Outcome, Option<String>) {
     let failed = |error: String| Outcome::Failed {
-        error,
+        error: error.into(),
         request_ids: vec![],
     };
     let (Some(from), Some(to)) = (stages.get(p.source), stages.get(p.target)) else {

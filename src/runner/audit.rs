@@ -1,6 +1,7 @@
 //! Reading the audit trail for the Audit pane.
 
 use super::Ctx;
+use crate::acr::Failure;
 use crate::app::Action;
 use std::sync::Arc;
 
@@ -14,8 +15,9 @@ pub async fn load(ctx: Ctx, audit: Result<Arc<crate::audit::AuditTrail>, String>
             })
             .await
             .unwrap_or_else(|e| Err(format!("reading the audit trail stopped: {e}")))
+            .map_err(Failure::from)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     };
     ctx.send(Action::AuditLoaded(result));
 }

@@ -2,7 +2,7 @@
 //! changes, and running approved imports.
 
 use super::{Ctx, ImportsSetup};
-use crate::acr::Acr;
+use crate::acr::{Acr, Failure};
 use crate::app::Action;
 use futures::StreamExt;
 use std::path::PathBuf;
@@ -54,7 +54,7 @@ async fn plan_files(acr: &Acr, subscriptions: &[String], setup: &ImportsSetup) -
         Err(e) => {
             return Action::ImportsPlanned {
                 files: vec![],
-                error: Some(format!("cannot list the registries to plan imports against: {e}")),
+                error: Some(format!("cannot list the registries to plan imports against: {e}").into()),
             };
         }
     };
@@ -99,7 +99,7 @@ pub async fn run(
 ) {
     let (acr, tx) = (ctx.acr, ctx.tx);
     use crate::imports::execute::{self, Approval, Outcome};
-    let fail_all = |items: &[crate::app::panes::imports::ApproveItem], error: String| {
+    let fail_all = |items: &[crate::app::panes::imports::ApproveItem], error: Failure| {
         for i in items.iter().filter(|i| i.skip.is_none()) {
             let _ = tx.send(Action::ImportDone {
                 key: i.key.clone(),
@@ -117,20 +117,20 @@ pub async fn run(
         (_, Err(e)) => {
             return fail_all(
                 &items,
-                format!("not started: the audit trail is unavailable ({e}); nothing is imported without it"),
+                format!("not started: the audit trail is unavailable ({e}); nothing is imported without it").into(),
             );
         }
     };
     let registries = match crate::imports::environment(&acr, &subscriptions).await {
         Ok(r) => r,
-        Err(e) => return fail_all(&items, format!("cannot list the registries: {e}")),
+        Err(e) => return fail_all(&items, format!("cannot list the registries: {e}").into()),
     };
     let operator = match acr.identity().await {
         Ok(i) => crate::audit::Operator::from(&i),
         Err(e) => {
             return fail_all(
                 &items,
-                format!("cannot tell who is signed in, for the audit trail: {e}"),
+                format!("cannot tell who is signed in, for the audit trail: {e}").into(),
             );
         }
     };
@@ -150,7 +150,7 @@ pub async fn run(
                 }
             }
             (Ok(t), None) => runs.push((item.clone(), t)),
-            (Err(e), None) => fail_all(std::slice::from_ref(item), e),
+            (Err(e), None) => fail_all(std::slice::from_ref(item), e.into()),
             (Err(_), Some(_)) => {}
         }
     }
@@ -165,7 +165,7 @@ pub async fn run(
             let _ = tx.send(Action::ImportDone {
                 key,
                 outcome,
-                audit_error,
+                audit_error: audit_error.map(Failure::from),
             });
         }
     }))

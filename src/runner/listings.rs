@@ -4,7 +4,7 @@
 use super::Ctx;
 use crate::acr::paging::collect;
 use crate::acr::registry::TagOrder;
-use crate::acr::{Acr, RegistryClient, RegistryRef, RunFilter};
+use crate::acr::{Acr, Failure, RegistryClient, RegistryRef, RunFilter};
 use crate::app::Action;
 use crate::app::data::{LockedItem, LockedKind};
 use futures::StreamExt;
@@ -15,7 +15,7 @@ const DETAIL_CONCURRENCY: usize = 4;
 
 pub async fn sign_in(ctx: Ctx) {
     let result = match &ctx.acr {
-        Ok(acr) => acr.identity().await.map_err(|e| e.to_string()),
+        Ok(acr) => acr.identity().await.map_err(Failure::from),
         Err(e) => Err(e.clone()),
     };
     ctx.send(Action::SignedIn(result));
@@ -30,13 +30,8 @@ pub async fn registries(ctx: Ctx, subscriptions: Vec<String>) {
 }
 
 pub async fn usage(ctx: Ctx, registry: RegistryRef, login_server: String) {
-    let usage = match ctx
-        .acr
-        .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|a| a.arm().cloned().map_err(|e| e.to_string()))
-    {
-        Ok(arm) => arm.usages(&registry).await.map_err(|e| e.to_string()).map(|u| {
+    let usage = match arm(&ctx) {
+        Ok(arm) => arm.usages(&registry).await.map_err(Failure::from).map(|u| {
             u.iter()
                 .find(|u| u.name == "Size")
                 .map(|s| (s.current_value.unwrap_or(0), s.limit.unwrap_or(0)))
@@ -48,19 +43,19 @@ pub async fn usage(ctx: Ctx, registry: RegistryRef, login_server: String) {
 }
 
 /// The client of a registry's data plane, or why there is none.
-fn registry_client(ctx: &Ctx, login_server: &str) -> Result<RegistryClient, String> {
+fn registry_client(ctx: &Ctx, login_server: &str) -> Result<RegistryClient, Failure> {
     ctx.acr
         .as_ref()
         .map_err(Clone::clone)
-        .and_then(|a| a.registry(login_server).map_err(|e| e.to_string()))
+        .and_then(|a| a.registry(login_server).map_err(Failure::from))
 }
 
 /// The ARM client, or why there is none.
-fn arm(ctx: &Ctx) -> Result<crate::acr::ArmClient, String> {
+fn arm(ctx: &Ctx) -> Result<crate::acr::ArmClient, Failure> {
     ctx.acr
         .as_ref()
         .map_err(Clone::clone)
-        .and_then(|a| a.arm().cloned().map_err(|e| e.to_string()))
+        .and_then(|a| a.arm().cloned().map_err(Failure::from))
 }
 
 /// Repository names, then each repository's details as they arrive, a few at a time.
@@ -80,7 +75,7 @@ pub async fn repositories(ctx: Ctx, login_server: String) {
     ctx.send(Action::RepositoriesLoaded {
         login_server: login_server.clone(),
         names: listed.items,
-        error: listed.error.map(|e| e.to_string()),
+        error: listed.error.map(Failure::from),
     });
     let mut props = futures::stream::iter(names.into_iter().map(|n| {
         let client = client.clone();
@@ -115,7 +110,7 @@ pub async fn tags(ctx: Ctx, login_server: String, repository: String) {
         collect(client.tags(&repository, TagOrder::NewestFirst, 100)),
         collect(client.manifests(&repository, 100))
     );
-    let error = tags.error.as_ref().or(manifests.error.as_ref()).map(|e| e.to_string());
+    let error = tags.error.or(manifests.error).map(Failure::from);
     ctx.send(Action::TagsLoaded {
         login_server,
         repository,
@@ -129,7 +124,7 @@ pub async fn runs(ctx: Ctx, registry: RegistryRef, login_server: String) {
     let (runs, error) = match arm(&ctx) {
         Ok(arm) => {
             let listed = collect(arm.list_runs(&registry, &RunFilter::default(), Some(50))).await;
-            (listed.items, listed.error.map(|e| e.to_string()))
+            (listed.items, listed.error.map(Failure::from))
         }
         Err(e) => (vec![], Some(e)),
     };
@@ -144,7 +139,7 @@ pub async fn tasks(ctx: Ctx, registry: RegistryRef, login_server: String) {
     let (tasks, error) = match arm(&ctx) {
         Ok(arm) => {
             let listed = collect(arm.list_tasks(&registry)).await;
-            (listed.items, listed.error.map(|e| e.to_string()))
+            (listed.items, listed.error.map(Failure::from))
         }
         Err(e) => (vec![], Some(e)),
     };
@@ -163,7 +158,7 @@ pub async fn cache_rules(ctx: Ctx, registry: RegistryRef, login_server: String) 
                 collect(arm.list_cache_rules(&registry)),
                 collect(arm.list_credential_sets(&registry))
             );
-            let error = rules.error.as_ref().or(creds.error.as_ref()).map(|e| e.to_string());
+            let error = rules.error.or(creds.error).map(Failure::from);
             (rules.items, creds.items, error)
         }
         Err(e) => (vec![], vec![], Some(e)),
@@ -187,15 +182,15 @@ pub async fn locks(ctx: Ctx, login_server: String) {
 }
 
 /// Registries of the configured subscriptions, or of every one the identity sees.
-async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr::model::Registry>, Option<String>) {
+async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr::model::Registry>, Option<Failure>) {
     let arm = match acr.arm() {
         Ok(a) => a,
-        Err(e) => return (vec![], Some(e.to_string())),
+        Err(e) => return (vec![], Some(e.into())),
     };
     let subs = if configured.is_empty() {
         match arm.list_subscriptions().await {
             Ok(s) => s,
-            Err(e) => return (vec![], Some(e.to_string())),
+            Err(e) => return (vec![], Some(e.into())),
         }
     } else {
         configured
@@ -206,7 +201,7 @@ async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr:
         let listed = collect(arm.list_registries(&sub)).await;
         all.extend(listed.items);
         if let Some(e) = listed.error {
-            error = Some(e.to_string());
+            error = Some(e.into());
         }
     }
     (all, error)
@@ -219,7 +214,7 @@ async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr:
 async fn scan_locks(client: RegistryClient, login_server: &str, tx: &UnboundedSender<Action>) {
     let repos = collect(client.repositories(100)).await;
     let total = repos.items.len();
-    let mut error = repos.error.map(|e| e.to_string());
+    let mut error = repos.error.map(Failure::from);
     let mut scans = futures::stream::iter(repos.items.into_iter().map(|repo| {
         let client = client.clone();
         async move { scan_repository(&client, &repo).await }
@@ -245,7 +240,7 @@ async fn scan_locks(client: RegistryClient, login_server: &str, tx: &UnboundedSe
 }
 
 /// One repository's locks, and the first error that cut its scan short.
-async fn scan_repository(client: &RegistryClient, repo: &str) -> (Vec<LockedItem>, Option<String>) {
+async fn scan_repository(client: &RegistryClient, repo: &str) -> (Vec<LockedItem>, Option<Failure>) {
     let mut items = Vec::new();
     match client.repository(repo).await {
         Ok(p) if p.changeable_attributes.is_locked() => items.push(LockedItem {
@@ -256,7 +251,7 @@ async fn scan_repository(client: &RegistryClient, repo: &str) -> (Vec<LockedItem
             tags: vec![],
         }),
         Ok(_) => {}
-        Err(e) => return (items, Some(e.to_string())),
+        Err(e) => return (items, Some(e.into())),
     }
     let (tags, manifests) = futures::join!(
         collect(client.tags(repo, TagOrder::Name, 100)),
@@ -284,6 +279,6 @@ async fn scan_repository(client: &RegistryClient, repo: &str) -> (Vec<LockedItem
             tags: m.tags,
         });
     }
-    let error = tags.error.or(manifests.error).map(|e| e.to_string());
+    let error = tags.error.or(manifests.error).map(Failure::from);
     (items, error)
 }

@@ -2,7 +2,7 @@
 
 use super::Ctx;
 use crate::acr::logs::{FollowOptions, LogEvent};
-use crate::acr::{AcrError, ErrorKind, RegistryRef};
+use crate::acr::{AcrError, ErrorKind, Failure, RegistryRef};
 use crate::app::Action;
 use std::path::{Path, PathBuf};
 
@@ -22,7 +22,7 @@ pub async fn follow(ctx: Ctx, registry: RegistryRef, login_server: String, run_i
                 ErrorKind::Invalid,
                 "open the run log",
                 &run_id,
-                e.clone(),
+                e.to_string(),
             )));
         }
     };
@@ -75,14 +75,13 @@ pub fn saved_log_path(folder: &Path, registry_name: &str, run_id: &str) -> PathB
 pub async fn save(ctx: Ctx, registry: RegistryRef, run_id: String, path: PathBuf) {
     let result = async {
         let acr = ctx.acr.as_ref().map_err(Clone::clone)?;
-        let arm = acr.arm().map_err(|e| e.to_string())?;
-        let links = arm.log_links(&registry, &run_id).await.map_err(|e| e.to_string())?;
+        let links = acr.arm()?.log_links(&registry, &run_id).await?;
         let link = links
             .link()
-            .ok_or_else(|| format!("run {run_id} has no log link"))?
+            .ok_or_else(|| Failure::from(format!("run {run_id} has no log link")))?
             .to_string();
-        let size = acr.save_log(&link, &path).await.map_err(|e| e.to_string())?;
-        Ok((path.display().to_string(), size))
+        let size = acr.save_log(&link, &path).await?;
+        Ok::<_, Failure>((path.display().to_string(), size))
     }
     .await;
     ctx.send(Action::LogSaved(result));

@@ -13,7 +13,7 @@ mod promotions;
 
 pub use changes::audited_mutate;
 
-use crate::acr::Acr;
+use crate::acr::{Acr, Failure};
 use crate::app::{Action, Effect, JobId, Refresh};
 use futures::future::BoxFuture;
 use std::collections::HashMap;
@@ -66,7 +66,7 @@ pub enum ListingKind {
 /// What a task is handed: the client (or why there is none) and the way back to the loop.
 #[derive(Clone)]
 struct Ctx {
-    acr: Result<Acr, String>,
+    acr: Result<Acr, Failure>,
     tx: UnboundedSender<Action>,
 }
 
@@ -110,7 +110,10 @@ impl Runner {
         tx: UnboundedSender<Action>,
     ) -> Runner {
         Runner {
-            ctx: Ctx { acr, tx },
+            ctx: Ctx {
+                acr: acr.map_err(Failure::Reason),
+                tx,
+            },
             subscriptions,
             in_flight: HashMap::new(),
             saved_logs,

@@ -2,7 +2,7 @@
 //! ones.
 
 use super::Ctx;
-use crate::acr::Acr;
+use crate::acr::{Acr, Failure};
 use crate::app::Action;
 use crate::config::Config;
 use futures::StreamExt;
@@ -43,13 +43,13 @@ async fn resolved_stages(
     acr: &Acr,
     subscriptions: &[String],
     config: &Config,
-) -> Result<Vec<crate::promote::ResolvedStage>, String> {
+) -> Result<Vec<crate::promote::ResolvedStage>, Failure> {
     let stages = crate::promote::stages(config);
     if stages.is_empty() {
         return Err("no stages are configured: add [[stages]] (dev first, prod last) to the config".into());
     }
     let registries = crate::imports::environment(acr, subscriptions).await?;
-    crate::promote::resolve(&registries, &stages)
+    Ok(crate::promote::resolve(&registries, &stages)?)
 }
 
 async fn plan_all(
@@ -59,7 +59,7 @@ async fn plan_all(
     items: &[(String, String)],
     source: usize,
     target: usize,
-) -> Result<Vec<crate::promote::promotion::Promotion>, String> {
+) -> Result<Vec<crate::promote::promotion::Promotion>, Failure> {
     let stages = resolved_stages(acr, subscriptions, config).await?;
     let mut plans = Vec::new();
     for (repository, tag) in items {
@@ -78,7 +78,7 @@ pub async fn run(
 ) {
     let (acr, tx) = (ctx.acr, ctx.tx);
     use crate::imports::execute::{Approval, Outcome};
-    let fail_all = |error: String| {
+    let fail_all = |error: Failure| {
         for p in promotions
             .iter()
             .filter(|p| matches!(p.verdict, crate::promote::promotion::Verdict::Go(_)))
@@ -98,14 +98,14 @@ pub async fn run(
         (Ok(a), Ok(t)) => (a, t),
         (Err(e), _) => return fail_all(e),
         (_, Err(e)) => {
-            return fail_all(format!(
-                "not started: the audit trail is unavailable ({e}); nothing is promoted without it"
-            ));
+            return fail_all(
+                format!("not started: the audit trail is unavailable ({e}); nothing is promoted without it").into(),
+            );
         }
     };
     let operator = match acr.identity().await {
         Ok(i) => crate::audit::Operator::from(&i),
-        Err(e) => return fail_all(format!("cannot tell who is signed in, for the audit trail: {e}")),
+        Err(e) => return fail_all(format!("cannot tell who is signed in, for the audit trail: {e}").into()),
     };
     let approval = Approval {
         operator,
@@ -133,7 +133,7 @@ pub async fn run(
                     repository: p.repository.clone(),
                     tag,
                     outcome,
-                    audit_error,
+                    audit_error: audit_error.map(Failure::from),
                 });
             }
         }

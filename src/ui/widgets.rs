@@ -86,8 +86,10 @@ pub fn error_lines(lines: Vec<Line<'static>>, frame: &mut Frame, area: Rect) -> 
 }
 
 pub fn banner<T>(l: &Loadable<T>, theme: &Theme, frame: &mut Frame, area: Rect) -> Rect {
-    let Some(e) = &l.error else { return area };
-    let height = (e.len() as u16 / area.width.max(1) + 1).min(4);
+    let Some(e) = l.error.as_ref().map(ToString::to_string) else {
+        return area;
+    };
+    let height = (e.chars().count() as u16 / area.width.max(1) + 1).min(4);
     let [top, rest] = Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(area);
     frame.render_widget(
         Paragraph::new(Line::styled(format!("! {e}"), theme.danger)).wrap(Wrap { trim: true }),

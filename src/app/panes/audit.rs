@@ -14,7 +14,7 @@ pub struct AuditView {
     pub path: Option<String>,
     pub loading: bool,
     pub read_at: Option<DateTime<Utc>>,
-    pub error: Option<String>,
+    pub error: Option<crate::acr::Failure>,
 }
 
 pub fn load(state: &mut State) -> Vec<Effect> {

@@ -1,5 +1,6 @@
 //! The Cache rules pane: the chosen registry's cache rules joined with their credential sets.
 
+use crate::acr::Failure;
 use crate::acr::model::{CacheRule, CredentialSet};
 use crate::app::data::{CacheRuleRow, Loadable};
 use crate::app::table::{Table, keep};
@@ -30,7 +31,7 @@ pub fn loaded(
     login_server: String,
     rules: Vec<CacheRule>,
     credentials: Vec<CredentialSet>,
-    error: Option<String>,
+    error: Option<Failure>,
 ) {
     let had = !rules.is_empty();
     let now = state.now;

@@ -118,7 +118,7 @@ pub struct ImportsState {
     pub loading: bool,
     pub planned_at: Option<DateTime<Utc>>,
     /// The plan as a whole failed (no client, registries not listed).
-    pub error: Option<String>,
+    pub error: Option<crate::acr::Failure>,
     pub selected: BTreeSet<LineKey>,
     /// Imports approved and not yet ended.
     pub running: usize,

@@ -1,6 +1,7 @@
 //! The Locks pane: everything locked in the chosen registry (repositories, tags, manifests),
 //! found by a scan that fills the table as it goes.
 
+use crate::acr::Failure;
 use crate::app::data::{Loadable, LockedItem, LockedKind, lock_marks};
 use crate::app::mutation::LockTarget;
 use crate::app::table::{Table, keep};
@@ -51,9 +52,9 @@ pub fn found(state: &mut State, login_server: String, items: Vec<LockedItem>, sc
 }
 
 /// The scan ended; what it found before an error still shows, marked partial.
-pub fn done(state: &mut State, login_server: String, error: Option<String>) {
+pub fn done(state: &mut State, login_server: String, error: Option<Failure>) {
     let now = state.now;
-    state.mark_health(&login_server, error.as_deref());
+    state.mark_health(&login_server, error.as_ref());
     let l = state.panes.locks.listings.entry(login_server).or_default();
     let items = l.value.take().unwrap_or_default();
     let had = !items.is_empty();

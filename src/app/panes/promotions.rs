@@ -60,7 +60,7 @@ pub struct PromotionsState {
     pub stages: Vec<ResolvedStage>,
     pub loading: bool,
     pub read_at: Option<DateTime<Utc>>,
-    pub error: Option<String>,
+    pub error: Option<crate::acr::Failure>,
     /// The stage column the cursor is in: promotions go from it to the next stage.
     pub column: usize,
     /// Selected rows: (repository, tag).

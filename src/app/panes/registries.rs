@@ -1,8 +1,8 @@
 //! The Registries pane: every registry of the environment in stage order, with its storage and
 //! health. The list itself lives in `State::registries`, since every pane reads it.
 
-use crate::acr::RegistryRef;
 use crate::acr::model::Registry;
+use crate::acr::{Failure, RegistryRef};
 use crate::app::data::RegistryRow;
 use crate::app::table::{Table, keep};
 use crate::app::{Effect, Refresh, State};
@@ -21,7 +21,7 @@ pub fn load(state: &mut State) -> Vec<Effect> {
 
 /// A registries listing ended: keep what was known of each registry (storage, health) across
 /// the refresh, read each one's usage, and read the list again later.
-pub fn loaded(state: &mut State, registries: Vec<Registry>, error: Option<String>) -> Vec<Effect> {
+pub fn loaded(state: &mut State, registries: Vec<Registry>, error: Option<Failure>) -> Vec<Effect> {
     let had = !registries.is_empty();
     let rows: Vec<RegistryRow> = registries
         .into_iter()
@@ -53,7 +53,7 @@ pub fn loaded(state: &mut State, registries: Vec<Registry>, error: Option<String
 }
 
 /// A registry's storage usage arrived: (used, limit), or why it could not be read.
-pub fn usage(state: &mut State, login_server: &str, usage: Result<(u64, u64), String>) {
+pub fn usage(state: &mut State, login_server: &str, usage: Result<(u64, u64), Failure>) {
     if let Some(row) = state.registry_row_mut(login_server) {
         match usage {
             Ok(u) => {

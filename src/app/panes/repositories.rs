@@ -1,6 +1,7 @@
 //! The Repositories pane: the chosen registry's repositories, their details filled in as they
 //! are read.
 
+use crate::acr::Failure;
 use crate::acr::model::RepositoryProperties;
 use crate::app::data::Loadable;
 use crate::app::mutation::LockTarget;
@@ -38,10 +39,10 @@ pub fn load(state: &mut State) -> Vec<Effect> {
     vec![Effect::LoadRepositories { login_server: ls }]
 }
 
-pub fn loaded(state: &mut State, login_server: String, names: Vec<String>, error: Option<String>) {
+pub fn loaded(state: &mut State, login_server: String, names: Vec<String>, error: Option<Failure>) {
     let had = !names.is_empty();
     let now = state.now;
-    state.mark_health(&login_server, error.as_deref());
+    state.mark_health(&login_server, error.as_ref());
     state
         .panes
         .repositories

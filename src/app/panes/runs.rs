@@ -1,6 +1,7 @@
 //! The Runs pane: the chosen registry's task runs with its tasks beside them, and the run logs
 //! open (each followed live; one shown at a time).
 
+use crate::acr::Failure;
 use crate::acr::RegistryRef;
 use crate::acr::model::{Run, Task};
 use crate::app::data::Loadable;
@@ -82,7 +83,7 @@ fn load_tasks(state: &mut State) -> Vec<Effect> {
 }
 
 /// Runs arrived: re-read soon while something runs, seldom when all is idle.
-pub fn loaded(state: &mut State, login_server: String, runs: Vec<Run>, error: Option<String>) -> Vec<Effect> {
+pub fn loaded(state: &mut State, login_server: String, runs: Vec<Run>, error: Option<Failure>) -> Vec<Effect> {
     let had = !runs.is_empty();
     let now = state.now;
     let active = runs.iter().any(|r| r.status().is_active());
@@ -104,7 +105,7 @@ pub fn loaded(state: &mut State, login_server: String, runs: Vec<Run>, error: Op
     }]
 }
 
-pub fn tasks_loaded(state: &mut State, login_server: String, tasks: Vec<Task>, error: Option<String>) {
+pub fn tasks_loaded(state: &mut State, login_server: String, tasks: Vec<Task>, error: Option<Failure>) {
     let had = !tasks.is_empty();
     let now = state.now;
     let pane = &mut state.panes.runs;

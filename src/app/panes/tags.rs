@@ -1,6 +1,7 @@
 //! The Tags pane: a repository's tags joined with their manifests, sortable, filterable, with
 //! the selected tag's detail.
 
+use crate::acr::Failure;
 use crate::acr::model::{ManifestProperties, TagProperties};
 use crate::app::data::{Loadable, TagRow, tag_index};
 use crate::app::mutation::LockTarget;
@@ -54,11 +55,11 @@ pub fn loaded(
     key: (String, String),
     tags: Vec<TagProperties>,
     manifests: Vec<ManifestProperties>,
-    error: Option<String>,
+    error: Option<Failure>,
 ) {
     let had = !tags.is_empty();
     let now = state.now;
-    state.mark_health(&key.0, error.as_deref());
+    state.mark_health(&key.0, error.as_ref());
     let by_digest: HashMap<String, ManifestProperties> = manifests.into_iter().map(|m| (m.digest.clone(), m)).collect();
     let rows: Vec<TagRow> = tags
         .into_iter()

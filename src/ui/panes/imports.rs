@@ -56,14 +56,14 @@ fn detail(state: &State, r: &ImportRow) -> String {
                 short(digest),
                 if *locked { " · locked W D" } else { "" },
                 audit_error
-                    .as_deref()
+                    .as_ref()
                     .map(|e| format!(" · AUDIT RECORD FAILED: {e}"))
                     .unwrap_or_default()
             ),
             RunState::Done {
                 outcome: Outcome::Failed { error, .. },
                 ..
-            } => error.clone(),
+            } => error.to_string(),
             RunState::Skipped(why) => format!("not imported: {why}"),
         };
     }
