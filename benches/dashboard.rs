@@ -42,6 +42,7 @@ fn state_with_tags(n: usize) -> State {
         &mut s,
         Action::TagsLoaded {
             login_server: ls,
+            page: acrdeck::app::Page::whole(0),
             repository: "synthetic/app".into(),
             tags,
             manifests: vec![],

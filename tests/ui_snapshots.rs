@@ -167,11 +167,11 @@ fn loaded_state() -> State {
             "changeableAttributes": if locked { serde_json::json!({"writeEnabled": false, "deleteEnabled": false}) } else { serde_json::json!({}) }
         }))
         .unwrap(),
-        Some(serde_json::from_value(serde_json::json!({
+        Some(std::sync::Arc::new(serde_json::from_value(serde_json::json!({
             "digest": format!("sha256:{digest}"), "imageSize": 125_602, "mediaType": "application/vnd.oci.image.index.v1+json",
             "references": [{"digest": "sha256:a", "os": "linux", "architecture": "amd64"}, {"digest": "sha256:b", "os": "linux", "architecture": "arm64"}]
         }))
-        .unwrap()),
+        .unwrap())),
     )
     };
     s.panes

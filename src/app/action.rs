@@ -32,8 +32,10 @@ pub enum Action {
         login_server: String,
         usage: Result<(u64, u64), Failure>,
     },
+    /// A page of a registry's repository names; the last page says how the listing ended.
     RepositoriesLoaded {
         login_server: String,
+        page: Page,
         names: Vec<String>,
         error: Option<Failure>,
     },
@@ -41,9 +43,12 @@ pub enum Action {
         login_server: String,
         properties: RepositoryProperties,
     },
+    /// A page of a repository's tags or of its manifests (the two are read side by side and
+    /// joined by digest as they come); the last page says how the listing ended.
     TagsLoaded {
         login_server: String,
         repository: String,
+        page: Page,
         tags: Vec<TagProperties>,
         manifests: Vec<ManifestProperties>,
         error: Option<Failure>,
@@ -130,6 +135,21 @@ pub enum Action {
         run_id: String,
         event: crate::acr::logs::LogEvent,
     },
+}
+
+/// Where a page of a listing belongs: which read (pages of a read that was superseded are
+/// dropped), and whether it is the read's last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub generation: u64,
+    pub last: bool,
+}
+
+impl Page {
+    /// A listing delivered whole, in one action, by the read numbered `generation`.
+    pub fn whole(generation: u64) -> Page {
+        Page { generation, last: true }
+    }
 }
 
 /// What a timed refresh re-reads.

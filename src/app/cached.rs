@@ -47,12 +47,36 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
         })
     });
 
-    // Every listing the state holds, with what would be written for it (built only if needed).
+    let held = held(state);
+    let refs = kept(&held, written);
+    let changed = held
+        .iter()
+        .filter(|(r, _)| written.get(&r.key).is_none_or(|w| w.stamp != r.stamp) && refs.contains(r))
+        .map(|(_, build)| build())
+        .collect();
+    let head = Head {
+        version: VERSION,
+        scope: scope.to_string(),
+        saved_at: Some(state.now),
+        registries,
+        opened: state.nav.registry.clone().map(|registry| Opened {
+            registry,
+            repository: state.nav.repository.clone(),
+        }),
+        parts: refs,
+    };
+    (head, changed)
+}
+
+/// A listing's file as it would be written, built only if it must be.
+type Build<'a> = Box<dyn Fn() -> Part + 'a>;
+
+/// Every listing the state holds, with what would be written for it.
+fn held(state: &State) -> Vec<(PartRef, Build<'_>)> {
     let mut props_count: HashMap<&str, usize> = HashMap::new();
     for (ls, _) in state.panes.repositories.props.keys() {
         *props_count.entry(ls.as_str()).or_default() += 1;
     }
-    type Build<'a> = Box<dyn Fn() -> Part + 'a>;
     let mut held: Vec<(PartRef, Build)> = Vec::new();
     for (ls, l) in &state.panes.repositories.listings {
         let (Some(names), Some(read_at)) = (&l.value, l.loaded_at) else {
@@ -93,7 +117,7 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
         };
         let build = move || {
             let mut manifests: Vec<crate::acr::model::ManifestProperties> =
-                rows.iter().filter_map(|r| r.manifest.clone()).collect();
+                rows.iter().filter_map(|r| r.manifest.as_deref().cloned()).collect();
             // Tags on one digest share its manifest: keep it once.
             manifests.sort_by(|a, b| a.digest.cmp(&b.digest));
             manifests.dedup_by(|a, b| a.digest == b.digest);
@@ -128,6 +152,12 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
         held.push((part_ref(key, read_at, runs.len()), Box::new(build)));
     }
 
+    held
+}
+
+/// The listings the head names: those held, and those of an earlier session not read back yet;
+/// small listings first (they are read back first), then the most recent tag listings.
+fn kept(held: &[(PartRef, Build<'_>)], written: &Written) -> Vec<PartRef> {
     let mut refs: Vec<PartRef> = held.iter().map(|(r, _)| r.clone()).collect();
     refs.extend(
         written
@@ -135,7 +165,6 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
             .filter(|w| !held.iter().any(|(r, _)| r.key == w.key))
             .cloned(),
     );
-    // Small listings first (they are read back first), then the most recent tag listings.
     refs.sort_by(|a, b| {
         let tags = |r: &PartRef| matches!(r.key, PartKey::Tags { .. });
         tags(a)
@@ -152,23 +181,7 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
             true
         }
     });
-    let changed = held
-        .iter()
-        .filter(|(r, _)| written.get(&r.key).is_none_or(|w| w.stamp != r.stamp) && refs.contains(r))
-        .map(|(_, build)| build())
-        .collect();
-    let head = Head {
-        version: VERSION,
-        scope: scope.to_string(),
-        saved_at: Some(state.now),
-        registries,
-        opened: state.nav.registry.clone().map(|registry| Opened {
-            registry,
-            repository: state.nav.repository.clone(),
-        }),
-        parts: refs,
-    };
-    (head, changed)
+    refs
 }
 
 /// A listing's stamp: when it was read and how many entries it holds, so a listing read again,
@@ -230,13 +243,15 @@ pub fn restore(state: &mut State, part: Part) {
             if state.panes.tags.listings.get(&key).is_some_and(|l| l.value.is_some()) {
                 return;
             }
-            let manifests: HashMap<&str, &crate::acr::model::ManifestProperties> =
-                manifests.iter().map(|m| (m.digest.as_str(), m)).collect();
+            let manifests: HashMap<String, std::sync::Arc<crate::acr::model::ManifestProperties>> = manifests
+                .into_iter()
+                .map(|m| (m.digest.clone(), std::sync::Arc::new(m)))
+                .collect();
             let rows: Vec<TagRow> = listing
                 .items
                 .into_iter()
                 .map(|t| {
-                    let manifest = manifests.get(t.digest.as_str()).map(|m| (*m).clone());
+                    let manifest = manifests.get(&t.digest).cloned();
                     TagRow::new(t, manifest)
                 })
                 .collect();
@@ -367,6 +382,7 @@ mod tests {
             &mut s,
             Action::RepositoriesLoaded {
                 login_server: DEV.into(),
+                page: crate::app::Page::whole(0),
                 names: vec!["apps/api".into(), "apps/web".into()],
                 error: None,
             },
@@ -383,6 +399,7 @@ mod tests {
             &mut s,
             Action::TagsLoaded {
                 login_server: DEV.into(),
+                page: crate::app::Page::whole(0),
                 repository: "apps/api".into(),
                 tags: vec![tag("2.2.0"), tag("2.1")],
                 manifests: vec![],
@@ -529,6 +546,7 @@ mod tests {
             &mut s,
             Action::RepositoriesLoaded {
                 login_server: DEV.into(),
+                page: crate::app::Page::whole(0),
                 names: vec!["fresh".into()],
                 error: None,
             },
@@ -596,6 +614,7 @@ mod tests {
                 &mut s,
                 Action::TagsLoaded {
                     login_server: DEV.into(),
+                    page: crate::app::Page::whole(0),
                     repository: format!("r{i:02}"),
                     tags: vec![tag("1")],
                     manifests: vec![],
@@ -608,6 +627,7 @@ mod tests {
             &mut s,
             Action::TagsLoaded {
                 login_server: DEV.into(),
+                page: crate::app::Page::whole(0),
                 repository: "huge".into(),
                 tags: huge,
                 manifests: vec![],

@@ -6,6 +6,7 @@
 use crate::acr::Failure;
 use crate::acr::model::{CacheRule, ChangeableAttributes, CredentialSet, ManifestProperties, Registry, TagProperties};
 use chrono::{DateTime, Utc};
+use std::sync::Arc;
 
 /// A value read from the service, with its state.
 #[derive(Debug, Clone)]
@@ -20,6 +21,13 @@ pub struct Loadable<T> {
     /// `value` came from the cache of an earlier session (read at `loaded_at`), not from this
     /// one: shown as cached until a read of this session replaces it.
     pub cached: bool,
+    /// The number of the latest read asked for: pages of an older read are dropped.
+    pub generation: u64,
+    /// The read whose pages are arriving, once its first page came.
+    filling: Option<u64>,
+    /// Pages of a re-read, held until it ends so the rows shown (and the cursor on them) stay
+    /// whole meanwhile. A first read (or one replacing the cache) shows its pages as they come.
+    pending: Option<T>,
 }
 
 impl<T> Default for Loadable<T> {
@@ -31,12 +39,84 @@ impl<T> Default for Loadable<T> {
             loaded_at: None,
             partial: false,
             cached: false,
+            generation: 0,
+            filling: None,
+            pending: None,
         }
     }
 }
 
+impl<I> Loadable<Vec<I>> {
+    /// A read starts: its pages will carry the number returned.
+    pub fn begin(&mut self) -> u64 {
+        self.loading = true;
+        self.generation += 1;
+        self.generation
+    }
+
+    /// Whether a page of this read is one to take (not of a read that was superseded).
+    pub fn is_current(&self, generation: u64) -> bool {
+        generation == self.generation
+    }
+
+    /// The rows the current read fills (shown, or held until it ends), starting them with its
+    /// first page. `None` for a page of an older read.
+    pub fn filling(&mut self, generation: u64) -> Option<&mut Vec<I>> {
+        if !self.is_current(generation) {
+            return None;
+        }
+        if self.filling != Some(generation) {
+            self.filling = Some(generation);
+            if self.value.is_some() && !self.cached {
+                self.pending = Some(Vec::new());
+            } else {
+                // The cache's rows give way to this session's as soon as they come.
+                self.value = Some(Vec::new());
+                self.cached = false;
+                self.loaded_at = None;
+                self.partial = false;
+            }
+        }
+        match &mut self.pending {
+            Some(rows) => Some(rows),
+            None => self.value.as_mut(),
+        }
+    }
+
+    /// A page of the current read arrived: its rows are added. False for a page of an older read.
+    pub fn take_page(&mut self, generation: u64, items: Vec<I>) -> bool {
+        if items.is_empty() {
+            return self.is_current(generation);
+        }
+        match self.filling(generation) {
+            Some(rows) => {
+                rows.extend(items);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The current read ended, completely or with an error after the pages that came. False for
+    /// the end of an older read.
+    pub fn finish(&mut self, generation: u64, error: Option<Failure>, now: DateTime<Utc>) -> bool {
+        if !self.is_current(generation) {
+            return false;
+        }
+        let came = self.filling.take() == Some(generation);
+        let rows = match self.pending.take() {
+            Some(rows) => rows,
+            None if came => self.value.take().unwrap_or_default(),
+            None => Vec::new(),
+        };
+        self.settle(rows, error, now, came);
+        true
+    }
+}
+
 impl<T> Loadable<T> {
-    /// Takes a listing's outcome: its items (all, or those before the error) and the error.
+    /// Takes a whole listing's outcome: its items (all, or those before the error) and the
+    /// error.
     pub fn settle(&mut self, items: T, error: Option<Failure>, now: DateTime<Utc>, had_items: bool) {
         self.loading = false;
         match error {
@@ -80,11 +160,12 @@ pub struct RegistryRow {
 #[derive(Debug, Clone)]
 pub struct TagRow {
     pub tag: TagProperties,
-    pub manifest: Option<ManifestProperties>,
+    /// Shared by every tag on the same digest: held once, not copied per tag.
+    pub manifest: Option<Arc<ManifestProperties>>,
 }
 
 impl TagRow {
-    pub fn new(tag: TagProperties, manifest: Option<ManifestProperties>) -> TagRow {
+    pub fn new(tag: TagProperties, manifest: Option<Arc<ManifestProperties>>) -> TagRow {
         TagRow { tag, manifest }
     }
 
@@ -265,6 +346,75 @@ pub fn bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn t(minute: u32) -> DateTime<Utc> {
+        use chrono::TimeZone;
+        Utc.with_ymd_and_hms(2026, 1, 1, 0, minute, 0).single().expect("a time")
+    }
+
+    #[test]
+    fn a_first_read_shows_each_page_as_it_comes() {
+        let mut l: Loadable<Vec<u32>> = Loadable::default();
+        let g = l.begin();
+        assert!(l.take_page(g, vec![1, 2]));
+        assert_eq!(l.value.as_deref(), Some(&[1, 2][..]));
+        assert!(l.loading && l.loaded_at.is_none());
+        assert!(l.take_page(g, vec![3]));
+        assert!(l.finish(g, None, t(1)));
+        assert_eq!(l.value.as_deref(), Some(&[1, 2, 3][..]));
+        assert!(!l.loading && !l.partial && l.loaded_at == Some(t(1)));
+    }
+
+    #[test]
+    fn a_re_read_keeps_the_rows_whole_until_it_ends_and_old_pages_are_dropped() {
+        let mut l: Loadable<Vec<u32>> = Loadable::default();
+        let g1 = l.begin();
+        l.take_page(g1, vec![1, 2, 3]);
+        l.finish(g1, None, t(1));
+        let g2 = l.begin();
+        let g3 = l.begin();
+        assert!(!l.take_page(g2, vec![9]), "a superseded read's page is dropped");
+        assert!(l.take_page(g3, vec![4]));
+        assert_eq!(l.value.as_deref(), Some(&[1, 2, 3][..]), "still the whole last listing");
+        assert!(!l.finish(g2, None, t(2)));
+        assert!(l.finish(g3, None, t(3)));
+        assert_eq!(l.value.as_deref(), Some(&[4][..]));
+        assert_eq!(l.loaded_at, Some(t(3)));
+    }
+
+    #[test]
+    fn a_read_that_fails_midway_is_partial_and_one_that_fails_at_once_keeps_the_old_rows() {
+        let mut l: Loadable<Vec<u32>> = Loadable::default();
+        let g = l.begin();
+        l.take_page(g, vec![1]);
+        l.finish(g, Some("page 2 failed".into()), t(1));
+        assert!(l.partial && l.error.is_some());
+        assert_eq!(l.value.as_deref(), Some(&[1][..]));
+        let g = l.begin();
+        l.finish(g, Some("throttled".into()), t(2));
+        assert_eq!(
+            l.value.as_deref(),
+            Some(&[1][..]),
+            "nothing new came: the old rows stay"
+        );
+        assert_eq!(l.error, Some("throttled".into()));
+        assert_eq!(l.loaded_at, Some(t(1)));
+    }
+
+    #[test]
+    fn the_first_page_replaces_the_cache() {
+        let mut l: Loadable<Vec<u32>> = Loadable {
+            value: Some(vec![7, 8]),
+            loaded_at: Some(t(0)),
+            cached: true,
+            ..Default::default()
+        };
+        let g = l.begin();
+        assert_eq!(l.value.as_deref(), Some(&[7, 8][..]), "cached rows until a page comes");
+        l.take_page(g, vec![1]);
+        assert!(!l.cached && l.loaded_at.is_none());
+        assert_eq!(l.value.as_deref(), Some(&[1][..]));
+    }
     use chrono::Duration;
 
     #[test]

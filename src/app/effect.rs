@@ -21,11 +21,15 @@ pub enum Effect {
     /// Repository names, then each repository's properties as they come.
     LoadRepositories {
         login_server: String,
+        /// The read's number, carried by its pages.
+        generation: u64,
     },
     /// Tags joined with their manifests.
     LoadTags {
         login_server: String,
         repository: String,
+        /// The read's number, carried by its pages.
+        generation: u64,
     },
     LoadRuns {
         registry: RegistryRef,

@@ -142,10 +142,11 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::RepositoriesLoaded {
             login_server,
+            page,
             names,
             error,
         } => {
-            repositories::loaded(state, login_server, names, error);
+            repositories::loaded(state, login_server, page, names, error);
             vec![]
         }
         Action::RepositoryLoaded {
@@ -158,11 +159,12 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
         Action::TagsLoaded {
             login_server,
             repository,
+            page,
             tags: list,
             manifests,
             error,
         } => {
-            tags::loaded(state, (login_server, repository), list, manifests, error);
+            tags::loaded(state, (login_server, repository), page, list, manifests, error);
             vec![]
         }
         Action::RunsLoaded {
@@ -236,7 +238,7 @@ mod tests {
     use crate::acr::model::ChangeableAttributes;
     use crate::app::data::LockedKind;
     use crate::app::mutation::LockTarget;
-    use crate::app::{Environment, ExitSignal};
+    use crate::app::{Environment, ExitSignal, Page};
     use crate::keys::Keymap;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -390,7 +392,8 @@ mod tests {
         assert_eq!(
             effects,
             vec![Effect::LoadRepositories {
-                login_server: "acrprod.azurecr.io".into()
+                login_server: "acrprod.azurecr.io".into(),
+                generation: 1
             }]
         );
         assert_eq!(
@@ -401,6 +404,7 @@ mod tests {
             &mut s,
             Action::RepositoriesLoaded {
                 login_server: "acrprod.azurecr.io".into(),
+                page: Page::whole(1),
                 names: vec!["apps/api".into(), "apps/web".into()],
                 error: None,
             },
@@ -411,7 +415,8 @@ mod tests {
             effects,
             vec![Effect::LoadTags {
                 login_server: "acrprod.azurecr.io".into(),
-                repository: "apps/web".into()
+                repository: "apps/web".into(),
+                generation: 1
             }]
         );
         assert_eq!(s.pane, Pane::Tags);
@@ -482,6 +487,7 @@ mod tests {
             &mut s,
             Action::RepositoriesLoaded {
                 login_server: "acrdev.azurecr.io".into(),
+                page: Page::whole(0),
                 names: vec![],
                 error: Some("403 Forbidden".into()),
             },
@@ -504,6 +510,7 @@ mod tests {
             &mut s,
             Action::RepositoriesLoaded {
                 login_server: "acrx.azurecr.io".into(),
+                page: Page::whole(1),
                 names: vec!["apps/web".into()],
                 error: None,
             },
@@ -515,6 +522,7 @@ mod tests {
             &mut s,
             Action::TagsLoaded {
                 login_server: "acrx.azurecr.io".into(),
+                page: Page::whole(1),
                 repository: "apps/web".into(),
                 tags: vec![tag],
                 manifests: vec![],
@@ -619,7 +627,8 @@ mod tests {
         assert_eq!(
             effects,
             vec![Effect::LoadRepositories {
-                login_server: "acrprod.azurecr.io".into()
+                login_server: "acrprod.azurecr.io".into(),
+                generation: 1
             }],
             "the row shown, not the first row"
         );
@@ -751,7 +760,8 @@ mod tests {
             effects,
             vec![Effect::LoadTags {
                 login_server: "acrprod.azurecr.io".into(),
-                repository: "apps/web".into()
+                repository: "apps/web".into(),
+                generation: 1
             }]
         );
         assert_eq!(s.pane, Pane::Tags);
@@ -795,6 +805,7 @@ mod tests {
             &mut s,
             Action::TagsLoaded {
                 login_server: "acrx.azurecr.io".into(),
+                page: Page::whole(1),
                 repository: "apps/web".into(),
                 tags: vec![tag("b", "3"), tag("c", "1"), tag("a", "2")],
                 manifests: vec![],

@@ -225,6 +225,21 @@ pub async fn run(loaded: &LoadedConfig, acr: &Acr) -> Vec<Check> {
         Ok(format!("{} stage(s)", loaded.config.stages.len())),
     );
 
+    let Ok(http) = connection(&mut r, loaded).await else {
+        return r.checks;
+    };
+    let Some(registries) = signed_in_registries(&mut r, loaded, acr).await else {
+        return r.checks;
+    };
+    for reg in &registries {
+        registry_checks(&mut r, acr, http.as_ref(), reg).await;
+    }
+    r.checks
+}
+
+/// The proxy in use and TLS to the authority and ARM: the connection under everything else.
+/// The HTTP client for the registries' checks, or `Err` when acrdeck cannot go on.
+async fn connection(r: &mut Recorder, loaded: &LoadedConfig) -> Result<Option<crate::acr::http::Http>, ()> {
     let settings = crate::connect::settings(loaded, true);
     let http = settings
         .as_ref()
@@ -269,10 +284,20 @@ pub async fn run(loaded: &LoadedConfig, acr: &Acr) -> Vec<Check> {
                 tls(http, &url).await,
             );
             if !ok {
-                return r.checks;
+                return Err(());
             }
         }
     }
+    Ok(http)
+}
+
+/// Sign-in and the registries of the configured subscriptions: the ones to check, or none when
+/// acrdeck cannot go on.
+async fn signed_in_registries(
+    r: &mut Recorder,
+    loaded: &LoadedConfig,
+    acr: &Acr,
+) -> Option<Vec<crate::acr::model::Registry>> {
     let t = Instant::now();
     let signed_in = r.record(
         "sign-in",
@@ -284,7 +309,7 @@ pub async fn run(loaded: &LoadedConfig, acr: &Acr) -> Vec<Check> {
             .map_err(|e| (e.to_string(), e.hint().to_string())),
     );
     if !signed_in {
-        return r.checks;
+        return None;
     }
     let t = Instant::now();
     let registries = crate::imports::environment(acr, &loaded.config.subscriptions).await;
@@ -307,10 +332,10 @@ pub async fn run(loaded: &LoadedConfig, acr: &Acr) -> Vec<Check> {
             }),
     );
     let Ok(registries) = registries else {
-        return r.checks;
+        return None;
     };
     if !listed {
-        return r.checks;
+        return None;
     }
     let configured: Vec<&crate::acr::model::Registry> = if loaded.config.stages.is_empty() {
         registries.iter().collect()
@@ -320,138 +345,151 @@ pub async fn run(loaded: &LoadedConfig, acr: &Acr) -> Vec<Check> {
             .filter_map(|s| crate::headless::reads::find_registry(&registries, &loaded.config, &s.name).ok())
             .collect()
     };
-    for reg in configured {
-        let ls = reg.properties.login_server.clone();
-        let host = ls.split(':').next().unwrap_or(&ls).to_string();
-        let port: u16 = ls.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).unwrap_or(443);
-        let t = Instant::now();
-        let dns_ok = r.record(
-            "DNS",
-            &ls,
-            t,
-            resolve(&host, port).await.map_err(|e| {
-                (
-                    format!("{host} does not resolve: {e}"),
-                    "check the private DNS zone privatelink.azurecr.io is linked to this network".into(),
-                )
-            }),
-        );
-        if !dns_ok {
-            continue;
-        }
-        if reg.properties.data_endpoint_enabled {
-            for data in &reg.properties.data_endpoint_host_names {
-                let t = Instant::now();
-                r.record(
-                    "DNS (data endpoint)",
-                    data,
-                    t,
-                    resolve(data, 443).await.map_err(|e| {
-                        (
-                            format!("{data} does not resolve: {e}"),
-                            "layers are downloaded from the data endpoints: add their records to the private DNS \
-                             zone (privatelink.azurecr.io) or allow them through the proxy"
-                                .into(),
-                        )
-                    }),
-                );
-            }
-        }
-        if let Some(http) = &http {
-            let Ok(base) = url::Url::parse(&format!("https://{ls}/")) else {
-                continue;
-            };
+    Some(configured.into_iter().cloned().collect())
+}
+
+/// The registry's `/v2/` answers 401 with a Bearer challenge, as only the registry itself does.
+async fn challenge(r: &mut Recorder, http: &crate::acr::http::Http, base: &url::Url, ls: &str) {
+    let t = Instant::now();
+    let v2 = base.join("v2/").unwrap_or(base.clone());
+    let req = crate::acr::http::Req::new(reqwest::Method::GET, v2, "read the /v2/ challenge", ls.to_string());
+    r.record(
+        "/v2/ challenge",
+        ls,
+        t,
+        match http.send_once(&req, None).await {
+            Ok(resp) if resp.status.as_u16() == 401 => match resp.header("www-authenticate") {
+                Some(c) if c.to_ascii_lowercase().starts_with("bearer") => Ok(format!(
+                    "Bearer, realm {}",
+                    crate::acr::registry::challenge_param(c, "realm").unwrap_or_default()
+                )),
+                other => Err((
+                    format!("401 without a Bearer challenge ({})", other.unwrap_or("none")),
+                    "something between here and the registry answers for it (a proxy?): check the \
+                     proxy's no_proxy list and the private endpoint"
+                        .into(),
+                )),
+            },
+            Ok(resp) => Err((
+                format!("HTTP {} instead of 401 with a challenge", resp.status.as_u16()),
+                "something between here and the registry answers for it (a proxy?): check the proxy \
+                 settings and the private endpoint"
+                    .into(),
+            )),
+            Err(e) => Err((e.to_string(), e.hint().to_string())),
+        },
+    );
+}
+
+/// One registry's checks: DNS (and its data endpoints'), TLS, the /v2/ challenge, the token
+/// exchange and catalog, runs, and the host of its run logs.
+async fn registry_checks(
+    r: &mut Recorder,
+    acr: &Acr,
+    http: Option<&crate::acr::http::Http>,
+    reg: &crate::acr::model::Registry,
+) {
+    let ls = reg.properties.login_server.clone();
+    let host = ls.split(':').next().unwrap_or(&ls).to_string();
+    let port: u16 = ls.rsplit_once(':').and_then(|(_, p)| p.parse().ok()).unwrap_or(443);
+    let t = Instant::now();
+    let dns_ok = r.record(
+        "DNS",
+        &ls,
+        t,
+        resolve(&host, port).await.map_err(|e| {
+            (
+                format!("{host} does not resolve: {e}"),
+                "check the private DNS zone privatelink.azurecr.io is linked to this network".into(),
+            )
+        }),
+    );
+    if !dns_ok {
+        return;
+    }
+    if reg.properties.data_endpoint_enabled {
+        for data in &reg.properties.data_endpoint_host_names {
             let t = Instant::now();
-            if !r.record("TLS", &ls, t, tls(http, &base).await) {
-                continue;
-            }
-            let t = Instant::now();
-            let v2 = base.join("v2/").unwrap_or(base.clone());
-            let req = crate::acr::http::Req::new(reqwest::Method::GET, v2, "read the /v2/ challenge", ls.clone());
             r.record(
-                "/v2/ challenge",
-                &ls,
+                "DNS (data endpoint)",
+                data,
                 t,
-                match http.send_once(&req, None).await {
-                    Ok(resp) if resp.status.as_u16() == 401 => match resp.header("www-authenticate") {
-                        Some(c) if c.to_ascii_lowercase().starts_with("bearer") => Ok(format!(
-                            "Bearer, realm {}",
-                            crate::acr::registry::challenge_param(c, "realm").unwrap_or_default()
-                        )),
-                        other => Err((
-                            format!("401 without a Bearer challenge ({})", other.unwrap_or("none")),
-                            "something between here and the registry answers for it (a proxy?): check the \
-                             proxy's no_proxy list and the private endpoint"
-                                .into(),
-                        )),
-                    },
-                    Ok(resp) => Err((
-                        format!("HTTP {} instead of 401 with a challenge", resp.status.as_u16()),
-                        "something between here and the registry answers for it (a proxy?): check the proxy \
-                         settings and the private endpoint"
+                resolve(data, 443).await.map_err(|e| {
+                    (
+                        format!("{data} does not resolve: {e}"),
+                        "layers are downloaded from the data endpoints: add their records to the private DNS \
+                         zone (privatelink.azurecr.io) or allow them through the proxy"
                             .into(),
-                    )),
-                    Err(e) => Err((e.to_string(), e.hint().to_string())),
-                },
+                    )
+                }),
             );
         }
-        let t = Instant::now();
-        let catalog = match acr.registry(&ls) {
-            Ok(c) => collect(c.repositories(1)).await.into_result().map(|v| v.len()),
-            Err(e) => Err(e),
-        };
-        r.record(
-            "token exchange and catalog",
-            &ls,
-            t,
-            catalog
-                .map(|_| "signed in to the registry and read its catalog".to_string())
-                .map_err(|e| (e.to_string(), e.hint().to_string())),
-        );
-        let Some(reference) = crate::acr::RegistryRef::parse(&reg.id) else {
-            continue;
-        };
-        let Ok(arm) = acr.arm() else { continue };
-        let t = Instant::now();
-        let runs = collect(arm.list_runs(&reference, &Default::default(), Some(1))).await;
-        let latest = runs.items.first().map(|r| r.run_id().to_string());
-        r.record(
-            "runs listing",
-            &reg.name,
-            t,
-            match &runs.error {
-                None => Ok(format!("{} run(s) read", runs.items.len())),
-                Some(e) => Err((e.to_string(), e.hint().to_string())),
-            },
-        );
-        if let Some(run) = latest {
-            let t = Instant::now();
-            let probe = match arm.log_links(&reference, &run).await {
-                Ok(l) => match l.link() {
-                    Some(link) => {
-                        let host = url::Url::parse(link)
-                            .ok()
-                            .and_then(|u| u.host_str().map(str::to_string))
-                            .unwrap_or_default();
-                        acr.probe_log(link)
-                            .await
-                            .map(|_| format!("the log blob host {host} answers"))
-                            .map_err(|e| {
-                                (
-                                    format!("the log blob host {host} does not answer: {e}"),
-                                    format!(
-                                        "run logs live in storage outside the registry's private endpoint: allow \
-                                         {host}:443 through the firewall or proxy"
-                                    ),
-                                )
-                            })
-                    }
-                    None => Ok("the latest run has no log yet".into()),
-                },
-                Err(e) => Err((e.to_string(), e.hint().to_string())),
-            };
-            r.record("log blob host", &reg.name, t, probe);
-        }
     }
-    r.checks
+    if let Some(http) = http {
+        let Ok(base) = url::Url::parse(&format!("https://{ls}/")) else {
+            return;
+        };
+        let t = Instant::now();
+        if !r.record("TLS", &ls, t, tls(http, &base).await) {
+            return;
+        }
+        challenge(r, http, &base, &ls).await;
+    }
+    let t = Instant::now();
+    let catalog = match acr.registry(&ls) {
+        Ok(c) => collect(c.repositories(1)).await.into_result().map(|v| v.len()),
+        Err(e) => Err(e),
+    };
+    r.record(
+        "token exchange and catalog",
+        &ls,
+        t,
+        catalog
+            .map(|_| "signed in to the registry and read its catalog".to_string())
+            .map_err(|e| (e.to_string(), e.hint().to_string())),
+    );
+    let Some(reference) = crate::acr::RegistryRef::parse(&reg.id) else {
+        return;
+    };
+    let Ok(arm) = acr.arm() else { return };
+    let t = Instant::now();
+    let runs = collect(arm.list_runs(&reference, &Default::default(), Some(1))).await;
+    let latest = runs.items.first().map(|r| r.run_id().to_string());
+    r.record(
+        "runs listing",
+        &reg.name,
+        t,
+        match &runs.error {
+            None => Ok(format!("{} run(s) read", runs.items.len())),
+            Some(e) => Err((e.to_string(), e.hint().to_string())),
+        },
+    );
+    if let Some(run) = latest {
+        let t = Instant::now();
+        let probe = match arm.log_links(&reference, &run).await {
+            Ok(l) => match l.link() {
+                Some(link) => {
+                    let host = url::Url::parse(link)
+                        .ok()
+                        .and_then(|u| u.host_str().map(str::to_string))
+                        .unwrap_or_default();
+                    acr.probe_log(link)
+                        .await
+                        .map(|_| format!("the log blob host {host} answers"))
+                        .map_err(|e| {
+                            (
+                                format!("the log blob host {host} does not answer: {e}"),
+                                format!(
+                                    "run logs live in storage outside the registry's private endpoint: allow \
+                                     {host}:443 through the firewall or proxy"
+                                ),
+                            )
+                        })
+                }
+                None => Ok("the latest run has no log yet".into()),
+            },
+            Err(e) => Err((e.to_string(), e.hint().to_string())),
+        };
+        r.record("log blob host", &reg.name, t, probe);
+    }
 }

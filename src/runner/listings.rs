@@ -2,16 +2,21 @@
 //! sends what it finds repository by repository).
 
 use super::Ctx;
+use crate::acr::model::{ManifestProperties, TagProperties};
 use crate::acr::paging::collect;
 use crate::acr::registry::TagOrder;
 use crate::acr::{Acr, Failure, RegistryClient, RegistryRef, RunFilter};
-use crate::app::Action;
 use crate::app::data::{LockedItem, LockedKind};
+use crate::app::{Action, Page};
 use futures::StreamExt;
+use futures::future::Either;
 use tokio::sync::mpsc::UnboundedSender;
 
 /// How many repositories' details (or lock scans) are read at once.
 const DETAIL_CONCURRENCY: usize = 4;
+
+/// Items asked for per page of a listing.
+const PAGE: u32 = 100;
 
 pub async fn sign_in(ctx: Ctx) {
     let result = match &ctx.acr {
@@ -58,26 +63,35 @@ fn arm(ctx: &Ctx) -> Result<crate::acr::ArmClient, Failure> {
         .and_then(|a| a.arm().cloned().map_err(Failure::from))
 }
 
-/// Repository names, then each repository's details as they arrive, a few at a time.
-pub async fn repositories(ctx: Ctx, login_server: String) {
+/// Repository names page by page, then each repository's details as they arrive, a few at a
+/// time.
+pub async fn repositories(ctx: Ctx, login_server: String, generation: u64) {
+    let send = |names: Vec<String>, last: bool, error: Option<Failure>| {
+        ctx.send(Action::RepositoriesLoaded {
+            login_server: login_server.clone(),
+            page: Page { generation, last },
+            names,
+            error,
+        })
+    };
     let client = match registry_client(&ctx, &login_server) {
         Ok(c) => c,
-        Err(e) => {
-            return ctx.send(Action::RepositoriesLoaded {
-                login_server,
-                names: vec![],
-                error: Some(e),
-            });
-        }
+        Err(e) => return send(vec![], true, Some(e)),
     };
-    let listed = collect(client.repositories(100)).await;
-    let names = listed.items.clone();
-    ctx.send(Action::RepositoriesLoaded {
-        login_server: login_server.clone(),
-        names: listed.items,
-        error: listed.error.map(Failure::from),
-    });
-    let mut props = futures::stream::iter(names.into_iter().map(|n| {
+    let mut pages = client.repositories(PAGE);
+    let mut all = Vec::new();
+    let mut error = None;
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(names) => {
+                all.extend(names.iter().cloned());
+                send(names, false, None);
+            }
+            Err(e) => error = Some(Failure::from(e)),
+        }
+    }
+    send(vec![], true, error);
+    let mut props = futures::stream::iter(all.into_iter().map(|n| {
         let client = client.clone();
         async move { client.repository(&n).await }
     }))
@@ -92,32 +106,45 @@ pub async fn repositories(ctx: Ctx, login_server: String) {
     }
 }
 
-/// Tags, newest first, with the repository's manifests to join them to.
-pub async fn tags(ctx: Ctx, login_server: String, repository: String) {
+/// Tags, newest first, and the repository's manifests to join them to: both read side by side
+/// and sent page by page as they come, so the pane shows the newest tags at once.
+pub async fn tags(ctx: Ctx, login_server: String, repository: String, generation: u64) {
+    let send = |page: Page, tags: Vec<TagProperties>, manifests: Vec<ManifestProperties>, error: Option<Failure>| {
+        ctx.send(Action::TagsLoaded {
+            login_server: login_server.clone(),
+            repository: repository.clone(),
+            page,
+            tags,
+            manifests,
+            error,
+        })
+    };
+    let last = Page { generation, last: true };
+    let more = Page {
+        generation,
+        last: false,
+    };
     let client = match registry_client(&ctx, &login_server) {
         Ok(c) => c,
-        Err(e) => {
-            return ctx.send(Action::TagsLoaded {
-                login_server,
-                repository,
-                tags: vec![],
-                manifests: vec![],
-                error: Some(e),
-            });
-        }
+        Err(e) => return send(last, vec![], vec![], Some(e)),
     };
-    let (tags, manifests) = futures::join!(
-        collect(client.tags(&repository, TagOrder::NewestFirst, 100)),
-        collect(client.manifests(&repository, 100))
-    );
-    let error = tags.error.or(manifests.error).map(Failure::from);
-    ctx.send(Action::TagsLoaded {
-        login_server,
-        repository,
-        tags: tags.items,
-        manifests: manifests.items,
-        error,
-    });
+    let tags = client
+        .tags(&repository, TagOrder::NewestFirst, PAGE)
+        .map(|page| page.map(Either::Left));
+    let manifests = client.manifests(&repository, PAGE).map(|page| page.map(Either::Right));
+    let mut pages = futures::stream::select(tags, manifests);
+    let mut error = None;
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(Either::Left(tags)) => send(more, tags, vec![], None),
+            Ok(Either::Right(manifests)) => send(more, vec![], manifests, None),
+            // The first listing to fail says why; the other goes on to its end.
+            Err(e) => {
+                error.get_or_insert(Failure::from(e));
+            }
+        }
+    }
+    send(last, vec![], vec![], error);
 }
 
 pub async fn runs(ctx: Ctx, registry: RegistryRef, login_server: String) {

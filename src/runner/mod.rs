@@ -244,13 +244,17 @@ fn read_task(ctx: Ctx, subs: Vec<String>, effect: Effect) -> Option<(JobKey, Box
             },
             Box::pin(listings::usage(ctx, registry, login_server)),
         ),
-        Effect::LoadRepositories { login_server } => (
+        Effect::LoadRepositories {
+            login_server,
+            generation,
+        } => (
             listing(&login_server, ListingKind::Repositories),
-            Box::pin(listings::repositories(ctx, login_server)),
+            Box::pin(listings::repositories(ctx, login_server, generation)),
         ),
         Effect::LoadTags {
             login_server,
             repository,
+            generation,
         } => (
             listing(
                 &login_server,
@@ -258,7 +262,7 @@ fn read_task(ctx: Ctx, subs: Vec<String>, effect: Effect) -> Option<(JobKey, Box
                     repository: repository.clone(),
                 },
             ),
-            Box::pin(listings::tags(ctx, login_server, repository)),
+            Box::pin(listings::tags(ctx, login_server, repository, generation)),
         ),
         Effect::LoadRuns { registry, login_server } => (
             listing(&login_server, ListingKind::Runs),

@@ -118,28 +118,14 @@ pub fn log_view(view: &LogView, state: &State, theme: &Theme, frame: &mut Frame,
         spans.push(Span::styled(" · wrap", theme.muted));
     }
     spans.push(Span::raw(" "));
-    let mut block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border_focus)
-        .title(Line::from(spans));
-    // Every open log, the shown one marked; ] and [ move between them.
-    if state.panes.runs.logs.len() > 1 {
-        let mut tabs = vec![Span::styled(" logs:", theme.muted)];
-        for (i, v) in state.panes.runs.logs.iter().enumerate() {
-            let live = !matches!(v.status, LogStatus::Complete(_) | LogStatus::Failed(_));
-            let label = format!(" {}{}", v.run_id, if live { "●" } else { "" });
-            tabs.push(Span::styled(
-                label,
-                if Some(i) == state.panes.runs.log_shown {
-                    theme.tab_active
-                } else {
-                    theme.muted
-                },
-            ));
-        }
-        tabs.push(Span::styled("  ([ ]) ", theme.muted));
-        block = block.title_top(Line::from(tabs).right_aligned());
-    }
+    let block = with_log_tabs(
+        Block::default()
+            .borders(Borders::ALL)
+            .border_style(theme.border_focus)
+            .title(Line::from(spans)),
+        state,
+        theme,
+    );
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let search_shown = view.search_editing || !view.search.is_empty();
@@ -184,23 +170,56 @@ pub fn log_view(view: &LogView, state: &State, theme: &Theme, frame: &mut Frame,
     }
     frame.render_widget(paragraph, body);
     if search_shown {
-        let mut spans = vec![
-            Span::styled("/", theme.key),
-            Span::styled(view.search.clone(), theme.text),
-        ];
-        if view.search_editing {
-            spans.push(Span::styled("▏", theme.key));
-            spans.push(Span::styled("   enter finds · esc clears", theme.muted));
-        } else {
-            let at = view
-                .current_match
-                .map(|m| format!("   line {}", view.dropped + m as u64 + 1))
-                .unwrap_or_default();
-            spans.push(Span::styled(format!("{at}   n next · N previous"), theme.muted));
-        }
-        frame.render_widget(Paragraph::new(Line::from(spans)), search_line);
+        frame.render_widget(Paragraph::new(search_text(view, theme)), search_line);
     }
-    let status_line = match &view.status {
+    frame.render_widget(Paragraph::new(status_line(view, theme)), status);
+}
+
+/// Every open log on the frame's top right, the shown one marked; ] and [ move between them.
+fn with_log_tabs<'a>(block: Block<'a>, state: &State, theme: &Theme) -> Block<'a> {
+    let logs = &state.panes.runs.logs;
+    if logs.len() < 2 {
+        return block;
+    }
+    let mut tabs = vec![Span::styled(" logs:", theme.muted)];
+    for (i, v) in logs.iter().enumerate() {
+        let live = !matches!(v.status, LogStatus::Complete(_) | LogStatus::Failed(_));
+        let label = format!(" {}{}", v.run_id, if live { "●" } else { "" });
+        tabs.push(Span::styled(
+            label,
+            if Some(i) == state.panes.runs.log_shown {
+                theme.tab_active
+            } else {
+                theme.muted
+            },
+        ));
+    }
+    tabs.push(Span::styled("  ([ ]) ", theme.muted));
+    block.title_top(Line::from(tabs).right_aligned())
+}
+
+/// The search as typed, or where the current match is and how to move between matches.
+fn search_text(view: &LogView, theme: &Theme) -> Line<'static> {
+    let mut spans = vec![
+        Span::styled("/", theme.key),
+        Span::styled(view.search.clone(), theme.text),
+    ];
+    if view.search_editing {
+        spans.push(Span::styled("▏", theme.key));
+        spans.push(Span::styled("   enter finds · esc clears", theme.muted));
+    } else {
+        let at = view
+            .current_match
+            .map(|m| format!("   line {}", view.dropped + m as u64 + 1))
+            .unwrap_or_default();
+        spans.push(Span::styled(format!("{at}   n next · N previous"), theme.muted));
+    }
+    Line::from(spans)
+}
+
+/// How the follower stands: opening, waiting, streaming, reconnecting, or how the run ended.
+fn status_line(view: &LogView, theme: &Theme) -> Line<'static> {
+    match &view.status {
         LogStatus::Opening => Line::styled("opening the log…", theme.muted),
         LogStatus::Waiting => Line::styled("waiting for the run to write its first line…", theme.muted),
         LogStatus::Streaming => Line::styled("● streaming", theme.warning),
@@ -214,6 +233,5 @@ pub fn log_view(view: &LogView, state: &State, theme: &Theme, frame: &mut Frame,
             Line::styled(format!("Run {} ended: {outcome}", view.run_id), style)
         }
         LogStatus::Failed(e) => Line::styled(format!("! {e}"), theme.danger),
-    };
-    frame.render_widget(Paragraph::new(status_line), status);
+    }
 }

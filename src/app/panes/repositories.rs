@@ -6,7 +6,7 @@ use crate::acr::model::RepositoryProperties;
 use crate::app::data::Loadable;
 use crate::app::mutation::LockTarget;
 use crate::app::table::{Table, keep, yes};
-use crate::app::{Effect, Pane, State};
+use crate::app::{Effect, Page, Pane, State};
 use crate::query::Query;
 use std::collections::HashMap;
 
@@ -35,21 +35,27 @@ pub fn load(state: &mut State) -> Vec<Effect> {
     let Some(ls) = state.nav.registry.clone() else {
         return vec![];
     };
-    state.panes.repositories.listings.entry(ls.clone()).or_default().loading = true;
-    vec![Effect::LoadRepositories { login_server: ls }]
+    let generation = state.panes.repositories.listings.entry(ls.clone()).or_default().begin();
+    vec![Effect::LoadRepositories {
+        login_server: ls,
+        generation,
+    }]
 }
 
-pub fn loaded(state: &mut State, login_server: String, names: Vec<String>, error: Option<Failure>) {
-    let had = !names.is_empty();
+/// A page of names arrived; the last one says how the listing ended.
+pub fn loaded(state: &mut State, login_server: String, page: Page, names: Vec<String>, error: Option<Failure>) {
     let now = state.now;
-    state.mark_health(&login_server, error.as_ref());
-    state
+    let l = state
         .panes
         .repositories
         .listings
-        .entry(login_server)
-        .or_default()
-        .settle(names, error, now, had);
+        .entry(login_server.clone())
+        .or_default();
+    if !l.take_page(page.generation, names) || !page.last {
+        return;
+    }
+    l.finish(page.generation, error.clone(), now);
+    state.mark_health(&login_server, error.as_ref());
 }
 
 pub fn properties(state: &mut State, login_server: String, properties: RepositoryProperties) {

@@ -6,9 +6,10 @@ use crate::acr::model::{ManifestProperties, TagProperties};
 use crate::app::data::{Loadable, TagRow, tag_index};
 use crate::app::mutation::LockTarget;
 use crate::app::table::{Sort, Table, TagColumn};
-use crate::app::{Effect, Pane, State};
+use crate::app::{Effect, Page, Pane, State};
 use crate::query::{Query, SearchIndex};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Default)]
 pub struct TagsPane {
@@ -17,6 +18,8 @@ pub struct TagsPane {
     pub listings: HashMap<(String, String), Loadable<Vec<TagRow>>>,
     /// The `/` search text of each listing, built once when it loads (see `SearchIndex`).
     pub search: HashMap<(String, String), SearchIndex>,
+    /// The manifests of each listing being read, for joining the tags that come after them.
+    joins: HashMap<(String, String), Join>,
     /// The selected tag's detail is shown instead of the table.
     pub detail: bool,
 }
@@ -35,44 +38,86 @@ pub fn load(state: &mut State) -> Vec<Effect> {
     let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
         return vec![];
     };
-    state
+    let generation = state
         .panes
         .tags
         .listings
         .entry((ls.clone(), repo.clone()))
         .or_default()
-        .loading = true;
+        .begin();
     vec![Effect::LoadTags {
         login_server: ls,
         repository: repo,
+        generation,
     }]
 }
 
-/// A tags listing ended: each tag joined with its manifest (a lookup by digest), and the search
-/// index rebuilt for the rows the pane now holds (kept on a failed refresh too).
+/// A listing's manifests while it is read: tags and manifests come in pages side by side, so a
+/// tag may come before its manifest. Each manifest is held once, shared by its tags.
+#[derive(Debug, Clone, Default)]
+struct Join {
+    generation: u64,
+    by_digest: HashMap<String, Arc<ManifestProperties>>,
+    /// Rows whose manifest has not come yet, by digest.
+    waiting: HashMap<String, Vec<usize>>,
+}
+
+/// A page of a tags listing arrived: each tag is joined with its manifest by a lookup on the
+/// digest (now, or when the manifest's page comes). On the last page the search index is built
+/// for the rows the pane now holds (kept on a failed refresh too).
 pub fn loaded(
     state: &mut State,
     key: (String, String),
+    page: Page,
     tags: Vec<TagProperties>,
     manifests: Vec<ManifestProperties>,
     error: Option<Failure>,
 ) {
-    let had = !tags.is_empty();
     let now = state.now;
-    state.mark_health(&key.0, error.as_ref());
-    let by_digest: HashMap<String, ManifestProperties> = manifests.into_iter().map(|m| (m.digest.clone(), m)).collect();
-    let rows: Vec<TagRow> = tags
-        .into_iter()
-        .map(|t| {
-            let manifest = by_digest.get(&t.digest).cloned();
-            TagRow::new(t, manifest)
-        })
-        .collect();
     let pane = &mut state.panes.tags;
     let l = pane.listings.entry(key.clone()).or_default();
-    l.settle(rows, error, now, had);
+    if !l.is_current(page.generation) {
+        return;
+    }
+    let join = pane.joins.entry(key.clone()).or_default();
+    if join.generation != page.generation {
+        *join = Join {
+            generation: page.generation,
+            ..Join::default()
+        };
+    }
+    if !tags.is_empty()
+        && let Some(rows) = l.filling(page.generation)
+    {
+        for t in tags {
+            let manifest = join.by_digest.get(&t.digest).cloned();
+            if manifest.is_none() {
+                join.waiting.entry(t.digest.clone()).or_default().push(rows.len());
+            }
+            rows.push(TagRow::new(t, manifest));
+        }
+    }
+    for m in manifests {
+        let m = Arc::new(m);
+        if let Some(waiting) = join.waiting.remove(&m.digest)
+            && let Some(rows) = l.filling(page.generation)
+        {
+            for i in waiting {
+                if let Some(row) = rows.get_mut(i) {
+                    row.manifest = Some(m.clone());
+                }
+            }
+        }
+        join.by_digest.insert(m.digest.clone(), m);
+    }
+    if !page.last {
+        return;
+    }
+    pane.joins.remove(&key);
+    l.finish(page.generation, error.clone(), now);
     let index = tag_index(l.value.as_deref().unwrap_or(&[]));
-    pane.search.insert(key, index);
+    pane.search.insert(key.clone(), index);
+    state.mark_health(&key.0, error.as_ref());
 }
 
 pub fn filter(state: &State, query: &Query) -> Vec<usize> {

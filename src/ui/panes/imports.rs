@@ -105,37 +105,7 @@ fn detail(state: &State, r: &ImportRow) -> String {
 
 pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let im = &state.panes.imports;
-    let mut title = vec![Span::styled(" Imports ", theme.tab_active)];
-    let targets: Vec<String> = im
-        .files
-        .iter()
-        .map(|f| {
-            let name = f
-                .login_server
-                .as_ref()
-                .map(|ls| state.registry_name_of(ls))
-                .unwrap_or_else(|| f.registry.clone());
-            format!("{} → {name}", f.label.rsplit('/').next().unwrap_or(&f.label))
-        })
-        .collect();
-    if !targets.is_empty() {
-        title.push(Span::styled(format!("· {} ", targets.join(", ")), theme.muted));
-    }
-    let counts: Vec<String> = im.counts().iter().map(|(w, n)| format!("{n} {w}")).collect();
-    if !counts.is_empty() {
-        title.push(Span::styled(format!("· {} ", counts.join(", ")), theme.text));
-    }
-    if !im.selected.is_empty() {
-        title.push(Span::styled(format!("· {} selected ", im.selected.len()), theme.key));
-    }
-    title.extend(crate::ui::widgets::freshness(
-        im.loading,
-        im.planned_at,
-        ("planning", "planned"),
-        state,
-        theme,
-    ));
-    let b = block(Line::from(title), theme);
+    let b = block(title(state, theme), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
 
@@ -215,6 +185,47 @@ pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         ]);
         frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), detail_area);
     }
+    frame.render_widget(Paragraph::new(Line::from(hints(state, theme))), hint_area);
+}
+
+/// The pane's title: where each file imports to, the counts by status, the selection, freshness.
+fn title(state: &State, theme: &Theme) -> Line<'static> {
+    let im = &state.panes.imports;
+    let mut title = vec![Span::styled(" Imports ", theme.tab_active)];
+    let targets: Vec<String> = im
+        .files
+        .iter()
+        .map(|f| {
+            let name = f
+                .login_server
+                .as_ref()
+                .map(|ls| state.registry_name_of(ls))
+                .unwrap_or_else(|| f.registry.clone());
+            format!("{} → {name}", f.label.rsplit('/').next().unwrap_or(&f.label))
+        })
+        .collect();
+    if !targets.is_empty() {
+        title.push(Span::styled(format!("· {} ", targets.join(", ")), theme.muted));
+    }
+    let counts: Vec<String> = im.counts().iter().map(|(w, n)| format!("{n} {w}")).collect();
+    if !counts.is_empty() {
+        title.push(Span::styled(format!("· {} ", counts.join(", ")), theme.text));
+    }
+    if !im.selected.is_empty() {
+        title.push(Span::styled(format!("· {} selected ", im.selected.len()), theme.key));
+    }
+    title.extend(crate::ui::widgets::freshness(
+        im.loading,
+        im.planned_at,
+        ("planning", "planned"),
+        state,
+        theme,
+    ));
+    Line::from(title)
+}
+
+/// The pane's keys (approving only outside read-only sessions).
+fn hints(state: &State, theme: &Theme) -> Vec<Span<'static>> {
     let k = |c| state.keymap.label(c);
     use crate::keys::Command;
     let mut hints = vec![
@@ -229,7 +240,7 @@ pub fn imports(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     hints.push(Span::styled(format!(" {} ", k(Command::Refresh)), theme.key));
     hints.push(Span::styled("re-plan", theme.muted));
-    frame.render_widget(Paragraph::new(Line::from(hints)), hint_area);
+    hints
 }
 
 /// The approval dialog: every import it will run, exactly, the lines it will skip, the note.

@@ -75,6 +75,49 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             area,
         );
     };
+    let b = block(title(state, repo, theme), theme);
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let inner = crate::ui::widgets::error_lines(banner(p, theme), frame, inner);
+    let Some(board) = p.board.as_ref().filter(|b| !b.rows.is_empty()) else {
+        let text = if p.loading || p.board.is_none() {
+            format!("Reading {repo} in every stage…")
+        } else {
+            format!("{repo} has no tags in any stage.")
+        };
+        return empty(&text, theme, frame, inner);
+    };
+    let [table_area, legend_area, hint_area] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let Some((table_area, shown, selected)) =
+        table_window(state, Pane::Promotions, board.rows.len(), theme, frame, table_area)
+    else {
+        return;
+    };
+    let column = p.column.min(board.stages.len().saturating_sub(1));
+    frame.render_widget(board_table(state, board, column, &shown, selected, theme), table_area);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("= ", theme.ok),
+            Span::styled("same digest as the stage before  ", theme.muted),
+            Span::styled("≠ ", theme.warning),
+            Span::styled("differs  ", theme.muted),
+            Span::styled("— ", theme.muted),
+            Span::styled("missing  ", theme.muted),
+            Span::styled("W D ", theme.danger),
+            Span::styled("write/delete locked", theme.muted),
+        ])),
+        legend_area,
+    );
+    frame.render_widget(
+        Paragraph::new(Line::from(hints(state, board, column, theme))),
+        hint_area,
+    );
+}
+
+/// The pane's title: the repository, its stages, how complete and fresh the board is.
+fn title<'a>(state: &State, repo: &str, theme: &Theme) -> Line<'a> {
+    let p = &state.panes.promotions;
     let mut title = vec![Span::styled(format!(" Promotions · {repo} "), theme.tab_active)];
     if let Some(b) = &p.board {
         title.push(Span::styled(format!("· {} ", b.stages.join(" → ")), theme.muted));
@@ -101,9 +144,11 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         state,
         theme,
     ));
-    let b = block(Line::from(title), theme);
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
+    Line::from(title)
+}
+
+/// What failed: the board as a whole, or a stage's column.
+fn banner(p: &crate::app::panes::promotions::PromotionsState, theme: &Theme) -> Vec<Line<'static>> {
     let mut banner: Vec<Line> = Vec::new();
     if let Some(e) = &p.error {
         banner.push(Line::styled(format!("! {e}"), theme.danger));
@@ -118,23 +163,19 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             }
         }
     }
-    let inner = crate::ui::widgets::error_lines(banner, frame, inner);
-    let Some(board) = p.board.as_ref().filter(|b| !b.rows.is_empty()) else {
-        let text = if p.loading || p.board.is_none() {
-            format!("Reading {repo} in every stage…")
-        } else {
-            format!("{repo} has no tags in any stage.")
-        };
-        return empty(&text, theme, frame, inner);
-    };
-    let [table_area, legend_area, hint_area] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1), Constraint::Length(1)]).areas(inner);
-    let Some((table_area, shown, selected)) =
-        table_window(state, Pane::Promotions, board.rows.len(), theme, frame, table_area)
-    else {
-        return;
-    };
-    let column = p.column.min(board.stages.len().saturating_sub(1));
+    banner
+}
+
+/// The board's rows shown: selection mark, tag, a cell per stage, the promotion's progress.
+fn board_table(
+    state: &State,
+    board: &board::Board,
+    column: usize,
+    shown: &[usize],
+    selected: usize,
+    theme: &Theme,
+) -> ratatui::widgets::Table<'static> {
+    let p = &state.panes.promotions;
     // A pattern's board names each row's repository.
     let several = board::is_pattern(&board.repository);
     let mut header: Vec<String> = vec![String::new(), "TAG".into()];
@@ -155,15 +196,10 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .iter()
         .filter_map(|&i| board.rows.get(i))
         .map(|r| {
+            let key = (r.repository.clone(), r.tag.clone());
+            let mark = if p.selected.contains(&key) { "●" } else { " " };
             let mut cells = vec![
-                Cell::from(Span::styled(
-                    if p.selected.contains(&(r.repository.clone(), r.tag.clone())) {
-                        "●"
-                    } else {
-                        " "
-                    },
-                    theme.key,
-                )),
+                Cell::from(Span::styled(mark, theme.key)),
                 Cell::from(if several {
                     format!("{}:{}", r.repository, r.tag)
                 } else {
@@ -171,7 +207,7 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 }),
             ];
             cells.extend((0..board.stages.len()).map(|s| cell(r, s, theme)));
-            cells.push(match p.runs.get(&(r.repository.clone(), r.tag.clone())) {
+            cells.push(match p.runs.get(&key) {
                 Some((target, run)) => {
                     let failed = matches!(
                         run,
@@ -207,22 +243,13 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     widths.extend(board.stages.iter().map(|_| Constraint::Length(19)));
     widths.push(Constraint::Min(10));
     let header_refs: Vec<&str> = header.iter().map(String::as_str).collect();
-    frame.render_widget(table(&header_refs, widths, built, Some(selected), theme), table_area);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled("= ", theme.ok),
-            Span::styled("same digest as the stage before  ", theme.muted),
-            Span::styled("≠ ", theme.warning),
-            Span::styled("differs  ", theme.muted),
-            Span::styled("— ", theme.muted),
-            Span::styled("missing  ", theme.muted),
-            Span::styled("W D ", theme.danger),
-            Span::styled("write/delete locked", theme.muted),
-        ])),
-        legend_area,
-    );
-    let k = |c| state.keymap.label(c);
+    table(&header_refs, widths, built, Some(selected), theme)
+}
+
+/// The pane's keys, with the promotion the cursor's column would make.
+fn hints(state: &State, board: &board::Board, column: usize, theme: &Theme) -> Vec<Span<'static>> {
     use crate::keys::Command;
+    let k = |c| state.keymap.label(c);
     let next = board.stages.get(column + 1);
     let mut hints = vec![
         Span::styled(format!(" {}/{} ", k(Command::Left), k(Command::Right)), theme.key),
@@ -239,7 +266,7 @@ pub fn promotions(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     }
     hints.push(Span::styled(format!(" {} ", k(Command::Refresh)), theme.key));
     hints.push(Span::styled("re-read", theme.muted));
-    frame.render_widget(Paragraph::new(Line::from(hints)), hint_area);
+    hints
 }
 
 /// The promotion dialog: each plan exactly, the note, the typed name for protected stages.
