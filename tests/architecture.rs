@@ -13,15 +13,10 @@ const FN_LINES: usize = 120;
 const FN_LINES_EMULATOR: usize = 150;
 
 /// Files still over [`FILE_LINES`] (path under `src/`).
-const LONG_FILES: &[&str] = &["emulator/arm.rs", "emulator/dataplane.rs"];
+const LONG_FILES: &[&str] = &[];
 
 /// Functions still over their limit (`path::name`).
-const LONG_FUNCTIONS: &[&str] = &[
-    "emulator/arm.rs::import_image",
-    "emulator/dataplane.rs::handle",
-    "emulator/scripts.rs::build_log",
-    "emulator/worldfile.rs::build",
-];
+const LONG_FUNCTIONS: &[&str] = &[];
 
 /// Import cycles between top-level modules still to break, as `a <-> b`.
 const CYCLES: &[&str] = &[];

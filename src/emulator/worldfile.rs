@@ -278,153 +278,8 @@ pub fn build(
     }
     let mut registries = Vec::new();
     for rf in &file.registries {
-        let mut reg = Registry {
-            name: rf.name.clone(),
-            resource_group: rf.resource_group.clone(),
-            location: rf.location.clone(),
-            sku: rf.sku.clone(),
-            tags: rf.stage.iter().map(|s| ("stage".to_string(), s.clone())).collect(),
-            created: now - Duration::days(400),
-            login_server: login_servers
-                .get(&rf.name)
-                .cloned()
-                .unwrap_or_else(|| format!("{}.azurecr.io", rf.name)),
-            admin_user_enabled: rf.admin_user_enabled,
-            admin_password: format!("adm~{}", uuid::Uuid::new_v4().simple()),
-            public_network_access: rf.public_network_access,
-            store: Default::default(),
-            cache_rules: BTreeMap::new(),
-            credential_sets: BTreeMap::new(),
-            tasks: BTreeMap::new(),
-            runs: Vec::new(),
-            webhooks: BTreeMap::new(),
-            uploads: HashMap::new(),
-            next_run: 0,
-        };
-        for img in &rf.images {
-            load_images(&mut reg.store, img, now)?;
-        }
-        for c in &rf.credential_sets {
-            reg.credential_sets.insert(
-                c.name.clone(),
-                CredentialSet {
-                    name: c.name.clone(),
-                    login_server: c.login_server.clone(),
-                    healthy: c.healthy,
-                    secrets: None,
-                    created: now - Duration::days(90),
-                },
-            );
-        }
-        for c in &rf.cache_rules {
-            reg.cache_rules.insert(
-                c.name.clone(),
-                CacheRule {
-                    name: c.name.clone(),
-                    source: c.source.clone(),
-                    target: c.target.clone(),
-                    credential_set: c.credential_set.clone(),
-                    created: now - Duration::days(60),
-                    provisioning: "Succeeded".into(),
-                    settle_at: None,
-                },
-            );
-        }
-        for t in &rf.tasks {
-            let (os, arch) = t.platform.split_once('/').unwrap_or(("linux", "amd64"));
-            let kind = match t.kind.as_str() {
-                "build" => TaskKind::Build {
-                    image: t.image.clone(),
-                    base: t.source.clone(),
-                },
-                "gated-import" => TaskKind::GatedImport {
-                    source: t.source.clone(),
-                    target: t.image.clone(),
-                },
-                other => {
-                    return Err(format!("task {}: unknown kind `{other}` (build, gated-import)", t.name));
-                }
-            };
-            reg.tasks.insert(
-                t.name.clone(),
-                Task {
-                    name: t.name.clone(),
-                    kind,
-                    os: os.into(),
-                    arch: arch.into(),
-                    created: now - Duration::days(120),
-                    enabled: true,
-                    timer_minutes: t.timer_minutes,
-                    last_timer: now,
-                    base_image_repo: t.base_image_trigger.clone(),
-                },
-            );
-        }
-        for w in &rf.webhooks {
-            reg.webhooks.insert(
-                w.name.clone(),
-                Webhook {
-                    name: w.name.clone(),
-                    actions: w.actions.clone(),
-                    scope: w.scope.clone(),
-                    enabled: true,
-                    service_uri: w.service_uri.clone(),
-                    custom_headers: w.custom_headers.clone(),
-                    events: vec![],
-                },
-            );
-        }
-        let mut history: Vec<&RunFile> = rf.runs.iter().collect();
-        history.sort_by(|a, b| b.minutes_ago.total_cmp(&a.minutes_ago));
-        for r in history {
-            let created = now - Duration::milliseconds((r.minutes_ago * 60_000.0) as i64);
-            let trigger = match r.trigger.to_ascii_lowercase().as_str() {
-                "commit" => Trigger::Commit,
-                "base-image" | "baseimage" => Trigger::BaseImage,
-                "timer" => Trigger::Timer,
-                _ => Trigger::Manual,
-            };
-            let status = if r.live {
-                RunStatus::Running
-            } else {
-                RunStatus::parse(&r.status)
-                    .ok_or_else(|| format!("run of {}: unknown status `{}`", r.task, r.status))?
-            };
-            let start = if r.live { now - Duration::seconds(3) } else { created };
-            let run = new_run(
-                &mut reg,
-                &r.task,
-                trigger,
-                start,
-                r.duration_secs,
-                status == RunStatus::Failed,
-                &upstream,
-            )?;
-            let mut run = run;
-            run.created = created;
-            if r.live {
-                run.status = RunStatus::Running;
-                run.started = Some(created);
-                // Everything due by now is already in the blob; the rest streams.
-                flush_due(&mut run, now);
-            } else {
-                // A finished run: its whole log is written, it ended as the file says.
-                run.started = Some(created);
-                let end = created + Duration::seconds(r.duration_secs);
-                run.finished = Some(end);
-                while let Some((_, line)) = run.script.pop_front() {
-                    append_line(&mut run.log, &line);
-                }
-                run.status = status;
-                run.outcome = status;
-                run.log_complete = true;
-                // What a successful run pushed is in the registry, dated when it ended.
-                if let (RunStatus::Succeeded, Some(effect)) = (status, run.on_success.take()) {
-                    apply_history_effect(&mut reg, effect, end, &upstream)?;
-                }
-            }
-            reg.runs.push(run);
-        }
+        let mut reg = registry(rf, now, login_servers)?;
+        run_history(&mut reg, rf, now, &upstream)?;
         registries.push(reg);
     }
     if scale.repos > 0 || scale.tags > 0 {
@@ -488,6 +343,167 @@ fn load_images(store: &mut super::model::Store, img: &ImageFile, now: DateTime<U
     if let Some(r) = store.repos.get_mut(&img.repository) {
         r.attrs = attrs_from_locks(&img.repository_locks);
         r.created = now - Duration::milliseconds((img.oldest_hours * 3_600_000.0) as i64);
+    }
+    Ok(())
+}
+
+/// A registry as its file describes it: images, credential sets, cache rules, tasks, webhooks.
+fn registry(
+    rf: &RegistryFile,
+    now: DateTime<Utc>,
+    login_servers: &BTreeMap<String, String>,
+) -> Result<Registry, String> {
+    let mut reg = Registry {
+        name: rf.name.clone(),
+        resource_group: rf.resource_group.clone(),
+        location: rf.location.clone(),
+        sku: rf.sku.clone(),
+        tags: rf.stage.iter().map(|s| ("stage".to_string(), s.clone())).collect(),
+        created: now - Duration::days(400),
+        login_server: login_servers
+            .get(&rf.name)
+            .cloned()
+            .unwrap_or_else(|| format!("{}.azurecr.io", rf.name)),
+        admin_user_enabled: rf.admin_user_enabled,
+        admin_password: format!("adm~{}", uuid::Uuid::new_v4().simple()),
+        public_network_access: rf.public_network_access,
+        store: Default::default(),
+        cache_rules: BTreeMap::new(),
+        credential_sets: BTreeMap::new(),
+        tasks: BTreeMap::new(),
+        runs: Vec::new(),
+        webhooks: BTreeMap::new(),
+        uploads: HashMap::new(),
+        next_run: 0,
+    };
+    for img in &rf.images {
+        load_images(&mut reg.store, img, now)?;
+    }
+    for c in &rf.credential_sets {
+        reg.credential_sets.insert(
+            c.name.clone(),
+            CredentialSet {
+                name: c.name.clone(),
+                login_server: c.login_server.clone(),
+                healthy: c.healthy,
+                secrets: None,
+                created: now - Duration::days(90),
+            },
+        );
+    }
+    for c in &rf.cache_rules {
+        reg.cache_rules.insert(
+            c.name.clone(),
+            CacheRule {
+                name: c.name.clone(),
+                source: c.source.clone(),
+                target: c.target.clone(),
+                credential_set: c.credential_set.clone(),
+                created: now - Duration::days(60),
+                provisioning: "Succeeded".into(),
+                settle_at: None,
+            },
+        );
+    }
+    for t in &rf.tasks {
+        let (os, arch) = t.platform.split_once('/').unwrap_or(("linux", "amd64"));
+        let kind = match t.kind.as_str() {
+            "build" => TaskKind::Build {
+                image: t.image.clone(),
+                base: t.source.clone(),
+            },
+            "gated-import" => TaskKind::GatedImport {
+                source: t.source.clone(),
+                target: t.image.clone(),
+            },
+            other => {
+                return Err(format!("task {}: unknown kind `{other}` (build, gated-import)", t.name));
+            }
+        };
+        reg.tasks.insert(
+            t.name.clone(),
+            Task {
+                name: t.name.clone(),
+                kind,
+                os: os.into(),
+                arch: arch.into(),
+                created: now - Duration::days(120),
+                enabled: true,
+                timer_minutes: t.timer_minutes,
+                last_timer: now,
+                base_image_repo: t.base_image_trigger.clone(),
+            },
+        );
+    }
+    for w in &rf.webhooks {
+        reg.webhooks.insert(
+            w.name.clone(),
+            Webhook {
+                name: w.name.clone(),
+                actions: w.actions.clone(),
+                scope: w.scope.clone(),
+                enabled: true,
+                service_uri: w.service_uri.clone(),
+                custom_headers: w.custom_headers.clone(),
+                events: vec![],
+            },
+        );
+    }
+    Ok(reg)
+}
+
+/// The runs a registry's file lists, oldest first: finished ones with their whole log (and
+/// what a successful one pushed), a live one streaming from now.
+fn run_history(reg: &mut Registry, rf: &RegistryFile, now: DateTime<Utc>, upstream: &Upstream) -> Result<(), String> {
+    let mut history: Vec<&RunFile> = rf.runs.iter().collect();
+    history.sort_by(|a, b| b.minutes_ago.total_cmp(&a.minutes_ago));
+    for r in history {
+        let created = now - Duration::milliseconds((r.minutes_ago * 60_000.0) as i64);
+        let trigger = match r.trigger.to_ascii_lowercase().as_str() {
+            "commit" => Trigger::Commit,
+            "base-image" | "baseimage" => Trigger::BaseImage,
+            "timer" => Trigger::Timer,
+            _ => Trigger::Manual,
+        };
+        let status = if r.live {
+            RunStatus::Running
+        } else {
+            RunStatus::parse(&r.status).ok_or_else(|| format!("run of {}: unknown status `{}`", r.task, r.status))?
+        };
+        let start = if r.live { now - Duration::seconds(3) } else { created };
+        let run = new_run(
+            reg,
+            &r.task,
+            trigger,
+            start,
+            r.duration_secs,
+            status == RunStatus::Failed,
+            upstream,
+        )?;
+        let mut run = run;
+        run.created = created;
+        if r.live {
+            run.status = RunStatus::Running;
+            run.started = Some(created);
+            // Everything due by now is already in the blob; the rest streams.
+            flush_due(&mut run, now);
+        } else {
+            // A finished run: its whole log is written, it ended as the file says.
+            run.started = Some(created);
+            let end = created + Duration::seconds(r.duration_secs);
+            run.finished = Some(end);
+            while let Some((_, line)) = run.script.pop_front() {
+                append_line(&mut run.log, &line);
+            }
+            run.status = status;
+            run.outcome = status;
+            run.log_complete = true;
+            // What a successful run pushed is in the registry, dated when it ended.
+            if let (RunStatus::Succeeded, Some(effect)) = (status, run.on_success.take()) {
+                apply_history_effect(reg, effect, end, upstream)?;
+            }
+        }
+        reg.runs.push(run);
     }
     Ok(())
 }
