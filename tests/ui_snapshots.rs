@@ -466,7 +466,11 @@ fn confirmation_dialog_for_production_asks_for_the_name() {
     for c in "contoso".chars() {
         press(&mut s, c);
     }
-    assert!(s.modal.confirm().is_some_and(|c| c.production && c.typed == "contoso"));
+    assert!(
+        s.modal
+            .confirmation()
+            .is_some_and(|c| c.protected.is_some() && c.typed == "contoso")
+    );
     for (name, theme) in themes() {
         insta::assert_snapshot!(format!("confirm_production_100x24_{name}"), render(&s, &theme, 100, 24));
     }
@@ -690,10 +694,10 @@ fn imports_pane_every_state_and_the_approval_dialog() {
         &mut s,
         Action::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL)),
     );
-    let dialog = s.modal.approve().expect("approval dialog");
-    assert!(dialog.production);
+    let dialog = s.modal.confirmation().expect("approval dialog");
+    assert!(dialog.note_required, "a production target needs a note");
     update(&mut s, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    assert!(s.modal.approve().is_some_and(|d| d.error.is_some()));
+    assert!(s.modal.confirmation().is_some_and(|d| d.error.is_some()));
     for (name, theme) in themes() {
         insta::assert_snapshot!(
             format!("imports_approve_production_120x30_{name}"),
@@ -856,7 +860,11 @@ fn promotions_board_and_the_promotion_dialog() {
         press(&mut s, c);
     }
     update(&mut s, Action::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)));
-    assert!(s.modal.promote().is_some_and(|d| d.typing_name && d.error.is_some()));
+    assert!(
+        s.modal
+            .confirmation()
+            .is_some_and(|d| d.typing_name && d.error.is_some())
+    );
     for c in "contosop".chars() {
         press(&mut s, c);
     }

@@ -2,7 +2,7 @@
 //! then the keys every pane shares (moving, switching panes, filtering, quitting).
 
 use super::panes::{imports, promotions, repositories, runs, tags};
-use super::{Effect, Modal, Pane, State, command, mutation, navigate};
+use super::{Effect, Modal, Pane, State, command, navigate};
 use crate::keys::Command;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -16,9 +16,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
     }
     match &mut state.modal {
         Modal::None => {}
-        Modal::Confirm(_) => return mutation::on_confirm_key(state, key),
-        Modal::Approve(_) => return imports::on_dialog_key(state, key),
-        Modal::Promote(_) => return promotions::on_dialog_key(state, key),
+        Modal::Confirm(_) => return super::confirmation::on_key(state, key),
         Modal::Command(_) => return command::on_key(state, key),
         Modal::Filter => {
             on_filter_key(state, key);

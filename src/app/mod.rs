@@ -8,6 +8,7 @@ mod action;
 pub mod batch;
 pub mod cached;
 pub mod command;
+pub mod confirmation;
 pub mod data;
 mod effect;
 mod input;

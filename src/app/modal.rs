@@ -2,9 +2,7 @@
 //! where a key goes is decided by one `match`, not by an order of flags.
 
 use super::command::CommandLine;
-use super::mutation::Confirm;
-use super::panes::imports::ApproveDialog;
-use super::panes::promotions::PromoteDialog;
+use super::confirmation::Confirmation;
 
 #[derive(Debug, Clone, Default)]
 pub enum Modal {
@@ -19,12 +17,9 @@ pub enum Modal {
     Command(CommandLine),
     /// Typing into the shown pane's `/` filter.
     Filter,
-    /// A change (lock, unlock, cancel, schedule) waiting for the operator's word.
-    Confirm(Confirm),
-    /// Approving queued imports, with a note.
-    Approve(Box<ApproveDialog>),
-    /// Promoting tags to the next stage, with a note and (for protected stages) the typed name.
-    Promote(Box<PromoteDialog>),
+    /// A change waiting for the operator's word: a lock or unlock, a run cancelled or
+    /// scheduled, imports approved, tags promoted.
+    Confirm(Box<Confirmation>),
 }
 
 impl Modal {
@@ -32,7 +27,14 @@ impl Modal {
         matches!(self, Modal::None)
     }
 
-    pub fn confirm(&self) -> Option<&Confirm> {
+    pub fn confirmation(&self) -> Option<&Confirmation> {
+        match self {
+            Modal::Confirm(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn confirmation_mut(&mut self) -> Option<&mut Confirmation> {
         match self {
             Modal::Confirm(c) => Some(c),
             _ => None,
@@ -49,34 +51,6 @@ impl Modal {
     pub fn command_line_mut(&mut self) -> Option<&mut CommandLine> {
         match self {
             Modal::Command(c) => Some(c),
-            _ => None,
-        }
-    }
-
-    pub fn approve(&self) -> Option<&ApproveDialog> {
-        match self {
-            Modal::Approve(d) => Some(d),
-            _ => None,
-        }
-    }
-
-    pub fn approve_mut(&mut self) -> Option<&mut ApproveDialog> {
-        match self {
-            Modal::Approve(d) => Some(d),
-            _ => None,
-        }
-    }
-
-    pub fn promote(&self) -> Option<&PromoteDialog> {
-        match self {
-            Modal::Promote(d) => Some(d),
-            _ => None,
-        }
-    }
-
-    pub fn promote_mut(&mut self) -> Option<&mut PromoteDialog> {
-        match self {
-            Modal::Promote(d) => Some(d),
             _ => None,
         }
     }

@@ -1,10 +1,10 @@
-//! Changes an operator can make, and the one confirmation path they all go through: the dialog
-//! shows exactly what will be sent where; production registries need their name typed.
+//! The changes an operator can make to a registry (locks, run cancels, scheduled runs): what
+//! each sends where, in words and exactly; asked for through `app::confirmation`.
 
+use super::confirmation::{Change, Confirmation};
 use super::{Effect, Modal, State};
 use crate::acr::RegistryRef;
 use crate::acr::model::ChangeableAttributes;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a lock change is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,37 +172,6 @@ pub fn short_digest(d: &str) -> String {
     }
 }
 
-/// A change waiting for the operator's word.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirm {
-    /// The variants on offer (lock write and delete, write only, delete only); Tab chooses.
-    pub options: Vec<Mutation>,
-    pub chosen: usize,
-    /// A production-stage registry: red frame, and its name must be typed.
-    pub production: bool,
-    pub typed: String,
-}
-
-impl Confirm {
-    pub fn new(options: Vec<Mutation>, production: bool) -> Confirm {
-        Confirm {
-            options,
-            chosen: 0,
-            production,
-            typed: String::new(),
-        }
-    }
-
-    /// The change Enter would make.
-    pub fn mutation(&self) -> &Mutation {
-        &self.options[self.chosen.min(self.options.len() - 1)]
-    }
-
-    pub fn ready(&self) -> bool {
-        !self.production || self.typed == self.mutation().registry_name()
-    }
-}
-
 /// Asks for a change: opens the confirmation with its variants (the first chosen), or, in a
 /// read-only session, says it will not.
 pub fn ask(state: &mut State, options: Vec<Mutation>) -> Vec<Effect> {
@@ -213,8 +182,11 @@ pub fn ask(state: &mut State, options: Vec<Mutation>) -> Vec<Effect> {
         state.flash = Some((format!("read-only: will not {}", first.describe()), true));
         return vec![];
     }
-    let production = state.is_production(first.login_server());
-    state.modal = Modal::Confirm(Confirm::new(options, production));
+    let protected = state
+        .is_production(first.login_server())
+        .then(|| first.registry_name().to_string());
+    let change = Change::Mutation { options, chosen: 0 };
+    state.modal = Modal::Confirm(Box::new(Confirmation::new(change, protected)));
     vec![]
 }
 
@@ -243,40 +215,6 @@ pub fn lock_options(
             lock,
         })
         .collect()
-}
-
-/// Keys while a confirmation is open: Enter confirms (once the name is typed where needed),
-/// Esc cancels, Tab picks a variant, anything else types the name.
-pub fn on_confirm_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Modal::Confirm(confirm) = &mut state.modal else {
-        return vec![];
-    };
-    match key.code {
-        KeyCode::Esc => {
-            state.modal = Modal::None;
-            state.flash = Some(("cancelled: nothing was changed".into(), false));
-        }
-        KeyCode::Enter if confirm.ready() => {
-            let mutation = confirm.mutation().clone();
-            state.modal = Modal::None;
-            let job = state.start_job(mutation.describe());
-            state.flash = Some((format!("working: {}…", mutation.describe()), false));
-            return vec![Effect::Mutate { job, mutation }];
-        }
-        KeyCode::Tab => confirm.chosen = (confirm.chosen + 1) % confirm.options.len().max(1),
-        KeyCode::BackTab => {
-            let n = confirm.options.len().max(1);
-            confirm.chosen = (confirm.chosen + n - 1) % n;
-        }
-        KeyCode::Backspace if confirm.production => {
-            confirm.typed.pop();
-        }
-        KeyCode::Char(c) if confirm.production && !key.modifiers.contains(KeyModifiers::CONTROL) => {
-            confirm.typed.push(c)
-        }
-        _ => {}
-    }
-    vec![]
 }
 
 #[cfg(test)]

@@ -536,10 +536,11 @@ mod tests {
     fn locking_asks_first_and_production_needs_the_name_typed() {
         let mut s = tags_state("prod");
         assert!(update(&mut s, key('x')).is_empty());
-        let c = s.modal.confirm().cloned().expect("a confirmation");
-        assert!(c.production);
+        let c = s.modal.confirmation().cloned().expect("a confirmation");
+        assert_eq!(c.protected.as_deref(), Some("acrx"), "production: its name is typed");
         assert!(
             c.mutation()
+                .expect("a change to the registry")
                 .request()
                 .starts_with("PATCH https://acrx.azurecr.io/acr/v1/apps/web/_tags/1.0")
         );
@@ -587,9 +588,9 @@ mod tests {
     fn esc_cancels_and_dev_needs_no_typing() {
         let mut s = tags_state("dev");
         update(&mut s, key('x'));
-        assert!(!s.modal.confirm().unwrap().production);
+        assert!(s.modal.confirmation().unwrap().protected.is_none());
         update(&mut s, special(KeyCode::Esc));
-        assert!(s.modal.confirm().is_none());
+        assert!(s.modal.confirmation().is_none());
         update(&mut s, key('x'));
         assert!(matches!(
             update(&mut s, special(KeyCode::Enter)).as_slice(),
@@ -602,7 +603,7 @@ mod tests {
         let mut s = tags_state("dev");
         s.readonly = true;
         assert!(update(&mut s, key('x')).is_empty());
-        assert!(s.modal.confirm().is_none());
+        assert!(s.modal.confirmation().is_none());
         assert!(s.flash.as_ref().is_some_and(|(t, err)| *err && t.contains("read-only")));
     }
 
@@ -700,7 +701,7 @@ mod tests {
         // x on a lock row offers to unlock it.
         update(&mut s, key('x'));
         assert!(matches!(
-            s.modal.confirm().map(|c| c.mutation()),
+            s.modal.confirmation().and_then(|c| c.mutation()),
             Some(Mutation::Locks { lock: false, .. })
         ));
     }
@@ -733,7 +734,7 @@ mod tests {
             Action::Key(KeyEvent::new(KeyCode::Char('X'), KeyModifiers::SHIFT)),
         );
         assert!(matches!(
-            s.modal.confirm().map(|c| c.mutation()),
+            s.modal.confirmation().and_then(|c| c.mutation()),
             Some(Mutation::Locks {
                 target: LockTarget::Manifest(d),
                 ..

@@ -2,6 +2,7 @@
 //! snapshot-tested on ratatui's `TestBackend`.
 
 mod chrome;
+mod confirmation;
 pub mod log_view;
 mod overlays;
 pub mod panes;
@@ -40,11 +41,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
     match &state.modal {
         Modal::Help { scroll } => overlays::help(state, *scroll, theme, frame, area),
         Modal::ConfirmQuit => overlays::confirm_quit(state, theme, frame, area),
-        Modal::Confirm(confirm) => overlays::confirm_change(confirm, theme, frame, area),
-        Modal::Approve(dialog) => panes::imports::approve_dialog(dialog, theme, frame, area),
-        Modal::Promote(dialog) => {
-            panes::promotions::promote_dialog(dialog, &state.panes.promotions.stages, theme, frame, area)
-        }
+        Modal::Confirm(c) => confirmation::draw(c, theme, frame, area),
         // The command line and the filter are drawn where they are typed (footer, pane).
         Modal::None | Modal::Command(_) | Modal::Filter => {}
     }

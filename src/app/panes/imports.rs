@@ -8,7 +8,6 @@ use crate::imports::execute::Approved;
 use crate::imports::file::{Entry, Problem};
 use crate::imports::plan::Status;
 use chrono::{DateTime, Utc};
-use ratatui_textarea::TextArea;
 use std::collections::BTreeSet;
 
 /// A line is known by its file and line number.
@@ -73,17 +72,6 @@ impl ImportRow {
     }
 }
 
-/// The approval dialog: what will run, and the operator's note.
-#[derive(Debug, Clone)]
-pub struct ApproveDialog {
-    pub items: Vec<ApproveItem>,
-    pub note: TextArea<'static>,
-    /// A production registry is among the targets: the note is required.
-    pub production: bool,
-    /// Why enter did not approve (an empty note for production).
-    pub error: Option<String>,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApproveItem {
     pub key: LineKey,
@@ -96,16 +84,6 @@ pub struct ApproveItem {
     pub lock_after: bool,
     /// Why this line will not be imported, when it will not.
     pub skip: Option<String>,
-}
-
-impl ApproveDialog {
-    pub fn note_text(&self) -> String {
-        self.note.lines().join(" ").trim().to_string()
-    }
-
-    pub fn to_run(&self) -> usize {
-        self.items.iter().filter(|i| i.skip.is_none()).count()
-    }
 }
 
 /// Everything the pane shows.
@@ -204,8 +182,8 @@ impl ImportsState {
 }
 
 use crate::acr::model::ImportMode;
+use crate::app::confirmation::{Change, Confirmation};
 use crate::app::{Action, Effect, Modal, Pane, State};
-use crossterm::event::{KeyCode, KeyEvent};
 
 /// The Imports pane shows: plan it the first time.
 pub fn on_show(state: &mut State) -> Vec<Effect> {
@@ -358,74 +336,43 @@ fn ask_approval(state: &mut State) -> Vec<Effect> {
         .iter()
         .filter(|i| i.skip.is_none())
         .any(|i| state.is_production(&i.login_server));
-    let mut note = TextArea::default();
-    note.set_placeholder_text(if production {
+    let placeholder = if production {
         "why (required for production): a change number, a ticket"
     } else {
         "why (optional): a change number, a ticket"
-    });
-    note.set_cursor_line_style(ratatui::style::Style::default());
-    state.modal = Modal::Approve(Box::new(ApproveDialog {
-        items,
-        note,
-        production,
-        error: None,
-    }));
+    };
+    let c = Confirmation::new(Change::Imports(items), None).with_note(placeholder, production);
+    state.modal = Modal::Confirm(Box::new(c));
     vec![]
 }
 
-/// Keys while the approval dialog is open: typing goes to the note, enter approves, esc cancels.
-pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let Some(dialog) = state.modal.approve_mut() else {
-        return vec![];
-    };
-    match key.code {
-        KeyCode::Esc => {
-            state.modal = Modal::None;
-            state.flash = Some(("approval cancelled; nothing was imported".into(), false));
-            vec![]
-        }
-        KeyCode::Enter => {
-            let note = dialog.note_text();
-            if dialog.production && note.is_empty() {
-                dialog.error = Some("a note is required for production registries".into());
-                return vec![];
-            }
-            let Modal::Approve(dialog) = state.modal.take() else {
-                return vec![];
-            };
-            let n = dialog.to_run();
-            for item in &dialog.items {
-                let run = match &item.skip {
-                    Some(why) => RunState::Skipped(why.clone()),
-                    None => RunState::Waiting,
-                };
-                if let Some(row) = state.panes.imports.row_mut(&item.key) {
-                    row.run = Some(run);
-                }
-            }
-            state.panes.imports.selected.clear();
-            state.panes.imports.running += n;
-            let name = dialog
-                .items
-                .iter()
-                .find(|i| i.skip.is_none())
-                .map(|i| i.registry_name.clone())
-                .unwrap_or_default();
-            let job = state.start_job(format!("import {n} image(s) into {name}"));
-            state.panes.imports.jobs.push(job);
-            state.flash = Some((format!("approved: importing {n} image(s) into {name}"), false));
-            vec![Effect::RunImports {
-                items: dialog.items,
-                note: (!note.is_empty()).then_some(note),
-            }]
-        }
-        _ => {
-            dialog.error = None;
-            dialog.note.input(key);
-            vec![]
+/// The approval was confirmed: the lines to import wait for a free slot, the skipped ones are
+/// only recorded, and the batch starts.
+pub fn approved(state: &mut State, items: Vec<ApproveItem>, note: String) -> Vec<Effect> {
+    let n = items.iter().filter(|i| i.skip.is_none()).count();
+    for item in &items {
+        let run = match &item.skip {
+            Some(why) => RunState::Skipped(why.clone()),
+            None => RunState::Waiting,
+        };
+        if let Some(row) = state.panes.imports.row_mut(&item.key) {
+            row.run = Some(run);
         }
     }
+    state.panes.imports.selected.clear();
+    state.panes.imports.running += n;
+    let name = items
+        .iter()
+        .find(|i| i.skip.is_none())
+        .map(|i| i.registry_name.clone())
+        .unwrap_or_default();
+    let job = state.start_job(format!("import {n} image(s) into {name}"));
+    state.panes.imports.jobs.push(job);
+    state.flash = Some((format!("approved: importing {n} image(s) into {name}"), false));
+    vec![Effect::RunImports {
+        items,
+        note: (!note.is_empty()).then_some(note),
+    }]
 }
 
 /// The plan arrived, an import moved on or ended, a file changed.
@@ -502,7 +449,7 @@ mod tests {
     use crate::app::{Environment, update};
     use crate::imports::execute::{Outcome, Step};
     use crate::keys::Keymap;
-    use crossterm::event::{KeyEvent, KeyModifiers};
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn state(readonly: bool) -> State {
         let mut s = State::new(
@@ -559,16 +506,19 @@ mod tests {
         key(&mut s, KeyCode::Char('*'), KeyModifiers::NONE);
         assert_eq!(s.panes.imports.selected.len(), 2);
         key(&mut s, KeyCode::Char('y'), KeyModifiers::CONTROL);
-        let d = s.modal.approve().expect("the dialog opens");
-        assert_eq!(d.to_run(), 1);
+        let d = s.modal.confirmation().expect("the dialog opens");
+        assert_eq!(d.change.to_run(), 1);
+        let Change::Imports(items) = &d.change else {
+            panic!("{:?}", d.change)
+        };
         assert!(
-            d.items[1]
+            items[1]
                 .skip
                 .as_deref()
                 .unwrap()
                 .starts_with("already present at 0123456789ab")
         );
-        assert!(!d.production);
+        assert!(!d.note_required && d.protected.is_none());
         for c in "CHG-1".chars() {
             key(&mut s, KeyCode::Char(c), KeyModifiers::NONE);
         }
@@ -622,16 +572,16 @@ mod tests {
         // Only a present line: nothing to approve, no dialog.
         key(&mut s, KeyCode::Up, KeyModifiers::NONE);
         key(&mut s, KeyCode::Char('y'), KeyModifiers::CONTROL);
-        assert!(s.modal.approve().is_none());
+        assert!(s.modal.confirmation().is_none());
         assert!(s.flash.as_ref().unwrap().0.starts_with("nothing to import"));
         // The queued line, as if into production: enter without a note is refused.
         key(&mut s, KeyCode::Up, KeyModifiers::NONE);
         key(&mut s, KeyCode::Char('y'), KeyModifiers::CONTROL);
-        s.modal.approve_mut().unwrap().production = true;
+        s.modal.confirmation_mut().unwrap().note_required = true;
         assert!(key(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
         assert!(
             s.modal
-                .approve()
+                .confirmation()
                 .unwrap()
                 .error
                 .as_deref()
@@ -639,12 +589,12 @@ mod tests {
                 .contains("required")
         );
         key(&mut s, KeyCode::Esc, KeyModifiers::NONE);
-        assert!(s.modal.approve().is_none());
+        assert!(s.modal.confirmation().is_none());
         assert_eq!(s.panes.imports.rows[0].status_word(), "queued");
 
         let mut ro = state(true);
         key(&mut ro, KeyCode::Char('y'), KeyModifiers::CONTROL);
-        assert!(ro.modal.approve().is_none());
+        assert!(ro.modal.confirmation().is_none());
         assert!(ro.flash.as_ref().unwrap().0.contains("read-only"));
     }
 }

@@ -3,6 +3,7 @@
 //! promotion's progress and verified outcome. Pure state and transitions; the work runs in `jobs`.
 
 pub use crate::app::batch::RunState;
+use crate::app::confirmation::{Change, Confirmation};
 use crate::app::table::{Table, toggle_all};
 use crate::app::{Action, Effect, Modal, Pane, State};
 use crate::imports::execute::Outcome;
@@ -10,46 +11,7 @@ use crate::promote::ResolvedStage;
 use crate::promote::board::Board;
 use crate::promote::promotion::{Promotion, TargetState, Verdict};
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent};
-use ratatui_textarea::TextArea;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The promotion dialog: the plan of each selected tag, the note, the typed name.
-#[derive(Debug, Clone)]
-pub struct PromoteDialog {
-    pub promotions: Vec<Promotion>,
-    pub note: TextArea<'static>,
-    /// The target registry's name as typed (protected stages and Force need it).
-    pub typed: String,
-    /// Keys go to the typed name rather than the note.
-    pub typing_name: bool,
-    pub error: Option<String>,
-}
-
-impl PromoteDialog {
-    pub fn to_run(&self) -> usize {
-        self.promotions
-            .iter()
-            .filter(|p| matches!(p.verdict, Verdict::Go(_)))
-            .count()
-    }
-
-    /// The registry name that must be typed, when one must.
-    pub fn name_required(&self, stages: &[ResolvedStage]) -> Option<String> {
-        self.promotions
-            .iter()
-            .filter(|p| matches!(p.verdict, Verdict::Go(_)))
-            .filter_map(|p| Some((p, stages.get(p.target)?)))
-            .find(|(p, to)| {
-                to.stage.policy.typed_confirmation || p.verdict == Verdict::Go(crate::acr::model::ImportMode::Force)
-            })
-            .map(|(_, to)| to.name.clone())
-    }
-
-    pub fn note_text(&self) -> String {
-        self.note.lines().join(" ").trim().to_string()
-    }
-}
 
 #[derive(Debug, Clone, Default)]
 pub struct PromotionsState {
@@ -195,89 +157,58 @@ fn ask(state: &mut State) -> Vec<Effect> {
     }]
 }
 
-/// Keys while the dialog is open: typing goes to the note or (after tab) the registry's name.
-pub fn on_dialog_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
-    let stages = state.panes.promotions.stages.clone();
-    let Some(d) = state.modal.promote_mut() else {
-        return vec![];
-    };
-    match key.code {
-        KeyCode::Esc => {
-            state.modal = Modal::None;
-            state.flash = Some(("promotion cancelled; nothing was changed".into(), false));
-            vec![]
-        }
-        KeyCode::Tab | KeyCode::BackTab => {
-            d.typing_name = d.name_required(&stages).is_some() && !d.typing_name;
-            vec![]
-        }
-        KeyCode::Enter => {
-            let note = d.note_text();
-            if d.to_run() == 0 {
-                d.error = Some("nothing to promote: every tag is refused or already there (esc)".into());
-                return vec![];
-            }
-            if note.is_empty() {
-                d.error = Some("a note is required: why is this promoted (a change, a ticket)".into());
-                return vec![];
-            }
-            if let Some(name) = d.name_required(&stages)
-                && d.typed != name
-            {
-                d.error = Some(format!("type the target registry's name, {name}, to confirm (tab)"));
-                d.typing_name = true;
-                return vec![];
-            }
-            let Modal::Promote(d) = state.modal.take() else {
-                return vec![];
-            };
-            let n = d.to_run();
-            let target = d
-                .promotions
-                .first()
-                .and_then(|p| stages.get(p.target))
-                .map(|s| s.stage.name.clone())
-                .unwrap_or_default();
-            for p in &d.promotions {
-                let run = match &p.verdict {
-                    Verdict::Go(_) => RunState::Waiting,
-                    Verdict::Refused(why) => RunState::Skipped(why.clone()),
-                    Verdict::NothingToDo => RunState::Skipped("already there".into()),
-                };
-                state
-                    .panes
-                    .promotions
-                    .runs
-                    .insert((p.repository.clone(), p.tag.clone()), (target.clone(), run));
-            }
-            state.panes.promotions.selected.clear();
-            state.panes.promotions.running += n;
-            let job = state.start_job(format!("promote {n} tag(s) into {target}"));
-            state.panes.promotions.jobs.push(job);
-            state.flash = Some((format!("approved: promoting {n} tag(s) into {target}"), false));
-            // Refused ones go along to be recorded in the audit trail, not run.
-            vec![Effect::RunPromotions {
-                promotions: d.promotions,
-                stages,
-                note,
-            }]
-        }
-        KeyCode::Backspace if d.typing_name => {
-            d.typed.pop();
-            d.error = None;
-            vec![]
-        }
-        KeyCode::Char(c) if d.typing_name => {
-            d.typed.push(c);
-            d.error = None;
-            vec![]
-        }
-        _ => {
-            d.error = None;
-            d.note.input(key);
-            vec![]
-        }
+/// The registry whose name must be typed to promote these: a stage whose policy asks for it,
+/// or any promotion that would replace a tag (Force).
+fn name_required(promotions: &[Promotion], stages: &[ResolvedStage]) -> Option<String> {
+    promotions
+        .iter()
+        .filter(|p| matches!(p.verdict, Verdict::Go(_)))
+        .filter_map(|p| Some((p, stages.get(p.target)?)))
+        .find(|(p, to)| {
+            to.stage.policy.typed_confirmation || p.verdict == Verdict::Go(crate::acr::model::ImportMode::Force)
+        })
+        .map(|(_, to)| to.name.clone())
+}
+
+/// The promotion was confirmed: each row shows it waiting (refused ones as skipped, to be
+/// recorded in the audit trail), and the batch starts.
+pub fn approved(
+    state: &mut State,
+    promotions: Vec<Promotion>,
+    stages: Vec<ResolvedStage>,
+    note: String,
+) -> Vec<Effect> {
+    let n = promotions
+        .iter()
+        .filter(|p| matches!(p.verdict, Verdict::Go(_)))
+        .count();
+    let target = promotions
+        .first()
+        .and_then(|p| stages.get(p.target))
+        .map(|s| s.stage.name.clone())
+        .unwrap_or_default();
+    for p in &promotions {
+        let run = match &p.verdict {
+            Verdict::Go(_) => RunState::Waiting,
+            Verdict::Refused(why) => RunState::Skipped(why.clone()),
+            Verdict::NothingToDo => RunState::Skipped("already there".into()),
+        };
+        state
+            .panes
+            .promotions
+            .runs
+            .insert((p.repository.clone(), p.tag.clone()), (target.clone(), run));
     }
+    state.panes.promotions.selected.clear();
+    state.panes.promotions.running += n;
+    let job = state.start_job(format!("promote {n} tag(s) into {target}"));
+    state.panes.promotions.jobs.push(job);
+    state.flash = Some((format!("approved: promoting {n} tag(s) into {target}"), false));
+    vec![Effect::RunPromotions {
+        promotions,
+        stages,
+        note,
+    }]
 }
 
 pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
@@ -315,16 +246,12 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             match result {
                 Ok(promotions) => {
                     state.flash = None;
-                    let mut note = TextArea::default();
-                    note.set_placeholder_text("why (required): a change number, a ticket");
-                    note.set_cursor_line_style(ratatui::style::Style::default());
-                    state.modal = Modal::Promote(Box::new(PromoteDialog {
-                        promotions,
-                        note,
-                        typed: String::new(),
-                        typing_name: false,
-                        error: None,
-                    }));
+                    let stages = state.panes.promotions.stages.clone();
+                    let protected = name_required(&promotions, &stages);
+                    let change = Change::Promotions { promotions, stages };
+                    let c = Confirmation::new(change, protected)
+                        .with_note("why (required): a change number, a ticket", true);
+                    state.modal = Modal::Confirm(Box::new(c));
                 }
                 Err(e) => state.flash = Some((format!("cannot plan the promotion: {e}"), true)),
             }
@@ -406,7 +333,7 @@ mod tests {
     use crate::acr::model::ImportMode;
     use crate::app::{Environment, update};
     use crate::keys::Keymap;
-    use crossterm::event::KeyModifiers;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
     fn stage(name: &str, last: bool) -> ResolvedStage {
         ResolvedStage {
@@ -475,17 +402,24 @@ mod tests {
                 p("1.4.1", Verdict::Refused("write-locked".into())),
             ])),
         );
-        let stages = s.panes.promotions.stages.clone();
         assert_eq!(
-            s.modal.promote().unwrap().name_required(&stages).as_deref(),
+            s.modal.confirmation().unwrap().protected.as_deref(),
             Some("contosoprod")
         );
         // No note: refused. Note but no name: refused, and the name takes the keys.
         assert!(key(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
-        assert!(s.modal.promote().unwrap().error.as_deref().unwrap().contains("note"));
+        assert!(
+            s.modal
+                .confirmation()
+                .unwrap()
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("note")
+        );
         typed(&mut s, "REL-1");
         assert!(key(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
-        assert!(s.modal.promote().unwrap().typing_name);
+        assert!(s.modal.confirmation().unwrap().typing_name);
         typed(&mut s, "contosoprod");
         let effects = key(&mut s, KeyCode::Enter, KeyModifiers::NONE);
         let [Effect::RunPromotions { promotions, note, .. }] = effects.as_slice() else {

@@ -1,6 +1,6 @@
 //! The Imports pane (each images.txt line, its plan, its import) and the approval dialog.
 
-use crate::app::panes::imports::{ApproveDialog, ImportRow, RunState};
+use crate::app::panes::imports::{ImportRow, RunState};
 use crate::app::{Pane, State};
 use crate::imports::execute::{Outcome, Step};
 use crate::imports::plan::Status;
@@ -10,7 +10,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row, Wrap};
+use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
 
 fn short(d: &str) -> &str {
     let hex = d.strip_prefix("sha256:").unwrap_or(d);
@@ -241,108 +241,4 @@ fn hints(state: &State, theme: &Theme) -> Vec<Span<'static>> {
     hints.push(Span::styled(format!(" {} ", k(Command::Refresh)), theme.key));
     hints.push(Span::styled("re-plan", theme.muted));
     hints
-}
-
-/// The approval dialog: every import it will run, exactly, the lines it will skip, the note.
-pub fn approve_dialog(d: &ApproveDialog, theme: &Theme, frame: &mut Frame, area: Rect) {
-    let border = if d.production {
-        theme.danger_border
-    } else {
-        theme.warning
-    };
-    let mut lines = vec![Line::styled(
-        format!(
-            "Approve {} import(s)? Each runs importImage, then is read back:",
-            d.to_run()
-        ),
-        theme.text,
-    )];
-    for item in d.items.iter().filter(|i| i.skip.is_none()) {
-        let a = &item.approved;
-        lines.push(Line::from(vec![
-            Span::styled("  import ", theme.muted),
-            Span::styled(a.entry.source.to_string(), theme.key),
-            Span::styled(format!("  ({}:{})", item.file, a.entry.line), theme.muted),
-        ]));
-        lines.push(Line::from(vec![
-            Span::styled("      to ", theme.muted),
-            Span::styled(format!("{}/{}", item.login_server, a.entry.target()), theme.key),
-            Span::styled(format!("  in {}", item.registry_name), theme.muted),
-            Span::styled(format!("  mode {}", a.mode.as_str()), theme.text),
-        ]));
-        if item.lock_after {
-            lines.push(Line::styled(
-                "    then locked against write and delete once verified (the file's lock_after_import)",
-                theme.warning,
-            ));
-        }
-        if a.mode.as_str() == "Force" {
-            lines.push(Line::styled(
-                format!(
-                    "    Force: replaces the tag's current digest with the source's {}",
-                    a.expected_digest.as_deref().map(short).unwrap_or("?")
-                ),
-                theme.warning,
-            ));
-        }
-    }
-    let skipped: Vec<_> = d.items.iter().filter(|i| i.skip.is_some()).collect();
-    if !skipped.is_empty() {
-        lines.push(Line::raw(""));
-        for item in skipped {
-            lines.push(Line::styled(
-                format!(
-                    "  skip {} ({}:{}): {}",
-                    item.approved.entry.target(),
-                    item.file,
-                    item.approved.entry.line,
-                    item.skip.as_deref().unwrap_or("")
-                ),
-                theme.muted,
-            ));
-        }
-    }
-    lines.push(Line::raw(""));
-    if d.production {
-        lines.push(Line::styled(
-            "A PRODUCTION registry is a target: the note is required.",
-            theme.danger,
-        ));
-    }
-    lines.push(Line::styled("Note for the audit trail:", theme.muted));
-    let text_height = lines.len() as u16;
-    let height = text_height + 3 + 2 + 2;
-    let width = 110.min(area.width.saturating_sub(2));
-    let r = crate::ui::centered(area, width, height);
-    frame.render_widget(Clear, r);
-    let b = block(
-        Line::styled(" Approve imports ", if d.production { theme.danger } else { theme.key }),
-        theme,
-    )
-    .border_style(border);
-    let inner = b.inner(r);
-    frame.render_widget(b, r);
-    let [text_area, note_area, error_area, keys_area] = Layout::vertical([
-        Constraint::Length(text_height),
-        Constraint::Length(3),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    frame.render_widget(Paragraph::new(lines), text_area);
-    let mut note = d.note.clone();
-    note.set_block(ratatui::widgets::Block::bordered().border_style(theme.border));
-    frame.render_widget(&note, note_area);
-    if let Some(e) = &d.error {
-        frame.render_widget(Paragraph::new(Line::styled(e.clone(), theme.danger)), error_area);
-    }
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" enter ", theme.key),
-            Span::raw("approve and import   "),
-            Span::styled(" esc ", theme.key),
-            Span::raw("cancel"),
-        ])),
-        keys_area,
-    );
 }

@@ -1,18 +1,15 @@
 //! The Promotions pane (the stage board of a repository) and the promotion dialog.
 
 use crate::app::panes::imports::RunState;
-use crate::app::panes::promotions::{PromoteDialog, target_words};
 use crate::app::{Pane, State};
 use crate::imports::execute::{Outcome, Step};
-use crate::promote::ResolvedStage;
 use crate::promote::board::{self, BoardRow, Mark};
-use crate::promote::promotion::Verdict;
 use crate::ui::Theme;
 use crate::ui::widgets::{block, empty, table, table_window, unchosen};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Clear, Paragraph, Row};
+use ratatui::widgets::{Cell, Paragraph, Row};
 
 fn short(d: &str) -> &str {
     let hex = d.strip_prefix("sha256:").unwrap_or(d);
@@ -267,115 +264,4 @@ fn hints(state: &State, board: &board::Board, column: usize, theme: &Theme) -> V
     hints.push(Span::styled(format!(" {} ", k(Command::Refresh)), theme.key));
     hints.push(Span::styled("re-read", theme.muted));
     hints
-}
-
-/// The promotion dialog: each plan exactly, the note, the typed name for protected stages.
-pub fn promote_dialog(d: &PromoteDialog, stages: &[ResolvedStage], theme: &Theme, frame: &mut Frame, area: Rect) {
-    let required = d.name_required(stages);
-    let border = if required.is_some() {
-        theme.danger_border
-    } else {
-        theme.warning
-    };
-    let mut lines = vec![Line::styled(
-        format!(
-            "Promote {} tag(s)? Each is imported by digest, read back and compared:",
-            d.to_run()
-        ),
-        theme.text,
-    )];
-    for p in &d.promotions {
-        let (Some(from), Some(to)) = (stages.get(p.source), stages.get(p.target)) else {
-            continue;
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {}:{}", p.repository, p.tag), theme.key),
-            Span::styled(format!("  {} → {}", from.stage.name, to.stage.name), theme.text),
-        ]));
-        lines.push(Line::styled(
-            format!("    from {}/{}:{}", from.login_server, p.repository, p.tag),
-            theme.muted,
-        ));
-        lines.push(Line::styled(format!("      at {}", p.digest), theme.key));
-        lines.push(Line::styled(
-            format!("    to   {} ({})", p.target_ref(stages), target_words(p)),
-            theme.muted,
-        ));
-        let policy = &to.stage.policy;
-        let lock = match (policy.lock_write, policy.lock_delete) {
-            (true, true) => ", then lock write and delete",
-            (true, false) => ", then lock write",
-            (false, true) => ", then lock delete",
-            _ => "",
-        };
-        lines.push(match &p.verdict {
-            Verdict::Go(mode) if mode.as_str() == "Force" => Line::styled(
-                format!("    importImage Force: REPLACES the tag's image{lock}"),
-                theme.danger,
-            ),
-            Verdict::Go(mode) => Line::styled(format!("    importImage {}{lock}", mode.as_str()), theme.ok),
-            Verdict::NothingToDo => Line::styled("    nothing to do: the target has this digest", theme.muted),
-            Verdict::Refused(why) => Line::styled(format!("    refused: {why}"), theme.danger),
-        });
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Note for the audit trail (required):", theme.muted));
-    let text_height = lines.len() as u16;
-    let height = text_height + 3 + 2 + 2 + 2;
-    let width = 120.min(area.width.saturating_sub(2));
-    let r = crate::ui::centered(area, width, height);
-    frame.render_widget(Clear, r);
-    let b = block(
-        Line::styled(" Promote ", if required.is_some() { theme.danger } else { theme.key }),
-        theme,
-    )
-    .border_style(border);
-    let inner = b.inner(r);
-    frame.render_widget(b, r);
-    let [text_area, note_area, name_area, error_area, keys_area] = Layout::vertical([
-        Constraint::Length(text_height),
-        Constraint::Length(3),
-        Constraint::Length(2),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(inner);
-    // Not wrapped: the dialog's height is worked out from the number of lines.
-    frame.render_widget(Paragraph::new(lines), text_area);
-    let mut note = d.note.clone();
-    note.set_block(ratatui::widgets::Block::bordered().border_style(if d.typing_name {
-        theme.border
-    } else {
-        theme.border_focus
-    }));
-    frame.render_widget(&note, note_area);
-    if let Some(name) = &required {
-        frame.render_widget(
-            Paragraph::new(vec![
-                Line::styled(
-                    format!("{name} is a protected registry: type its name to confirm."),
-                    theme.danger,
-                ),
-                Line::from(vec![
-                    Span::raw("name: "),
-                    Span::styled(
-                        format!("{}{}", d.typed, if d.typing_name { "▏" } else { "" }),
-                        if d.typed == *name { theme.ok } else { theme.warning },
-                    ),
-                ]),
-            ]),
-            name_area,
-        );
-    }
-    if let Some(e) = &d.error {
-        frame.render_widget(Paragraph::new(Line::styled(e.clone(), theme.danger)), error_area);
-    }
-    let mut keys = vec![Span::styled(" enter ", theme.key), Span::raw("promote   ")];
-    if required.is_some() {
-        keys.push(Span::styled(" tab ", theme.key));
-        keys.push(Span::raw("note / name   "));
-    }
-    keys.push(Span::styled(" esc ", theme.key));
-    keys.push(Span::raw("cancel"));
-    frame.render_widget(Paragraph::new(Line::from(keys)), keys_area);
 }
