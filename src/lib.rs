@@ -1,8 +1,10 @@
 //! acrdeck: a terminal dashboard for Azure Container Registry operations.
 //!
-//! Layers, each depending only on those below it:
-//! `ui` -> `app` -> `cache`, `config`, `keys`; `dashboard` (with `cache_keeper`) ties terminal,
-//! app and ui together; `cli` and `main.rs` start whichever of them a command needs.
+//! Layers, each depending only on those below it (ARCHITECTURE.md has the picture):
+//! `acr` is the shared ACR client; `runner` carries out the dashboard's effects on it; `app` is
+//! the state and its pure `update` (one module per pane under `app::panes`); `ui` draws the state;
+//! `dashboard` ties terminal, app, runner and ui together; `headless` holds the commands that
+//! print; `main.rs` only dispatches.
 
 pub mod acr;
 pub mod app;

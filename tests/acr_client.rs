@@ -319,10 +319,25 @@ async fn survives_throttling_server_errors_drops_and_token_expiry() {
         .await;
     emu.fault(json!({"target": "arm", "path": "*/registries", "kind": "drop_mid_body", "count": 1}))
         .await;
-    let started = std::time::Instant::now();
     let listed = collect(arm.list_registries(&sub)).await;
     assert!(listed.is_complete(), "{:?}", listed.error);
-    assert!(started.elapsed() >= Duration::from_secs(2), "Retry-After was honoured");
+    // Retry-After was honoured: the emulator saw the next request no sooner than it asked.
+    let log = emu.requests().await;
+    let at = |r: &Value| chrono::DateTime::parse_from_rfc3339(r["time"].as_str().unwrap_or("")).expect("a time");
+    let throttled = log
+        .iter()
+        .position(|r| r["status"] == 429 && r["path"].as_str().is_some_and(|p| p.ends_with("/registries")))
+        .expect("the first throttled listing");
+    let next = log[throttled + 1..]
+        .iter()
+        .find(|r| r["path"].as_str().is_some_and(|p| p.ends_with("/registries")))
+        .expect("the listing asked again");
+    assert!(
+        at(next) - at(&log[throttled]) >= chrono::Duration::seconds(2),
+        "asked again before the Retry-After of 2 s: {} then {}",
+        log[throttled],
+        next
+    );
     assert_eq!(listed.items.len(), 4);
     assert_eq!(count(&emu, |r| r["status"] == 429).await, 2);
     assert_eq!(count(&emu, |r| r["status"] == 503).await, 1);

@@ -499,9 +499,27 @@ async fn faults_switch_on_at_run_time() {
     // Latency.
     emu.fault(json!({"target": "arm", "path": "*/registries", "kind": {"latency_ms": 600}, "count": 1}))
         .await;
-    let t = Instant::now();
-    arm(&emu, reqwest::Method::GET, &path, REG, None).await;
-    assert!(t.elapsed() >= Duration::from_millis(600));
+    assert_eq!(
+        arm(&emu, reqwest::Method::GET, &path, REG, None).await.status(),
+        200,
+        "a delayed answer is still the answer"
+    );
+    let faults: Value = emu
+        .http
+        .get(format!("{}/faults", emu.info().admin))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let latency = faults["faults"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["spec"]["kind"]["latency_ms"] == 600)
+        .expect("the latency fault is listed");
+    assert_eq!(latency["applied"], 1, "the request was held back: {latency}");
     // Token expiry: every token issued so far is refused, with the service's code.
     let old = emu.arm_token().await;
     emu.http
