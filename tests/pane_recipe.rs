@@ -119,6 +119,7 @@ fn a_pane_built_by_the_recipe_lists_filters_and_draws() {
     update(
         &mut state,
         Action::RegistriesLoaded {
+            page: acrdeck::app::Page::whole(0),
             registries: vec![
                 registry("contosodev", "westeurope"),
                 registry("contosostaging", "westeurope"),

@@ -24,6 +24,7 @@ pub enum Action {
     SignedIn(Result<Identity, Failure>),
     /// A registries listing ended: what came, and why it stopped early if it did.
     RegistriesLoaded {
+        page: Page,
         registries: Vec<Registry>,
         error: Option<Failure>,
     },
@@ -55,17 +56,21 @@ pub enum Action {
     },
     RunsLoaded {
         login_server: String,
+        page: Page,
         runs: Vec<Run>,
         error: Option<Failure>,
     },
     TasksLoaded {
         login_server: String,
+        page: Page,
         tasks: Vec<Task>,
         error: Option<Failure>,
     },
     /// A lock scan found these in the repositories scanned so far.
     LocksFound {
         login_server: String,
+        /// The scan's generation: findings of a scan that was started again are dropped.
+        generation: u64,
         items: Vec<super::data::LockedItem>,
         scanned: usize,
         total: usize,
@@ -73,10 +78,12 @@ pub enum Action {
     /// A lock scan ended, completely or not.
     LocksDone {
         login_server: String,
+        generation: u64,
         error: Option<Failure>,
     },
     CacheRulesLoaded {
         login_server: String,
+        page: Page,
         rules: Vec<CacheRule>,
         credentials: Vec<CredentialSet>,
         error: Option<Failure>,

@@ -367,6 +367,7 @@ mod tests {
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: crate::app::Page::whole(0),
                 registries: vec![registry("acrprod", "prod"), registry("acrdev", "dev")],
                 error: None,
             },
@@ -410,6 +411,7 @@ mod tests {
             &mut s,
             Action::RunsLoaded {
                 login_server: DEV.into(),
+                page: crate::app::Page::whole(0),
                 runs: vec![run("cf2", "Running"), run("cf1", "Succeeded")],
                 error: None,
             },
@@ -518,6 +520,7 @@ mod tests {
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: crate::app::Page::whole(0),
                 registries: vec![],
                 error: Some("ARM timed out".into()),
             },
@@ -528,6 +531,7 @@ mod tests {
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: crate::app::Page::whole(0),
                 registries: vec![registry("acrdev", "dev")],
                 error: None,
             },

@@ -13,7 +13,10 @@ pub enum Effect {
     Exit(i32),
     /// Find out who we are.
     SignIn,
-    LoadRegistries,
+    LoadRegistries {
+        /// The read's number, carried by its result.
+        generation: u64,
+    },
     LoadUsage {
         registry: RegistryRef,
         login_server: String,
@@ -34,6 +37,7 @@ pub enum Effect {
     LoadRuns {
         registry: RegistryRef,
         login_server: String,
+        generation: u64,
     },
     /// Send `Action::RefreshDue(refresh)` after this long (replacing an earlier timer for it).
     RefreshLater {
@@ -43,15 +47,18 @@ pub enum Effect {
     LoadTasks {
         registry: RegistryRef,
         login_server: String,
+        generation: u64,
     },
     /// Scan a registry for everything locked, reporting as it goes.
     LoadLocks {
         login_server: String,
+        generation: u64,
     },
     /// Cache rules joined with their credential sets.
     LoadCacheRules {
         registry: RegistryRef,
         login_server: String,
+        generation: u64,
     },
     /// Follow a run's log (alongside any others open).
     OpenLog {

@@ -27,8 +27,9 @@ impl Default for RefreshRates {
 
 /// What the dashboard does first: sign in and list the registries.
 pub fn startup(state: &mut State) -> Vec<Effect> {
-    state.registries.loading = true;
-    vec![Effect::SignIn, Effect::LoadRegistries]
+    let mut effects = vec![Effect::SignIn];
+    effects.extend(registries::load(state));
+    effects
 }
 
 /// Applies one action to the state and returns the work it asks for.
@@ -133,9 +134,10 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
 fn listed(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
         Action::RegistriesLoaded {
+            page,
             registries: list,
             error,
-        } => registries::loaded(state, list, error),
+        } => registries::loaded(state, page, list, error),
         Action::UsageLoaded { login_server, usage } => {
             registries::usage(state, &login_server, usage);
             vec![]
@@ -169,37 +171,45 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
         }
         Action::RunsLoaded {
             login_server,
+            page,
             runs: list,
             error,
-        } => runs::loaded(state, login_server, list, error),
+        } => runs::loaded(state, login_server, page, list, error),
         Action::TasksLoaded {
             login_server,
+            page,
             tasks,
             error,
         } => {
-            runs::tasks_loaded(state, login_server, tasks, error);
+            runs::tasks_loaded(state, login_server, page, tasks, error);
             vec![]
         }
         Action::LocksFound {
             login_server,
+            generation,
             items,
             scanned,
             total,
         } => {
-            locks::found(state, login_server, items, scanned, total);
+            locks::found(state, login_server, generation, items, (scanned, total));
             vec![]
         }
-        Action::LocksDone { login_server, error } => {
-            locks::done(state, login_server, error);
+        Action::LocksDone {
+            login_server,
+            generation,
+            error,
+        } => {
+            locks::done(state, login_server, generation, error);
             vec![]
         }
         Action::CacheRulesLoaded {
             login_server,
+            page,
             rules,
             credentials,
             error,
         } => {
-            cache_rules::loaded(state, login_server, rules, credentials, error);
+            cache_rules::loaded(state, login_server, page, rules, credentials, error);
             vec![]
         }
         _ => vec![],
@@ -355,11 +365,15 @@ mod tests {
     #[test]
     fn startup_signs_in_and_lists_registries_then_reads_usage() {
         let mut s = state();
-        assert_eq!(startup(&mut s), vec![Effect::SignIn, Effect::LoadRegistries]);
+        assert_eq!(
+            startup(&mut s),
+            vec![Effect::SignIn, Effect::LoadRegistries { generation: 1 }]
+        );
         assert!(s.registries.loading);
         let effects = update(
             &mut s,
             Action::RegistriesLoaded {
+                page: Page::whole(1),
                 registries: vec![registry("acrprod", "prod"), registry("acrdev", "dev")],
                 error: None,
             },
@@ -383,6 +397,7 @@ mod tests {
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: Page::whole(0),
                 registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
                 error: None,
             },
@@ -432,6 +447,7 @@ mod tests {
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: Page::whole(0),
                 registries: vec![registry("acrdev", "dev")],
                 error: None,
             },
@@ -447,6 +463,7 @@ mod tests {
             &mut s,
             Action::RunsLoaded {
                 login_server: "acrdev.azurecr.io".into(),
+                page: Page::whole(1),
                 runs: vec![run],
                 error: None,
             },
@@ -474,11 +491,58 @@ mod tests {
     }
 
     #[test]
+    fn the_answer_to_a_superseded_read_is_dropped() {
+        let mut s = state();
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                page: Page::whole(0),
+                registries: vec![registry("acrdev", "dev")],
+                error: None,
+            },
+        );
+        update(&mut s, key('6'));
+        // Read again before the first read answered: only the second read's answer counts.
+        update(
+            &mut s,
+            Action::Key(KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL)),
+        );
+        let run = |id: &str| -> crate::acr::model::Run {
+            serde_json::from_value(serde_json::json!({"name": id, "properties": {"status": "Succeeded"}})).unwrap()
+        };
+        let old = update(
+            &mut s,
+            Action::RunsLoaded {
+                login_server: "acrdev.azurecr.io".into(),
+                page: Page::whole(1),
+                runs: vec![run("old")],
+                error: None,
+            },
+        );
+        assert!(old.is_empty(), "no refresh is planned on a stale answer: {old:?}");
+        assert!(s.panes.runs.listings["acrdev.azurecr.io"].loading);
+        assert_eq!(s.row_count(Pane::Runs), 0);
+        update(
+            &mut s,
+            Action::RunsLoaded {
+                login_server: "acrdev.azurecr.io".into(),
+                page: Page::whole(2),
+                runs: vec![run("new")],
+                error: None,
+            },
+        );
+        let runs = s.panes.runs.runs("acrdev.azurecr.io");
+        assert_eq!(runs.iter().map(|r| r.run_id()).collect::<Vec<_>>(), ["new"]);
+        assert!(!s.panes.runs.listings["acrdev.azurecr.io"].loading);
+    }
+
+    #[test]
     fn a_failed_listing_marks_the_registry_unhealthy() {
         let mut s = state();
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: Page::whole(0),
                 registries: vec![registry("acrdev", "dev")],
                 error: None,
             },
@@ -501,6 +565,7 @@ mod tests {
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: Page::whole(0),
                 registries: vec![registry("acrx", stage)],
                 error: None,
             },
@@ -613,6 +678,7 @@ mod tests {
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: Page::whole(0),
                 registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
                 error: None,
             },
@@ -647,7 +713,8 @@ mod tests {
         assert_eq!(
             effects,
             vec![Effect::LoadLocks {
-                login_server: "acrx.azurecr.io".into()
+                login_server: "acrx.azurecr.io".into(),
+                generation: 1
             }]
         );
         let item = |r: &str| super::super::data::LockedItem {
@@ -664,6 +731,7 @@ mod tests {
             &mut s,
             Action::LocksFound {
                 login_server: "acrx.azurecr.io".into(),
+                generation: 1,
                 items: vec![item("b")],
                 scanned: 1,
                 total: 2,
@@ -676,6 +744,7 @@ mod tests {
             &mut s,
             Action::LocksFound {
                 login_server: "acrx.azurecr.io".into(),
+                generation: 1,
                 items: vec![item("a")],
                 scanned: 2,
                 total: 2,
@@ -685,6 +754,7 @@ mod tests {
             &mut s,
             Action::LocksDone {
                 login_server: "acrx.azurecr.io".into(),
+                generation: 1,
                 error: Some("HTTP 503".into()),
             },
         );
@@ -748,6 +818,7 @@ mod tests {
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: Page::whole(0),
                 registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
                 error: None,
             },
@@ -834,6 +905,7 @@ mod tests {
         update(
             &mut s,
             Action::RegistriesLoaded {
+                page: Page::whole(0),
                 registries: vec![registry("acrdev", "dev")],
                 error: None,
             },
@@ -847,6 +919,7 @@ mod tests {
             &mut s,
             Action::RunsLoaded {
                 login_server: "acrdev.azurecr.io".into(),
+                page: Page::whole(1),
                 runs: vec![run("cf2"), run("cf1")],
                 error: None,
             },

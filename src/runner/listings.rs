@@ -26,12 +26,16 @@ pub async fn sign_in(ctx: Ctx) {
     ctx.send(Action::SignedIn(result));
 }
 
-pub async fn registries(ctx: Ctx, subscriptions: Vec<String>) {
+pub async fn registries(ctx: Ctx, subscriptions: Vec<String>, generation: u64) {
     let (registries, error) = match &ctx.acr {
         Ok(acr) => load_registries(acr, subscriptions).await,
         Err(e) => (vec![], Some(e.clone())),
     };
-    ctx.send(Action::RegistriesLoaded { registries, error });
+    ctx.send(Action::RegistriesLoaded {
+        page: Page::whole(generation),
+        registries,
+        error,
+    });
 }
 
 pub async fn usage(ctx: Ctx, registry: RegistryRef, login_server: String) {
@@ -147,7 +151,7 @@ pub async fn tags(ctx: Ctx, login_server: String, repository: String, generation
     send(last, vec![], vec![], error);
 }
 
-pub async fn runs(ctx: Ctx, registry: RegistryRef, login_server: String) {
+pub async fn runs(ctx: Ctx, registry: RegistryRef, login_server: String, generation: u64) {
     let (runs, error) = match arm(&ctx) {
         Ok(arm) => {
             let listed = collect(arm.list_runs(&registry, &RunFilter::default(), Some(50))).await;
@@ -157,12 +161,13 @@ pub async fn runs(ctx: Ctx, registry: RegistryRef, login_server: String) {
     };
     ctx.send(Action::RunsLoaded {
         login_server,
+        page: Page::whole(generation),
         runs,
         error,
     });
 }
 
-pub async fn tasks(ctx: Ctx, registry: RegistryRef, login_server: String) {
+pub async fn tasks(ctx: Ctx, registry: RegistryRef, login_server: String, generation: u64) {
     let (tasks, error) = match arm(&ctx) {
         Ok(arm) => {
             let listed = collect(arm.list_tasks(&registry)).await;
@@ -172,13 +177,14 @@ pub async fn tasks(ctx: Ctx, registry: RegistryRef, login_server: String) {
     };
     ctx.send(Action::TasksLoaded {
         login_server,
+        page: Page::whole(generation),
         tasks,
         error,
     });
 }
 
 /// Cache rules with the credential sets they use.
-pub async fn cache_rules(ctx: Ctx, registry: RegistryRef, login_server: String) {
+pub async fn cache_rules(ctx: Ctx, registry: RegistryRef, login_server: String, generation: u64) {
     let (rules, credentials, error) = match arm(&ctx) {
         Ok(arm) => {
             let (rules, creds) = futures::join!(
@@ -192,17 +198,19 @@ pub async fn cache_rules(ctx: Ctx, registry: RegistryRef, login_server: String) 
     };
     ctx.send(Action::CacheRulesLoaded {
         login_server,
+        page: Page::whole(generation),
         rules,
         credentials,
         error,
     });
 }
 
-pub async fn locks(ctx: Ctx, login_server: String) {
+pub async fn locks(ctx: Ctx, login_server: String, generation: u64) {
     match registry_client(&ctx, &login_server) {
-        Ok(client) => scan_locks(client, &login_server, &ctx.tx).await,
+        Ok(client) => scan_locks(client, &login_server, generation, &ctx.tx).await,
         Err(e) => ctx.send(Action::LocksDone {
             login_server,
+            generation,
             error: Some(e),
         }),
     }
@@ -238,7 +246,7 @@ async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr:
 /// manifests'. Repositories are scanned a few at a time and each one's findings are sent as soon
 /// as it is done, so the pane fills in while the scan goes on. Things whose listing is disabled
 /// are, by ACR's design, not listed and so cannot be found this way.
-async fn scan_locks(client: RegistryClient, login_server: &str, tx: &UnboundedSender<Action>) {
+async fn scan_locks(client: RegistryClient, login_server: &str, generation: u64, tx: &UnboundedSender<Action>) {
     let repos = collect(client.repositories(100)).await;
     let total = repos.items.len();
     let mut error = repos.error.map(Failure::from);
@@ -255,6 +263,7 @@ async fn scan_locks(client: RegistryClient, login_server: &str, tx: &UnboundedSe
         }
         let _ = tx.send(Action::LocksFound {
             login_server: login_server.to_string(),
+            generation,
             items,
             scanned,
             total,
@@ -262,6 +271,7 @@ async fn scan_locks(client: RegistryClient, login_server: &str, tx: &UnboundedSe
     }
     let _ = tx.send(Action::LocksDone {
         login_server: login_server.to_string(),
+        generation,
         error,
     });
 }

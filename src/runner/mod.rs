@@ -237,7 +237,10 @@ impl Runner {
 fn read_task(ctx: Ctx, subs: Vec<String>, effect: Effect) -> Option<(JobKey, BoxFuture<'static, ()>)> {
     Some(match effect {
         Effect::SignIn => (JobKey::SignIn, Box::pin(listings::sign_in(ctx))),
-        Effect::LoadRegistries => (JobKey::Registries, Box::pin(listings::registries(ctx, subs))),
+        Effect::LoadRegistries { generation } => (
+            JobKey::Registries,
+            Box::pin(listings::registries(ctx, subs, generation)),
+        ),
         Effect::LoadUsage { registry, login_server } => (
             JobKey::Usage {
                 login_server: login_server.clone(),
@@ -264,21 +267,36 @@ fn read_task(ctx: Ctx, subs: Vec<String>, effect: Effect) -> Option<(JobKey, Box
             ),
             Box::pin(listings::tags(ctx, login_server, repository, generation)),
         ),
-        Effect::LoadRuns { registry, login_server } => (
+        Effect::LoadRuns {
+            registry,
+            login_server,
+            generation,
+        } => (
             listing(&login_server, ListingKind::Runs),
-            Box::pin(listings::runs(ctx, registry, login_server)),
+            Box::pin(listings::runs(ctx, registry, login_server, generation)),
         ),
-        Effect::LoadTasks { registry, login_server } => (
+        Effect::LoadTasks {
+            registry,
+            login_server,
+            generation,
+        } => (
             listing(&login_server, ListingKind::Tasks),
-            Box::pin(listings::tasks(ctx, registry, login_server)),
+            Box::pin(listings::tasks(ctx, registry, login_server, generation)),
         ),
-        Effect::LoadCacheRules { registry, login_server } => (
+        Effect::LoadCacheRules {
+            registry,
+            login_server,
+            generation,
+        } => (
             listing(&login_server, ListingKind::CacheRules),
-            Box::pin(listings::cache_rules(ctx, registry, login_server)),
+            Box::pin(listings::cache_rules(ctx, registry, login_server, generation)),
         ),
-        Effect::LoadLocks { login_server } => (
+        Effect::LoadLocks {
+            login_server,
+            generation,
+        } => (
             listing(&login_server, ListingKind::Locks),
-            Box::pin(listings::locks(ctx, login_server)),
+            Box::pin(listings::locks(ctx, login_server, generation)),
         ),
         _ => return None,
     })

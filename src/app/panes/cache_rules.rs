@@ -4,7 +4,7 @@ use crate::acr::Failure;
 use crate::acr::model::{CacheRule, CredentialSet};
 use crate::app::data::{CacheRuleRow, Loadable};
 use crate::app::table::{Table, keep};
-use crate::app::{Effect, State};
+use crate::app::{Effect, Page, State};
 use crate::query::Query;
 use std::collections::HashMap;
 
@@ -19,21 +19,22 @@ pub fn load(state: &mut State) -> Vec<Effect> {
     let Some((registry, ls)) = state.current_registry_ref() else {
         return vec![];
     };
-    state.panes.cache_rules.listings.entry(ls.clone()).or_default().loading = true;
+    let generation = state.panes.cache_rules.listings.entry(ls.clone()).or_default().begin();
     vec![Effect::LoadCacheRules {
         registry,
         login_server: ls,
+        generation,
     }]
 }
 
 pub fn loaded(
     state: &mut State,
     login_server: String,
+    page: Page,
     rules: Vec<CacheRule>,
     credentials: Vec<CredentialSet>,
     error: Option<Failure>,
 ) {
-    let had = !rules.is_empty();
     let now = state.now;
     let rows: Vec<CacheRuleRow> = rules
         .into_iter()
@@ -45,13 +46,10 @@ pub fn loaded(
             CacheRuleRow { rule, credential }
         })
         .collect();
-    state
-        .panes
-        .cache_rules
-        .listings
-        .entry(login_server)
-        .or_default()
-        .settle(rows, error, now, had);
+    let l = state.panes.cache_rules.listings.entry(login_server).or_default();
+    if l.take_page(page.generation, rows) && page.last {
+        l.finish(page.generation, error, now);
+    }
 }
 
 pub fn filter(state: &State, query: &Query) -> Vec<usize> {

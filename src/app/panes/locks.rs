@@ -35,24 +35,45 @@ pub fn load(state: &mut State) -> Vec<Effect> {
     };
     let pane = &mut state.panes.locks;
     let l = pane.listings.entry(ls.clone()).or_default();
-    l.loading = true;
+    let generation = l.begin();
     l.value = Some(Vec::new());
     l.error = None;
     l.partial = false;
     pane.scan.insert(ls.clone(), (0, 0));
-    vec![Effect::LoadLocks { login_server: ls }]
+    vec![Effect::LoadLocks {
+        login_server: ls,
+        generation,
+    }]
 }
 
 /// The scan found these in the repositories scanned so far.
-pub fn found(state: &mut State, login_server: String, items: Vec<LockedItem>, scanned: usize, total: usize) {
+pub fn found(
+    state: &mut State,
+    login_server: String,
+    generation: u64,
+    items: Vec<LockedItem>,
+    (scanned, total): (usize, usize),
+) {
     let pane = &mut state.panes.locks;
     let l = pane.listings.entry(login_server.clone()).or_default();
+    if !l.is_current(generation) {
+        return;
+    }
     l.value.get_or_insert_with(Vec::new).extend(items);
     pane.scan.insert(login_server, (scanned, total));
 }
 
 /// The scan ended; what it found before an error still shows, marked partial.
-pub fn done(state: &mut State, login_server: String, error: Option<Failure>) {
+pub fn done(state: &mut State, login_server: String, generation: u64, error: Option<Failure>) {
+    if !state
+        .panes
+        .locks
+        .listings
+        .get(&login_server)
+        .is_some_and(|l| l.is_current(generation))
+    {
+        return;
+    }
     let now = state.now;
     state.mark_health(&login_server, error.as_ref());
     let l = state.panes.locks.listings.entry(login_server).or_default();

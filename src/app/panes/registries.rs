@@ -5,7 +5,7 @@ use crate::acr::model::Registry;
 use crate::acr::{Failure, RegistryRef};
 use crate::app::data::RegistryRow;
 use crate::app::table::{Table, keep};
-use crate::app::{Effect, Refresh, State};
+use crate::app::{Effect, Page, Refresh, State};
 use crate::query::Query;
 
 #[derive(Debug, Clone, Default)]
@@ -15,14 +15,16 @@ pub struct RegistriesPane {
 
 /// Reads the registries again.
 pub fn load(state: &mut State) -> Vec<Effect> {
-    state.registries.loading = true;
-    vec![Effect::LoadRegistries]
+    let generation = state.registries.begin();
+    vec![Effect::LoadRegistries { generation }]
 }
 
 /// A registries listing ended: keep what was known of each registry (storage, health) across
 /// the refresh, read each one's usage, and read the list again later.
-pub fn loaded(state: &mut State, registries: Vec<Registry>, error: Option<Failure>) -> Vec<Effect> {
-    let had = !registries.is_empty();
+pub fn loaded(state: &mut State, page: Page, registries: Vec<Registry>, error: Option<Failure>) -> Vec<Effect> {
+    if !state.registries.is_current(page.generation) {
+        return vec![];
+    }
     let rows: Vec<RegistryRow> = registries
         .into_iter()
         .map(|r| {
@@ -44,7 +46,10 @@ pub fn loaded(state: &mut State, registries: Vec<Registry>, error: Option<Failur
             })
         })
         .collect();
-    state.registries.settle(rows, error, state.now, had);
+    state.registries.take_page(page.generation, rows);
+    if page.last {
+        state.registries.finish(page.generation, error, state.now);
+    }
     effects.push(Effect::RefreshLater {
         after: state.refresh.listings,
         refresh: Refresh::Registries,

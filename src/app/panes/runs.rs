@@ -8,7 +8,7 @@ use crate::app::data::Loadable;
 use crate::app::log_view::{LogStatus, LogView};
 use crate::app::mutation::Mutation;
 use crate::app::table::{Table, keep};
-use crate::app::{Effect, Pane, Refresh, State};
+use crate::app::{Effect, Page, Pane, Refresh, State};
 use crate::keys::Command;
 use crate::query::Query;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -64,10 +64,11 @@ pub fn load_runs(state: &mut State) -> Vec<Effect> {
     let Some((registry, ls)) = state.current_registry_ref() else {
         return vec![];
     };
-    state.panes.runs.listings.entry(ls.clone()).or_default().loading = true;
+    let generation = state.panes.runs.listings.entry(ls.clone()).or_default().begin();
     vec![Effect::LoadRuns {
         registry,
         login_server: ls,
+        generation,
     }]
 }
 
@@ -75,25 +76,32 @@ fn load_tasks(state: &mut State) -> Vec<Effect> {
     let Some((registry, ls)) = state.current_registry_ref() else {
         return vec![];
     };
-    state.panes.runs.tasks.entry(ls.clone()).or_default().loading = true;
+    let generation = state.panes.runs.tasks.entry(ls.clone()).or_default().begin();
     vec![Effect::LoadTasks {
         registry,
         login_server: ls,
+        generation,
     }]
 }
 
 /// Runs arrived: re-read soon while something runs, seldom when all is idle.
-pub fn loaded(state: &mut State, login_server: String, runs: Vec<Run>, error: Option<Failure>) -> Vec<Effect> {
-    let had = !runs.is_empty();
+pub fn loaded(
+    state: &mut State,
+    login_server: String,
+    page: Page,
+    runs: Vec<Run>,
+    error: Option<Failure>,
+) -> Vec<Effect> {
     let now = state.now;
     let active = runs.iter().any(|r| r.status().is_active());
-    state
-        .panes
-        .runs
-        .listings
-        .entry(login_server.clone())
-        .or_default()
-        .settle(runs, error, now, had);
+    let l = state.panes.runs.listings.entry(login_server.clone()).or_default();
+    if !l.take_page(page.generation, runs) {
+        return vec![];
+    }
+    if !page.last {
+        return vec![];
+    }
+    l.finish(page.generation, error, now);
     let after = if active {
         state.refresh.runs_active
     } else {
@@ -105,12 +113,14 @@ pub fn loaded(state: &mut State, login_server: String, runs: Vec<Run>, error: Op
     }]
 }
 
-pub fn tasks_loaded(state: &mut State, login_server: String, tasks: Vec<Task>, error: Option<Failure>) {
-    let had = !tasks.is_empty();
+pub fn tasks_loaded(state: &mut State, login_server: String, page: Page, tasks: Vec<Task>, error: Option<Failure>) {
     let now = state.now;
     let pane = &mut state.panes.runs;
     let l = pane.tasks.entry(login_server).or_default();
-    l.settle(tasks, error, now, had);
+    if !l.take_page(page.generation, tasks) || !page.last {
+        return;
+    }
+    l.finish(page.generation, error, now);
     let n = l.value.as_ref().map_or(0, Vec::len);
     pane.tasks_cursor = pane.tasks_cursor.min(n.saturating_sub(1));
 }
