@@ -173,6 +173,12 @@ pub fn spawn(
             let Ok((stream, _peer)) = accepted else {
                 continue;
             };
+            // Azure's front ends answer without waiting for more bytes to coalesce; without
+            // TCP_NODELAY, Nagle's algorithm against the client's delayed ACK holds each small
+            // HTTP/2 frame ~40 ms, and every timing against the emulator measures that stall.
+            if let Err(e) = stream.set_nodelay(true) {
+                tracing::warn!(error = %e, "could not set TCP_NODELAY on an accepted connection");
+            }
             let acceptor = acceptor.clone();
             let router = router.clone();
             let mut conn_shutdown = shutdown.clone();
