@@ -134,8 +134,9 @@ pub struct ListArgs {
     /// Words, key:value (stage:prod, locked:yes, updated:<7d), re:PATTERN
     #[arg(value_name = "QUERY")]
     pub query: Vec<String>,
-    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
-    pub output: Output,
+    /// table (aligned, written once every row is in), json or tsv (both written as pages arrive)
+    #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
 }
 
 #[derive(Debug, clap::Args)]
@@ -146,8 +147,9 @@ pub struct RegistryListArgs {
     /// Words, key:value (locked:yes, updated:<7d, digest:sha256:ab), re:PATTERN
     #[arg(value_name = "QUERY")]
     pub query: Vec<String>,
-    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
-    pub output: Output,
+    /// table (aligned, written once every row is in), json or tsv (both written as pages arrive)
+    #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
 }
 
 #[derive(Debug, clap::Args)]
@@ -164,8 +166,9 @@ pub struct RunsArgs {
     /// At most this many runs
     #[arg(long)]
     pub top: Option<u32>,
-    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
-    pub output: Output,
+    /// table (aligned, written once every row is in), json or tsv (both written as pages arrive)
+    #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
 }
 
 #[derive(Debug, clap::Args)]
@@ -216,6 +219,15 @@ pub struct PlanArgs {
     /// How to print the plan
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
     pub output: Output,
+}
+
+/// How a listing is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListOutput {
+    Table,
+    Json,
+    /// Tab-separated, a header line first; tabs, line ends and backslashes in values escaped.
+    Tsv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -23,6 +23,8 @@ const REPOSITORY: &str = "synthetic/app-00000";
 async fn the_first_page_of_tags_is_shown_before_the_last_is_served() {
     let emu = TestEmu::start_with(Scale { repos: 1, tags: TAGS }).await;
     let login_server = emu.info().registries["scale"].clone();
+    // Pages of 100, whatever the client asks: 50 pages.
+    emu.page_limit(100).await;
     // The second page of tags waits 10 s: whatever the pane shows before that came from the first.
     emu.fault(json!({
         "target": "registry:scale", "path": "*/_tags", "kind": {"latency_ms": 10_000},

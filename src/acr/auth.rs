@@ -291,7 +291,8 @@ impl ArmAuth {
 
 #[derive(Clone)]
 struct Cached {
-    token: String,
+    /// Shared: one token covering many scopes is held once, under each of them.
+    token: Arc<str>,
     expires: i64,
 }
 
@@ -300,7 +301,10 @@ impl Cached {
         let expires = jwt_claims(&token)
             .and_then(|c| c["exp"].as_i64())
             .unwrap_or(now() + fallback_secs);
-        Cached { token, expires }
+        Cached {
+            token: token.into(),
+            expires,
+        }
     }
     fn fresh(&self) -> bool {
         self.expires - EARLY > now()
@@ -343,16 +347,59 @@ impl AcrAuth {
 
     /// An access token for `scope` (`repository:apps/web:pull`) on `login_server`.
     pub async fn token(&self, login_server: &str, scope: &str) -> Result<String> {
-        let key = (login_server.to_string(), scope.to_string());
-        if let Some(c) = self
-            .access
+        if let Some(t) = self.cached(login_server, scope) {
+            return Ok(t);
+        }
+        self.fetch(login_server, &[scope]).await?;
+        self.cached_any(login_server, scope).ok_or_else(|| {
+            AcrError::new(
+                ErrorKind::Auth,
+                "get a registry token",
+                login_server,
+                "no token was kept",
+            )
+        })
+    }
+
+    /// Asks for one token that covers every scope in `scopes` not already held (the Docker
+    /// token protocol takes several `scope` parameters), so that the calls that follow, one per
+    /// scope, need no token request each. Reading the details of a hundred repositories then
+    /// costs one token request instead of a hundred.
+    pub async fn prefetch(&self, login_server: &str, scopes: &[String]) -> Result<()> {
+        let missing: Vec<&str> = scopes
+            .iter()
+            .map(String::as_str)
+            .filter(|s| self.cached(login_server, s).is_none())
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        self.fetch(login_server, &missing).await
+    }
+
+    /// The held token for a scope, if it is not about to expire.
+    fn cached(&self, login_server: &str, scope: &str) -> Option<String> {
+        self.access
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
+            .get(&(login_server.to_string(), scope.to_string()))
             .filter(|c| c.fresh())
-        {
-            return Ok(c.token.clone());
-        }
+            .map(|c| c.token.to_string())
+    }
+
+    /// The held token for a scope, even one about to expire (just fetched with a short life).
+    fn cached_any(&self, login_server: &str, scope: &str) -> Option<String> {
+        self.access
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(login_server.to_string(), scope.to_string()))
+            .map(|c| c.token.to_string())
+    }
+
+    /// One token request for `scopes`, its answer kept under each of them. Requests to one
+    /// registry go one at a time, so concurrent callers wanting the same scope wait for the one
+    /// request in flight and then find its token held.
+    async fn fetch(&self, login_server: &str, scopes: &[&str]) -> Result<()> {
         let lock = self
             .exchange_locks
             .lock()
@@ -361,20 +408,19 @@ impl AcrAuth {
             .or_default()
             .clone();
         let mut refresh = lock.lock().await;
-        // Someone else may have fetched it while we waited.
-        if let Some(c) = self
-            .access
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&key)
-            .filter(|c| c.fresh())
-        {
-            return Ok(c.token.clone());
+        // Someone else may have fetched them while we waited.
+        let scopes: Vec<&str> = scopes
+            .iter()
+            .copied()
+            .filter(|s| self.cached(login_server, s).is_none())
+            .collect();
+        if scopes.is_empty() {
+            return Ok(());
         }
         let access = if let Some((user, pass)) = &self.password {
             self.token_request(
                 login_server,
-                scope,
+                &scopes,
                 &[
                     ("grant_type", "password"),
                     ("username", user),
@@ -384,27 +430,29 @@ impl AcrAuth {
             .await?
         } else {
             let rt = match refresh.as_ref().filter(|c| c.fresh()) {
-                Some(c) => c.token.clone(),
+                Some(c) => c.token.to_string(),
                 None => {
                     let c = self.exchange(login_server).await?;
-                    let t = c.token.clone();
+                    let t = c.token.to_string();
                     *refresh = Some(c);
                     t
                 }
             };
             self.token_request(
                 login_server,
-                scope,
+                &scopes,
                 &[("grant_type", "refresh_token"), ("refresh_token", &rt)],
             )
             .await?
         };
         let cached = Cached::from_jwt(access, 300);
-        self.access
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key, cached.clone());
-        Ok(cached.token)
+        let mut held = self.access.lock().unwrap_or_else(|p| p.into_inner());
+        // Expired tokens of other scopes go too, so a long session holds only what it uses.
+        held.retain(|_, c| c.expires > now());
+        for s in scopes {
+            held.insert((login_server.to_string(), s.to_string()), cached.clone());
+        }
+        Ok(())
     }
 
     /// Forgets tokens for a registry after it refused one (401), so the next call re-exchanges.
@@ -475,16 +523,21 @@ impl AcrAuth {
         Ok(Cached::from_jwt(rt.to_string(), 3 * 3600))
     }
 
-    async fn token_request(&self, login_server: &str, scope: &str, grant: &[(&str, &str)]) -> Result<String> {
+    async fn token_request(&self, login_server: &str, scopes: &[&str], grant: &[(&str, &str)]) -> Result<String> {
         let url = url::Url::parse(&format!("https://{login_server}/oauth2/token"))
             .map_err(|e| AcrError::new(ErrorKind::Invalid, "get a registry token", login_server, e.to_string()))?;
         let mut pairs: Vec<(&str, &str)> = grant.to_vec();
         pairs.push(("service", login_server));
-        pairs.push(("scope", scope));
+        pairs.extend(scopes.iter().map(|s| ("scope", *s)));
+        let what = match scopes {
+            [one] => one.to_string(),
+            [first, ..] => format!("{first} and {} more scopes", scopes.len() - 1),
+            [] => "the registry".to_string(),
+        };
         let req = Req::new(
             Method::POST,
             url,
-            format!("get a registry token for {scope}"),
+            format!("get a registry token for {what}"),
             login_server,
         )
         .form(&pairs);

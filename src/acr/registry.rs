@@ -27,6 +27,11 @@ pub struct RegistryClient {
     readonly: bool,
 }
 
+/// The most scopes asked for in one token request. The token carries one access entry per
+/// scope, and it travels in every request's `Authorization` header: fifty repositories keep it
+/// near 5 KB, well within the header sizes servers and proxies accept (8 to 16 KB).
+pub const SCOPES_PER_TOKEN: usize = 50;
+
 /// Order of a tag listing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TagOrder {
@@ -190,6 +195,45 @@ impl RegistryClient {
             &self.target(repo),
         )
         .await
+    }
+
+    /// Several repositories' properties, `concurrency` at a time, each as it comes (not in the
+    /// order asked). The tokens they need are asked for together, one token request for every
+    /// [`SCOPES_PER_TOKEN`] repositories instead of one each. When such a request fails, each
+    /// call asks for its own token and says what failed for it.
+    pub fn repository_details(
+        &self,
+        names: Vec<String>,
+        concurrency: usize,
+    ) -> futures::stream::BoxStream<'static, (String, Result<RepositoryProperties>)> {
+        let chunks: Vec<Vec<String>> = names.chunks(SCOPES_PER_TOKEN).map(<[String]>::to_vec).collect();
+        let (me, prefetching) = (self.clone(), self.clone());
+        futures::stream::iter(chunks)
+            .then(move |chunk| {
+                let me = prefetching.clone();
+                async move {
+                    if let Some(auth) = &me.auth {
+                        let scopes: Vec<String> = chunk
+                            .iter()
+                            .map(|n| format!("repository:{n}:metadata_read"))
+                            .collect();
+                        if let Err(e) = auth.prefetch(&me.login_server, &scopes).await {
+                            tracing::debug!(error = %e, "one token for several repositories was refused; asking one by one");
+                        }
+                    }
+                    futures::stream::iter(chunk)
+                }
+            })
+            .flatten()
+            .map(move |name| {
+                let me = me.clone();
+                async move {
+                    let r = me.repository(&name).await;
+                    (name, r)
+                }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .boxed()
     }
 
     /// Tags with digest, times and locks.

@@ -40,9 +40,11 @@ pub enum Action {
         names: Vec<String>,
         error: Option<Failure>,
     },
-    RepositoryLoaded {
+    /// Some repositories' details, as they came; `error` is the first that failed among them.
+    RepositoryDetails {
         login_server: String,
-        properties: RepositoryProperties,
+        details: Vec<RepositoryProperties>,
+        error: Option<Failure>,
     },
     /// A page of a repository's tags or of its manifests (the two are read side by side and
     /// joined by digest as they come); the last page says how the listing ended.

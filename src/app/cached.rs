@@ -20,7 +20,7 @@ pub fn changes_cache(action: &Action) -> bool {
         Action::RegistriesLoaded { .. }
             | Action::UsageLoaded { .. }
             | Action::RepositoriesLoaded { .. }
-            | Action::RepositoryLoaded { .. }
+            | Action::RepositoryDetails { .. }
             | Action::TagsLoaded { .. }
             | Action::RunsLoaded { .. }
     )
@@ -390,10 +390,13 @@ mod tests {
         );
         update(
             &mut s,
-            Action::RepositoryLoaded {
+            Action::RepositoryDetails {
                 login_server: DEV.into(),
-                properties: serde_json::from_value(json!({"imageName": "apps/api", "tagCount": 2, "manifestCount": 2}))
-                    .expect("props"),
+                details: vec![
+                    serde_json::from_value(json!({"imageName": "apps/api", "tagCount": 2, "manifestCount": 2}))
+                        .expect("props"),
+                ],
+                error: None,
             },
         );
         update(
@@ -583,9 +586,10 @@ mod tests {
         assert!(changed.is_empty(), "nothing was read since");
         update(
             &mut s,
-            Action::RepositoryLoaded {
+            Action::RepositoryDetails {
                 login_server: DEV.into(),
-                properties: serde_json::from_value(json!({"imageName": "apps/web"})).expect("props"),
+                details: vec![serde_json::from_value(json!({"imageName": "apps/web"})).expect("props")],
+                error: None,
             },
         );
         let (_, changed) = plan_save(&s, "scope", &written);

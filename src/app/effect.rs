@@ -21,11 +21,17 @@ pub enum Effect {
         registry: RegistryRef,
         login_server: String,
     },
-    /// Repository names, then each repository's properties as they come.
+    /// Repository names, page by page.
     LoadRepositories {
         login_server: String,
         /// The read's number, carried by its pages.
         generation: u64,
+    },
+    /// The details (tag count, last update, locks) of the repositories named: those on screen.
+    /// A newer one replaces it, so details of rows scrolled away are no longer read.
+    LoadRepositoryDetails {
+        login_server: String,
+        names: Vec<String>,
     },
     /// Tags joined with their manifests.
     LoadTags {

@@ -67,6 +67,24 @@ impl Table {
     }
 }
 
+/// The first and one-past-last row on screen so that `selected` is visible in `height` rows.
+pub fn window(len: usize, selected: usize, height: usize) -> (usize, usize) {
+    if height == 0 || len == 0 {
+        return (0, 0);
+    }
+    // A cursor left beyond the rows (a filter or a refresh shrank them) shows the last page.
+    let selected = selected.min(len - 1);
+    let start = if selected < height { 0 } else { selected + 1 - height };
+    (start, (start + height).min(len))
+}
+
+/// How many table rows a terminal of `height` lines shows: all but the header, the tab bar,
+/// the frame, the column header and the status line. (The renderer works it out from its
+/// layout; this is for work that depends on what is on screen, such as reading details.)
+pub fn rows_on_screen(height: u16) -> usize {
+    usize::from(height.saturating_sub(6))
+}
+
 /// The rows of a list (`0..n`) that match a query, each row given as its search text and
 /// columns.
 pub fn keep(

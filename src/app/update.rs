@@ -49,6 +49,8 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
     }
     // Rows are filtered and sorted here, once per change, not on every key or frame.
     state.sync_rows();
+    // What is now on screen may need its details read (and what scrolled away no longer does).
+    effects.extend(repositories::read_details_shown(state));
     effects
 }
 
@@ -59,7 +61,7 @@ fn touched_panes(action: &Action) -> &'static [Pane] {
         Action::CacheRestored(_) => &[Pane::Registries, Pane::Repositories, Pane::Tags, Pane::Runs],
         // Health marks are shown (and filtered on) in the Registries pane.
         Action::RepositoriesLoaded { .. } => &[Pane::Repositories, Pane::Registries],
-        Action::RepositoryLoaded { .. } => &[Pane::Repositories],
+        Action::RepositoryDetails { .. } => &[Pane::Repositories],
         Action::TagsLoaded { .. } => &[Pane::Tags, Pane::Registries],
         Action::RunsLoaded { .. } => &[Pane::Runs],
         Action::LocksFound { .. } | Action::LocksDone { .. } => &[Pane::Locks],
@@ -151,11 +153,12 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
             repositories::loaded(state, login_server, page, names, error);
             vec![]
         }
-        Action::RepositoryLoaded {
+        Action::RepositoryDetails {
             login_server,
-            properties,
+            details,
+            error,
         } => {
-            repositories::properties(state, login_server, properties);
+            repositories::details(state, login_server, details, error);
             vec![]
         }
         Action::TagsLoaded {

@@ -20,6 +20,7 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .route("/expire-tokens", post(expire_tokens))
         .route("/rewrite-next-import", post(rewrite_next_import))
         .route("/tick", post(tick))
+        .route("/page-limit", post(page_limit))
         .route("/runs/{registry}/{run}/appends", get(appends))
         .with_state(emu)
 }
@@ -90,4 +91,16 @@ async fn rewrite_next_import(State(emu): State<Arc<Emu>>) -> Response {
 async fn tick(State(emu): State<Arc<Emu>>) -> Response {
     super::clock::tick(&emu, chrono::Utc::now());
     json(200, &json!({}))
+}
+
+/// `POST /page-limit?n=100`: the most items a page of ACR's listings holds from now on (the
+/// service's 1,000 at most), so a test pages a small listing as finely as a large one.
+async fn page_limit(State(emu): State<Arc<Emu>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    match q.get("n").and_then(|n| n.parse::<usize>().ok()) {
+        Some(n) => {
+            emu.set_acr_page_limit(n);
+            json(200, &serde_json::json!({"page_limit": emu.acr_page_limit()}))
+        }
+        None => json(400, &serde_json::json!({"error": "give n, a number of items"})),
+    }
 }

@@ -32,7 +32,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -63,9 +63,26 @@ pub struct Emu {
     pub rewrite_next_import: AtomicBool,
     /// Wakes the clock when a request may have scheduled something.
     clock: tokio::sync::Notify,
+    /// The most items a page of ACR's own listings (catalog, tags, manifests) holds, whatever
+    /// `n` asks: the service's 1,000 unless a test lowers it to page a small listing finely.
+    acr_page_limit: AtomicUsize,
 }
 
+/// ACR answers at most 1,000 repositories, tags or manifests a page, whatever `n` asks
+/// (documented behaviour, confirmed by the ACR team in Azure/acr issue 749).
+pub const ACR_PAGE_LIMIT: usize = 1000;
+
 impl Emu {
+    /// See [`Emu::set_acr_page_limit`].
+    pub fn acr_page_limit(&self) -> usize {
+        self.acr_page_limit.load(Ordering::Relaxed)
+    }
+
+    /// Lowers (or restores) the most items a page of ACR's listings holds.
+    pub fn set_acr_page_limit(&self, n: usize) {
+        self.acr_page_limit.store(n.clamp(1, ACR_PAGE_LIMIT), Ordering::Relaxed);
+    }
+
     /// The world, locked. Critical sections are short and never await.
     pub fn world(&self) -> MutexGuard<'_, World> {
         self.world.lock().unwrap_or_else(|p| p.into_inner())
@@ -294,6 +311,7 @@ pub async fn start(options: Options) -> Result<Running, String> {
         acr_tokens_not_before: AtomicI64::new(0),
         rewrite_next_import: AtomicBool::new(false),
         clock: tokio::sync::Notify::new(),
+        acr_page_limit: AtomicUsize::new(ACR_PAGE_LIMIT),
     });
     let (tx, rx) = watch::channel(false);
 

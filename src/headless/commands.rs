@@ -1,6 +1,7 @@
 //! Running the headless subcommands: each stands on the same set-up (config, diagnostics log,
 //! client, runtime) and prints to stdout, explaining failures on stderr.
 
+use super::rows::RowWriter;
 use super::{changes, reads};
 use crate::acr::Acr;
 use crate::acr::model::Registry;
@@ -111,72 +112,69 @@ impl Command<'_> {
         reads::find_registry(&all, self.config, name).cloned()
     }
 
-    /// The listings: registries, repositories, tags, runs.
-    async fn read(&self, command: &Commands, out: &mut impl Write) -> u8 {
+    /// The listings: registries, repositories, tags, runs, written as they are read.
+    async fn read(&self, command: &Commands, out: &mut dyn Write) -> u8 {
         let acr = self.acr;
         match command {
-            Commands::Registries(a) => match reads::registries(acr, self.config, &a.query).await {
-                Ok(l) => reads::print(
-                    &l,
-                    a.output,
-                    &["NAME", "STAGE", "LOGIN SERVER", "SKU", "LOCATION", "PUBLIC ACCESS"],
-                    reads::registry_cells,
-                    out,
-                ),
-                Err(e) => usage(e),
-            },
-            Commands::Repos(a) => match self.registry(&a.target).await {
-                Err(e) => failed(e),
-                Ok(r) => match reads::repositories(acr, &r.properties.login_server, &a.query).await {
-                    Ok(l) => reads::print(
-                        &l,
-                        a.output,
-                        &["REPOSITORY", "TAGS", "MANIFESTS", "UPDATED (UTC)", "LOCKED"],
-                        reads::repository_cells,
-                        out,
-                    ),
-                    Err(e) => usage(e),
-                },
-            },
+            Commands::Registries(a) => {
+                let q = match reads::query(&a.query) {
+                    Ok(q) => q,
+                    Err(e) => return usage(e),
+                };
+                let header = ["NAME", "STAGE", "LOGIN SERVER", "SKU", "LOCATION", "PUBLIC ACCESS"];
+                let mut w = RowWriter::new(a.output, &header, reads::registry_cells, out);
+                let partial = reads::registries(acr, self.config, &q, &mut w).await;
+                w.finish(partial)
+            }
+            Commands::Repos(a) => {
+                let q = match reads::query(&a.query) {
+                    Ok(q) => q,
+                    Err(e) => return usage(e),
+                };
+                let r = match self.registry(&a.target).await {
+                    Ok(r) => r,
+                    Err(e) => return failed(e),
+                };
+                let header = ["REPOSITORY", "TAGS", "MANIFESTS", "UPDATED (UTC)", "LOCKED"];
+                let mut w = RowWriter::new(a.output, &header, reads::repository_cells, out);
+                let partial = reads::repositories(acr, &r.properties.login_server, &q, &mut w).await;
+                w.finish(partial)
+            }
             Commands::Tags(a) => {
                 let Some((reg, repo)) = a.target.split_once('/').filter(|(r, p)| !r.is_empty() && !p.is_empty()) else {
                     return usage(format!("`{}` is not REGISTRY/REPOSITORY, e.g. prod/apps/web", a.target));
                 };
-                match self.registry(reg).await {
-                    Err(e) => failed(e),
-                    Ok(r) => match reads::tags(acr, &r.properties.login_server, repo, &a.query).await {
-                        Ok(l) => reads::print(
-                            &l,
-                            a.output,
-                            &["TAG", "DIGEST", "CREATED (UTC)", "UPDATED (UTC)", "LOCKED"],
-                            reads::tag_cells,
-                            out,
-                        ),
-                        Err(e) => usage(e),
-                    },
-                }
+                let q = match reads::query(&a.query) {
+                    Ok(q) => q,
+                    Err(e) => return usage(e),
+                };
+                let r = match self.registry(reg).await {
+                    Ok(r) => r,
+                    Err(e) => return failed(e),
+                };
+                let header = ["TAG", "DIGEST", "CREATED (UTC)", "UPDATED (UTC)", "LOCKED"];
+                let mut w = RowWriter::new(a.output, &header, reads::tag_cells, out);
+                let partial = reads::tags(acr, &r.properties.login_server, repo, &q, &mut w).await;
+                w.finish(partial)
             }
-            Commands::Runs(a) => match self.registry(&a.registry).await {
-                Err(e) => failed(e),
-                Ok(r) => match reads::runs(acr, &r, a.task.clone(), a.status.clone(), a.top).await {
-                    Ok(l) => reads::print(
-                        &l,
-                        a.output,
-                        &[
-                            "RUN",
-                            "TASK",
-                            "STATUS",
-                            "TRIGGER",
-                            "PLATFORM",
-                            "STARTED (UTC)",
-                            "DURATION",
-                        ],
-                        reads::run_cells,
-                        out,
-                    ),
-                    Err(e) => failed(e),
-                },
-            },
+            Commands::Runs(a) => {
+                let r = match self.registry(&a.registry).await {
+                    Ok(r) => r,
+                    Err(e) => return failed(e),
+                };
+                let header = [
+                    "RUN",
+                    "TASK",
+                    "STATUS",
+                    "TRIGGER",
+                    "PLATFORM",
+                    "STARTED (UTC)",
+                    "DURATION",
+                ];
+                let mut w = RowWriter::new(a.output, &header, reads::run_cells, out);
+                let partial = reads::runs(acr, &r, a.task.clone(), a.status.clone(), a.top, &mut w).await;
+                w.finish(partial)
+            }
             _ => reads::EXIT_USAGE,
         }
     }

@@ -1,29 +1,33 @@
 //! `acrdeck registries`, `repos`, `tags`, `runs`: the dashboard's listings as plain commands, with
-//! the same search grammar as its `/` (words, `key:value`, `re:`, `updated:<7d`). Rows that
-//! answered are printed even when a call failed; the exit status then says so.
+//! the same search grammar as its `/` (words, `key:value`, `re:`, `updated:<7d`). Rows are
+//! written as their pages arrive (see `rows`); rows that answered are printed even when a call
+//! failed, and the exit status then says so.
 //!
 //! The JSON is stable: field names are documented in the README and only ever added to; digests
 //! are always whole.
 
-use crate::acr::model::{Registry, Run, RunStatus, TagProperties};
-use crate::acr::paging::collect;
+use super::rows::RowWriter;
+use crate::acr::model::{Registry, RepositoryProperties, Run, RunStatus, TagProperties};
 use crate::acr::registry::TagOrder;
 use crate::acr::{Acr, RunFilter};
-use crate::cli::Output;
 use crate::config::Config;
 use crate::query::Query;
 use futures::StreamExt;
 use serde::Serialize;
+use std::collections::HashMap;
 
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
 
-/// What a listing command prints: its rows, and why it stopped early if it did.
-pub struct Listing<T> {
-    pub rows: Vec<T>,
-    pub error: Option<String>,
-}
+/// Why a listing stopped before its end, if it did (the rows before it were written).
+pub type Partial = Option<String>;
+
+/// Items asked for per page: the most the service returns in one (1,000 whatever `n` asks).
+const PAGE: u32 = 1000;
+
+/// Repository details read at once by `repos`.
+const DETAIL_CONCURRENCY: usize = 16;
 
 /// A registry named on the command line: its name, a stage (the config's or its `stage` tag), its
 /// login server or its resource id.
@@ -46,7 +50,7 @@ pub fn find_registry<'a>(registries: &'a [Registry], config: &Config, name: &str
         })
 }
 
-fn query(words: &[String]) -> Result<Query, String> {
+pub fn query(words: &[String]) -> Result<Query, String> {
     Query::parse(&words.join(" "))
 }
 
@@ -74,29 +78,27 @@ pub struct RegistryRow {
     pub id: String,
 }
 
-pub async fn registries(acr: &Acr, config: &Config, words: &[String]) -> Result<Listing<RegistryRow>, String> {
-    let q = query(words)?;
+pub async fn registries(acr: &Acr, config: &Config, q: &Query, w: &mut RowWriter<'_, RegistryRow>) -> Partial {
     let (list, error) = match crate::imports::environment(acr, &config.subscriptions).await {
         Ok(l) => (l, None),
         Err(e) => (vec![], Some(e.to_string())),
     };
-    let rows = list
-        .into_iter()
-        .filter(|r| {
-            let stage = r.stage().unwrap_or("").to_lowercase();
-            let text = format!(
-                "{stage} {} {} {} {}",
-                r.name, r.properties.login_server, r.sku.name, r.location
-            )
-            .to_lowercase();
-            q.matches(&text, |k| match k {
-                "stage" => Some(stage.clone()),
-                "name" => Some(r.name.to_lowercase()),
-                "sku" => Some(r.sku.name.to_string().to_lowercase()),
-                _ => None,
-            })
+    let rows = list.into_iter().filter(|r| {
+        let stage = r.stage().unwrap_or("").to_lowercase();
+        let text = format!(
+            "{stage} {} {} {} {}",
+            r.name, r.properties.login_server, r.sku.name, r.location
+        )
+        .to_lowercase();
+        q.matches(&text, |k| match k {
+            "stage" => Some(stage.clone()),
+            "name" => Some(r.name.to_lowercase()),
+            "sku" => Some(r.sku.name.to_string().to_lowercase()),
+            _ => None,
         })
-        .map(|r| RegistryRow {
+    });
+    for r in rows {
+        w.push(&RegistryRow {
             stage: r.stage().map(str::to_string),
             login_server: r.properties.login_server.clone(),
             sku: r.sku.name.to_string(),
@@ -104,9 +106,9 @@ pub async fn registries(acr: &Acr, config: &Config, words: &[String]) -> Result<
             public_network_access: r.properties.public_network_access.clone(),
             id: r.id.clone(),
             name: r.name,
-        })
-        .collect();
-    Ok(Listing { rows, error })
+        });
+    }
+    error
 }
 
 #[derive(Debug, Serialize)]
@@ -121,50 +123,66 @@ pub struct RepositoryRow {
     pub list_enabled: bool,
 }
 
-pub async fn repositories(acr: &Acr, login_server: &str, words: &[String]) -> Result<Listing<RepositoryRow>, String> {
-    let q = query(words)?;
-    let client = acr.registry(login_server).map_err(|e| e.to_string())?;
-    let listed = collect(client.repositories(100)).await;
-    let mut error = listed.error.map(|e| e.to_string());
-    let props: Vec<_> = futures::stream::iter(listed.items.into_iter().map(|n| {
-        let client = client.clone();
-        async move { client.repository(&n).await }
-    }))
-    .buffered(8)
-    .collect()
-    .await;
-    let mut rows = Vec::new();
-    for p in props {
-        match p {
-            Ok(p) => {
-                let a = &p.changeable_attributes;
-                let locked = !a.write_enabled || !a.delete_enabled;
-                let name = p.image_name.to_lowercase();
-                let updated = secs(p.last_update_time);
-                if q.matches(&name, |k| match k {
-                    "locked" => Some(yes(locked)),
-                    "name" => Some(name.clone()),
-                    "updated" => Some(updated.clone()),
-                    _ => None,
-                }) {
-                    rows.push(RepositoryRow {
-                        name: p.image_name.clone(),
-                        tag_count: p.tag_count,
-                        manifest_count: p.manifest_count,
-                        last_update_time: p.last_update_time,
-                        write_enabled: a.write_enabled,
-                        delete_enabled: a.delete_enabled,
-                        read_enabled: a.read_enabled,
-                        list_enabled: a.list_enabled,
-                    });
-                }
-            }
+/// Repository names page by page; each page's details read `DETAIL_CONCURRENCY` at a time
+/// (their tokens asked for together) and written in the catalog's order.
+pub async fn repositories(acr: &Acr, login_server: &str, q: &Query, w: &mut RowWriter<'_, RepositoryRow>) -> Partial {
+    let client = match acr.registry(login_server) {
+        Ok(c) => c,
+        Err(e) => return Some(e.to_string()),
+    };
+    let mut pages = client.repositories(PAGE);
+    let mut error = None;
+    while let Some(page) = pages.next().await {
+        let names = match page {
+            Ok(n) => n,
             Err(e) => {
                 error.get_or_insert(e.to_string());
+                break;
+            }
+        };
+        let mut details: HashMap<String, RepositoryProperties> = HashMap::with_capacity(names.len());
+        let mut read = client.repository_details(names.clone(), DETAIL_CONCURRENCY);
+        while let Some((name, p)) = read.next().await {
+            match p {
+                Ok(p) => {
+                    details.insert(name, p);
+                }
+                Err(e) => {
+                    error.get_or_insert(e.to_string());
+                }
+            }
+        }
+        for p in names.iter().filter_map(|n| details.get(n)) {
+            if let Some(row) = repository_row(p, q) {
+                w.push(&row);
             }
         }
     }
-    Ok(Listing { rows, error })
+    error
+}
+
+/// A repository's row, if it matches the query.
+fn repository_row(p: &RepositoryProperties, q: &Query) -> Option<RepositoryRow> {
+    let a = &p.changeable_attributes;
+    let locked = !a.write_enabled || !a.delete_enabled;
+    let name = p.image_name.to_lowercase();
+    let updated = secs(p.last_update_time);
+    q.matches(&name, |k| match k {
+        "locked" => Some(yes(locked)),
+        "name" => Some(name.clone()),
+        "updated" => Some(updated.clone()),
+        _ => None,
+    })
+    .then(|| RepositoryRow {
+        name: p.image_name.clone(),
+        tag_count: p.tag_count,
+        manifest_count: p.manifest_count,
+        last_update_time: p.last_update_time,
+        write_enabled: a.write_enabled,
+        delete_enabled: a.delete_enabled,
+        read_enabled: a.read_enabled,
+        list_enabled: a.list_enabled,
+    })
 }
 
 #[derive(Debug, Serialize)]
@@ -180,48 +198,60 @@ pub struct TagRow {
     pub list_enabled: bool,
 }
 
+/// Tags newest first, written page by page.
 pub async fn tags(
     acr: &Acr,
     login_server: &str,
     repository: &str,
-    words: &[String],
-) -> Result<Listing<TagRow>, String> {
-    let q = query(words)?;
-    let client = acr.registry(login_server).map_err(|e| e.to_string())?;
-    let listed = collect(client.tags(repository, TagOrder::NewestFirst, 100)).await;
-    let rows = listed
-        .items
-        .into_iter()
-        .filter(|t: &TagProperties| {
-            let a = &t.changeable_attributes;
-            let text = format!("{} {}", t.name, t.digest).to_lowercase();
-            let updated = secs(t.last_update_time);
-            q.matches(&text, |k| match k {
-                "tag" => Some(t.name.to_lowercase()),
-                "digest" => Some(t.digest.to_lowercase()),
-                "locked" => Some(yes(!a.write_enabled || !a.delete_enabled)),
-                "updated" => Some(updated.clone()),
-                _ => None,
-            })
-        })
-        .map(|t| {
-            let a = t.changeable_attributes;
-            TagRow {
-                name: t.name,
-                digest: t.digest,
-                created_time: t.created_time,
-                last_update_time: t.last_update_time,
-                write_enabled: a.write_enabled,
-                delete_enabled: a.delete_enabled,
-                read_enabled: a.read_enabled,
-                list_enabled: a.list_enabled,
+    q: &Query,
+    w: &mut RowWriter<'_, TagRow>,
+) -> Partial {
+    let client = match acr.registry(login_server) {
+        Ok(c) => c,
+        Err(e) => return Some(e.to_string()),
+    };
+    let mut pages = client.tags(repository, TagOrder::NewestFirst, PAGE);
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(tags) => {
+                for t in tags.into_iter().filter(|t| tag_matches(t, q)) {
+                    w.push(&tag_row(t));
+                }
             }
-        })
-        .collect();
-    Ok(Listing {
-        rows,
-        error: listed.error.map(|e| e.to_string()),
+            Err(e) => return Some(e.to_string()),
+        }
+    }
+    None
+}
+
+fn tag_matches(t: &TagProperties, q: &Query) -> bool {
+    if q.is_empty() {
+        return true;
+    }
+    let a = &t.changeable_attributes;
+    let text = format!("{} {}", t.name, t.digest).to_lowercase();
+    let updated = secs(t.last_update_time);
+    q.matches(&text, |k| match k {
+        "tag" => Some(t.name.to_lowercase()),
+        "digest" => Some(t.digest.to_lowercase()),
+        "locked" => Some(yes(!a.write_enabled || !a.delete_enabled)),
+        "updated" => Some(updated.clone()),
+        _ => None,
     })
+}
+
+fn tag_row(t: TagProperties) -> TagRow {
+    let a = t.changeable_attributes;
+    TagRow {
+        name: t.name,
+        digest: t.digest,
+        created_time: t.created_time,
+        last_update_time: t.last_update_time,
+        write_enabled: a.write_enabled,
+        delete_enabled: a.delete_enabled,
+        read_enabled: a.read_enabled,
+        list_enabled: a.list_enabled,
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -266,65 +296,36 @@ pub async fn runs(
     task: Option<String>,
     status: Option<String>,
     top: Option<u32>,
-) -> Result<Listing<RunRow>, String> {
-    let arm = acr.arm().map_err(|e| e.to_string())?;
-    let reference = crate::acr::RegistryRef::parse(&registry.id)
-        .ok_or_else(|| format!("the registry id `{}` is not an ARM resource id", registry.id))?;
+    w: &mut RowWriter<'_, RunRow>,
+) -> Partial {
+    let arm = match acr.arm() {
+        Ok(a) => a,
+        Err(e) => return Some(e.to_string()),
+    };
+    let Some(reference) = crate::acr::RegistryRef::parse(&registry.id) else {
+        return Some(format!("the registry id `{}` is not an ARM resource id", registry.id));
+    };
     let filter = RunFilter {
         task,
         status: status.as_deref().map(RunStatus::parse),
         image: None,
     };
     let mut pages = arm.list_runs(&reference, &filter, top);
-    let mut rows = Vec::new();
-    let mut error = None;
+    let limit = top.map_or(usize::MAX, |n| n as usize);
     while let Some(page) = pages.next().await {
         match page {
-            Ok(p) => rows.extend(p.iter().map(RunRow::from)),
-            Err(e) => {
-                error = Some(e.to_string());
-                break;
+            Ok(p) => {
+                for r in p.iter().take(limit - w.count()) {
+                    w.push(&RunRow::from(r));
+                }
             }
+            Err(e) => return Some(e.to_string()),
         }
-        if top.is_some_and(|n| rows.len() >= n as usize) {
+        if w.count() >= limit {
             break;
         }
     }
-    if let Some(n) = top {
-        rows.truncate(n as usize);
-    }
-    Ok(Listing { rows, error })
-}
-
-/// Prints a listing: a table (`cells` gives a row's columns) or the JSON rows; then the error of
-/// a listing that stopped early. Returns the exit status.
-pub fn print<T: Serialize>(
-    listing: &Listing<T>,
-    output: Output,
-    header: &[&str],
-    cells: impl Fn(&T) -> Vec<String>,
-    out: &mut impl std::io::Write,
-) -> u8 {
-    let written = match output {
-        Output::Json => serde_json::to_string_pretty(&listing.rows)
-            .map_err(std::io::Error::other)
-            .and_then(|s| writeln!(out, "{s}")),
-        Output::Table => {
-            let rows: Vec<Vec<String>> = listing.rows.iter().map(cells).collect();
-            write!(out, "{}", super::table(header, &rows))
-        }
-    };
-    if let Err(e) = written {
-        eprintln!("acrdeck: cannot write the listing: {e}");
-        return EXIT_FAILED;
-    }
-    match &listing.error {
-        Some(e) => {
-            eprintln!("acrdeck: the listing is partial: {e}");
-            EXIT_FAILED
-        }
-        None => EXIT_OK,
-    }
+    None
 }
 
 pub fn registry_cells(r: &RegistryRow) -> Vec<String> {

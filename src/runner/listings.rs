@@ -15,8 +15,12 @@ use tokio::sync::mpsc::UnboundedSender;
 /// How many repositories' details (or lock scans) are read at once.
 const DETAIL_CONCURRENCY: usize = 4;
 
-/// Items asked for per page of a listing.
-const PAGE: u32 = 100;
+/// The most repository details sent to the pane in one action.
+const DETAIL_BATCH: usize = 32;
+
+/// Items asked for per page of a listing: the most the service returns in one page (it answers
+/// at most 1,000 tags whatever `n` asks), so a listing takes as few round trips as it can.
+const PAGE: u32 = 1000;
 
 pub async fn sign_in(ctx: Ctx) {
     let result = match &ctx.acr {
@@ -67,8 +71,7 @@ fn arm(ctx: &Ctx) -> Result<crate::acr::ArmClient, Failure> {
         .and_then(|a| a.arm().cloned().map_err(Failure::from))
 }
 
-/// Repository names page by page, then each repository's details as they arrive, a few at a
-/// time.
+/// Repository names page by page. Their details are read apart, for the rows on screen.
 pub async fn repositories(ctx: Ctx, login_server: String, generation: u64) {
     let send = |names: Vec<String>, last: bool, error: Option<Failure>| {
         ctx.send(Action::RepositoriesLoaded {
@@ -83,30 +86,48 @@ pub async fn repositories(ctx: Ctx, login_server: String, generation: u64) {
         Err(e) => return send(vec![], true, Some(e)),
     };
     let mut pages = client.repositories(PAGE);
-    let mut all = Vec::new();
     let mut error = None;
     while let Some(page) = pages.next().await {
         match page {
-            Ok(names) => {
-                all.extend(names.iter().cloned());
-                send(names, false, None);
-            }
+            Ok(names) => send(names, false, None),
             Err(e) => error = Some(Failure::from(e)),
         }
     }
     send(vec![], true, error);
-    let mut props = futures::stream::iter(all.into_iter().map(|n| {
-        let client = client.clone();
-        async move { client.repository(&n).await }
-    }))
-    .buffer_unordered(DETAIL_CONCURRENCY);
-    while let Some(p) = props.next().await {
-        if let Ok(properties) = p {
-            ctx.send(Action::RepositoryLoaded {
-                login_server: login_server.clone(),
-                properties,
+}
+
+/// The details of the repositories named, a few at a time, sent in small batches as they come
+/// (so a screenful arriving together is one change to the pane, not forty).
+pub async fn repository_details(ctx: Ctx, login_server: String, names: Vec<String>) {
+    let client = match registry_client(&ctx, &login_server) {
+        Ok(c) => c,
+        Err(e) => {
+            return ctx.send(Action::RepositoryDetails {
+                login_server,
+                details: vec![],
+                error: Some(e),
             });
         }
+    };
+    let mut batches = client
+        .repository_details(names, DETAIL_CONCURRENCY)
+        .ready_chunks(DETAIL_BATCH);
+    while let Some(batch) = batches.next().await {
+        let mut details = Vec::new();
+        let mut error = None;
+        for (_, r) in batch {
+            match r {
+                Ok(p) => details.push(p),
+                Err(e) => {
+                    error.get_or_insert(Failure::from(e));
+                }
+            }
+        }
+        ctx.send(Action::RepositoryDetails {
+            login_server: login_server.clone(),
+            details,
+            error,
+        });
     }
 }
 

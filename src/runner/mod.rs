@@ -56,6 +56,7 @@ pub enum JobKey {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ListingKind {
     Repositories,
+    RepositoryDetails,
     Tags { repository: String },
     Runs,
     Tasks,
@@ -253,6 +254,10 @@ fn read_task(ctx: Ctx, subs: Vec<String>, effect: Effect) -> Option<(JobKey, Box
         } => (
             listing(&login_server, ListingKind::Repositories),
             Box::pin(listings::repositories(ctx, login_server, generation)),
+        ),
+        Effect::LoadRepositoryDetails { login_server, names } => (
+            listing(&login_server, ListingKind::RepositoryDetails),
+            Box::pin(listings::repository_details(ctx, login_server, names)),
         ),
         Effect::LoadTags {
             login_server,

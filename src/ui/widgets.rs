@@ -3,22 +3,12 @@
 
 use super::Theme;
 use crate::app::data::{Loadable, age};
+pub use crate::app::table::window;
 use crate::app::{Pane, State};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
-
-/// The first and one-past-last row to build so that `selected` is visible in `height` rows.
-pub fn window(len: usize, selected: usize, height: usize) -> (usize, usize) {
-    if height == 0 || len == 0 {
-        return (0, 0);
-    }
-    // A cursor left beyond the rows (a filter or a refresh shrank them) shows the last page.
-    let selected = selected.min(len - 1);
-    let start = if selected < height { 0 } else { selected + 1 - height };
-    (start, (start + height).min(len))
-}
 
 /// The pane's title: what, where, how many, how fresh.
 pub fn title<'a, T>(what: String, l: &Loadable<T>, count: Option<usize>, state: &State, theme: &Theme) -> Line<'a> {

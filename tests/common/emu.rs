@@ -69,6 +69,18 @@ impl TestEmu {
         assert_eq!(status, 201, "{}", r.text().await.unwrap_or_default());
     }
 
+    /// The most items a page of ACR's listings holds from now on (the service's 1,000 at most).
+    #[allow(dead_code)]
+    pub async fn page_limit(&self, n: usize) {
+        let r = self
+            .http
+            .post(format!("{}/page-limit?n={n}", self.info().admin))
+            .send()
+            .await
+            .expect("admin");
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap_or_default());
+    }
+
     /// Removes every fault.
     pub async fn clear_faults(&self) {
         let r = self

@@ -124,10 +124,24 @@ pub(super) fn token(
     login_server: &str,
     method: &Method,
     headers: &HeaderMap,
-    q: &HashMap<String, String>,
+    raw_query: Option<&str>,
     body: &[u8],
 ) -> Response {
-    let f = if *method == Method::POST { form(body) } else { q.clone() };
+    // Every `scope` parameter counts: the Docker token protocol lets a client ask for several
+    // at once (a cross-repository mount asks for its source's pull and its target's push).
+    let pairs: Vec<(String, String)> = if *method == Method::POST {
+        url::form_urlencoded::parse(body).into_owned().collect()
+    } else {
+        url::form_urlencoded::parse(raw_query.unwrap_or("").as_bytes())
+            .into_owned()
+            .collect()
+    };
+    let scopes: Vec<&str> = pairs
+        .iter()
+        .filter(|(k, _)| k == "scope")
+        .flat_map(|(_, v)| v.split_whitespace())
+        .collect();
+    let f: HashMap<String, String> = pairs.iter().cloned().collect();
     let err = |status: u16, msg: &str| {
         json(
             status,
@@ -176,9 +190,8 @@ pub(super) fn token(
             }
         }
     };
-    let scopes = f.get("scope").cloned().unwrap_or_default();
     let mut access = Vec::new();
-    for s in scopes.split_whitespace() {
+    for s in scopes {
         let mut parts = s.splitn(3, ':');
         let (Some(kind), Some(rest)) = (parts.next(), parts.next()) else {
             continue;

@@ -9,8 +9,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-pub(super) fn catalog(store: &Store, q: &HashMap<String, String>, acr: bool) -> Response {
-    let n = page_size(q, 100, 1000);
+pub(super) fn catalog(store: &Store, q: &HashMap<String, String>, acr: bool, cap: usize) -> Response {
+    let n = page_size(q, 100, cap);
     let last = q.get("last").map(String::as_str);
     let (repos, more) = store.catalog_page(last, n);
     let mut r = json(200, &json!({"repositories": repos}));
@@ -26,9 +26,10 @@ pub(super) fn tags(
     login_server: &str,
     name: &str,
     q: &HashMap<String, String>,
+    cap: usize,
 ) -> Result<Response, DpError> {
     let r = store.repos.get(name).ok_or_else(|| DpError::name_unknown(name))?;
-    let n = page_size(q, 100, 1000);
+    let n = page_size(q, 100, cap);
     let order = q.get("orderby").map(String::as_str);
     let (tags, more) = r.tag_page(
         Order::parse(order),
@@ -56,9 +57,10 @@ pub(super) fn manifests(
     login_server: &str,
     name: &str,
     q: &HashMap<String, String>,
+    cap: usize,
 ) -> Result<Response, DpError> {
     let r = store.repos.get(name).ok_or_else(|| DpError::name_unknown(name))?;
-    let n = page_size(q, 100, 1000);
+    let n = page_size(q, 100, cap);
     let order = q.get("orderby").map(String::as_str);
     let (ms, more) = r.manifest_page(Order::parse(order), q.get("last").map(String::as_str), n);
     let items: Vec<Value> = ms.iter().map(|m| manifest_json(r, m)).collect();

@@ -71,7 +71,7 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
         return exchange(&ctx, &login_server, &body);
     }
     if path == "/oauth2/token" {
-        return token(&ctx, &login_server, &method, &headers, &q, &body);
+        return token(&ctx, &login_server, &method, &headers, uri.query(), &body);
     }
     let route = match parse_route(&path) {
         Some(r) => r,
@@ -88,6 +88,7 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
         }
     }
     let now = Utc::now();
+    let cap = ctx.emu.acr_page_limit();
     let mut w = ctx.emu.world();
     let World {
         registries, upstream, ..
@@ -102,11 +103,11 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
     let place = &mut place;
     let res = match route {
         Route::Base => Ok(json(200, &json!({}))),
-        Route::Catalog { acr } => Ok(listings::catalog(place.store(), &q, acr)),
+        Route::Catalog { acr } => Ok(listings::catalog(place.store(), &q, acr, cap)),
         Route::Repo(name) => repo_attrs(place.store(), &login_server, &name, &method, &body),
-        Route::Tags(name) => listings::tags(place.store(), &login_server, &name, &q),
+        Route::Tags(name) => listings::tags(place.store(), &login_server, &name, &q, cap),
         Route::Tag(name, tag) => tag_attrs(place, &login_server, &name, &tag, &method, &body, now),
-        Route::Manifests(name) => listings::manifests(place.store(), &login_server, &name, &q),
+        Route::Manifests(name) => listings::manifests(place.store(), &login_server, &name, &q, cap),
         Route::ManifestAttrs(name, digest) => {
             manifest_attrs(place.store(), &login_server, &name, &digest, &method, &body, now)
         }
