@@ -357,34 +357,46 @@ impl SearchIndex {
         rows: impl IntoIterator<Item = (S, Vec<F>)>,
         names: &[&'static str],
     ) -> SearchIndex {
-        let mut text = String::new();
-        let mut starts = vec![0];
-        let mut fields = String::new();
-        let mut field_starts = vec![0];
+        let mut index = SearchIndex::new(names);
         for (row, values) in rows {
-            for n in 0..names.len() {
-                if let Some(v) = values.get(n) {
-                    fields.push_str(&v.as_ref().to_lowercase());
-                }
-                field_starts.push(fields.len());
-            }
-            for c in row.as_ref().chars() {
-                if c == '\n' {
-                    text.push(' ');
-                } else {
-                    text.extend(c.to_lowercase());
-                }
-            }
-            text.push('\n');
-            starts.push(text.len());
+            index.push(row.as_ref(), &values);
         }
+        index
+    }
+
+    /// An index of no rows yet, with these columns.
+    pub fn new(names: &[&'static str]) -> SearchIndex {
         SearchIndex {
-            text,
-            starts,
+            text: String::new(),
+            starts: vec![0],
             field_names: names.to_vec(),
-            fields,
-            field_starts,
+            fields: String::new(),
+            field_starts: vec![0],
         }
+    }
+
+    /// Adds a row at the end: its text and one value per column (so a listing's index grows
+    /// page by page instead of being built again for every page).
+    pub fn push<F: AsRef<str>>(&mut self, row: &str, values: &[F]) {
+        if self.starts.is_empty() {
+            self.starts.push(0);
+            self.field_starts.push(0);
+        }
+        for n in 0..self.field_names.len() {
+            if let Some(v) = values.get(n) {
+                self.fields.push_str(&v.as_ref().to_lowercase());
+            }
+            self.field_starts.push(self.fields.len());
+        }
+        for c in row.chars() {
+            if c == '\n' {
+                self.text.push(' ');
+            } else {
+                self.text.extend(c.to_lowercase());
+            }
+        }
+        self.text.push('\n');
+        self.starts.push(self.text.len());
     }
 
     /// Row `i`'s value of column `name`, if the index has that column.
@@ -410,7 +422,7 @@ impl SearchIndex {
     }
 
     pub fn len(&self) -> usize {
-        self.starts.len() - 1
+        self.starts.len().saturating_sub(1)
     }
 
     pub fn is_empty(&self) -> bool {

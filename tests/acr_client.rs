@@ -602,3 +602,90 @@ async fn the_admin_user_reads_a_registry_without_entra_id() {
         "no Entra exchange for the admin user"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repository_details_share_one_token_per_fifty_repositories() {
+    let emu = TestEmu::start_with(acrdeck::emulator::Scale { repos: 120, tags: 3 }).await;
+    let acr = client(&emu, true);
+    let login_server = emu.info().registries["scale"].clone();
+    let scale = acr.registry(&login_server).unwrap();
+    let names = collect(scale.repositories(1000)).await.into_result().expect("catalog");
+    assert_eq!(names.len(), 120);
+    let tokens_before = count(&emu, |r| r["path"] == "/oauth2/token").await;
+
+    let details: Vec<_> = scale.repository_details(names.clone(), 8).collect().await;
+    assert_eq!(details.len(), 120);
+    for (name, d) in &details {
+        let d = d.as_ref().unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(&d.image_name, name);
+    }
+    let reads = count(&emu, |r| {
+        r["method"] == "GET" && r["path"].as_str().is_some_and(|p| p.starts_with("/acr/v1/synthetic/"))
+    })
+    .await;
+    assert_eq!(reads, 120, "one GET per repository");
+    let tokens = count(&emu, |r| r["path"] == "/oauth2/token").await - tokens_before;
+    assert_eq!(tokens, 3, "120 repositories need one token per 50 of them");
+    assert_eq!(count(&emu, |r| r["status"] == 401).await, 0, "no request was refused");
+
+    // Read again: every scope is held, so no token is asked for at all.
+    let again: Vec<_> = scale.repository_details(names, 8).collect().await;
+    assert!(again.iter().all(|(_, d)| d.is_ok()));
+    assert_eq!(count(&emu, |r| r["path"] == "/oauth2/token").await - tokens_before, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_endpoint_grants_every_scope_asked_for() {
+    let emu = TestEmu::start().await;
+    let i = emu.info();
+    let http = common::emu::client_for(i);
+    let login_server = i.registries["contosodev"].clone();
+    let aad = emu.arm_token().await;
+    let refresh: Value = http
+        .post(format!("https://{login_server}/oauth2/exchange"))
+        .form(&[
+            ("grant_type", "access_token"),
+            ("service", login_server.as_str()),
+            ("access_token", aad.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let rt = refresh["refresh_token"].as_str().unwrap();
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("service", login_server.as_str()),
+        ("refresh_token", rt),
+        ("scope", "repository:apps/web:metadata_read"),
+        ("scope", "repository:apps/api:metadata_read"),
+    ];
+    let token: Value = http
+        .post(format!("https://{login_server}/oauth2/token"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = token["access_token"].as_str().unwrap();
+    for repo in ["apps/web", "apps/api"] {
+        let r = http
+            .get(format!("https://{login_server}/acr/v1/{repo}"))
+            .bearer_auth(access)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{repo} with the two-scope token");
+    }
+    let other = http
+        .get(format!("https://{login_server}/acr/v1/_catalog"))
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 401, "a scope not asked for is not granted");
+}

@@ -56,6 +56,20 @@ pub enum Action {
         manifests: Vec<ManifestProperties>,
         error: Option<Failure>,
     },
+    /// The cheap check of a tags listing: its newest page and the repository's tag count.
+    TagsChecked {
+        login_server: String,
+        repository: String,
+        generation: u64,
+        newest: Result<Vec<TagProperties>, Failure>,
+        count: Option<u64>,
+    },
+    /// Manifests read one by one for tags the check found on digests not seen before.
+    TagManifests {
+        login_server: String,
+        repository: String,
+        manifests: Vec<ManifestProperties>,
+    },
     RunsLoaded {
         login_server: String,
         page: Page,
@@ -165,7 +179,14 @@ impl Page {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Refresh {
     Registries,
-    Runs { login_server: String },
+    Runs {
+        login_server: String,
+    },
+    /// The cheap check of a repository's tags shown in the Tags pane.
+    Tags {
+        login_server: String,
+        repository: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

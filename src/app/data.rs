@@ -28,6 +28,9 @@ pub struct Loadable<T> {
     /// Pages of a re-read, held until it ends so the rows shown (and the cursor on them) stay
     /// whole meanwhile. A first read (or one replacing the cache) shows its pages as they come.
     pending: Option<T>,
+    /// How many rows the listing is expected to hold, when the service said (a repository's tag
+    /// count): the progress of a read is shown against it.
+    pub expected: Option<u64>,
 }
 
 impl<T> Default for Loadable<T> {
@@ -42,6 +45,7 @@ impl<T> Default for Loadable<T> {
             generation: 0,
             filling: None,
             pending: None,
+            expected: None,
         }
     }
 }
@@ -80,6 +84,16 @@ impl<I> Loadable<Vec<I>> {
         match &mut self.pending {
             Some(rows) => Some(rows),
             None => self.value.as_mut(),
+        }
+    }
+
+    /// How many rows the read in progress has brought so far (shown, or held for a re-read);
+    /// `None` before its first page or when no read is going on.
+    pub fn progress(&self) -> Option<usize> {
+        self.filling?;
+        match &self.pending {
+            Some(rows) => Some(rows.len()),
+            None => self.value.as_ref().map(Vec::len),
         }
     }
 
@@ -202,30 +216,37 @@ impl TagRow {
 /// The `/` index of a tags listing: name, digest and platforms as text; `tag:`, `digest:`,
 /// `platform:` and `locked:` as columns.
 pub fn tag_index(rows: &[TagRow]) -> crate::query::SearchIndex {
-    crate::query::SearchIndex::with_fields(
-        rows.iter().map(|r| {
-            let locked = if r.tag.changeable_attributes.is_locked() {
-                "yes"
-            } else {
-                "no"
-            };
-            (
-                r.search_text(),
-                vec![
-                    r.tag.name.clone(),
-                    r.tag.digest.clone(),
-                    r.platforms(),
-                    locked.to_string(),
-                    // Unix seconds, for `updated:<7d`.
-                    r.tag
-                        .last_update_time
-                        .map(|t| t.timestamp().to_string())
-                        .unwrap_or_default(),
-                ],
-            )
-        }),
-        &["tag", "digest", "platform", "locked", "updated"],
-    )
+    let mut index = crate::query::SearchIndex::new(TAG_FIELDS);
+    for r in rows {
+        index_tag(&mut index, r);
+    }
+    index
+}
+
+/// The columns `key:value` names in the Tags pane.
+const TAG_FIELDS: &[&str] = &["tag", "digest", "platform", "locked", "updated"];
+
+/// Adds a tag's row to its listing's search index.
+pub fn index_tag(index: &mut crate::query::SearchIndex, r: &TagRow) {
+    let locked = if r.tag.changeable_attributes.is_locked() {
+        "yes"
+    } else {
+        "no"
+    };
+    index.push(
+        &r.search_text(),
+        &[
+            r.tag.name.as_str(),
+            r.tag.digest.as_str(),
+            &r.platforms(),
+            locked,
+            // Unix seconds, for `updated:<7d`.
+            &r.tag
+                .last_update_time
+                .map(|t| t.timestamp().to_string())
+                .unwrap_or_default(),
+        ],
+    );
 }
 
 /// What a lock is on.

@@ -40,6 +40,20 @@ pub enum Effect {
         /// The read's number, carried by its pages.
         generation: u64,
     },
+    /// Reads the newest page of a repository's tags and its tag count, to bring a listing up
+    /// to date without reading it whole.
+    CheckTags {
+        login_server: String,
+        repository: String,
+        /// The listing's read the check applies to.
+        generation: u64,
+    },
+    /// Reads these manifests of a repository, one by one.
+    LoadTagManifests {
+        login_server: String,
+        repository: String,
+        digests: Vec<String>,
+    },
     LoadRuns {
         registry: RegistryRef,
         login_server: String,

@@ -13,14 +13,13 @@ pub fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
         state.nav.registry = state.registry_under_cursor();
     }
     let reg = state.nav.registry.clone().unwrap_or_default();
-    let repo = state.nav.repository.clone().unwrap_or_default();
     let p = &state.panes;
     match pane {
         Pane::Locks if unread(p.locks.listings.get(&reg)) => locks::load(state),
         Pane::CacheRules if unread(p.cache_rules.listings.get(&reg)) => cache_rules::load(state),
         Pane::Runs if unread(p.runs.listings.get(&reg)) || unread(p.runs.tasks.get(&reg)) => runs::load(state),
         Pane::Repositories if unread(p.repositories.listings.get(&reg)) => repositories::load(state),
-        Pane::Tags if unread(p.tags.listings.get(&(reg, repo))) => tags::load(state),
+        Pane::Tags => tags::show(state),
         Pane::Imports => imports::on_show(state),
         Pane::Promotions => promotions::show_board(state, None),
         Pane::Audit => audit::load(state),
@@ -139,5 +138,5 @@ pub fn tags_of(state: &mut State, repository: String) -> Vec<Effect> {
         state.panes.tags.detail = false;
     }
     state.pane = Pane::Tags;
-    tags::load(state)
+    tags::show(state)
 }

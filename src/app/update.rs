@@ -62,7 +62,8 @@ fn touched_panes(action: &Action) -> &'static [Pane] {
         // Health marks are shown (and filtered on) in the Registries pane.
         Action::RepositoriesLoaded { .. } => &[Pane::Repositories, Pane::Registries],
         Action::RepositoryDetails { .. } => &[Pane::Repositories],
-        Action::TagsLoaded { .. } => &[Pane::Tags, Pane::Registries],
+        Action::TagsLoaded { .. } | Action::TagsChecked { .. } => &[Pane::Tags, Pane::Registries],
+        Action::TagManifests { .. } => &[Pane::Tags],
         Action::RunsLoaded { .. } => &[Pane::Runs],
         Action::LocksFound { .. } | Action::LocksDone { .. } => &[Pane::Locks],
         Action::CacheRulesLoaded { .. } => &[Pane::CacheRules],
@@ -128,6 +129,10 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         Action::Mutated { job, mutation, result } => mutated(state, job, mutation, result),
         Action::RefreshDue(Refresh::Registries) => registries::load(state),
         Action::RefreshDue(Refresh::Runs { login_server }) => runs::refresh_due(state, &login_server),
+        Action::RefreshDue(Refresh::Tags {
+            login_server,
+            repository,
+        }) => tags::check_due(state, login_server, repository),
         listing => listed(state, listing),
     }
 }
@@ -168,8 +173,20 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
             tags: list,
             manifests,
             error,
+        } => tags::loaded(state, (login_server, repository), page, list, manifests, error),
+        Action::TagsChecked {
+            login_server,
+            repository,
+            generation,
+            newest,
+            count,
+        } => tags::checked(state, (login_server, repository), generation, newest, count),
+        Action::TagManifests {
+            login_server,
+            repository,
+            manifests,
         } => {
-            tags::loaded(state, (login_server, repository), page, list, manifests, error);
+            tags::manifests_read(state, (login_server, repository), manifests);
             vec![]
         }
         Action::RunsLoaded {

@@ -172,6 +172,51 @@ pub async fn tags(ctx: Ctx, login_server: String, repository: String, generation
     send(last, vec![], vec![], error);
 }
 
+/// How many of the newest tags the cheap check reads: one page.
+const CHECK_PAGE: u32 = 100;
+
+/// The cheap check of a tags listing: one page of the newest tags and the repository's tag
+/// count, read side by side.
+pub async fn check_tags(ctx: Ctx, login_server: String, repository: String, generation: u64) {
+    let (newest, count) = match registry_client(&ctx, &login_server) {
+        Ok(client) => {
+            let mut pages = client.tags(&repository, TagOrder::NewestFirst, CHECK_PAGE);
+            let (first, props) = futures::join!(pages.next(), client.repository(&repository));
+            let newest = first.unwrap_or_else(|| Ok(vec![])).map_err(Failure::from);
+            (newest, props.ok().map(|p| p.tag_count))
+        }
+        Err(e) => (Err(e), None),
+    };
+    ctx.send(Action::TagsChecked {
+        login_server,
+        repository,
+        generation,
+        newest,
+        count,
+    });
+}
+
+/// Manifests of a repository read one by one (those of tags new since the listing was read).
+pub async fn tag_manifests(ctx: Ctx, login_server: String, repository: String, digests: Vec<String>) {
+    let Ok(client) = registry_client(&ctx, &login_server) else {
+        return;
+    };
+    let manifests: Vec<ManifestProperties> = futures::stream::iter(digests)
+        .map(|d| {
+            let (client, repository) = (client.clone(), repository.clone());
+            async move { client.manifest(&repository, &d).await.ok() }
+        })
+        .buffer_unordered(DETAIL_CONCURRENCY)
+        .filter_map(futures::future::ready)
+        .collect()
+        .await;
+    ctx.send(Action::TagManifests {
+        login_server,
+        repository,
+        manifests,
+    });
+}
+
 pub async fn runs(ctx: Ctx, registry: RegistryRef, login_server: String, generation: u64) {
     let (runs, error) = match arm(&ctx) {
         Ok(arm) => {

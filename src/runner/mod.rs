@@ -58,6 +58,8 @@ pub enum ListingKind {
     Repositories,
     RepositoryDetails,
     Tags { repository: String },
+    TagsCheck { repository: String },
+    TagManifests { repository: String },
     Runs,
     Tasks,
     CacheRules,
@@ -271,6 +273,32 @@ fn read_task(ctx: Ctx, subs: Vec<String>, effect: Effect) -> Option<(JobKey, Box
                 },
             ),
             Box::pin(listings::tags(ctx, login_server, repository, generation)),
+        ),
+        Effect::CheckTags {
+            login_server,
+            repository,
+            generation,
+        } => (
+            listing(
+                &login_server,
+                ListingKind::TagsCheck {
+                    repository: repository.clone(),
+                },
+            ),
+            Box::pin(listings::check_tags(ctx, login_server, repository, generation)),
+        ),
+        Effect::LoadTagManifests {
+            login_server,
+            repository,
+            digests,
+        } => (
+            listing(
+                &login_server,
+                ListingKind::TagManifests {
+                    repository: repository.clone(),
+                },
+            ),
+            Box::pin(listings::tag_manifests(ctx, login_server, repository, digests)),
         ),
         Effect::LoadRuns {
             registry,

@@ -10,11 +10,60 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Paragraph, Row, Table, Wrap};
 
+/// A count with thousands separated: `100,000`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A read's progress: `12,000 of ~100,000` when the service said how many to expect, else
+/// `12,000`.
+fn progress(read: usize, expected: Option<u64>) -> String {
+    match expected {
+        Some(total) if total > 0 => format!("{} of ~{}", thousands(read as u64), thousands(total)),
+        _ => thousands(read as u64),
+    }
+}
+
+/// The title of a pane showing a listing: what, where, how many, how fresh; while pages
+/// arrive, how many came (of how many expected).
+pub fn listing_title<'a, I>(what: String, l: &Loadable<Vec<I>>, state: &State, theme: &Theme) -> Line<'a> {
+    let count = l.value.as_ref().map(Vec::len);
+    let Some(read) = l.progress().filter(|_| l.loading) else {
+        return title(what, l, count, state, theme);
+    };
+    let mut spans = vec![Span::styled(format!(" {what}"), theme.tab_active)];
+    let verb = match count {
+        // The rows shown are the read's own: they are the count.
+        Some(shown) if shown == read => "reading…",
+        Some(shown) => {
+            spans.push(Span::styled(
+                format!(" ({})", thousands(shown as u64)),
+                theme.tab_active,
+            ));
+            "refreshing…"
+        }
+        None => "reading…",
+    };
+    spans.push(Span::styled(
+        format!(" · {verb} {} ", progress(read, l.expected)),
+        theme.warning,
+    ));
+    Line::from(spans)
+}
+
 /// The pane's title: what, where, how many, how fresh.
 pub fn title<'a, T>(what: String, l: &Loadable<T>, count: Option<usize>, state: &State, theme: &Theme) -> Line<'a> {
     let mut spans = vec![Span::styled(format!(" {what}"), theme.tab_active)];
     if let Some(n) = count {
-        spans.push(Span::styled(format!(" ({n})"), theme.tab_active));
+        spans.push(Span::styled(format!(" ({})", thousands(n as u64)), theme.tab_active));
     }
     if l.cached {
         // From an earlier session: say so, with the age of that read, until a fresh one lands.
@@ -194,7 +243,7 @@ pub fn framed<T>(
     frame: &mut Frame,
     area: Rect,
 ) -> Option<Rect> {
-    let b = block(title(what, l, l.value.as_ref().map(Vec::len), state, theme), theme);
+    let b = block(listing_title(what, l, state, theme), theme);
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let inner = banner(l, theme, frame, inner);
@@ -213,6 +262,49 @@ pub fn framed<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(100_000), "100,000");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+    }
+
+    #[test]
+    fn a_read_in_progress_shows_how_far_it_got() {
+        let state = State::new(
+            crate::app::Environment {
+                name: "t".into(),
+                detail: String::new(),
+            },
+            crate::keys::Keymap::default(),
+            true,
+        );
+        let theme = Theme::monochrome();
+        let text = |l: &Loadable<Vec<u32>>| {
+            listing_title("Tags".into(), l, &state, &theme)
+                .spans
+                .iter()
+                .map(|s| s.content.to_string())
+                .collect::<String>()
+        };
+        let mut l: Loadable<Vec<u32>> = Loadable::default();
+        l.expected = Some(100_000);
+        let g = l.begin();
+        assert_eq!(text(&l), " Tags · loading… ");
+        l.take_page(g, (0..12_000).collect());
+        assert_eq!(text(&l), " Tags · reading… 12,000 of ~100,000 ");
+        l.finish(g, None, chrono::Utc::now());
+        assert!(text(&l).starts_with(" Tags (12,000) · read"), "{}", text(&l));
+        // A re-read keeps the rows shown and says how far it got.
+        let g = l.begin();
+        l.take_page(g, (0..3_000).collect());
+        assert_eq!(text(&l), " Tags (12,000) · refreshing… 3,000 of ~100,000 ");
+        l.expected = None;
+        assert_eq!(text(&l), " Tags (12,000) · refreshing… 3,000 ");
+    }
 
     #[test]
     fn windows_keep_the_selection_visible() {

@@ -469,7 +469,7 @@ pub struct RepositoryProperties {
     pub changeable_attributes: ChangeableAttributes,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TagProperties {
     pub name: String,

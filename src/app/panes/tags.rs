@@ -3,10 +3,10 @@
 
 use crate::acr::Failure;
 use crate::acr::model::{ManifestProperties, TagProperties};
-use crate::app::data::{Loadable, TagRow, tag_index};
+use crate::app::data::{Loadable, TagRow, index_tag, tag_index};
 use crate::app::mutation::LockTarget;
 use crate::app::table::{Sort, Table, TagColumn};
-use crate::app::{Effect, Page, Pane, State};
+use crate::app::{Effect, Page, Pane, Refresh, State};
 use crate::query::{Query, SearchIndex};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -38,13 +38,16 @@ pub fn load(state: &mut State) -> Vec<Effect> {
     let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
         return vec![];
     };
-    let generation = state
+    // The repository's tag count, when read, is what the progress of the read is shown against.
+    let expected = state
         .panes
-        .tags
-        .listings
-        .entry((ls.clone(), repo.clone()))
-        .or_default()
-        .begin();
+        .repositories
+        .props
+        .get(&(ls.clone(), repo.clone()))
+        .map(|p| p.tag_count);
+    let listing = state.panes.tags.listings.entry((ls.clone(), repo.clone())).or_default();
+    listing.expected = expected;
+    let generation = listing.begin();
     vec![Effect::LoadTags {
         login_server: ls,
         repository: repo,
@@ -72,12 +75,12 @@ pub fn loaded(
     tags: Vec<TagProperties>,
     manifests: Vec<ManifestProperties>,
     error: Option<Failure>,
-) {
+) -> Vec<Effect> {
     let now = state.now;
     let pane = &mut state.panes.tags;
     let l = pane.listings.entry(key.clone()).or_default();
     if !l.is_current(page.generation) {
-        return;
+        return vec![];
     }
     let join = pane.joins.entry(key.clone()).or_default();
     if join.generation != page.generation {
@@ -110,14 +113,189 @@ pub fn loaded(
         }
         join.by_digest.insert(m.digest.clone(), m);
     }
-    if !page.last {
-        return;
+    // The rows shown as they come (a first read) are searchable as they come: their index
+    // grows by the page instead of being built again for every page.
+    let shown = l.value.as_deref().unwrap_or(&[]);
+    let index = pane.search.entry(key.clone()).or_insert_with(|| tag_index(&[]));
+    if index.len() > shown.len() {
+        *index = tag_index(shown);
+    } else {
+        for r in &shown[index.len()..] {
+            index_tag(index, r);
+        }
     }
+    if !page.last {
+        return vec![];
+    }
+    let mut effects = vec![];
     pane.joins.remove(&key);
     l.finish(page.generation, error.clone(), now);
     let index = tag_index(l.value.as_deref().unwrap_or(&[]));
     pane.search.insert(key.clone(), index);
     state.mark_health(&key.0, error.as_ref());
+    effects.push(check_later(state, key));
+    effects
+}
+
+/// The next cheap check of a listing, one refresh interval from now.
+fn check_later(state: &State, (login_server, repository): (String, String)) -> Effect {
+    Effect::RefreshLater {
+        after: state.refresh.listings,
+        refresh: Refresh::Tags {
+            login_server,
+            repository,
+        },
+    }
+}
+
+/// Showing a repository's tags: a listing already read this session is brought up to date by
+/// the cheap check once it is a refresh interval old; one never read (or only from the cache)
+/// is read whole. A read that failed with nothing to show is retried by the operator (ctrl-r),
+/// not on every visit.
+pub fn show(state: &mut State) -> Vec<Effect> {
+    let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
+        return vec![];
+    };
+    let interval = chrono::Duration::from_std(state.refresh.listings).unwrap_or_default();
+    match state.panes.tags.listings.get(&(ls.clone(), repo.clone())) {
+        Some(l) if l.loading || (l.value.is_none() && l.error.is_some()) => vec![],
+        Some(l) if l.value.is_some() && !l.cached => match l.loaded_at {
+            Some(at) if state.now - at < interval => vec![],
+            _ => vec![Effect::CheckTags {
+                login_server: ls,
+                repository: repo,
+                generation: l.generation,
+            }],
+        },
+        _ => load(state),
+    }
+}
+
+/// A check is due: made when the listing is still on screen (a hidden pane is checked when it
+/// is shown again).
+pub fn check_due(state: &mut State, login_server: String, repository: String) -> Vec<Effect> {
+    let on_screen = state.pane == Pane::Tags
+        && state.nav.registry.as_deref() == Some(login_server.as_str())
+        && state.nav.repository.as_deref() == Some(repository.as_str());
+    if !on_screen {
+        return vec![];
+    }
+    show(state)
+}
+
+/// The cheap check came back. Tags that are new or changed come first in the service's newest-
+/// first order, so they are all in its page unless more than a page changed; then they take
+/// their places at the top. The listing is read whole again when the check cannot vouch for
+/// it: the page holds nothing already known unchanged (more than a page changed), or the count
+/// of tags differs from the rows held (tags were deleted).
+pub fn checked(
+    state: &mut State,
+    key: (String, String),
+    generation: u64,
+    newest: Result<Vec<TagProperties>, Failure>,
+    count: Option<u64>,
+) -> Vec<Effect> {
+    let now = state.now;
+    let Some(l) = state.panes.tags.listings.get_mut(&key) else {
+        return vec![];
+    };
+    if !l.is_current(generation) || l.loading {
+        return vec![];
+    }
+    let newest = match newest {
+        Ok(n) => n,
+        Err(e) => {
+            l.error = Some(e.clone());
+            state.mark_health(&key.0, Some(&e));
+            return vec![check_later(state, key)];
+        }
+    };
+    let Some(rows) = l.value.as_mut() else {
+        return load(state);
+    };
+    let merged = merge_newest(rows, newest);
+    let whole_again = match merged {
+        Merge::Unchanged | Merge::Merged(_) => count.is_some_and(|c| c != rows.len() as u64),
+        Merge::TooMany => true,
+    };
+    if whole_again {
+        return load(state);
+    }
+    l.error = None;
+    l.loaded_at = Some(now);
+    l.expected = count;
+    let mut effects = vec![check_later(state, key.clone())];
+    if let Merge::Merged(missing) = merged {
+        let rows = state.panes.tags.rows(&key.0, &key.1);
+        state.panes.tags.search.insert(key.clone(), tag_index(rows));
+        if !missing.is_empty() {
+            effects.push(Effect::LoadTagManifests {
+                login_server: key.0,
+                repository: key.1,
+                digests: missing,
+            });
+        }
+    }
+    effects
+}
+
+/// What the newest page did to the rows held.
+enum Merge {
+    /// Every tag in it was held, unchanged.
+    Unchanged,
+    /// New or changed tags were put at the top; these digests' manifests are not held.
+    Merged(Vec<String>),
+    /// Not one tag of a full page was held unchanged: more may have changed than it shows.
+    TooMany,
+}
+
+fn merge_newest(rows: &mut Vec<TagRow>, newest: Vec<TagProperties>) -> Merge {
+    let full = newest.len() >= 100;
+    let held: HashMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.tag.name.as_str(), i)).collect();
+    let changed: Vec<TagProperties> = newest
+        .into_iter()
+        .filter(|t| held.get(t.name.as_str()).is_none_or(|&i| rows[i].tag != *t))
+        .collect();
+    if changed.is_empty() {
+        return Merge::Unchanged;
+    }
+    if full && changed.len() >= 100 {
+        return Merge::TooMany;
+    }
+    let manifests: HashMap<String, Arc<ManifestProperties>> = rows
+        .iter()
+        .filter_map(|r| r.manifest.clone())
+        .map(|m| (m.digest.clone(), m))
+        .collect();
+    let names: std::collections::HashSet<&str> = changed.iter().map(|t| t.name.as_str()).collect();
+    rows.retain(|r| !names.contains(r.tag.name.as_str()));
+    let mut missing = Vec::new();
+    let fresh: Vec<TagRow> = changed
+        .into_iter()
+        .map(|t| {
+            let m = manifests.get(&t.digest).cloned();
+            if m.is_none() && !missing.contains(&t.digest) {
+                missing.push(t.digest.clone());
+            }
+            TagRow::new(t, m)
+        })
+        .collect();
+    rows.splice(0..0, fresh);
+    Merge::Merged(missing)
+}
+
+/// Manifests read for tags the check brought: joined to every row on their digests.
+pub fn manifests_read(state: &mut State, key: (String, String), manifests: Vec<ManifestProperties>) {
+    let Some(rows) = state.panes.tags.listings.get_mut(&key).and_then(|l| l.value.as_mut()) else {
+        return;
+    };
+    let by_digest: HashMap<String, Arc<ManifestProperties>> =
+        manifests.into_iter().map(|m| (m.digest.clone(), Arc::new(m))).collect();
+    for r in rows.iter_mut().filter(|r| r.manifest.is_none()) {
+        r.manifest = by_digest.get(&r.tag.digest).cloned();
+    }
+    let rows = state.panes.tags.rows(&key.0, &key.1);
+    state.panes.tags.search.insert(key.clone(), tag_index(rows));
 }
 
 pub fn filter(state: &State, query: &Query) -> Vec<usize> {
