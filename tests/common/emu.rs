@@ -70,7 +70,6 @@ impl TestEmu {
     }
 
     /// The most items a page of ACR's listings holds from now on (the service's 1,000 at most).
-    #[allow(dead_code)]
     pub async fn page_limit(&self, n: usize) {
         let r = self
             .http

@@ -108,6 +108,25 @@ impl PtySession {
         self.parser.lock().unwrap().screen().contents()
     }
 
+    /// The screen line drawn as selected (a background colour or reverse video at its second
+    /// column, inside the pane's frame), if any.
+    pub fn selected_line(&self) -> Option<u16> {
+        let parser = self.parser.lock().unwrap();
+        let screen = parser.screen();
+        let (rows, _) = screen.size();
+        // Below the header and the tab bar, whose active tab is highlighted too.
+        (3..rows.get()).find(|&r| {
+            screen
+                .cell(r, 2)
+                .is_some_and(|c| c.inverse() || c.bgcolor() != vt100::Color::Default)
+        })
+    }
+
+    /// The process id of the program.
+    pub fn pid(&self) -> u32 {
+        self.child.process_id().expect("the program's pid")
+    }
+
     /// The screen with its attributes (colours, reverse video), so a moved cursor row counts as
     /// a change even when no text changed.
     pub fn screen_formatted(&self) -> String {
@@ -361,10 +380,16 @@ impl Emulator {
 }
 
 pub fn emulator(dir: &Path) -> Emulator {
+    emulator_with(dir, &[])
+}
+
+/// `acrdeck emulator ARGS...` (e.g. `--scale repos=10000,tags=100000`).
+pub fn emulator_with(dir: &Path, args: &[&str]) -> Emulator {
     use std::io::BufRead;
     let mut child = std::process::Command::new(BIN)
         .args(["emulator", "--state-dir"])
         .arg(dir.join("emu"))
+        .args(args)
         .env("ACRDECK_STATE_DIR", dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
