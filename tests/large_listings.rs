@@ -1,6 +1,7 @@
 //! How the dashboard's core handles large listings, action by action (no network): repository
-//! details are asked for only for the rows on screen, and a tags listing is kept up to date by
-//! the cheap check (the newest page and the tag count) instead of being read whole again.
+//! details are asked for only for the rows on screen, a tags listing is kept up to date by the
+//! cheap check (the newest page and the tag count) instead of being read whole again, and runs
+//! arriving page by page are shown at once and judged whole.
 
 use acrdeck::acr::model::{ManifestProperties, RepositoryProperties, TagProperties};
 use acrdeck::app::{Action, Effect, Environment, Nav, Page, Pane, Refresh, State, update};
@@ -285,4 +286,49 @@ fn the_cheap_check_reads_the_listing_whole_when_it_cannot_vouch_for_it() {
     assert!(reads_whole(&newer));
     let effects = check(&mut s, generation, tags[..100].to_vec(), 1);
     assert!(effects.is_empty(), "a superseded check changes nothing: {effects:?}");
+}
+
+#[test]
+fn runs_arriving_in_pages_are_refreshed_as_often_as_their_active_ones_ask() {
+    let mut s = state();
+    s.pane = Pane::Runs;
+    let generation = 1;
+    s.panes.runs.listings.entry(LS.into()).or_default().begin();
+    let run = |id: &str, status: &str| -> acrdeck::acr::model::Run {
+        serde_json::from_value(json!({"name": id, "properties": {"runId": id, "status": status}})).expect("run")
+    };
+    let page = |runs, last| Action::RunsLoaded {
+        login_server: LS.into(),
+        page: Page { generation, last },
+        runs,
+        error: None,
+    };
+    assert!(
+        update(
+            &mut s,
+            page(vec![run("cb2", "Running"), run("cb1", "Succeeded")], false)
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        s.panes.runs.listings[LS].value.as_ref().map(Vec::len),
+        Some(2),
+        "the first page is shown at once"
+    );
+    let effects = update(&mut s, page(vec![run("ca9", "Succeeded")], false));
+    assert!(effects.is_empty());
+    let effects = update(&mut s, page(vec![], true));
+    let after = effects.iter().find_map(|e| match e {
+        Effect::RefreshLater {
+            after,
+            refresh: Refresh::Runs { .. },
+        } => Some(*after),
+        _ => None,
+    });
+    assert_eq!(
+        after,
+        Some(s.refresh.runs_active),
+        "a run on the first page is active: {effects:?}"
+    );
+    assert_eq!(s.panes.runs.listings[LS].value.as_ref().map(Vec::len), Some(3));
 }

@@ -197,6 +197,20 @@ impl RegistryClient {
         .await
     }
 
+    /// Asks for one token covering the metadata of every repository named (one token request
+    /// per [`SCOPES_PER_TOKEN`] of them), so that the reads that follow (properties, tags,
+    /// manifests) find their tokens held. A refused request is only logged: each read then asks
+    /// for its own token and says what failed for it.
+    pub async fn prefetch_metadata_tokens(&self, repositories: &[String]) {
+        let Some(auth) = &self.auth else { return };
+        for chunk in repositories.chunks(SCOPES_PER_TOKEN) {
+            let scopes: Vec<String> = chunk.iter().map(|n| format!("repository:{n}:metadata_read")).collect();
+            if let Err(e) = auth.prefetch(&self.login_server, &scopes).await {
+                tracing::debug!(error = %e, "one token for several repositories was refused; asking one by one");
+            }
+        }
+    }
+
     /// Several repositories' properties, `concurrency` at a time, each as it comes (not in the
     /// order asked). The tokens they need are asked for together, one token request for every
     /// [`SCOPES_PER_TOKEN`] repositories instead of one each. When such a request fails, each
@@ -212,15 +226,7 @@ impl RegistryClient {
             .then(move |chunk| {
                 let me = prefetching.clone();
                 async move {
-                    if let Some(auth) = &me.auth {
-                        let scopes: Vec<String> = chunk
-                            .iter()
-                            .map(|n| format!("repository:{n}:metadata_read"))
-                            .collect();
-                        if let Err(e) = auth.prefetch(&me.login_server, &scopes).await {
-                            tracing::debug!(error = %e, "one token for several repositories was refused; asking one by one");
-                        }
-                    }
+                    me.prefetch_metadata_tokens(&chunk).await;
                     futures::stream::iter(chunk)
                 }
             })

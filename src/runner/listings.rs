@@ -1,5 +1,6 @@
-//! The listings the panes show, each read whole and sent as one action (the Locks pane's scan
-//! sends what it finds repository by repository).
+//! The listings the panes show, each sent page by page as the service answers (the Locks pane's
+//! scan sends what it finds repository by repository), every page carrying its read's
+//! generation.
 
 use super::Ctx;
 use crate::acr::model::{ManifestProperties, TagProperties};
@@ -14,6 +15,9 @@ use tokio::sync::mpsc::UnboundedSender;
 
 /// How many repositories' details (or lock scans) are read at once.
 const DETAIL_CONCURRENCY: usize = 4;
+
+/// The newest runs the Runs pane shows.
+const RUNS_SHOWN: u32 = 50;
 
 /// The most repository details sent to the pane in one action.
 const DETAIL_BATCH: usize = 32;
@@ -217,20 +221,39 @@ pub async fn tag_manifests(ctx: Ctx, login_server: String, repository: String, d
     });
 }
 
+/// The newest runs, page by page.
 pub async fn runs(ctx: Ctx, registry: RegistryRef, login_server: String, generation: u64) {
-    let (runs, error) = match arm(&ctx) {
-        Ok(arm) => {
-            let listed = collect(arm.list_runs(&registry, &RunFilter::default(), Some(50))).await;
-            (listed.items, listed.error.map(Failure::from))
-        }
-        Err(e) => (vec![], Some(e)),
+    let send = |runs, last, error| {
+        ctx.send(Action::RunsLoaded {
+            login_server: login_server.clone(),
+            page: Page { generation, last },
+            runs,
+            error,
+        })
     };
-    ctx.send(Action::RunsLoaded {
-        login_server,
-        page: Page::whole(generation),
-        runs,
-        error,
-    });
+    let arm = match arm(&ctx) {
+        Ok(a) => a,
+        Err(e) => return send(vec![], true, Some(e)),
+    };
+    let mut pages = arm.list_runs(&registry, &RunFilter::default(), Some(RUNS_SHOWN));
+    let (mut error, mut count) = (None, 0);
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(runs) => {
+                count += runs.len();
+                send(runs, false, None);
+            }
+            Err(e) => {
+                error = Some(Failure::from(e));
+                break;
+            }
+        }
+        // `$top` bounds what the service returns, not the pages it offers after it.
+        if count >= RUNS_SHOWN as usize {
+            break;
+        }
+    }
+    send(vec![], true, error);
 }
 
 pub async fn tasks(ctx: Ctx, registry: RegistryRef, login_server: String, generation: u64) {
@@ -249,26 +272,35 @@ pub async fn tasks(ctx: Ctx, registry: RegistryRef, login_server: String, genera
     });
 }
 
-/// Cache rules with the credential sets they use.
+/// Cache rules with the credential sets they use: the credential sets first (a registry has
+/// a few), then the rules page by page, each page sent with them to be joined.
 pub async fn cache_rules(ctx: Ctx, registry: RegistryRef, login_server: String, generation: u64) {
-    let (rules, credentials, error) = match arm(&ctx) {
-        Ok(arm) => {
-            let (rules, creds) = futures::join!(
-                collect(arm.list_cache_rules(&registry)),
-                collect(arm.list_credential_sets(&registry))
-            );
-            let error = rules.error.or(creds.error).map(Failure::from);
-            (rules.items, creds.items, error)
-        }
-        Err(e) => (vec![], vec![], Some(e)),
+    let send = |rules, credentials, last, error| {
+        ctx.send(Action::CacheRulesLoaded {
+            login_server: login_server.clone(),
+            page: Page { generation, last },
+            rules,
+            credentials,
+            error,
+        })
     };
-    ctx.send(Action::CacheRulesLoaded {
-        login_server,
-        page: Page::whole(generation),
-        rules,
-        credentials,
-        error,
-    });
+    let arm = match arm(&ctx) {
+        Ok(a) => a,
+        Err(e) => return send(vec![], vec![], true, Some(e)),
+    };
+    let creds = collect(arm.list_credential_sets(&registry)).await;
+    let mut error = creds.error.map(Failure::from);
+    let mut pages = arm.list_cache_rules(&registry);
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(rules) => send(rules, creds.items.clone(), false, None),
+            Err(e) => {
+                error.get_or_insert(Failure::from(e));
+                break;
+            }
+        }
+    }
+    send(vec![], vec![], true, error);
 }
 
 pub async fn locks(ctx: Ctx, login_server: String, generation: u64) {
@@ -313,14 +345,31 @@ async fn load_registries(acr: &Acr, configured: Vec<String>) -> (Vec<crate::acr:
 /// as it is done, so the pane fills in while the scan goes on. Things whose listing is disabled
 /// are, by ACR's design, not listed and so cannot be found this way.
 async fn scan_locks(client: RegistryClient, login_server: &str, generation: u64, tx: &UnboundedSender<Action>) {
-    let repos = collect(client.repositories(100)).await;
+    let repos = collect(client.repositories(PAGE)).await;
     let total = repos.items.len();
     let mut error = repos.error.map(Failure::from);
-    let mut scans = futures::stream::iter(repos.items.into_iter().map(|repo| {
-        let client = client.clone();
-        async move { scan_repository(&client, &repo).await }
-    }))
-    .buffer_unordered(DETAIL_CONCURRENCY);
+    let chunks: Vec<Vec<String>> = repos
+        .items
+        .chunks(crate::acr::registry::SCOPES_PER_TOKEN)
+        .map(<[String]>::to_vec)
+        .collect();
+    let prefetching = client.clone();
+    let mut scans = futures::stream::iter(chunks)
+        // The tokens of each fifty repositories are asked for together before they are read.
+        .then(move |chunk| {
+            let client = prefetching.clone();
+            async move {
+                client.prefetch_metadata_tokens(&chunk).await;
+                futures::stream::iter(chunk)
+            }
+        })
+        .flatten()
+        .map(|repo| {
+            let client = client.clone();
+            async move { scan_repository(&client, &repo).await }
+        })
+        .buffer_unordered(DETAIL_CONCURRENCY)
+        .boxed();
     let mut scanned = 0;
     while let Some((items, failed)) = scans.next().await {
         scanned += 1;
@@ -356,32 +405,44 @@ async fn scan_repository(client: &RegistryClient, repo: &str) -> (Vec<LockedItem
         Ok(_) => {}
         Err(e) => return (items, Some(e.into())),
     }
+    // Only what is locked is kept of each page: a repository of 100,000 tags is scanned
+    // without holding them.
     let (tags, manifests) = futures::join!(
-        collect(client.tags(repo, TagOrder::Name, 100)),
-        collect(client.manifests(repo, 100))
+        locked_in(client.tags(repo, TagOrder::Name, PAGE), |t| {
+            t.changeable_attributes.is_locked().then(|| LockedItem {
+                kind: LockedKind::Tag,
+                repository: repo.to_string(),
+                reference: t.name,
+                attributes: t.changeable_attributes,
+                tags: vec![],
+            })
+        }),
+        locked_in(client.manifests(repo, PAGE), |m| {
+            m.changeable_attributes.is_locked().then(|| LockedItem {
+                kind: LockedKind::Manifest,
+                repository: repo.to_string(),
+                reference: m.digest,
+                attributes: m.changeable_attributes,
+                tags: m.tags,
+            })
+        })
     );
-    for t in tags.items.into_iter().filter(|t| t.changeable_attributes.is_locked()) {
-        items.push(LockedItem {
-            kind: LockedKind::Tag,
-            repository: repo.to_string(),
-            reference: t.name,
-            attributes: t.changeable_attributes,
-            tags: vec![],
-        });
+    items.extend(tags.0);
+    items.extend(manifests.0);
+    (items, tags.1.or(manifests.1))
+}
+
+/// The locked items of a listing, page by page, and the error that cut it short.
+async fn locked_in<T>(
+    mut pages: crate::acr::paging::Pages<T>,
+    locked: impl Fn(T) -> Option<LockedItem>,
+) -> (Vec<LockedItem>, Option<Failure>) {
+    let mut items = Vec::new();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(page) => items.extend(page.into_iter().filter_map(&locked)),
+            Err(e) => return (items, Some(e.into())),
+        }
     }
-    for m in manifests
-        .items
-        .into_iter()
-        .filter(|m| m.changeable_attributes.is_locked())
-    {
-        items.push(LockedItem {
-            kind: LockedKind::Manifest,
-            repository: repo.to_string(),
-            reference: m.digest,
-            attributes: m.changeable_attributes,
-            tags: m.tags,
-        });
-    }
-    let error = tags.error.or(manifests.error).map(Failure::from);
-    (items, error)
+    (items, None)
 }

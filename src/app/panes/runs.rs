@@ -93,7 +93,6 @@ pub fn loaded(
     error: Option<Failure>,
 ) -> Vec<Effect> {
     let now = state.now;
-    let active = runs.iter().any(|r| r.status().is_active());
     let l = state.panes.runs.listings.entry(login_server.clone()).or_default();
     if !l.take_page(page.generation, runs) {
         return vec![];
@@ -102,6 +101,7 @@ pub fn loaded(
         return vec![];
     }
     l.finish(page.generation, error, now);
+    let active = l.value.iter().flatten().any(|r| r.status().is_active());
     let after = if active {
         state.refresh.runs_active
     } else {
