@@ -1,5 +1,5 @@
 """Lists every tag of one repository with Microsoft's azure-containerregistry SDK and prints
-`count seconds`. Used by benches/list_tags_vs_python.sh (same emulator, same repository)."""
+`count seconds`. Used by benches/scale.sh (same emulator, same repository as acrdeck)."""
 
 import json
 import sys

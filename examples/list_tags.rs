@@ -1,5 +1,5 @@
 //! Lists every tag of one repository with the shared ACR client and prints how long it took.
-//! Used by `benches/list_tags_vs_python.sh`; works against any acrdeck config.
+//! A plain use of the shared client; works against any acrdeck config.
 //!
 //! Usage: cargo run --release --example list_tags -- CONFIG REGISTRY REPOSITORY [PAGE_SIZE]
 

@@ -248,8 +248,9 @@ pub struct EmulatorArgs {
     /// World file to load instead of the demo world (format: assets/demo-world.toml)
     #[arg(long, value_name = "FILE")]
     pub world: Option<PathBuf>,
-    /// Add a synthetic registry `scale` for benchmarks: `repos=N,tags=M` (M tags in its first
-    /// repository)
+    /// Add synthetic registries for benchmarks: `repos=N,tags=M[,registries=K]`: K registries
+    /// (`scale`, `scale2`, ...) of N repositories each, the first holding M tags over 64 images,
+    /// the others one image under one to four tags
     #[arg(long, value_name = "SPEC", value_parser = parse_scale)]
     pub scale: Option<crate::emulator::Scale>,
 }

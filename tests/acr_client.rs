@@ -605,7 +605,12 @@ async fn the_admin_user_reads_a_registry_without_entra_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repository_details_share_one_token_per_fifty_repositories() {
-    let emu = TestEmu::start_with(acrdeck::emulator::Scale { repos: 120, tags: 3 }).await;
+    let emu = TestEmu::start_with(acrdeck::emulator::Scale {
+        repos: 120,
+        tags: 3,
+        registries: 1,
+    })
+    .await;
     let acr = client(&emu, true);
     let login_server = emu.info().registries["scale"].clone();
     let scale = acr.registry(&login_server).unwrap();

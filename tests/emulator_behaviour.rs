@@ -558,7 +558,12 @@ async fn futures_join(emu: &TestEmu, path: &str, n: usize) -> Vec<u16> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_repository_pages_exactly() {
-    let emu = TestEmu::start_with(acrdeck::emulator::Scale { repos: 3, tags: 20_000 }).await;
+    let emu = TestEmu::start_with(acrdeck::emulator::Scale {
+        repos: 3,
+        tags: 20_000,
+        registries: 1,
+    })
+    .await;
     let host = emu.info().registries["scale"].clone();
     let token = emu
         .acr_token("scale", "repository:synthetic/app-00000:metadata_read")

@@ -222,3 +222,78 @@ async fn lock_and_unlock_are_read_back_audited_and_refused_read_only() {
         ]
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_and_tsv_rows_are_written_as_their_pages_arrive() {
+    use std::io::BufRead;
+    let emu = TestEmu::start_with(acrdeck::emulator::Scale {
+        repos: 1,
+        tags: 2_500,
+        registries: 1,
+    })
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    // Pages of 1,000: the second waits 60 s, so whatever is printed before that came from the
+    // first page, while the command is still running.
+    emu.fault(json!({
+        "target": "registry:scale", "path": "*/_tags", "kind": {"latency_ms": 60_000},
+        "every": 2, "count": 1
+    }))
+    .await;
+    // TSV: the header and a line per tag. JSON: `[` and ten lines per tag, but for the last
+    // tag's closing brace, whose line ends when the next tag (or the end) is written.
+    for (output, lines_of_first_page) in [("tsv", 1 + 1_000), ("json", 1_000 * 10)] {
+        let mut child = std::process::Command::new(common::BIN)
+            .arg("--config")
+            .arg(&emu.info().config)
+            .args(["tags", "scale/synthetic/app-00000", "-o", output])
+            .env("ACRDECK_STATE_DIR", dir.path())
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("run acrdeck");
+        let stdout = child.stdout.take().expect("stdout");
+        // Read on a thread, so the test can give up at a deadline instead of blocking.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout).lines() {
+                if tx.send(line.unwrap_or_default()).is_err() {
+                    return;
+                }
+            }
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let mut lines = Vec::new();
+        while lines.len() < lines_of_first_page {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(l) => lines.push(l),
+                Err(e) => panic!(
+                    "{output}: {} lines within 30 s ({e}); the first page is not written as it comes",
+                    lines.len()
+                ),
+            }
+        }
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "{output}: the first page was printed while the rest was still being read"
+        );
+        if output == "tsv" {
+            assert_eq!(lines[0], "TAG\tDIGEST\tCREATED (UTC)\tUPDATED (UTC)\tLOCKED");
+            assert!(lines[1].starts_with("build-002499\tsha256:"), "{}", lines[1]);
+        } else {
+            assert_eq!(lines[0], "[");
+            assert_eq!(lines[2], "    \"name\": \"build-002499\",");
+        }
+        child.kill().expect("stop it");
+        let _ = child.wait();
+        // The fault applied to this command's second page; the next command's is held again.
+        emu.clear_faults().await;
+        emu.fault(json!({
+            "target": "registry:scale", "path": "*/_tags", "kind": {"latency_ms": 60_000},
+            "every": 2, "count": 1
+        }))
+        .await;
+    }
+}

@@ -21,7 +21,12 @@ const REPOSITORY: &str = "synthetic/app-00000";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_first_page_of_tags_is_shown_before_the_last_is_served() {
-    let emu = TestEmu::start_with(Scale { repos: 1, tags: TAGS }).await;
+    let emu = TestEmu::start_with(Scale {
+        repos: 1,
+        tags: TAGS,
+        registries: 1,
+    })
+    .await;
     let login_server = emu.info().registries["scale"].clone();
     // Pages of 100, whatever the client asks: 50 pages.
     emu.page_limit(100).await;

@@ -16,6 +16,7 @@ pub mod faults;
 pub mod images;
 mod jwt;
 pub mod model;
+mod scale;
 mod scripts;
 mod server;
 mod tls;
@@ -254,9 +255,7 @@ pub async fn start(options: Options) -> Result<Running, String> {
     let admin_l = bind(ip, 0).await?;
     let upstream_l = bind(ip, 0).await?;
     let mut names: Vec<String> = file.registries.iter().map(|r| r.name.clone()).collect();
-    if options.scale.repos > 0 || options.scale.tags > 0 {
-        names.push("scale".into());
-    }
+    names.extend(options.scale.registry_names());
     let mut reg_ls = Vec::new();
     for name in &names {
         let l = bind(ip, 0).await?;

@@ -3,6 +3,7 @@
 //! the demo world and documents the format; `acrdeck emulator --world FILE` loads any other.
 
 use super::images::{ImageSpec, build_image};
+pub use super::scale::Scale;
 use super::scripts;
 use super::world::{
     CacheRule, CredentialSet, Principal, Registry, Run, RunEffect, RunStatus, Task, TaskKind, Trigger, Upstream,
@@ -224,31 +225,6 @@ pub fn parse(text: &str) -> Result<WorldFile, String> {
     })
 }
 
-/// Extra synthetic content for benchmarks: `repos` repositories, the first with `tags` tags.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Scale {
-    pub repos: usize,
-    pub tags: usize,
-}
-
-impl Scale {
-    pub fn parse(s: &str) -> Result<Scale, String> {
-        let mut scale = Scale::default();
-        for part in s.split(',') {
-            let (k, v) = part
-                .split_once('=')
-                .ok_or_else(|| format!("`{part}`: expected key=value (repos=N,tags=M)"))?;
-            let n: usize = v.trim().parse().map_err(|_| format!("`{v}` is not a number"))?;
-            match k.trim() {
-                "repos" => scale.repos = n,
-                "tags" => scale.tags = n,
-                other => return Err(format!("unknown scale key `{other}` (repos, tags)")),
-            }
-        }
-        Ok(scale)
-    }
-}
-
 /// Builds the world's state. Times in the file are relative to `now`.
 pub fn build(
     file: &WorldFile,
@@ -282,9 +258,9 @@ pub fn build(
         run_history(&mut reg, rf, now, &upstream)?;
         registries.push(reg);
     }
-    if scale.repos > 0 || scale.tags > 0 {
-        let mut reg = synthetic_registry(scale, now)?;
-        if let Some(ls) = login_servers.get("scale") {
+    for name in scale.registry_names() {
+        let mut reg = super::scale::synthetic_registry(scale, &name, now)?;
+        if let Some(ls) = login_servers.get(&name) {
             reg.login_server = ls.clone();
         }
         registries.push(reg);
@@ -517,61 +493,6 @@ fn build_time(seed: &str) -> DateTime<Utc> {
     DateTime::from_timestamp(1_767_225_600 + offset as i64, 0).unwrap_or_default()
 }
 
-/// A registry with `repos` repositories; the first holds `tags` tags over 64 distinct images.
-fn synthetic_registry(scale: Scale, now: DateTime<Utc>) -> Result<Registry, String> {
-    let mut store = super::model::Store::default();
-    let images = 64.min(scale.tags.max(1));
-    let mut digests = Vec::new();
-    for i in 0..images {
-        let seed = format!("synthetic:{i}");
-        let spec = ImageSpec {
-            seed: &seed,
-            platforms: &[],
-            env: &[],
-            created: now,
-        };
-        digests.push(build_image(&mut store, "synthetic/app-00000", None, &spec)?);
-    }
-    let repo = store
-        .repos
-        .get_mut("synthetic/app-00000")
-        .ok_or("synthetic repository missing")?;
-    for i in 0..scale.tags {
-        let t = now - Duration::seconds((scale.tags - i) as i64);
-        repo.set_tag(&format!("build-{i:06}"), &digests[i % digests.len()], t);
-    }
-    for r in 1..scale.repos.max(1) {
-        let name = format!("synthetic/app-{r:05}");
-        let spec = ImageSpec {
-            seed: "synthetic:0",
-            platforms: &[],
-            env: &[],
-            created: now,
-        };
-        build_image(&mut store, &name, Some("latest"), &spec)?;
-    }
-    Ok(Registry {
-        name: "scale".into(),
-        resource_group: "rg-acr-scale".into(),
-        location: "westeurope".into(),
-        sku: "Premium".into(),
-        tags: BTreeMap::from([("stage".to_string(), "bench".to_string())]),
-        created: now - Duration::days(10),
-        login_server: String::new(),
-        admin_user_enabled: false,
-        admin_password: format!("adm~{}", uuid::Uuid::new_v4().simple()),
-        public_network_access: true,
-        store,
-        cache_rules: BTreeMap::new(),
-        credential_sets: BTreeMap::new(),
-        tasks: BTreeMap::new(),
-        runs: vec![],
-        webhooks: BTreeMap::new(),
-        uploads: HashMap::new(),
-        next_run: 0,
-    })
-}
-
 /// Appends one log line with the CRLF ending the service writes.
 pub fn append_line(log: &mut Vec<u8>, line: &str) {
     for l in line.split('\n') {
@@ -789,22 +710,5 @@ mod tests {
                 .flat_map(|r| r.tags.values())
                 .any(|t| !t.attrs.write_enabled)
         );
-    }
-
-    #[test]
-    fn scale_builds_a_large_repository_quickly() {
-        let file = parse(DEMO_WORLD).unwrap();
-        let world = build(&file, Utc::now(), Scale { repos: 3, tags: 20_000 }, &BTreeMap::new()).unwrap();
-        let scale = world.registries.last().unwrap();
-        assert_eq!(scale.store.repos.len(), 3);
-        assert_eq!(scale.store.repos["synthetic/app-00000"].tags.len(), 20_000);
-    }
-
-    #[test]
-    fn scale_spec_parses() {
-        let s = Scale::parse("repos=10,tags=100000").unwrap();
-        assert_eq!((s.repos, s.tags), (10, 100_000));
-        assert!(Scale::parse("tags").is_err());
-        assert!(Scale::parse("blobs=1").is_err());
     }
 }

@@ -157,6 +157,7 @@ pub async fn repositories(acr: &Acr, login_server: &str, q: &Query, w: &mut RowW
                 w.push(&row);
             }
         }
+        w.page_done();
     }
     error
 }
@@ -217,6 +218,7 @@ pub async fn tags(
                 for t in tags.into_iter().filter(|t| tag_matches(t, q)) {
                     w.push(&tag_row(t));
                 }
+                w.page_done();
             }
             Err(e) => return Some(e.to_string()),
         }
@@ -318,6 +320,7 @@ pub async fn runs(
                 for r in p.iter().take(limit - w.count()) {
                     w.push(&RunRow::from(r));
                 }
+                w.page_done();
             }
             Err(e) => return Some(e.to_string()),
         }

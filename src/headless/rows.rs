@@ -80,6 +80,12 @@ impl<'a, T: serde::Serialize> RowWriter<'a, T> {
         }
     }
 
+    /// A page is done: what it wrote goes out now rather than when the buffer fills, so a
+    /// reader sees each page as soon as it came.
+    pub fn page_done(&mut self) {
+        self.write(|out| out.flush());
+    }
+
     /// Ends the listing: the table or the JSON array's end, then the error of a listing that
     /// stopped early. Returns the exit status.
     pub fn finish(mut self, error: Option<String>) -> u8 {
