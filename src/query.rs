@@ -384,7 +384,10 @@ impl SearchIndex {
         }
         for n in 0..self.field_names.len() {
             if let Some(v) = values.get(n) {
-                self.fields.push_str(&v.as_ref().to_lowercase());
+                // Lower-cased char by char into the one buffer: no string per value.
+                for c in v.as_ref().chars() {
+                    self.fields.extend(c.to_lowercase());
+                }
             }
             self.field_starts.push(self.fields.len());
         }

@@ -332,3 +332,67 @@ fn runs_arriving_in_pages_are_refreshed_as_often_as_their_active_ones_ask() {
     );
     assert_eq!(s.panes.runs.listings[LS].value.as_ref().map(Vec::len), Some(3));
 }
+
+#[test]
+fn the_check_is_made_when_due_on_screen_and_when_the_pane_is_shown_again() {
+    let (mut s, _, generation) = tags_read();
+    let due = || {
+        Action::RefreshDue(Refresh::Tags {
+            login_server: LS.into(),
+            repository: REPO.into(),
+        })
+    };
+    let checks = |effects: &[Effect]| {
+        effects
+            .iter()
+            .filter(|e| matches!(e, Effect::CheckTags { generation: g, .. } if *g == generation))
+            .count()
+    };
+    // The timer says when: the clock on screen may not have moved since the read.
+    assert_eq!(checks(&update(&mut s, due())), 1);
+    // Hidden when due: nothing is read for it.
+    s.pane = Pane::Registries;
+    assert!(update(&mut s, due()).is_empty());
+    // Shown again soon after its read: nothing to do; a refresh interval later: checked.
+    assert_eq!(checks(&acrdeck::app::navigate::show(&mut s, Pane::Tags)), 0);
+    s.now += chrono::Duration::from_std(s.refresh.listings).expect("interval");
+    assert_eq!(checks(&acrdeck::app::navigate::show(&mut s, Pane::Tags)), 1);
+}
+
+#[test]
+fn tags_are_found_by_platform_when_their_manifest_came_after_them() {
+    let mut s = state();
+    s.nav.repository = Some(REPO.into());
+    s.pane = Pane::Tags;
+    let generation = match acrdeck::app::panes::tags::load(&mut s).as_slice() {
+        [Effect::LoadTags { generation, .. }] => *generation,
+        other => panic!("one read of the tags, not {other:?}"),
+    };
+    let arm: ManifestProperties =
+        serde_json::from_value(json!({"digest": "sha256:arm", "os": "linux", "architecture": "arm64"}))
+            .expect("manifest");
+    let page = |tags: Vec<TagProperties>, manifests: Vec<ManifestProperties>, last| Action::TagsLoaded {
+        login_server: LS.into(),
+        repository: REPO.into(),
+        page: Page { generation, last },
+        tags,
+        manifests,
+        error: None,
+    };
+    // The tags come first (indexed without platforms), their manifest in a later page.
+    let tags = (0..10)
+        .map(|i| {
+            tag(
+                &format!("v{i}"),
+                if i % 2 == 0 { "sha256:arm" } else { "sha256:other" },
+                i,
+            )
+        })
+        .collect();
+    update(&mut s, page(tags, vec![], false));
+    update(&mut s, page(vec![], vec![arm], false));
+    update(&mut s, page(vec![], vec![], true));
+    s.table_mut(Pane::Tags).filter = "platform:linux/arm64".into();
+    update(&mut s, Action::Tick(chrono::Utc::now()));
+    assert_eq!(s.visible(Pane::Tags).len(), 5);
+}

@@ -183,11 +183,6 @@ impl TagRow {
         TagRow { tag, manifest }
     }
 
-    /// What `/` searches in a tag.
-    pub fn search_text(&self) -> String {
-        format!("{} {} {}", self.tag.name, self.tag.digest, self.platforms())
-    }
-
     pub fn platforms(&self) -> String {
         let Some(m) = &self.manifest else { return String::new() };
         if !m.references.is_empty() {
@@ -233,12 +228,14 @@ pub fn index_tag(index: &mut crate::query::SearchIndex, r: &TagRow) {
     } else {
         "no"
     };
+    let platforms = r.platforms();
+    // What `/` searches in a tag: its name, digest and platforms.
     index.push(
-        &r.search_text(),
+        &format!("{} {} {platforms}", r.tag.name, r.tag.digest),
         &[
             r.tag.name.as_str(),
             r.tag.digest.as_str(),
-            &r.platforms(),
+            &platforms,
             locked,
             // Unix seconds, for `updated:<7d`.
             &r.tag

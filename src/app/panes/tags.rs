@@ -63,6 +63,9 @@ struct Join {
     by_digest: HashMap<String, Arc<ManifestProperties>>,
     /// Rows whose manifest has not come yet, by digest.
     waiting: HashMap<String, Vec<usize>>,
+    /// A manifest came after some of its tags were indexed: their platforms are not in the
+    /// index yet, so it is built again at the end.
+    late: bool,
 }
 
 /// A page of a tags listing arrived: each tag is joined with its manifest by a lookup on the
@@ -110,6 +113,7 @@ pub fn loaded(
                     row.manifest = Some(m.clone());
                 }
             }
+            join.late = true;
         }
         join.by_digest.insert(m.digest.clone(), m);
     }
@@ -127,14 +131,16 @@ pub fn loaded(
     if !page.last {
         return vec![];
     }
-    let mut effects = vec![];
-    pane.joins.remove(&key);
+    let late = pane.joins.remove(&key).is_some_and(|j| j.late);
     l.finish(page.generation, error.clone(), now);
-    let index = tag_index(l.value.as_deref().unwrap_or(&[]));
-    pane.search.insert(key.clone(), index);
+    // The index grown page by page is whole unless manifests came late or the rows were held
+    // back (a re-read): then it is built for the rows now shown.
+    let rows = l.value.as_deref().unwrap_or(&[]);
+    if late || pane.search.get(&key).is_none_or(|ix| ix.len() != rows.len()) {
+        pane.search.insert(key.clone(), tag_index(rows));
+    }
     state.mark_health(&key.0, error.as_ref());
-    effects.push(check_later(state, key));
-    effects
+    vec![check_later(state, key)]
 }
 
 /// The next cheap check of a listing, one refresh interval from now.
@@ -157,22 +163,36 @@ pub fn show(state: &mut State) -> Vec<Effect> {
         return vec![];
     };
     let interval = chrono::Duration::from_std(state.refresh.listings).unwrap_or_default();
+    let recent = state
+        .panes
+        .tags
+        .listings
+        .get(&(ls, repo))
+        .and_then(|l| l.loaded_at)
+        .is_some_and(|at| state.now - at < interval);
+    if recent { vec![] } else { bring_up_to_date(state) }
+}
+
+/// The shown listing: checked cheaply when it was read this session, read whole when it never
+/// was (or only from the cache).
+fn bring_up_to_date(state: &mut State) -> Vec<Effect> {
+    let (Some(ls), Some(repo)) = (state.nav.registry.clone(), state.nav.repository.clone()) else {
+        return vec![];
+    };
     match state.panes.tags.listings.get(&(ls.clone(), repo.clone())) {
         Some(l) if l.loading || (l.value.is_none() && l.error.is_some()) => vec![],
-        Some(l) if l.value.is_some() && !l.cached => match l.loaded_at {
-            Some(at) if state.now - at < interval => vec![],
-            _ => vec![Effect::CheckTags {
-                login_server: ls,
-                repository: repo,
-                generation: l.generation,
-            }],
-        },
+        Some(l) if l.value.is_some() && !l.cached => vec![Effect::CheckTags {
+            login_server: ls,
+            repository: repo,
+            generation: l.generation,
+        }],
         _ => load(state),
     }
 }
 
 /// A check is due: made when the listing is still on screen (a hidden pane is checked when it
-/// is shown again).
+/// is shown again). The timer, not the clock on screen (which moves twice a minute when idle),
+/// says it is due.
 pub fn check_due(state: &mut State, login_server: String, repository: String) -> Vec<Effect> {
     let on_screen = state.pane == Pane::Tags
         && state.nav.registry.as_deref() == Some(login_server.as_str())
@@ -180,7 +200,7 @@ pub fn check_due(state: &mut State, login_server: String, repository: String) ->
     if !on_screen {
         return vec![];
     }
-    show(state)
+    bring_up_to_date(state)
 }
 
 /// The cheap check came back. Tags that are new or changed come first in the service's newest-
