@@ -150,15 +150,20 @@ fn manifest(digest: &str) -> ManifestProperties {
     serde_json::from_value(json!({"digest": digest, "imageSize": 1000})).expect("manifest")
 }
 
+/// Starts a read of the chosen repository's tags: its generation.
+fn read_tags(s: &mut State) -> u64 {
+    match acrdeck::app::panes::tags::load(s).as_slice() {
+        [Effect::LoadTags { generation, .. }] => *generation,
+        other => panic!("one read of the tags, not {other:?}"),
+    }
+}
+
 /// 300 tags on 3 digests, newest first, read whole; returns the state and the listing's read.
 fn tags_read() -> (State, Vec<TagProperties>, u64) {
     let mut s = state();
     s.nav.repository = Some(REPO.into());
     s.pane = Pane::Tags;
-    let generation = match acrdeck::app::panes::tags::load(&mut s).as_slice() {
-        [Effect::LoadTags { generation, .. }] => *generation,
-        other => panic!("one read of the tags, not {other:?}"),
-    };
+    let generation = read_tags(&mut s);
     let tags: Vec<TagProperties> = (0..300)
         .rev()
         .map(|i| tag(&format!("1.0.{i}"), &format!("sha256:{:064}", i % 3), i))
@@ -364,10 +369,7 @@ fn tags_are_found_by_platform_when_their_manifest_came_after_them() {
     let mut s = state();
     s.nav.repository = Some(REPO.into());
     s.pane = Pane::Tags;
-    let generation = match acrdeck::app::panes::tags::load(&mut s).as_slice() {
-        [Effect::LoadTags { generation, .. }] => *generation,
-        other => panic!("one read of the tags, not {other:?}"),
-    };
+    let generation = read_tags(&mut s);
     let arm: ManifestProperties =
         serde_json::from_value(json!({"digest": "sha256:arm", "os": "linux", "architecture": "arm64"}))
             .expect("manifest");
@@ -395,4 +397,19 @@ fn tags_are_found_by_platform_when_their_manifest_came_after_them() {
     s.table_mut(Pane::Tags).filter = "platform:linux/arm64".into();
     update(&mut s, Action::Tick(chrono::Utc::now()));
     assert_eq!(s.visible(Pane::Tags).len(), 5);
+}
+
+#[test]
+fn cached_tags_are_read_again_when_shown_however_recent() {
+    let (mut s, _, _) = tags_read();
+    let l = s
+        .panes
+        .tags
+        .listings
+        .get_mut(&(LS.to_string(), REPO.to_string()))
+        .expect("listing");
+    // As the cache restores a listing of an earlier session, read a moment ago.
+    l.cached = true;
+    let effects = acrdeck::app::navigate::show(&mut s, Pane::Tags);
+    assert!(reads_whole(&effects), "{effects:?}");
 }

@@ -211,6 +211,24 @@ impl RegistryClient {
         }
     }
 
+    /// The repositories named, each given out once the token for its metadata is held: the
+    /// tokens of each [`SCOPES_PER_TOKEN`] of them are asked for together, just before the first
+    /// of them is given out (so a caller that stops early asks for no more).
+    pub fn with_metadata_tokens(&self, names: Vec<String>) -> futures::stream::BoxStream<'static, String> {
+        let chunks: Vec<Vec<String>> = names.chunks(SCOPES_PER_TOKEN).map(<[String]>::to_vec).collect();
+        let me = self.clone();
+        futures::stream::iter(chunks)
+            .then(move |chunk| {
+                let me = me.clone();
+                async move {
+                    me.prefetch_metadata_tokens(&chunk).await;
+                    futures::stream::iter(chunk)
+                }
+            })
+            .flatten()
+            .boxed()
+    }
+
     /// Several repositories' properties, `concurrency` at a time, each as it comes (not in the
     /// order asked). The tokens they need are asked for together, one token request for every
     /// [`SCOPES_PER_TOKEN`] repositories instead of one each. When such a request fails, each
@@ -220,17 +238,8 @@ impl RegistryClient {
         names: Vec<String>,
         concurrency: usize,
     ) -> futures::stream::BoxStream<'static, (String, Result<RepositoryProperties>)> {
-        let chunks: Vec<Vec<String>> = names.chunks(SCOPES_PER_TOKEN).map(<[String]>::to_vec).collect();
-        let (me, prefetching) = (self.clone(), self.clone());
-        futures::stream::iter(chunks)
-            .then(move |chunk| {
-                let me = prefetching.clone();
-                async move {
-                    me.prefetch_metadata_tokens(&chunk).await;
-                    futures::stream::iter(chunk)
-                }
-            })
-            .flatten()
+        let me = self.clone();
+        self.with_metadata_tokens(names)
             .map(move |name| {
                 let me = me.clone();
                 async move {

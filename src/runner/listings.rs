@@ -348,22 +348,9 @@ async fn scan_locks(client: RegistryClient, login_server: &str, generation: u64,
     let repos = collect(client.repositories(PAGE)).await;
     let total = repos.items.len();
     let mut error = repos.error.map(Failure::from);
-    let chunks: Vec<Vec<String>> = repos
-        .items
-        .chunks(crate::acr::registry::SCOPES_PER_TOKEN)
-        .map(<[String]>::to_vec)
-        .collect();
-    let prefetching = client.clone();
-    let mut scans = futures::stream::iter(chunks)
-        // The tokens of each fifty repositories are asked for together before they are read.
-        .then(move |chunk| {
-            let client = prefetching.clone();
-            async move {
-                client.prefetch_metadata_tokens(&chunk).await;
-                futures::stream::iter(chunk)
-            }
-        })
-        .flatten()
+    // The tokens of each fifty repositories are asked for together before they are read.
+    let mut scans = client
+        .with_metadata_tokens(repos.items)
         .map(|repo| {
             let client = client.clone();
             async move { scan_repository(&client, &repo).await }

@@ -168,6 +168,8 @@ pub fn show(state: &mut State) -> Vec<Effect> {
         .tags
         .listings
         .get(&(ls, repo))
+        // Rows from an earlier session's cache are read again whatever their age.
+        .filter(|l| !l.cached)
         .and_then(|l| l.loaded_at)
         .is_some_and(|at| state.now - at < interval);
     if recent { vec![] } else { bring_up_to_date(state) }
