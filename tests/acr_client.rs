@@ -694,3 +694,57 @@ async fn the_token_endpoint_grants_every_scope_asked_for() {
         .unwrap();
     assert_eq!(other.status(), 401, "a scope not asked for is not granted");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_whose_answer_is_lost_is_sent_once_and_said_to_be_unknown() {
+    let emu = TestEmu::start().await;
+    let arm = client(&emu, false).arm().unwrap().clone();
+    let r = dev(&emu);
+    let before = collect(arm.list_runs(&r, &RunFilter::default(), None))
+        .await
+        .items
+        .len();
+    // The registry schedules the run, then the connection drops in the middle of its answer.
+    emu.fault(json!({"target": "arm", "path": "*/scheduleRun", "kind": "drop_mid_body", "count": 1}))
+        .await;
+    let e = arm
+        .schedule_run(&r, "hello-world")
+        .await
+        .expect_err("the answer was lost");
+    assert_eq!(e.kind, ErrorKind::OutcomeUnknown, "{e}");
+    assert!(e.to_string().contains("may have been carried out"), "{e}");
+    let posts = count(&emu, |q| {
+        q["method"] == "POST" && q["path"].as_str().is_some_and(|p| p.ends_with("/scheduleRun"))
+    })
+    .await;
+    assert_eq!(posts, 1, "a change is sent at most once");
+    let after = collect(arm.list_runs(&r, &RunFilter::default(), None))
+        .await
+        .items
+        .len();
+    assert_eq!(after, before + 1, "one key press, one run");
+
+    // A 500 to a change is not retried either; a throttled one is (it was not carried out).
+    emu.clear_faults().await;
+    emu.fault(json!({"target": "arm", "path": "*/scheduleRun", "kind": {"status": 500}, "count": 1}))
+        .await;
+    assert!(arm.schedule_run(&r, "hello-world").await.is_err());
+    emu.fault(json!({"target": "arm", "path": "*/scheduleRun", "kind": {"throttle": {"per_minute": 0, "retry_after_secs": 1}}, "count": 1}))
+        .await;
+    arm.schedule_run(&r, "hello-world")
+        .await
+        .expect("throttled once, then scheduled");
+    let posts = count(&emu, |q| {
+        q["method"] == "POST" && q["path"].as_str().is_some_and(|p| p.ends_with("/scheduleRun"))
+    })
+    .await;
+    assert_eq!(
+        posts, 4,
+        "the lost answer, the 500, the throttled request and its retry"
+    );
+    let runs = collect(arm.list_runs(&r, &RunFilter::default(), None))
+        .await
+        .items
+        .len();
+    assert_eq!(runs, before + 2);
+}

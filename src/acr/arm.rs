@@ -611,7 +611,7 @@ impl ArmClient {
         let target = format!("{}/{run_id}", r.name);
         self.refuse_if_readonly("cancel run", &target)?;
         let url = self.url(&Self::reg_path(r, &format!("/runs/{run_id}/cancel")), TASKS_API, &[])?;
-        self.wait(self.long_running(Req::new(Method::POST, url, "cancel run", target)))
+        self.wait(self.long_running(Req::new(Method::POST, url, "cancel run", target).idempotent()))
             .await?;
         // Read back: the run's state now is what counts.
         self.get_run(r, run_id).await
@@ -641,7 +641,7 @@ impl ArmClient {
         )?;
         let target = format!("{}/{run_id}", r.name);
         let resp = self
-            .call(Req::new(Method::POST, url, "get the run's log link", target.clone()))
+            .call(Req::new(Method::POST, url, "get the run's log link", target.clone()).idempotent())
             .await?;
         resp.json("get the run's log link", &target)
     }
@@ -654,7 +654,7 @@ impl ArmClient {
         )?;
         let target = format!("{}/{webhook}", r.name);
         let resp = self
-            .call(Req::new(Method::POST, url, "list webhook events", target.clone()))
+            .call(Req::new(Method::POST, url, "list webhook events", target.clone()).idempotent())
             .await?;
         let page: ArmPage<WebhookEvent> = resp.json("list webhook events", &target)?;
         Ok(page.value)
@@ -686,6 +686,7 @@ impl Req {
             body: self.body.clone(),
             operation: self.operation.clone(),
             target: self.target.clone(),
+            idempotent: self.idempotent,
         }
     }
 }

@@ -504,6 +504,8 @@ impl AcrAuth {
             "exchange the Entra token for a registry refresh token",
             login_server,
         )
+        // Asking for a token again only issues another token.
+        .idempotent()
         .form(&pairs);
         let resp = self.http.send(&req, None).await?;
         if !resp.status.is_success() {
@@ -540,6 +542,7 @@ impl AcrAuth {
             format!("get a registry token for {what}"),
             login_server,
         )
+        .idempotent()
         .form(&pairs);
         let resp = self.http.send(&req, None).await?;
         if !resp.status.is_success() {

@@ -24,6 +24,10 @@ pub enum ErrorKind {
     },
     /// A passing failure: 5xx, a dropped connection, a timeout. Retried already.
     Transient,
+    /// A change was sent and its answer was lost (the connection dropped or timed out after the
+    /// request went out): it may or may not have been carried out. Never sent again; the state
+    /// is to be read back.
+    OutcomeUnknown,
     /// The service answered something that cannot be understood (truncated or malformed).
     InvalidResponse,
     /// Refused before any network I/O because the client is read-only.
@@ -97,6 +101,9 @@ impl AcrError {
             }
             ErrorKind::Transient => {
                 "The service or the network failed for a moment; acrdeck retried; check connectivity (proxy, private endpoint) if it persists"
+            }
+            ErrorKind::OutcomeUnknown => {
+                "The change was sent but its answer was lost, so it may have been carried out: read the state back (refresh the pane) before trying again"
             }
             ErrorKind::InvalidResponse => {
                 "The answer was cut short or malformed; retry, and check any proxy in between"

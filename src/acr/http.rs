@@ -91,11 +91,15 @@ pub struct Req {
     /// For errors: what is being done and on what.
     pub operation: String,
     pub target: String,
+    /// Sending it twice does no more than sending it once: it may be retried when its outcome
+    /// is unknown. Everything but POST is; a POST only when marked (see [`Req::idempotent`]).
+    pub idempotent: bool,
 }
 
 impl Req {
     pub fn new(method: Method, url: url::Url, operation: impl Into<String>, target: impl Into<String>) -> Req {
         Req {
+            idempotent: method != Method::POST,
             method,
             url,
             headers: Vec::new(),
@@ -103,6 +107,13 @@ impl Req {
             operation: operation.into(),
             target: target.into(),
         }
+    }
+
+    /// Marks a POST that only reads (a token, a log link) or whose repetition changes nothing
+    /// (cancelling a run), so it is retried like a GET.
+    pub fn idempotent(mut self) -> Req {
+        self.idempotent = true;
+        self
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Req {
@@ -272,7 +283,13 @@ impl Http {
             Ok(b) => b,
             Err(e) => {
                 let mut err = transport_error(req, &e);
-                err.message = format!("the answer was cut off ({})", redact_text(&e.to_string()));
+                err.message = match err.kind {
+                    ErrorKind::OutcomeUnknown => format!(
+                        "the answer was cut off ({}): the change may have been carried out",
+                        redact_text(&e.to_string())
+                    ),
+                    _ => format!("the answer was cut off ({})", redact_text(&e.to_string())),
+                };
                 return Err(err);
             }
         };
@@ -289,7 +306,10 @@ impl Http {
     }
 
     /// Sends with retries on throttling, 5xx and transport failures; non-success answers that are
-    /// not retried are returned as they are, for the caller to interpret.
+    /// not retried are returned as they are, for the caller to interpret. A change (a request
+    /// not marked idempotent) is sent at most once: it is retried only when it certainly was not
+    /// carried out (throttled, or the connection could not be made); a 5xx answer is returned,
+    /// and a lost answer is an [`ErrorKind::OutcomeUnknown`].
     pub async fn send(&self, req: &Req, bearer: Option<&str>) -> Result<Resp> {
         let mut attempt = 1;
         loop {
@@ -297,7 +317,7 @@ impl Http {
             let retry_after = match &outcome {
                 Ok(r)
                     if r.status == StatusCode::TOO_MANY_REQUESTS
-                        || r.status.is_server_error() && r.status != StatusCode::NOT_IMPLEMENTED =>
+                        || req.idempotent && r.status.is_server_error() && r.status != StatusCode::NOT_IMPLEMENTED =>
                 {
                     Some(retry_after(&r.headers))
                 }
@@ -342,6 +362,15 @@ fn transport_error(req: &Req, e: &reqwest::Error) -> AcrError {
     } else {
         redact_text(&root_cause(e))
     };
+    // A change that went out and whose answer was lost may have been carried out.
+    if !req.idempotent && !e.is_connect() {
+        return AcrError::new(
+            ErrorKind::OutcomeUnknown,
+            req.operation.clone(),
+            req.target.clone(),
+            format!("the request was sent but its answer was lost ({what}): it may have been carried out"),
+        );
+    }
     AcrError::new(ErrorKind::Transient, req.operation.clone(), req.target.clone(), what)
 }
 
