@@ -26,4 +26,5 @@ pub mod promote;
 pub mod query;
 pub mod runner;
 pub mod terminal;
+pub mod text;
 pub mod ui;

@@ -923,3 +923,25 @@ fn audit_pane_with_a_change_that_has_no_outcome() {
         insta::assert_snapshot!(format!("audit_pane_120x24_{name}"), render(&s, &theme, 120, 24));
     }
 }
+
+#[test]
+fn the_audit_pane_shows_a_hostile_digest_without_a_panic() {
+    use acrdeck::audit::{Operator, Record};
+    let mut s = loaded_state();
+    let mut r = Record::intent(
+        "promote",
+        Operator::default(),
+        "contosoprod.azurecr.io/apps/web:1.5.0".into(),
+    );
+    // Multi-byte characters where a byte-index cut at twelve lands mid-character, and an escape.
+    r.source_digest = Some("sha256:aééééééééé\u{1b}]52;c;ZXZpbA==\u{7}".into());
+    r.time = now();
+    s.panes.audit.entries = acrdeck::audit::entries(vec![r]);
+    s.panes.audit.read_at = Some(now());
+    s.pane = Pane::Audit;
+    s.touch(Pane::Audit);
+    s.sync_rows();
+    let screen = render(&s, &Theme::monochrome(), 120, 24);
+    assert!(screen.contains("aééééééééé\u{fffd}]"), "{screen}");
+    assert!(!screen.contains('\u{1b}'), "{screen}");
+}

@@ -166,10 +166,7 @@ impl Mutation {
 
 /// `sha256:0123456789ab…` for narrow places.
 pub fn short_digest(d: &str) -> String {
-    match d.split_once(':') {
-        Some((alg, hex)) if hex.len() > 12 => format!("{alg}:{}…", &hex[..12]),
-        _ => d.to_string(),
-    }
+    crate::text::short_digest(d)
 }
 
 /// Asks for a change: opens the confirmation with its variants (the first chosen), or, in a

@@ -6,6 +6,7 @@ use crate::cli::{Output, PlanArgs};
 use crate::config::LoadedConfig;
 use crate::imports::plan::{Status, plan};
 use crate::imports::{self, ImagesFile, file};
+use crate::text::short_hex;
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -212,11 +213,6 @@ pub fn exit_status(statuses: &[&Status], invalid: bool, unreadable: bool) -> u8 
     if work { EXIT_WORK } else { EXIT_PRESENT }
 }
 
-fn short(d: &str) -> &str {
-    let hex = d.strip_prefix("sha256:").unwrap_or(d);
-    &hex[..hex.len().min(12)]
-}
-
 fn when(t: &Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map(|t| format!(", written {}", t.format("%Y-%m-%d %H:%M UTC")))
         .unwrap_or_default()
@@ -231,7 +227,7 @@ fn detail(s: &Status) -> String {
             source_digest,
         } => format!(
             "{}{}{}",
-            short(digest),
+            short_hex(digest),
             when(updated),
             if source_digest.is_some() {
                 ", same digest as the source"
@@ -245,14 +241,14 @@ fn detail(s: &Status) -> String {
             source_digest,
         } => format!(
             "{}{} but the source is {}: import with Force to replace it",
-            short(digest),
+            short_hex(digest),
             when(updated),
-            short(source_digest)
+            short_hex(source_digest)
         ),
         Status::Locked { digest, repository, .. } => match (repository, digest.is_empty()) {
             (true, true) => "the repository is write-locked and has no such tag: an import would be refused".into(),
-            (true, false) => format!("{}, in a write-locked repository", short(digest)),
-            (false, _) => format!("{}, write-locked", short(digest)),
+            (true, false) => format!("{}, in a write-locked repository", short_hex(digest)),
+            (false, _) => format!("{}, write-locked", short_hex(digest)),
         },
         Status::Unknown { error } => error.clone(),
     }

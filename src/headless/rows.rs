@@ -1,6 +1,8 @@
 //! Writing a listing's rows as they come. JSON and TSV are written row by row, so a listing of
 //! 100,000 tags is never held whole and its first rows reach a pipe at once; the table, whose
-//! columns are as wide as their widest cell, is written when the last row is in.
+//! columns are as wide as their widest cell, is written when the last row is in. Table and TSV
+//! cells are made printable (a tag cannot send an escape sequence to the terminal); JSON escapes
+//! control characters itself.
 
 use crate::cli::ListOutput;
 use std::io::Write;
@@ -59,9 +61,17 @@ impl<'a, T: serde::Serialize> RowWriter<'a, T> {
         let first = self.rows == 0;
         self.rows += 1;
         match self.output {
-            ListOutput::Table => self.table.push((self.cells)(row)),
+            ListOutput::Table => self.table.push(
+                (self.cells)(row)
+                    .iter()
+                    .map(|c| crate::text::printable(c).into_owned())
+                    .collect(),
+            ),
             ListOutput::Tsv => {
-                let line: Vec<String> = (self.cells)(row).iter().map(|c| tsv_cell(c)).collect();
+                let line: Vec<String> = (self.cells)(row)
+                    .iter()
+                    .map(|c| crate::text::printable(&tsv_cell(c)).into_owned())
+                    .collect();
                 self.write(|out| writeln!(out, "{}", line.join("\t")));
             }
             ListOutput::Json => {
@@ -184,6 +194,21 @@ mod tests {
             written(ListOutput::Tsv, &rows()),
             "NAME\tN\na\\tb\\nc\\\\\t1\nlong name\t22\n"
         );
+    }
+
+    #[test]
+    fn escape_sequences_in_service_text_never_reach_the_terminal() {
+        let rows = vec![Row {
+            name: "v1\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J".into(),
+            n: 1,
+        }];
+        for output in [ListOutput::Table, ListOutput::Tsv, ListOutput::Json] {
+            let text = written(output, &rows);
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{output:?}: {text:?}"
+            );
+        }
     }
 
     #[test]

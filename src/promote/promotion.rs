@@ -8,6 +8,7 @@ use crate::acr::model::ImportMode;
 use crate::acr::{Acr, ErrorKind, ImportRequest, ImportSource};
 use crate::audit::{AuditTrail, Record};
 use crate::imports::execute::{Approval, Outcome, Step, import_verified, outcome_record};
+use crate::text::short_hex;
 
 /// What the target stage holds now under the tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,7 +164,7 @@ pub async fn plan(
                 "{repository}:{tag} in {} is another image ({}); its policy does not allow replacing a tag \
                  (allow_replace)",
                 to.stage.name,
-                short(other)
+                short_hex(other)
             )),
         }
     };
@@ -176,11 +177,6 @@ pub async fn plan(
         target_state,
         verdict,
     })
-}
-
-fn short(d: &str) -> &str {
-    let hex = d.strip_prefix("sha256:").unwrap_or(d);
-    &hex[..hex.len().min(12)]
 }
 
 /// Runs a planned promotion with its audit records around it (the intent before anything is

@@ -11,6 +11,7 @@ use crate::app::panes::imports::ApproveItem;
 use crate::app::panes::promotions::target_words;
 use crate::promote::ResolvedStage;
 use crate::promote::promotion::{Promotion, Verdict};
+use crate::text::short_hex;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -190,7 +191,10 @@ fn import_lines(items: &[ApproveItem], required: bool, theme: &Theme) -> Vec<Lin
             lines.push(Line::styled(
                 format!(
                     "    Force: replaces the tag's current digest with the source's {}",
-                    a.expected_digest.as_deref().map(short).unwrap_or_else(|| "?".into())
+                    a.expected_digest
+                        .as_deref()
+                        .map(short_hex)
+                        .unwrap_or_else(|| "?".into())
                 ),
                 theme.warning,
             ));
@@ -274,9 +278,4 @@ fn verdict_line(verdict: &Verdict, lock: &str, theme: &Theme) -> Line<'static> {
         Verdict::Refused(why) => (format!("    refused: {why}"), theme.danger),
     };
     Line::styled(text, style)
-}
-
-/// The first twelve hex digits of a digest, for a line that has no room for all of it.
-fn short(d: &str) -> String {
-    d.strip_prefix("sha256:").unwrap_or(d).chars().take(12).collect()
 }

@@ -184,6 +184,7 @@ impl ImportsState {
 use crate::acr::model::ImportMode;
 use crate::app::confirmation::{Change, Confirmation};
 use crate::app::{Action, Effect, Modal, Pane, State};
+use crate::text::short_hex;
 
 /// The Imports pane shows: plan it the first time.
 pub fn on_show(state: &mut State) -> Vec<Effect> {
@@ -260,7 +261,7 @@ fn approval_of(row: &ImportRow) -> Option<(Approved, Option<String>)> {
         (_, Some(Status::Present { digest, .. })) => (
             ImportMode::NoForce,
             pinned,
-            Some(format!("already present at {}", short(digest))),
+            Some(format!("already present at {}", short_hex(digest))),
         ),
         (_, Some(Status::Locked { .. })) => (
             ImportMode::NoForce,
@@ -282,11 +283,6 @@ fn approval_of(row: &ImportRow) -> Option<(Approved, Option<String>)> {
         },
         skip,
     ))
-}
-
-fn short(d: &str) -> &str {
-    let hex = d.strip_prefix("sha256:").unwrap_or(d);
-    &hex[..hex.len().min(12)]
 }
 
 fn ask_approval(state: &mut State) -> Vec<Effect> {

@@ -2,17 +2,13 @@
 
 use crate::app::{Pane, State};
 use crate::audit::Entry;
+use crate::text::short_hex;
 use crate::ui::Theme;
 use crate::ui::widgets::{block, empty, table, table_window};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
-
-fn short(d: &str) -> &str {
-    let hex = d.strip_prefix("sha256:").unwrap_or(d);
-    &hex[..hex.len().min(12)]
-}
 
 fn outcome_style(word: &str, theme: &Theme) -> ratatui::style::Style {
     match word {
@@ -109,9 +105,8 @@ pub fn audit(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .target_digest
                 .as_deref()
                 .or(r.source_digest.as_deref())
-                .map(short)
-                .unwrap_or("")
-                .to_string();
+                .map(short_hex)
+                .unwrap_or_default();
             Some(Row::new(vec![
                 Cell::from(time),
                 Cell::from(r.action.clone()),

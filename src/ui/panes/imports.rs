@@ -4,6 +4,7 @@ use crate::app::panes::imports::{ImportRow, RunState};
 use crate::app::{Pane, State};
 use crate::imports::execute::{Outcome, Step};
 use crate::imports::plan::Status;
+use crate::text::short_hex;
 use crate::ui::Theme;
 use crate::ui::widgets::{block, empty, table, table_window};
 use ratatui::Frame;
@@ -11,11 +12,6 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Wrap};
-
-fn short(d: &str) -> &str {
-    let hex = d.strip_prefix("sha256:").unwrap_or(d);
-    &hex[..hex.len().min(12)]
-}
 
 fn age(state: &State, t: Option<chrono::DateTime<chrono::Utc>>) -> String {
     t.map(|t| format!(" · written {} ago", crate::app::data::age(Some(t), state.now)))
@@ -53,7 +49,7 @@ fn detail(state: &State, r: &ImportRow) -> String {
                 audit_error,
             } => format!(
                 "{} read back from the registry{}{}",
-                short(digest),
+                short_hex(digest),
                 if *locked { " · locked W D" } else { "" },
                 audit_error
                     .as_ref()
@@ -79,7 +75,7 @@ fn detail(state: &State, r: &ImportRow) -> String {
             source_digest,
         }) => format!(
             "{}{}{}",
-            short(digest),
+            short_hex(digest),
             age(state, *updated),
             if source_digest.is_some() {
                 " · same digest as the source"
@@ -91,13 +87,13 @@ fn detail(state: &State, r: &ImportRow) -> String {
             digest, source_digest, ..
         }) => format!(
             "{} here, {} at the source: approving replaces it (Force)",
-            short(digest),
-            short(source_digest)
+            short_hex(digest),
+            short_hex(source_digest)
         ),
         Some(Status::Locked { digest, repository, .. }) => match (repository, digest.is_empty()) {
             (true, true) => "the repository is write-locked: an import would be refused".into(),
-            (true, false) => format!("{} · the repository is write-locked", short(digest)),
-            (false, _) => format!("{} · write-locked: an import would be refused", short(digest)),
+            (true, false) => format!("{} · the repository is write-locked", short_hex(digest)),
+            (false, _) => format!("{} · write-locked: an import would be refused", short_hex(digest)),
         },
         Some(Status::Unknown { error }) => error.clone(),
     }

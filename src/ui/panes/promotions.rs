@@ -4,17 +4,13 @@ use crate::app::panes::imports::RunState;
 use crate::app::{Pane, State};
 use crate::imports::execute::{Outcome, Step};
 use crate::promote::board::{self, BoardRow, Mark};
+use crate::text::short_hex;
 use crate::ui::Theme;
 use crate::ui::widgets::{block, empty, table, table_window, unchosen};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row};
-
-fn short(d: &str) -> &str {
-    let hex = d.strip_prefix("sha256:").unwrap_or(d);
-    &hex[..hex.len().min(12)]
-}
 
 /// A board cell: the digest, its mark against the stage before, its locks.
 fn cell<'a>(row: &BoardRow, stage: usize, theme: &Theme) -> Cell<'a> {
@@ -35,7 +31,7 @@ fn cell<'a>(row: &BoardRow, stage: usize, theme: &Theme) -> Cell<'a> {
         None => Cell::from(Span::styled("—", theme.muted)),
         Some(d) => Cell::from(Line::from(vec![
             Span::styled(format!("{mark} "), style),
-            Span::styled(short(d).to_string(), style),
+            Span::styled(short_hex(d).to_string(), style),
             Span::styled(locks.to_string(), theme.danger),
         ])),
     }
@@ -52,7 +48,11 @@ fn run_words(run: &RunState) -> String {
         RunState::Done {
             outcome: Outcome::Imported { digest, locked, .. },
             ..
-        } => format!("promoted {}{}", short(digest), if *locked { ", locked" } else { "" }),
+        } => format!(
+            "promoted {}{}",
+            short_hex(digest),
+            if *locked { ", locked" } else { "" }
+        ),
         RunState::Done {
             outcome: Outcome::Failed { error, .. },
             ..
