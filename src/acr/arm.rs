@@ -6,7 +6,7 @@ use super::auth::ArmAuth;
 use super::error::{AcrError, ErrorKind, Result};
 use super::http::{Http, Req, Resp, error_from, retry_after};
 use super::model::*;
-use super::paging::Pages;
+use super::paging::{Follow, Next, Pages};
 use azure_core::credentials::Secret;
 use futures::StreamExt;
 use reqwest::Method;
@@ -237,21 +237,27 @@ impl ArmClient {
     fn list<T: DeserializeOwned + Send + 'static>(&self, first: Url, operation: &str, target: &str) -> Pages<T> {
         let me = self.clone();
         let (operation, target) = (operation.to_string(), target.to_string());
-        futures::stream::unfold(Some(first), move |next| {
+        let follow = Follow::new(&first);
+        futures::stream::unfold((Next::Page(first), follow), move |(next, mut follow)| {
             let me = me.clone();
             let (operation, target) = (operation.clone(), target.clone());
             async move {
-                let url = next?;
+                let url = match next {
+                    Next::Page(url) => url,
+                    Next::Refused(e) => return Some((Err(e), (Next::End, follow))),
+                    Next::End => return None,
+                };
                 match me.get_json::<ArmPage<T>>(url, &operation, &target).await {
                     Ok(page) => {
-                        let next = page
+                        let link = page
                             .next_link
                             .as_deref()
                             .filter(|l| !l.is_empty())
                             .and_then(|l| Url::parse(l).ok());
-                        Some((Ok(page.value), next))
+                        let next = Next::after(&mut follow, link, &operation, &target);
+                        Some((Ok(page.value), (next, follow)))
                     }
-                    Err(e) => Some((Err(e), None)),
+                    Err(e) => Some((Err(e), (Next::End, follow))),
                 }
             }
         })
@@ -364,6 +370,18 @@ impl ArmClient {
             // Accepted without a way to follow it: treat as done.
             return OperationProgress::Succeeded;
         };
+        // The sign-in token goes with every poll: only to where the request went.
+        if !super::paging::same_origin(&poll_url, &req.url) {
+            return OperationProgress::Failed(AcrError::new(
+                ErrorKind::InvalidResponse,
+                req.operation.clone(),
+                req.target.clone(),
+                format!(
+                    "the operation was accepted, but its status is to be read at another host ({}): it was not followed, since the sign-in token goes with every poll; check the operation in the Azure portal",
+                    poll_url.host_str().unwrap_or("")
+                ),
+            ));
+        }
         let mut wait = retry_after(&first.headers).unwrap_or(Duration::from_secs(1));
         for polls in 1..=3600u32 {
             if tx.send(OperationProgress::Running { polls }).await.is_err() {

@@ -1,7 +1,7 @@
 //! Listings as streams of pages, so a caller can show the first page at once. A listing that is
 //! cut short ends with an error item: there are no silent partial results.
 
-use super::error::{AcrError, Result};
+use super::error::{AcrError, ErrorKind, Result};
 use futures::stream::{BoxStream, StreamExt};
 
 /// A stream of pages; an `Err` item ends it and says why the listing stopped early.
@@ -67,9 +67,112 @@ pub fn next_link(link: Option<&str>, base: &url::Url) -> Option<url::Url> {
     })
 }
 
+/// Whether two URLs are on the same origin (scheme, host and port): where credentials may go.
+pub fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// The links a listing follows, checked before each is: the bearer token goes with every page,
+/// so a link to another origin than the first page's is refused; a link already followed would
+/// page forever, so it ends the listing with an error naming it.
+pub struct Follow {
+    origin: url::Url,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Follow {
+    pub fn new(first: &url::Url) -> Follow {
+        Follow {
+            origin: first.clone(),
+            seen: std::collections::HashSet::from([first.to_string()]),
+        }
+    }
+
+    /// The next page's URL if it may be followed, or why not.
+    pub fn check(&mut self, next: url::Url, operation: &str, target: &str) -> Result<url::Url> {
+        if !same_origin(&next, &self.origin) {
+            return Err(AcrError::new(
+                ErrorKind::InvalidResponse,
+                operation,
+                target,
+                format!(
+                    "the next page's link points at {} (scheme and host), not {} where the listing started: it was not followed, since the sign-in token goes with every page",
+                    origin_of(&next),
+                    origin_of(&self.origin)
+                ),
+            ));
+        }
+        if !self.seen.insert(next.to_string()) {
+            return Err(AcrError::new(
+                ErrorKind::InvalidResponse,
+                operation,
+                target,
+                format!(
+                    "the next page's link repeats one already followed ({}): the listing would never end",
+                    super::http::redact_url(&next)
+                ),
+            ));
+        }
+        Ok(next)
+    }
+}
+
+/// What a listing reads next: a page, the refusal of a link (after the page that gave it), or
+/// nothing more.
+pub enum Next {
+    Page(url::Url),
+    Refused(AcrError),
+    End,
+}
+
+impl Next {
+    /// What follows a page whose next link is `link`.
+    pub fn after(follow: &mut Follow, link: Option<url::Url>, operation: &str, target: &str) -> Next {
+        match link.map(|l| follow.check(l, operation, target)) {
+            None => Next::End,
+            Some(Ok(url)) => Next::Page(url),
+            Some(Err(e)) => Next::Refused(e),
+        }
+    }
+}
+
+fn origin_of(u: &url::Url) -> String {
+    match u.port() {
+        Some(p) => format!("{}://{}:{p}", u.scheme(), u.host_str().unwrap_or("")),
+        None => format!("{}://{}", u.scheme(), u.host_str().unwrap_or("")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_to_another_origin_or_back_to_a_followed_page_are_refused() {
+        let first = url::Url::parse("https://r.azurecr.io/acr/v1/_catalog?n=2").unwrap();
+        let mut f = Follow::new(&first);
+        let next = url::Url::parse("https://r.azurecr.io/acr/v1/_catalog?last=b&n=2").unwrap();
+        assert_eq!(f.check(next.clone(), "list", "r").unwrap(), next);
+        let again = f.check(next, "list", "r").unwrap_err();
+        assert!(again.to_string().contains("repeats one already followed"), "{again}");
+        for foreign in [
+            "https://evil.example/acr/v1/_catalog?last=c",
+            "http://r.azurecr.io/acr/v1/_catalog?last=c",
+            "https://r.azurecr.io:8443/acr/v1/_catalog?last=c",
+        ] {
+            let e = f.check(url::Url::parse(foreign).unwrap(), "list", "r").unwrap_err();
+            assert_eq!(e.kind, ErrorKind::InvalidResponse);
+            assert!(e.to_string().contains("was not followed"), "{e}");
+        }
+        assert!(
+            f.check(
+                url::Url::parse("https://r.azurecr.io:443/acr/v1/_catalog?last=d").unwrap(),
+                "list",
+                "r"
+            )
+            .is_ok()
+        );
+    }
 
     #[test]
     fn link_headers_resolve_relative_targets() {

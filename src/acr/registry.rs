@@ -7,7 +7,7 @@ use super::auth::AcrAuth;
 use super::error::{AcrError, ErrorKind, Result};
 use super::http::{Http, Req, Resp, error_from};
 use super::model::*;
-use super::paging::{Pages, next_link};
+use super::paging::{Follow, Next, Pages, next_link};
 use futures::StreamExt;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -145,18 +145,26 @@ impl RegistryClient {
         };
         let me = self.clone();
         let operation = operation.to_string();
-        futures::stream::unfold(Some(first), move |next| {
+        let follow = Follow::new(&first);
+        futures::stream::unfold((Next::Page(first), follow), move |(next, mut follow)| {
             let (me, scope, operation, target) = (me.clone(), scope.clone(), operation.clone(), target.clone());
             async move {
-                let url = next?;
+                let url = match next {
+                    Next::Page(url) => url,
+                    Next::Refused(e) => return Some((Err(e), (Next::End, follow))),
+                    Next::End => return None,
+                };
                 let req = Req::new(Method::GET, url.clone(), operation.clone(), target.clone());
                 match me
                     .call(req, &scope)
                     .await
                     .and_then(|r| Ok((r.json::<P>(&operation, &target)?, r)))
                 {
-                    Ok((page, resp)) => Some((Ok(items(page)), next_link(resp.header("link"), &url))),
-                    Err(e) => Some((Err(e), None)),
+                    Ok((page, resp)) => {
+                        let next = Next::after(&mut follow, next_link(resp.header("link"), &url), &operation, &target);
+                        Some((Ok(items(page)), (next, follow)))
+                    }
+                    Err(e) => Some((Err(e), (Next::End, follow))),
                 }
             }
         })
