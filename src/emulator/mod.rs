@@ -70,7 +70,8 @@ pub struct Emu {
 }
 
 /// ACR answers at most 1,000 repositories, tags or manifests a page, whatever `n` asks
-/// (documented behaviour, confirmed by the ACR team in Azure/acr issue 749).
+/// (what the ACR team states for its listings; README.md lists each limit the emulator applies
+/// and its source).
 pub const ACR_PAGE_LIMIT: usize = 1000;
 
 impl Emu {
