@@ -11,6 +11,25 @@ pub struct LogGuard {
     pub dir: PathBuf,
 }
 
+/// The diagnostics log names registries, repositories and operators: the folder is made
+/// owner-only (0700), so days' files created later are out of others' reach too, and the files
+/// already there are made 0600. Best effort: logging goes on if the file system refuses.
+#[cfg(unix)]
+fn owner_only(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("acrdeck") && name.ends_with("log") {
+            let _ = std::fs::set_permissions(entry.path(), std::fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn owner_only(_dir: &Path) {}
+
 /// Starts logging into `dir`. The level comes from `--log-level`, else `RUST_LOG`, else `info`;
 /// both accept the full `EnvFilter` syntax (`acrdeck=debug,reqwest=warn`).
 pub fn init(dir: &Path, level: Option<&str>) -> Result<LogGuard, String> {
@@ -28,6 +47,7 @@ pub fn init(dir: &Path, level: Option<&str>) -> Result<LogGuard, String> {
         .max_log_files(14)
         .build(dir)
         .map_err(|e| format!("cannot open the log file in {}: {e}", dir.display()))?;
+    owner_only(dir);
     let (writer, guard) = tracing_appender::non_blocking(appender);
     tracing_subscriber::registry()
         .with(filter)

@@ -297,3 +297,21 @@ async fn json_and_tsv_rows_are_written_as_their_pages_arrive() {
         .await;
     }
 }
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_diagnostics_log_is_the_operators_alone() {
+    use std::os::unix::fs::PermissionsExt;
+    let emu = TestEmu::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let r = acrdeck(&emu, dir.path(), &["registries"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let logs = dir.path().join("logs");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).expect("exists").permissions().mode() & 0o777;
+    assert_eq!(mode(&logs), 0o700, "the log folder");
+    let files: Vec<_> = std::fs::read_dir(&logs).unwrap().flatten().map(|e| e.path()).collect();
+    assert!(!files.is_empty(), "a log file was written");
+    for f in files {
+        assert_eq!(mode(&f), 0o600, "{}", f.display());
+    }
+}
