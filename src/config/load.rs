@@ -137,6 +137,24 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<(), ConfigError>
         );
     }
 
+    // A zero would mean "no time at all" to a timeout and "all the time" to a refresh.
+    let net = &config.network;
+    let refresh = &config.refresh;
+    for (table, key, value) in [
+        ("network", "connect_timeout_secs", net.connect_timeout_secs),
+        ("network", "read_timeout_secs", net.read_timeout_secs),
+        ("refresh", "runs_active_secs", refresh.runs_active_secs),
+        ("refresh", "runs_idle_secs", refresh.runs_idle_secs),
+        ("refresh", "listings_secs", refresh.listings_secs),
+    ] {
+        if value == 0 {
+            return err(
+                value_span(text, table, key),
+                format!("`{key}` must be at least 1 second; leave it out for the default"),
+            );
+        }
+    }
+
     validate_stages(&config.stages, &err)?;
     validate_images(&config.images, &config.stages, &err)?;
 
@@ -386,6 +404,29 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("config.example.toml"), "{text}");
+    }
+
+    #[test]
+    fn zero_timeouts_and_refresh_intervals_are_refused_where_they_are_written() {
+        for (text, line, key) in [
+            (
+                "[network]\nconnect_timeout_secs = 0\n",
+                2,
+                "network.connect_timeout_secs",
+            ),
+            ("[network]\nread_timeout_secs = 0\n", 2, "network.read_timeout_secs"),
+            (
+                "tenant = \"t\"\n[refresh]\nlistings_secs = 0\n",
+                3,
+                "refresh.listings_secs",
+            ),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.position.map(|p| p.0), Some(line), "{text}");
+            assert_eq!(e.key.as_deref(), Some(key), "{text}");
+            assert!(e.problem.contains("at least 1 second"), "{}", e.problem);
+        }
+        assert!(parse("[network]\nread_timeout_secs = 5\n").is_ok());
     }
 
     #[test]
