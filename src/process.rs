@@ -40,5 +40,11 @@ pub fn fail(code: u8, message: &str) -> ExitCode {
 /// A line on stderr for the operator. When the terminal is gone (the SSH session dropped, the
 /// tmux server was killed) there is nobody to tell: the exit code and the log say it instead.
 pub fn say(message: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "acrdeck: {message}");
+    // Messages carry service text: no escape sequence reaches the terminal. A closed stderr is
+    // no reason to panic: the exit status still says how it went.
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "acrdeck: {}",
+        crate::text::printable_lines(message)
+    );
 }

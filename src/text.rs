@@ -21,6 +21,19 @@ fn is_unsafe(c: char) -> bool {
     c.is_control() && c != '\t'
 }
 
+/// Like [`printable`], but line breaks are kept: for messages of several lines.
+pub fn printable_lines(s: &str) -> Cow<'_, str> {
+    let unsafe_here = |c: char| is_unsafe(c) && c != '\n';
+    if !s.chars().any(unsafe_here) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| if unsafe_here(c) { REPLACEMENT } else { c })
+            .collect(),
+    )
+}
+
 /// The first twelve characters of a digest's hex part (`0123456789ab`), for a column with no
 /// room for all of it; printable whatever the digest holds.
 pub fn short_hex(digest: &str) -> String {
@@ -67,5 +80,6 @@ mod tests {
         assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
         assert!(shown.starts_with('x') && shown.ends_with('y'));
         assert_eq!(short_hex("sha256:\u{1b}[31mred"), "\u{fffd}[31mred");
+        assert_eq!(printable_lines("two\nlines\u{1b}[2J"), "two\nlines\u{fffd}[2J");
     }
 }

@@ -315,3 +315,29 @@ async fn the_diagnostics_log_is_the_operators_alone() {
         assert_eq!(mode(&f), 0o600, "{}", f.display());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_output_pipes_end_a_command_with_its_status_not_a_panic() {
+    let emu = TestEmu::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let mut child = std::process::Command::new(common::BIN)
+            .arg("--config")
+            .arg(&emu.info().config)
+            .args(args)
+            .env("ACRDECK_STATE_DIR", dir.path())
+            .env_remove("RUST_LOG")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run acrdeck");
+        // Whoever reads its output went away before it wrote anything.
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        child.wait().expect("it ends").code()
+    };
+    // A listing that fails (an unknown repository), its message going to the closed stderr.
+    assert_eq!(run(&["tags", "dev/no/such-repository"]), Some(1));
+    // A listing that works, its rows going to the closed stdout.
+    assert_eq!(run(&["tags", "dev/apps/web", "-o", "tsv"]), Some(1));
+}

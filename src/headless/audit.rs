@@ -9,15 +9,15 @@ pub fn run(args: &AuditArgs, path: &Path, out: &mut impl std::io::Write) -> u8 {
     let (records, bad) = match crate::audit::read(path) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("acrdeck: {e}");
+            crate::process::say(&e.to_string());
             return super::imports::EXIT_UNREADABLE;
         }
     };
     if bad > 0 {
-        eprintln!(
-            "acrdeck: {bad} line(s) of {} are not audit records (a write cut short?); they are left out",
+        crate::process::say(&format!(
+            "{bad} line(s) of {} are not audit records (a write cut short?); they are left out",
             path.display()
-        );
+        ));
     }
     let since = args.since.map(|d| chrono::Utc::now() - d);
     let entries: Vec<Entry> = crate::audit::entries(records)
@@ -85,7 +85,7 @@ pub fn run(args: &AuditArgs, path: &Path, out: &mut impl std::io::Write) -> u8 {
     match written {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("acrdeck: cannot write the audit trail out: {e}");
+            crate::process::say(&format!("cannot write the audit trail out: {e}"));
             super::imports::EXIT_UNREADABLE
         }
     }

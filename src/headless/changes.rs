@@ -20,7 +20,7 @@ pub fn outcome_code(status: &str) -> u8 {
 /// Prints a run's log (followed when `follow`); returns the exit status.
 pub async fn logs(acr: &Acr, registry: &Registry, run_id: &str, follow: bool, out: &mut impl Write) -> u8 {
     let fail = |e: String| {
-        eprintln!("acrdeck: {e}");
+        crate::process::say(&e.to_string());
         1
     };
     let Some(reference) = RegistryRef::parse(&registry.id) else {
@@ -74,9 +74,9 @@ pub async fn logs(acr: &Acr, registry: &Registry, run_id: &str, follow: bool, ou
             }
             Some(LogEvent::Waiting) if !follow => return 0,
             Some(LogEvent::Waiting) => {}
-            Some(LogEvent::Retrying { error, retry_in }) => {
-                eprintln!("acrdeck: reading the log failed ({error}); trying again in {retry_in:?}")
-            }
+            Some(LogEvent::Retrying { error, retry_in }) => crate::process::say(&format!(
+                "reading the log failed ({error}); trying again in {retry_in:?}"
+            )),
             Some(LogEvent::Complete(status)) => {
                 return if follow { outcome_code(&status) } else { 0 };
             }
@@ -146,7 +146,8 @@ pub fn confirm(question: &str) -> Result<bool, String> {
             "{question}: not asked without a terminal; add --yes to mean it"
         ));
     }
-    eprint!("{question}? [y/N] ");
+    // The question names service text (a tag): printable, and a closed stderr is no panic.
+    let _ = write!(std::io::stderr(), "{}? [y/N] ", crate::text::printable_lines(question));
     let _ = std::io::stderr().flush();
     let mut answer = String::new();
     std::io::stdin()

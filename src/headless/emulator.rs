@@ -51,7 +51,13 @@ pub fn run(cli: &Cli, args: &EmulatorArgs) -> ExitCode {
             Err(e) => return fail(EXIT_USAGE, &format!("the emulator did not start: {e}")),
         };
         match serde_json::to_string(&running.info) {
-            Ok(line) => println!("{line}"),
+            Ok(line) => {
+                // Whoever started it reads this line; if they are gone, the emulator serves on
+                // until stopped rather than panic.
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                let _ = writeln!(out, "{line}").and_then(|_| out.flush());
+            }
             Err(e) => return fail(1, &format!("cannot print the ready line: {e}")),
         }
         tokio::select! {

@@ -85,7 +85,7 @@ pub async fn run(args: &PlanArgs, loaded: &LoadedConfig, acr: &Acr, out: &mut im
     let files = match files(args, loaded) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("acrdeck: {e}");
+            crate::process::say(&e.to_string());
             return EXIT_INVALID;
         }
     };
@@ -93,14 +93,14 @@ pub async fn run(args: &PlanArgs, loaded: &LoadedConfig, acr: &Acr, out: &mut im
     let mut unreadable = false;
     for r in &reads {
         if let Some(e) = &r.error {
-            eprintln!("acrdeck: {e}");
+            crate::process::say(&e.to_string());
             unreadable = true;
         }
     }
     let registries = match imports::environment(acr, &loaded.config.subscriptions).await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("acrdeck: cannot list the registries: {e}");
+            crate::process::say(&format!("cannot list the registries: {e}"));
             return EXIT_UNREADABLE;
         }
     };
@@ -118,7 +118,7 @@ pub async fn run(args: &PlanArgs, loaded: &LoadedConfig, acr: &Acr, out: &mut im
                 }
             }
             Err(e) => {
-                eprintln!("acrdeck: {e}");
+                crate::process::say(&e.to_string());
                 unreadable = true;
             }
         }
@@ -186,7 +186,7 @@ pub async fn run(args: &PlanArgs, loaded: &LoadedConfig, acr: &Acr, out: &mut im
         }
     };
     if let Err(e) = written {
-        eprintln!("acrdeck: cannot write the plan: {e}");
+        crate::process::say(&format!("cannot write the plan: {e}"));
         return EXIT_UNREADABLE;
     }
     exit_status(

@@ -110,12 +110,12 @@ impl<'a, T: serde::Serialize> RowWriter<'a, T> {
         }
         self.write(|out| out.flush());
         if let Some(e) = self.failed {
-            eprintln!("acrdeck: cannot write the listing: {e}");
+            crate::process::say(&format!("cannot write the listing: {e}"));
             return super::reads::EXIT_FAILED;
         }
         match error {
             Some(e) => {
-                eprintln!("acrdeck: the listing is partial: {e}");
+                crate::process::say(&format!("the listing is partial: {e}"));
                 super::reads::EXIT_FAILED
             }
             None => super::reads::EXIT_OK,
