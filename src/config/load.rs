@@ -137,24 +137,7 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<(), ConfigError>
         );
     }
 
-    // A zero would mean "no time at all" to a timeout and "all the time" to a refresh.
-    let net = &config.network;
-    let refresh = &config.refresh;
-    for (table, key, value) in [
-        ("network", "connect_timeout_secs", net.connect_timeout_secs),
-        ("network", "read_timeout_secs", net.read_timeout_secs),
-        ("refresh", "runs_active_secs", refresh.runs_active_secs),
-        ("refresh", "runs_idle_secs", refresh.runs_idle_secs),
-        ("refresh", "listings_secs", refresh.listings_secs),
-    ] {
-        if value == 0 {
-            return err(
-                value_span(text, table, key),
-                format!("`{key}` must be at least 1 second; leave it out for the default"),
-            );
-        }
-    }
-
+    validate_durations(config, text, &err)?;
     validate_stages(&config.stages, &err)?;
     validate_images(&config.images, &config.stages, &err)?;
 
@@ -184,6 +167,31 @@ fn validate(config: &Config, text: &str, path: &Path) -> Result<(), ConfigError>
             value_span(text, "ui", "theme"),
             format!("theme `{theme}` is neither `default`, `monochrome` nor an existing file"),
         );
+    }
+    Ok(())
+}
+
+/// Timeouts and refresh intervals: a zero would mean "no time at all" to a timeout and "all the
+/// time" to a refresh.
+fn validate_durations(
+    config: &Config,
+    text: &str,
+    err: &dyn Fn(Range<usize>, String) -> Result<(), ConfigError>,
+) -> Result<(), ConfigError> {
+    let (net, refresh) = (&config.network, &config.refresh);
+    for (table, key, value) in [
+        ("network", "connect_timeout_secs", net.connect_timeout_secs),
+        ("network", "read_timeout_secs", net.read_timeout_secs),
+        ("refresh", "runs_active_secs", refresh.runs_active_secs),
+        ("refresh", "runs_idle_secs", refresh.runs_idle_secs),
+        ("refresh", "listings_secs", refresh.listings_secs),
+    ] {
+        if value == 0 {
+            return err(
+                value_span(text, table, key),
+                format!("`{key}` must be at least 1 second; leave it out for the default"),
+            );
+        }
     }
     Ok(())
 }
