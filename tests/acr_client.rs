@@ -645,38 +645,14 @@ async fn the_token_endpoint_grants_every_scope_asked_for() {
     let i = emu.info();
     let http = common::emu::client_for(i);
     let login_server = i.registries["contosodev"].clone();
-    let aad = emu.arm_token().await;
-    let refresh: Value = http
-        .post(format!("https://{login_server}/oauth2/exchange"))
-        .form(&[
-            ("grant_type", "access_token"),
-            ("service", login_server.as_str()),
-            ("access_token", aad.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let rt = refresh["refresh_token"].as_str().unwrap();
-    let form = [
-        ("grant_type", "refresh_token"),
-        ("service", login_server.as_str()),
-        ("refresh_token", rt),
-        ("scope", "repository:apps/web:metadata_read"),
-        ("scope", "repository:apps/api:metadata_read"),
-    ];
-    let token: Value = http
-        .post(format!("https://{login_server}/oauth2/token"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let access = token["access_token"].as_str().unwrap();
+    let access = common::emu::acr_token_for(
+        &http,
+        i,
+        "contosodev",
+        &["repository:apps/web:metadata_read", "repository:apps/api:metadata_read"],
+    )
+    .await;
+    let access = access.as_str();
     for repo in ["apps/web", "apps/api"] {
         let r = http
             .get(format!("https://{login_server}/acr/v1/{repo}"))

@@ -262,6 +262,7 @@ fn the_cheap_check_puts_new_tags_on_top_without_reading_the_listing_again() {
             login_server: LS.into(),
             repository: REPO.into(),
             manifests: vec![manifest("sha256:new")],
+            error: None,
         },
     );
     assert!(s.panes.tags.rows(LS, REPO)[0].manifest.is_some());
@@ -412,4 +413,33 @@ fn cached_tags_are_read_again_when_shown_however_recent() {
     l.cached = true;
     let effects = acrdeck::app::navigate::show(&mut s, Pane::Tags);
     assert!(reads_whole(&effects), "{effects:?}");
+}
+
+#[test]
+fn a_check_that_fails_keeps_the_rows_marked_stale() {
+    let (mut s, _, generation) = tags_read();
+    let effects = update(
+        &mut s,
+        Action::TagsChecked {
+            login_server: LS.into(),
+            repository: REPO.into(),
+            generation,
+            newest: Err(acrdeck::acr::Failure::Reason("the tag count could not be read".into())),
+            count: None,
+        },
+    );
+    assert!(!reads_whole(&effects), "{effects:?}");
+    assert!(
+        effects.iter().any(|e| matches!(
+            e,
+            Effect::RefreshLater {
+                refresh: Refresh::Tags { .. },
+                ..
+            }
+        )),
+        "checked again later: {effects:?}"
+    );
+    let l = &s.panes.tags.listings[&(LS.to_string(), REPO.to_string())];
+    assert_eq!(l.value.as_ref().map(Vec::len), Some(300), "the rows stay");
+    assert!(l.error.is_some(), "and are shown stale");
 }

@@ -64,11 +64,13 @@ pub enum Action {
         newest: Result<Vec<TagProperties>, Failure>,
         count: Option<u64>,
     },
-    /// Manifests read one by one for tags the check found on digests not seen before.
+    /// Manifests read one by one for tags the check found on digests not seen before, and the
+    /// first that could not be read.
     TagManifests {
         login_server: String,
         repository: String,
         manifests: Vec<ManifestProperties>,
+        error: Option<Failure>,
     },
     RunsLoaded {
         login_server: String,

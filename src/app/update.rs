@@ -185,8 +185,9 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
             login_server,
             repository,
             manifests,
+            error,
         } => {
-            tags::manifests_read(state, (login_server, repository), manifests);
+            tags::manifests_read(state, (login_server, repository), manifests, error);
             vec![]
         }
         Action::RunsLoaded {

@@ -176,19 +176,24 @@ pub async fn tags(ctx: Ctx, login_server: String, repository: String, generation
     send(last, vec![], vec![], error);
 }
 
-/// How many of the newest tags the cheap check reads: one page.
-const CHECK_PAGE: u32 = 100;
-
 /// The cheap check of a tags listing: one page of the newest tags and the repository's tag
-/// count, read side by side.
+/// count, read side by side. Without the count the check cannot vouch for the rows (deletions
+/// would go unseen), so a failure to read either fails the check.
 pub async fn check_tags(ctx: Ctx, login_server: String, repository: String, generation: u64) {
-    let (newest, count) = match registry_client(&ctx, &login_server) {
+    let checked = match registry_client(&ctx, &login_server) {
         Ok(client) => {
-            let mut pages = client.tags(&repository, TagOrder::NewestFirst, CHECK_PAGE);
+            let page = crate::app::panes::tags::CHECK_PAGE as u32;
+            let mut pages = client.tags(&repository, TagOrder::NewestFirst, page);
             let (first, props) = futures::join!(pages.next(), client.repository(&repository));
-            let newest = first.unwrap_or_else(|| Ok(vec![])).map_err(Failure::from);
-            (newest, props.ok().map(|p| p.tag_count))
+            first
+                .unwrap_or_else(|| Ok(vec![]))
+                .and_then(|newest| Ok((newest, props?.tag_count)))
+                .map_err(Failure::from)
         }
+        Err(e) => Err(e),
+    };
+    let (newest, count) = match checked {
+        Ok((newest, count)) => (Ok(newest), Some(count)),
         Err(e) => (Err(e), None),
     };
     ctx.send(Action::TagsChecked {
@@ -202,22 +207,40 @@ pub async fn check_tags(ctx: Ctx, login_server: String, repository: String, gene
 
 /// Manifests of a repository read one by one (those of tags new since the listing was read).
 pub async fn tag_manifests(ctx: Ctx, login_server: String, repository: String, digests: Vec<String>) {
-    let Ok(client) = registry_client(&ctx, &login_server) else {
-        return;
+    let client = match registry_client(&ctx, &login_server) {
+        Ok(c) => c,
+        Err(e) => {
+            return ctx.send(Action::TagManifests {
+                login_server,
+                repository,
+                manifests: vec![],
+                error: Some(e),
+            });
+        }
     };
-    let manifests: Vec<ManifestProperties> = futures::stream::iter(digests)
+    let read: Vec<_> = futures::stream::iter(digests)
         .map(|d| {
             let (client, repository) = (client.clone(), repository.clone());
-            async move { client.manifest(&repository, &d).await.ok() }
+            async move { client.manifest(&repository, &d).await }
         })
         .buffer_unordered(DETAIL_CONCURRENCY)
-        .filter_map(futures::future::ready)
         .collect()
         .await;
+    let mut manifests = Vec::new();
+    let mut error = None;
+    for r in read {
+        match r {
+            Ok(m) => manifests.push(m),
+            Err(e) => {
+                error.get_or_insert(Failure::from(e));
+            }
+        }
+    }
     ctx.send(Action::TagManifests {
         login_server,
         repository,
         manifests,
+        error,
     });
 }
 

@@ -159,6 +159,11 @@ pub async fn arm_token(http: &reqwest::Client, i: &ReadyInfo) -> String {
 
 /// An ACR access token for `scope` on `registry`: Entra token, exchange, then token.
 pub async fn acr_token(http: &reqwest::Client, i: &ReadyInfo, registry: &str, scope: &str) -> String {
+    acr_token_for(http, i, registry, &[scope]).await
+}
+
+/// An ACR access token for every scope in `scopes`, asked for in one token request.
+pub async fn acr_token_for(http: &reqwest::Client, i: &ReadyInfo, registry: &str, scopes: &[&str]) -> String {
     let aad = arm_token(http, i).await;
     let host = &i.registries[registry];
     let v: Value = http
@@ -176,14 +181,15 @@ pub async fn acr_token(http: &reqwest::Client, i: &ReadyInfo, registry: &str, sc
         .await
         .expect("exchange json");
     let refresh = v["refresh_token"].as_str().expect("refresh_token").to_string();
+    let mut form = vec![
+        ("grant_type", "refresh_token"),
+        ("service", host.as_str()),
+        ("refresh_token", refresh.as_str()),
+    ];
+    form.extend(scopes.iter().map(|s| ("scope", *s)));
     let v: Value = http
         .post(format!("https://{host}/oauth2/token"))
-        .form(&[
-            ("grant_type", "refresh_token"),
-            ("service", host),
-            ("scope", scope),
-            ("refresh_token", &refresh),
-        ])
+        .form(&form)
         .send()
         .await
         .expect("token")

@@ -143,6 +143,9 @@ pub fn loaded(
     vec![check_later(state, key)]
 }
 
+/// How many of the newest tags the cheap check reads: one page.
+pub const CHECK_PAGE: usize = 100;
+
 /// The next cheap check of a listing, one refresh interval from now.
 fn check_later(state: &State, (login_server, repository): (String, String)) -> Effect {
     Effect::RefreshLater {
@@ -272,7 +275,7 @@ enum Merge {
 }
 
 fn merge_newest(rows: &mut Vec<TagRow>, newest: Vec<TagProperties>) -> Merge {
-    let full = newest.len() >= 100;
+    let (page, full) = (newest.len(), newest.len() >= CHECK_PAGE);
     let held: HashMap<&str, usize> = rows.iter().enumerate().map(|(i, r)| (r.tag.name.as_str(), i)).collect();
     let changed: Vec<TagProperties> = newest
         .into_iter()
@@ -281,7 +284,7 @@ fn merge_newest(rows: &mut Vec<TagRow>, newest: Vec<TagProperties>) -> Merge {
     if changed.is_empty() {
         return Merge::Unchanged;
     }
-    if full && changed.len() >= 100 {
+    if full && changed.len() == page {
         return Merge::TooMany;
     }
     let manifests: HashMap<String, Arc<ManifestProperties>> = rows
@@ -306,8 +309,17 @@ fn merge_newest(rows: &mut Vec<TagRow>, newest: Vec<TagProperties>) -> Merge {
     Merge::Merged(missing)
 }
 
-/// Manifests read for tags the check brought: joined to every row on their digests.
-pub fn manifests_read(state: &mut State, key: (String, String), manifests: Vec<ManifestProperties>) {
+/// Manifests read for tags the check brought: joined to every row on their digests. One that
+/// could not be read leaves its rows without size and platforms, and the registry marked.
+pub fn manifests_read(
+    state: &mut State,
+    key: (String, String),
+    manifests: Vec<ManifestProperties>,
+    error: Option<Failure>,
+) {
+    if error.is_some() {
+        state.mark_health(&key.0, error.as_ref());
+    }
     let Some(rows) = state.panes.tags.listings.get_mut(&key).and_then(|l| l.value.as_mut()) else {
         return;
     };
