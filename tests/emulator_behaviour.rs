@@ -369,12 +369,26 @@ async fn a_scheduled_run_streams_its_log_as_an_append_blob_and_pushes() {
     .await
     .unwrap();
     assert_eq!(r["properties"]["status"], "Succeeded");
-    assert!(
-        r["properties"]["outputImages"][0]["digest"]
-            .as_str()
-            .is_some_and(|d| d.starts_with("sha256:")),
-        "{r}"
-    );
+    let output = &r["properties"]["outputImages"][0];
+    let digest = output["digest"].as_str().unwrap_or_default();
+    assert!(digest.starts_with("sha256:"), "{r}");
+    // The log prints the digest the run reports, and the registry holds the tag there.
+    assert!(text.contains(&format!(": digest: {digest} size: ")), "{text}");
+    let host = emu.info().registries["contosodev"].clone();
+    let repo = output["repository"].as_str().unwrap_or_default();
+    let tag = output["tag"].as_str().unwrap_or_default();
+    let token = emu.acr_token("contosodev", &format!("repository:{repo}:metadata_read")).await;
+    let t: Value = emu
+        .http
+        .get(format!("https://{host}/acr/v1/{repo}/_tags/{tag}"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(t["tag"]["digest"], digest, "{t}");
     let events: Value = arm(
         &emu,
         reqwest::Method::POST,
@@ -602,4 +616,222 @@ async fn a_large_repository_pages_exactly() {
     sorted.sort();
     sorted.dedup();
     assert_eq!(sorted.len(), 20_000, "no tag twice, none lost");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_locked_tags_refuse_delete() {
+    let emu = TestEmu::start().await;
+    let host = emu.info().registries["contosodev"].clone();
+    let all = "repository:apps/web:pull,push,delete,metadata_read,metadata_write";
+    let token = emu.acr_token("contosodev", all).await;
+    let tag = format!("https://{host}/acr/v1/apps/web/_tags/1.6.0");
+    let r = emu
+        .http
+        .patch(&tag)
+        .bearer_auth(&token)
+        .json(&json!({"writeEnabled": false}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = emu.http.delete(&tag).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 405, "a write-locked tag cannot be deleted");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "REGISTRY_DISALLOWED_OPERATION");
+    assert_eq!(
+        emu.http.get(&tag).bearer_auth(&token).send().await.unwrap().status(),
+        200,
+        "the tag is still there"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resources_listing_finds_registries_without_their_group() {
+    let emu = TestEmu::start().await;
+    let sub = emu.info().subscription.clone();
+    let path = format!("/subscriptions/{sub}/resources");
+    let filter = "resourceType eq 'Microsoft.ContainerRegistry/registries'";
+    let mut names = Vec::new();
+    let mut url = format!(
+        "{}{path}?api-version=2024-11-01&$filter={}&$top=2",
+        emu.info().arm,
+        urlencode(filter)
+    );
+    let token = emu.arm_token().await;
+    for _ in 0..20 {
+        let v: Value = emu.http.get(&url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        for item in v["value"].as_array().expect("value") {
+            assert_eq!(item["type"], "Microsoft.ContainerRegistry/registries", "{item}");
+            assert!(item["id"].as_str().is_some_and(|i| i.contains("/resourceGroups/")), "{item}");
+            assert!(item["location"].is_string() && item["sku"]["name"].is_string(), "{item}");
+            names.push(item["name"].as_str().unwrap_or_default().to_string());
+        }
+        match v["nextLink"].as_str() {
+            Some(next) => url = next.to_string(),
+            None => break,
+        }
+    }
+    for n in ["contosodev", "contosostaging", "contosouat", "contosoprod"] {
+        assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
+    }
+    let r = arm(&emu, reqwest::Method::GET, &path, &format!("api-version=2024-11-01&$filter={}", urlencode("resourceType eq 'Microsoft.Storage/storageAccounts'")), None).await;
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["value"], json!([]), "no other resource types in the world");
+    let r = arm(&emu, reqwest::Method::GET, &path, &format!("api-version=2024-11-01&$filter={}", urlencode("substringof('dev', name)")), None).await;
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "InvalidFilterInQueryString", "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_api_versions_are_refused_as_arm_refuses_them() {
+    let emu = TestEmu::start().await;
+    let r = arm(&emu, reqwest::Method::GET, &dev(&emu, ""), "api-version=2099-01-01", None).await;
+    assert_eq!(r.status(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "NoRegisteredProviderFound", "{v}");
+    let msg = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("'2099-01-01'") && msg.contains("2025-11-01") && msg.contains("'registries'"), "{msg}");
+    let r = arm(&emu, reqwest::Method::GET, &dev(&emu, "/runs"), "api-version=2099-01-01", None).await;
+    let v: Value = r.json().await.unwrap();
+    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("'registries/runs'"), "{v}");
+    // The versions the official SDKs and the az CLI send are served.
+    for v in ["2025-11-01", "2026-09-01-preview", "2019-06-01-preview"] {
+        let r = arm(&emu, reqwest::Method::GET, &dev(&emu, ""), &format!("api-version={v}"), None).await;
+        assert_eq!(r.status(), 200, "{v}");
+    }
+    let sub = emu.info().subscription.clone();
+    let r = arm(&emu, reqwest::Method::GET, &format!("/subscriptions/{sub}"), "api-version=2099-01-01", None).await;
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "InvalidApiVersionParameter", "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cloud_metadata_is_served_without_credentials() {
+    let emu = TestEmu::start().await;
+    let base = emu.info().arm.clone();
+    let r = emu
+        .http
+        .get(format!("{base}/metadata/endpoints?api-version=2022-09-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["resourceManager"], format!("{base}/"));
+    assert_eq!(v["authentication"]["loginEndpoint"], format!("{base}/"));
+    assert!(v["authentication"]["audiences"][0].is_string() && v["name"].is_string(), "{v}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registry_closed_to_the_public_refuses_callers_outside() {
+    let emu = TestEmu::start().await;
+    // contosoprod has public network access disabled in the demo world.
+    let prod = emu.info().registries["contosoprod"].clone();
+    let dev_host = emu.info().registries["contosodev"].clone();
+    let token = emu.acr_token("contosoprod", "registry:catalog:*").await;
+    let catalog = |host: &str| format!("https://{host}/acr/v1/_catalog");
+    let r = emu.http.get(catalog(&prod)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 200, "inside the private network (the jump box), prod answers");
+    let r = emu
+        .http
+        .post(format!("{}/network?caller=outside", emu.info().admin))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = emu.http.get(catalog(&prod)).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["errors"][0]["code"], "DENIED", "{v}");
+    assert!(v["errors"][0]["message"].as_str().unwrap_or_default().contains("aka.ms/acr/firewall"));
+    let r = emu.http.get(format!("https://{prod}/v2/")).send().await.unwrap();
+    assert_eq!(r.status(), 403, "refused before credentials are asked for");
+    // A registry open to the public still answers.
+    let dev_token = emu.acr_token("contosodev", "registry:catalog:*").await;
+    let r = emu.http.get(catalog(&dev_host)).bearer_auth(&dev_token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_endpoint_takes_the_basic_credentials_clients_send() {
+    use base64::Engine as _;
+    let emu = TestEmu::start().await;
+    let i = emu.info().clone();
+    let host = i.registries["contosodev"].clone();
+    let aad = emu.arm_token().await;
+    let v: Value = emu
+        .http
+        .post(format!("https://{host}/oauth2/exchange"))
+        .form(&[("grant_type", "access_token"), ("service", host.as_str()), ("access_token", aad.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let refresh = v["refresh_token"].as_str().expect("refresh token").to_string();
+    let get_token = |user: String, pass: String| {
+        let http = emu.http.clone();
+        let host = host.clone();
+        async move {
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+            http.get(format!(
+                "https://{host}/oauth2/token?service={host}&scope=repository:apps/web:pull"
+            ))
+            .header("authorization", format!("Basic {basic}"))
+            .send()
+            .await
+            .unwrap()
+        }
+    };
+    let zero = "00000000-0000-0000-0000-000000000000".to_string();
+    for (who, user, pass) in [
+        ("an ACR refresh token", zero.clone(), refresh.clone()),
+        ("a service principal", i.client_id.clone(), i.client_secret.clone()),
+    ] {
+        let r = get_token(user, pass).await;
+        assert_eq!(r.status(), 200, "{who}");
+        let v: Value = r.json().await.unwrap();
+        let token = v["access_token"].as_str().expect("access token");
+        let r = emu
+            .http
+            .get(format!("https://{host}/v2/apps/web/tags/list"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{who}: the token reads what its scope names");
+        let r = emu
+            .http
+            .get(format!("https://{host}/v2/apps/api/tags/list"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401, "{who}: and nothing else");
+    }
+    for (who, user, pass) in [
+        ("a wrong secret", i.client_id.clone(), "nope".to_string()),
+        ("a refresh token as a password of another user", "someone".to_string(), refresh.clone()),
+        ("a token that is not a refresh token", zero.clone(), aad.clone()),
+    ] {
+        let r = get_token(user, pass).await;
+        assert_eq!(r.status(), 401, "{who}");
+    }
+    // A refresh token issued for another registry is refused.
+    let staging = i.registries["contosostaging"].clone();
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{zero}:{refresh}"));
+    let r = emu
+        .http
+        .get(format!("https://{staging}/oauth2/token?service={staging}&scope=repository:apps/web:pull"))
+        .header("authorization", format!("Basic {basic}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

@@ -17,10 +17,6 @@ const TASKS: &str = "api-version=2025-03-01-preview";
 /// models already parse every one of them (tests/fixtures.rs).
 const NOT_SERVED_YET: &[(&str, &str)] = &[
     (
-        "arm-tasks-2025-03-01-preview/TasksGetDetails.json",
-        "tasks/{name}/listDetails (the task with its step's and credentials' values)",
-    ),
-    (
         "arm-2025-11-01/ReplicationList.json",
         "geo-replicas are not in the world",
     ),
@@ -74,6 +70,26 @@ const NOT_SENT: &[(&str, &str, &str)] = &[
         "arm-tasks-2025-03-01-preview/TasksGet.json",
         "credentials",
         "task credentials are write-only in the service and never listed by the emulator",
+    ),
+    (
+        "arm-tasks-2025-03-01-preview/TasksGetDetails.json",
+        "customRegistries",
+        "the demo tasks pull from no custom registry: the map is sent, empty",
+    ),
+    (
+        "arm-tasks-2025-03-01-preview/TasksGetDetails.json",
+        "tags",
+        "tasks carry no resource tags in the demo world",
+    ),
+    (
+        "arm-tasks-2025-03-01-preview/TasksGetDetails.json",
+        "logTemplate",
+        "no log template is configured",
+    ),
+    (
+        "arm-tasks-2025-03-01-preview/TasksGetDetails.json",
+        "sourceTriggers",
+        "demo tasks are triggered by base images and timers, not source commits",
     ),
     (
         "arm-tasks-2025-03-01-preview/TasksList.json",
@@ -489,6 +505,10 @@ async fn emulator_answers_like_the_official_examples() {
     c.check("arm-tasks-2025-03-01-preview/TasksList.json", r).await;
     let r = c.arm(Method::GET, &c.dev("/tasks/hello-world"), TASKS, None).await;
     c.check("arm-tasks-2025-03-01-preview/TasksGet.json", r).await;
+    let r = c
+        .arm(Method::POST, &c.dev("/tasks/hello-world/listDetails"), TASKS, None)
+        .await;
+    c.check("arm-tasks-2025-03-01-preview/TasksGetDetails.json", r).await;
     let r = c
         .arm(Method::GET, &c.dev("/runs"), &format!("{TASKS}&$top=10&$filter="), None)
         .await;

@@ -21,6 +21,7 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .route("/rewrite-next-import", post(rewrite_next_import))
         .route("/tick", post(tick))
         .route("/page-limit", post(page_limit))
+        .route("/network", post(network))
         .route("/runs/{registry}/{run}/appends", get(appends))
         .with_state(emu)
 }
@@ -103,4 +104,16 @@ async fn page_limit(State(emu): State<Arc<Emu>>, Query(q): Query<HashMap<String,
         }
         None => json(400, &serde_json::json!({"error": "give n, a number of items"})),
     }
+}
+
+/// `POST /network?caller=outside` (or `inside`): where callers stand from now on. Outside, a
+/// registry with public network access disabled answers its data plane with 403, as the
+/// service answers a client that does not come through the registry's private endpoint.
+async fn network(State(emu): State<Arc<Emu>>, Query(q): Query<HashMap<String, String>>) -> Response {
+    match q.get("caller").map(String::as_str) {
+        Some("outside") => emu.set_callers_outside(true),
+        Some("inside") => emu.set_callers_outside(false),
+        _ => return json(400, &serde_json::json!({"error": "give caller=inside or caller=outside"})),
+    }
+    json(200, &serde_json::json!({"callers_outside": emu.callers_outside()}))
 }

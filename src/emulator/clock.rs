@@ -158,12 +158,17 @@ fn apply_effect(reg: &mut Registry, effect: RunEffect, now: DateTime<Utc>, upstr
                 pushed(reg, &target_repo, Some(&tag), &digest, now, upstream);
             }
         }
-        RunEffect::PushBuilt { repo, tag, seed } => {
+        RunEffect::PushBuilt {
+            repo,
+            tag,
+            seed,
+            created,
+        } => {
             let spec = super::images::ImageSpec {
                 seed: &seed,
                 platforms: &[],
                 env: &[],
-                created: now,
+                created,
             };
             if let Ok(d) = super::images::build_image(&mut reg.store, &repo, Some(&tag), &spec) {
                 pushed(reg, &repo, Some(&tag), &d, now, upstream);

@@ -67,6 +67,10 @@ pub struct Emu {
     /// The most items a page of ACR's own listings (catalog, tags, manifests) holds, whatever
     /// `n` asks: the service's 1,000 unless a test lowers it to page a small listing finely.
     acr_page_limit: AtomicUsize,
+    /// Where callers stand: inside the private network (the jump box's place, the default) or
+    /// outside it. Every caller reaches the emulator on loopback, so the place is a setting of
+    /// the emulated world rather than read off an address.
+    callers_outside: AtomicBool,
 }
 
 /// ACR answers at most 1,000 repositories, tags or manifests a page, whatever `n` asks
@@ -81,6 +85,16 @@ impl Emu {
     }
 
     /// Lowers (or restores) the most items a page of ACR's listings holds.
+    /// Whether callers stand outside the private network: registries whose public network
+    /// access is disabled then refuse their data plane (see `admin` `/network`).
+    pub fn callers_outside(&self) -> bool {
+        self.callers_outside.load(Ordering::Relaxed)
+    }
+
+    pub fn set_callers_outside(&self, outside: bool) {
+        self.callers_outside.store(outside, Ordering::Relaxed);
+    }
+
     pub fn set_acr_page_limit(&self, n: usize) {
         self.acr_page_limit.store(n.clamp(1, ACR_PAGE_LIMIT), Ordering::Relaxed);
     }
@@ -312,6 +326,7 @@ pub async fn start(options: Options) -> Result<Running, String> {
         rewrite_next_import: AtomicBool::new(false),
         clock: tokio::sync::Notify::new(),
         acr_page_limit: AtomicUsize::new(ACR_PAGE_LIMIT),
+        callers_outside: AtomicBool::new(false),
     });
     let (tx, rx) = watch::channel(false);
 

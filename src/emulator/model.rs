@@ -515,29 +515,35 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes a tag, honouring deleteEnabled on the tag and its repository.
+    /// Deletes a tag, honouring deleteEnabled and writeEnabled on the tag and its repository:
+    /// the service refuses to delete what is write-locked too (a write lock keeps the tag
+    /// pointing where it points, and deleting it would move it to nowhere).
     pub fn delete_tag(&mut self, repo: &str, tag: &str) -> Result<(), DpError> {
         let r = self.repos.get_mut(repo).ok_or_else(|| DpError::name_unknown(repo))?;
         let t = r.tags.get(tag).ok_or_else(|| DpError::tag_unknown(tag))?;
-        if !r.effective_tag_attrs(t).delete_enabled {
+        let a = r.effective_tag_attrs(t);
+        if !a.delete_enabled || !a.write_enabled {
             return Err(DpError::disallowed());
         }
         r.remove_tag(tag);
         Ok(())
     }
 
-    /// Deletes a manifest and every tag on it; refused if any of them is delete-locked.
+    /// Deletes a manifest and every tag on it; refused if any of them is delete- or
+    /// write-locked.
     pub fn delete_manifest(&mut self, repo: &str, digest: &str) -> Result<Vec<String>, DpError> {
         let r = self.repos.get_mut(repo).ok_or_else(|| DpError::name_unknown(repo))?;
         let m = r
             .manifests
             .get(digest)
             .ok_or_else(|| DpError::manifest_unknown(digest))?;
-        let locked = !r.attrs.and(m.attrs).delete_enabled
+        let own = r.attrs.and(m.attrs);
+        let locked = !own.delete_enabled
+            || !own.write_enabled
             || m.tags
                 .iter()
                 .filter_map(|t| r.tags.get(t))
-                .any(|t| !t.attrs.delete_enabled);
+                .any(|t| !t.attrs.delete_enabled || !t.attrs.write_enabled);
         if locked {
             return Err(DpError::disallowed());
         }
@@ -549,12 +555,16 @@ impl Store {
         Ok(tags)
     }
 
-    /// Deletes a whole repository; refused when it or anything in it is delete-locked.
+    /// Deletes a whole repository; refused when it or anything in it is delete- or
+    /// write-locked.
     pub fn delete_repository(&mut self, repo: &str) -> Result<(Vec<String>, Vec<String>), DpError> {
         let r = self.repos.get(repo).ok_or_else(|| DpError::name_unknown(repo))?;
         let locked = !r.attrs.delete_enabled
-            || r.tags.values().any(|t| !t.attrs.delete_enabled)
-            || r.manifests.values().any(|m| !m.attrs.delete_enabled);
+            || !r.attrs.write_enabled
+            || r.tags.values().any(|t| !t.attrs.delete_enabled || !t.attrs.write_enabled)
+            || r.manifests
+                .values()
+                .any(|m| !m.attrs.delete_enabled || !m.attrs.write_enabled);
         if locked {
             return Err(DpError::disallowed());
         }
@@ -655,6 +665,20 @@ mod tests {
             s.put_manifest("app", "v1", OCI_MANIFEST, other, t(2)),
             Err(DpError::disallowed())
         );
+    }
+
+    #[test]
+    fn write_locked_tags_and_manifests_refuse_delete() {
+        let (mut s, d) = store_with_image();
+        s.repos.get_mut("app").unwrap().tags.get_mut("v1").unwrap().attrs.write_enabled = false;
+        assert_eq!(s.delete_tag("app", "v1"), Err(DpError::disallowed()));
+        assert_eq!(s.delete_manifest("app", &d), Err(DpError::disallowed()));
+        assert!(s.delete_repository("app").is_err());
+        let tag = s.repos.get_mut("app").unwrap().tags.get_mut("v1").unwrap();
+        tag.attrs.write_enabled = true;
+        s.repos.get_mut("app").unwrap().manifests.get_mut(&d).unwrap().attrs.write_enabled = false;
+        assert_eq!(s.delete_manifest("app", &d), Err(DpError::disallowed()));
+        assert!(s.delete_tag("app", "v1").is_ok(), "a tag's own lock is what guards the tag");
     }
 
     #[test]

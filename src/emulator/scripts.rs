@@ -19,10 +19,10 @@ pub fn build_log(
     login_server: &str,
     image: &str,
     base: &str,
-    start: DateTime<Utc>,
-    secs: i64,
+    (start, secs): (DateTime<Utc>, i64),
     test_lines: usize,
     fail: bool,
+    pushed: &(String, usize),
 ) -> Script {
     let mut lines = Vec::new();
     let mut t = start;
@@ -31,7 +31,7 @@ pub fn build_log(
     if fail {
         failed_build(&mut lines, &mut t, run_id, start);
     } else {
-        push_steps(&mut lines, &mut t, (run_id, login_server, image, base), start);
+        push_steps(&mut lines, &mut t, (run_id, login_server, image, base), pushed, start);
     }
     Script { lines }
 }
@@ -160,6 +160,7 @@ fn push_steps(
     lines: &mut Lines,
     t: &mut DateTime<Utc>,
     (run_id, login_server, image, base): (&str, &str, &str, &str),
+    (digest, size): &(String, usize),
     start: DateTime<Utc>,
 ) {
     let mut push = |dt_ms: i64, text: String, t: &mut DateTime<Utc>| {
@@ -194,7 +195,7 @@ fn push_steps(
     push(
         400,
         format!(
-            "{}: digest: sha256:5b0c1e... size: 1574",
+            "{}: digest: {digest} size: {size}",
             image.rsplit(':').next().unwrap_or("latest")
         ),
         t,

@@ -215,7 +215,9 @@ pub struct Run {
     pub created: DateTime<Utc>,
     pub started: Option<DateTime<Utc>>,
     pub finished: Option<DateTime<Utc>>,
-    pub output_images: Vec<(String, String, String)>,
+    /// (registry, repository, tag, digest): the digest is the one the run pushes, fixed when
+    /// the run is made, so the listing reports what this run pushed even after the tag moves.
+    pub output_images: Vec<(String, String, String, Option<String>)>,
     /// The log blob as written so far (CRLF lines) and its completion marker.
     pub log: Vec<u8>,
     pub log_complete: bool,
@@ -239,8 +241,14 @@ pub enum RunEffect {
         target_repo: String,
         tag: String,
     },
-    /// Push the built image (a copy of `source_repo@digest` in the same registry) as `repo:tag`.
-    PushBuilt { repo: String, tag: String, seed: String },
+    /// Push the image built from `seed` (created at `created`, so its digest is the one the
+    /// run's log already printed) as `repo:tag`.
+    PushBuilt {
+        repo: String,
+        tag: String,
+        seed: String,
+        created: DateTime<Utc>,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -533,19 +533,33 @@ pub fn new_run(
         TaskKind::Build { image, base } => {
             let image = image.replace("{{.Run.ID}}", &id);
             let lines = (duration_secs.max(20) as usize / 2).clamp(5, 400);
-            let s = scripts::build_log(&id, &reg.login_server, &image, base, start, duration_secs, lines, fail);
             let (repo, tag) = image.split_once(':').unwrap_or((&image, "latest"));
+            let seed = format!("{repo}:{tag}");
+            // The image is built now, aside, so the log prints the digest and size the push
+            // will have (and the run's outputImages report).
+            let pushed = built_manifest(repo, tag, &seed, start)?;
+            let s = scripts::build_log(
+                &id,
+                &reg.login_server,
+                &image,
+                base,
+                (start, duration_secs),
+                lines,
+                fail,
+                &pushed,
+            );
             let effect = RunEffect::PushBuilt {
                 repo: repo.into(),
                 tag: tag.into(),
-                seed: format!("{repo}:{tag}"),
+                seed,
+                created: start,
             };
             let status = if fail { RunStatus::Failed } else { RunStatus::Succeeded };
             (
                 s,
                 status,
                 Some(effect),
-                vec![(reg.login_server.clone(), repo.to_string(), tag.to_string())],
+                vec![(reg.login_server.clone(), repo.to_string(), tag.to_string(), Some(pushed.0))],
             )
         }
         TaskKind::GatedImport { source, target } => {
@@ -565,6 +579,7 @@ pub fn new_run(
             };
             let (s, ok) = scripts::gated_import_log(&id, source, target, color.as_deref(), &reg.login_server, start);
             let (trepo, ttag) = target.split_once(':').unwrap_or((target, "latest"));
+            let output_digest = digest.clone();
             let effect = match (resolved, digest) {
                 (Some(r), Some(d)) if ok => Some(RunEffect::ImportFromUpstream {
                     upstream_repo: r,
@@ -579,7 +594,7 @@ pub fn new_run(
                 s,
                 status,
                 effect,
-                vec![(reg.login_server.clone(), trepo.to_string(), ttag.to_string())],
+                vec![(reg.login_server.clone(), trepo.to_string(), ttag.to_string(), output_digest)],
             )
         }
     };
@@ -602,6 +617,24 @@ pub fn new_run(
         on_success: effect,
         archive_enabled: false,
     })
+}
+
+/// The digest and manifest size of the image a build run pushes.
+fn built_manifest(repo: &str, tag: &str, seed: &str, created: DateTime<Utc>) -> Result<(String, usize), String> {
+    let mut scratch = super::model::Store::default();
+    let spec = super::images::ImageSpec {
+        seed,
+        platforms: &[],
+        env: &[],
+        created,
+    };
+    let digest = super::images::build_image(&mut scratch, repo, Some(tag), &spec)?;
+    let size = scratch
+        .repos
+        .get(repo)
+        .and_then(|r| r.manifests.get(&digest))
+        .map_or(0, |m| m.body.len());
+    Ok((digest, size))
 }
 
 /// A quick run of an encoded task (`EncodedTaskRunRequest`): each line of the task is echoed as
@@ -647,12 +680,14 @@ fn apply_history_effect(
     upstream: &Upstream,
 ) -> Result<(), String> {
     match effect {
-        RunEffect::PushBuilt { repo, tag, seed } => {
+        RunEffect::PushBuilt {
+            repo, tag, seed, created, ..
+        } => {
             let spec = ImageSpec {
                 seed: &seed,
                 platforms: &[],
                 env: &[],
-                created: at,
+                created,
             };
             build_image(&mut reg.store, &repo, Some(&tag), &spec)?;
             if let Some(r) = reg.store.repos.get_mut(&repo) {

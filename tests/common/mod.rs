@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod emu;
+pub mod oci;
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 use std::io::{Read, Write};

@@ -15,9 +15,6 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::Arc;
 
-pub const REGISTRY_API: &str = "2025-11-01";
-pub const TASKS_API: &str = "2025-03-01-preview";
-
 /// ACR's timestamps: seven fractional digits and a Z (`2018-09-06T06:17:21.0856539Z`).
 pub fn ts(t: DateTime<Utc>) -> String {
     use chrono::Timelike;
@@ -45,7 +42,16 @@ pub async fn dispatch(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    // Every ARM call needs a bearer token from the emulator's token service.
+    // The cloud's metadata is read before anyone signs in (and clients join the endpoint to a
+    // base that may end in a slash: `//metadata/endpoints` is the same resource).
+    let segs: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
+    if let [m, e] = segs[..]
+        && eq(m, "metadata")
+        && eq(e, "endpoints")
+    {
+        return resources::metadata_endpoints(&emu);
+    }
+    // Every other ARM call needs a bearer token from the emulator's token service.
     let token = headers
         .get(http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -82,12 +88,12 @@ pub async fn dispatch(
         return arm_error(
             400,
             "InvalidApiVersionParameter",
-            &format!(
-                "The api-version '{api_version}' is invalid. The supported versions are '{REGISTRY_API},{TASKS_API}'."
-            ),
+            &format!("The api-version '{api_version}' is invalid."),
         );
     }
-    let segs: Vec<&str> = uri.path().split('/').filter(|s| !s.is_empty()).collect();
+    if let Some(refused) = refuse_version(&emu, &segs, &api_version) {
+        return refused;
+    }
     let body: Value = if body.is_empty() {
         Value::Null
     } else {
@@ -111,6 +117,48 @@ pub async fn dispatch(
         body: &body,
     };
     route(&ctx, &segs)
+}
+
+/// ARM's check of the api-version against the versions of the resource type addressed.
+fn refuse_version(emu: &Emu, segs: &[&str], version: &str) -> Option<Response> {
+    use versions::Family;
+    let provider = segs
+        .iter()
+        .position(|s| eq(s, "Microsoft.ContainerRegistry"))
+        .filter(|&i| i > 0 && eq(segs[i - 1], "providers"));
+    let (family, resource_type) = match (provider, segs) {
+        (Some(i), _) => {
+            // registries/{name}/tasks/{task}/listDetails -> registries/tasks: names of child
+            // collections are kept, actions (listDetails, listUsages) dropped.
+            const CHILDREN: &[&str] = &[
+                "tasks",
+                "runs",
+                "cacheRules",
+                "credentialSets",
+                "webhooks",
+                "operationResults",
+                "operationStatuses",
+            ];
+            let kinds: Vec<&str> = segs[i + 1..]
+                .iter()
+                .step_by(2)
+                .enumerate()
+                .filter(|(n, k)| *n == 0 || CHILDREN.iter().any(|c| eq(c, k)))
+                .map(|(_, k)| *k)
+                .collect();
+            (Family::ContainerRegistry, kinds.join("/"))
+        }
+        (None, [_, _, res]) if eq(res, "resources") => (Family::Resources, String::new()),
+        (None, [sub] | [sub, _]) if eq(sub, "subscriptions") => (Family::Subscriptions, String::new()),
+        _ => return None,
+    };
+    let location = emu
+        .world()
+        .registries
+        .first()
+        .map(|r| r.location.clone())
+        .unwrap_or_else(|| "westus".into());
+    versions::refuse(family, version, &resource_type, &location)
 }
 
 fn looks_like_api_version(v: &str) -> bool {
@@ -186,6 +234,7 @@ fn route(r: &Req<'_>, s: &[&str]) -> Response {
                 {
                     list_registries(r, None)
                 }
+                [res] if eq(res, "resources") => resources::list(r),
                 [p, ns, loc, _, ops, .., op]
                     if eq(p, "providers")
                         && eq(ns, "Microsoft.ContainerRegistry")
@@ -438,6 +487,15 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
                 None => not_found("Microsoft.ContainerRegistry/registries/tasks", name),
             }
         }
+        [t, name, d] if eq(t, "tasks") && eq(d, "listDetails") => {
+            let w = r.emu.world();
+            let reg = &w.registries[idx];
+            match reg.tasks.get(*name) {
+                Some(t) if r.method == Method::POST => json(200, &task_details_json(&w, reg, t)),
+                Some(_) => method_not_allowed(),
+                None => not_found("Microsoft.ContainerRegistry/registries/tasks", name),
+            }
+        }
         [runs] if eq(runs, "runs") => list_runs(r, idx),
         [runs, id] if eq(runs, "runs") => {
             let mut w = r.emu.world();
@@ -493,7 +551,9 @@ fn child_id(w: &World, reg: &Registry, kind: &str, name: &str) -> String {
 
 mod cache;
 mod imports;
+mod resources;
 mod tasks;
+mod versions;
 mod webhooks;
 
 use cache::*;

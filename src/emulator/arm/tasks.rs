@@ -49,6 +49,18 @@ pub(super) fn task_json(w: &World, reg: &Registry, t: &super::super::world::Task
     })
 }
 
+/// `tasks/{name}/listDetails`: the task as GET shows it, plus what GET leaves out: the
+/// credentials it logs in with (the registry's own, by the task's identity; the demo tasks pull
+/// from no custom registry) and its steps' values, secret ones included.
+pub(super) fn task_details_json(w: &World, reg: &Registry, t: &super::super::world::Task) -> Value {
+    let mut v = task_json(w, reg, t);
+    v["properties"]["credentials"] = json!({
+        "sourceRegistry": {"loginMode": "Default"},
+        "customRegistries": {},
+    });
+    v
+}
+
 pub fn run_json(sub: &str, reg: &Registry, run: &Run) -> Value {
     let mut props = json!({
         "runId": run.id,
@@ -56,8 +68,7 @@ pub fn run_json(sub: &str, reg: &Registry, run: &Run) -> Value {
         "lastUpdatedTime": ts(run.finished.or(run.started).unwrap_or(run.created)),
         "runType": if run.trigger == Trigger::Manual { "QuickRun" } else { "AutoRun" },
         "createTime": ts(run.created),
-        "outputImages": run.output_images.iter().filter(|_| run.status == RunStatus::Succeeded).map(|(registry, repo, tag)| {
-            let digest = reg.store.repos.get(repo).and_then(|r| r.tags.get(tag)).map(|t| t.digest.clone());
+        "outputImages": run.output_images.iter().filter(|_| run.status == RunStatus::Succeeded).map(|(registry, repo, tag, digest)| {
             json!({"registry": registry, "repository": repo, "tag": tag, "digest": digest})
         }).collect::<Vec<_>>(),
         "isArchiveEnabled": run.archive_enabled,
@@ -186,7 +197,7 @@ pub(super) fn list_runs(r: &Req<'_>, idx: usize) -> Response {
                         f if f.starts_with("contains:") => run
                             .output_images
                             .iter()
-                            .any(|(_, repo, tag)| format!("{repo}:{tag}").contains(value.as_str())),
+                            .any(|(_, repo, tag, _)| format!("{repo}:{tag}").contains(value.as_str())),
                         _ => false,
                     })
             })

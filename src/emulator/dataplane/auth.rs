@@ -77,6 +77,27 @@ pub(super) fn admin_ok(ctx: &Ctx, basic: &str) -> bool {
         .any(|r| &r.name == name && r.admin_user_enabled && decoded == format!("{}:{}", r.name, r.admin_password))
 }
 
+/// The user name Microsoft Entra identities log in with: the password is then an ACR refresh
+/// token (what `az acr login --expose-token` hands out).
+pub const TOKEN_USER: &str = "00000000-0000-0000-0000-000000000000";
+
+/// Who a user name and password are, as the token endpoint knows them: the admin user, an ACR
+/// refresh token under [`TOKEN_USER`], or the service principal's application id and secret.
+/// The subject is what the access token names.
+fn basic_identity(ctx: &Ctx, login_server: &str, user: &str, pass: &str) -> Option<String> {
+    if user == TOKEN_USER {
+        let c = ctx.emu.verify(pass).ok()?;
+        let ok = c["grant_type"] == "refresh_token" && c["aud"].as_str() == Some(login_server);
+        return ok.then(|| c["sub"].as_str().unwrap_or("").to_string());
+    }
+    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+    if admin_ok(ctx, &b64) {
+        return Some(user.to_string());
+    }
+    let w = ctx.emu.world();
+    (user == w.principal.client_id && pass == w.principal.client_secret).then(|| w.principal.object_id.clone())
+}
+
 pub(super) fn form(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
@@ -167,21 +188,27 @@ pub(super) fn token(
         Some("password") => {
             let user = f.get("username").cloned().unwrap_or_default();
             let pass = f.get("password").cloned().unwrap_or_default();
-            let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
-            if !admin_ok(ctx, &b64) {
-                return err(401, "invalid username or password");
+            match basic_identity(ctx, login_server, &user, &pass) {
+                Some(subject) => subject,
+                None => return err(401, "invalid username or password"),
             }
-            user
         }
         _ => {
-            // GET with basic credentials, as docker does.
+            // A GET with basic credentials, as docker, skopeo, helm and oras send.
             let basic = headers
                 .get(http::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Basic "));
-            match basic {
-                Some(b) if admin_ok(ctx, b) => "admin".to_string(),
-                _ => {
+                .and_then(|v| v.strip_prefix("Basic "))
+                .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+                .and_then(|b| String::from_utf8(b).ok());
+            let identity = basic.as_deref().and_then(|b| {
+                let (user, pass) = b.split_once(':')?;
+                basic_identity(ctx, login_server, user, pass)
+            });
+            match (basic, identity) {
+                (_, Some(subject)) => subject,
+                (Some(_), None) => return err(401, "invalid username or password"),
+                (None, None) => {
                     return err(
                         401,
                         "grant_type must be refresh_token or password, or send basic credentials",

@@ -60,13 +60,22 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
         .decode_utf8_lossy()
         .into_owned();
     let q = query(&uri);
-    let login_server = match &ctx.target {
-        Target::Upstream => ctx.emu.world().upstream.login_server.clone(),
+    let (login_server, public) = match &ctx.target {
+        Target::Upstream => (ctx.emu.world().upstream.login_server.clone(), true),
         Target::Registry(name) => match ctx.emu.world().registries.iter().find(|r| &r.name == name) {
-            Some(r) => r.login_server.clone(),
+            Some(r) => (r.login_server.clone(), r.public_network_access),
             None => return dp_error(&DpError::new(404, "NAME_UNKNOWN", "registry removed")),
         },
     };
+    // A registry closed to the public network serves only callers inside the private network
+    // (through its private endpoint); the service refuses everyone else before any credential.
+    if !public && ctx.emu.callers_outside() {
+        return dp_error(&DpError::new(
+            403,
+            "DENIED",
+            "client with IP '127.0.0.1' is not allowed access. Refer https://aka.ms/acr/firewall to grant access.",
+        ));
+    }
     if path == "/oauth2/exchange" && method == Method::POST {
         return exchange(&ctx, &login_server, &body);
     }
