@@ -151,6 +151,7 @@ fn network(loaded: &LoadedConfig) -> NetworkSettings {
         ca_bundle: n.ca_bundle.as_ref().map(|p| loaded.resolve_path(p)),
         connect_timeout: Duration::from_secs(n.connect_timeout_secs),
         read_timeout: Duration::from_secs(n.read_timeout_secs),
+        deadline: Duration::from_secs(n.deadline_secs),
         ..NetworkSettings::default()
     }
 }

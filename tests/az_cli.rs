@@ -90,8 +90,15 @@ async fn the_az_cli_lists_and_runs_tasks_without_a_resource_group() {
     };
     // A trailing slash, as operators type it: the CLI then asks for `//metadata/endpoints`.
     let arm = format!("{}/", i.arm);
-    az.run(&["cloud", "register", "-n", "AcrdeckEmulator", "--endpoint-resource-manager", &arm])
-        .await;
+    az.run(&[
+        "cloud",
+        "register",
+        "-n",
+        "AcrdeckEmulator",
+        "--endpoint-resource-manager",
+        &arm,
+    ])
+    .await;
     az.run(&["cloud", "set", "-n", "AcrdeckEmulator"]).await;
     az.run(&[
         "login",
@@ -113,16 +120,39 @@ async fn the_az_cli_lists_and_runs_tasks_without_a_resource_group() {
         "{repos}"
     );
     let tags = az
-        .json(&["acr", "repository", "show-tags", "-n", "contosodev", "--repository", "apps/web"])
+        .json(&[
+            "acr",
+            "repository",
+            "show-tags",
+            "-n",
+            "contosodev",
+            "--repository",
+            "apps/web",
+        ])
         .await;
-    assert!(tags.as_array().is_some_and(|t| t.iter().any(|x| x == "1.6.0")), "{tags}");
+    assert!(
+        tags.as_array().is_some_and(|t| t.iter().any(|x| x == "1.6.0")),
+        "{tags}"
+    );
 
     // `az acr task run` reads the task's details, schedules the run and streams its log to the end.
-    let out = az.run(&["acr", "task", "run", "-r", "contosodev", "-n", "hello-world"]).await;
+    let out = az
+        .run(&["acr", "task", "run", "-r", "contosodev", "-n", "hello-world"])
+        .await;
     let log = String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
     assert!(log.contains("was successful after"), "{log}");
     let runs = az
-        .json(&["acr", "task", "list-runs", "-r", "contosodev", "-n", "hello-world", "--top", "1"])
+        .json(&[
+            "acr",
+            "task",
+            "list-runs",
+            "-r",
+            "contosodev",
+            "-n",
+            "hello-world",
+            "--top",
+            "1",
+        ])
         .await;
     assert_eq!(runs[0]["status"], "Succeeded", "{runs}");
 

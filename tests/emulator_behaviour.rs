@@ -377,7 +377,9 @@ async fn a_scheduled_run_streams_its_log_as_an_append_blob_and_pushes() {
     let host = emu.info().registries["contosodev"].clone();
     let repo = output["repository"].as_str().unwrap_or_default();
     let tag = output["tag"].as_str().unwrap_or_default();
-    let token = emu.acr_token("contosodev", &format!("repository:{repo}:metadata_read")).await;
+    let token = emu
+        .acr_token("contosodev", &format!("repository:{repo}:metadata_read"))
+        .await;
     let t: Value = emu
         .http
         .get(format!("https://{host}/acr/v1/{repo}/_tags/{tag}"))
@@ -659,11 +661,26 @@ async fn resources_listing_finds_registries_without_their_group() {
     );
     let token = emu.arm_token().await;
     for _ in 0..20 {
-        let v: Value = emu.http.get(&url).bearer_auth(&token).send().await.unwrap().json().await.unwrap();
+        let v: Value = emu
+            .http
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         for item in v["value"].as_array().expect("value") {
             assert_eq!(item["type"], "Microsoft.ContainerRegistry/registries", "{item}");
-            assert!(item["id"].as_str().is_some_and(|i| i.contains("/resourceGroups/")), "{item}");
-            assert!(item["location"].is_string() && item["sku"]["name"].is_string(), "{item}");
+            assert!(
+                item["id"].as_str().is_some_and(|i| i.contains("/resourceGroups/")),
+                "{item}"
+            );
+            assert!(
+                item["location"].is_string() && item["sku"]["name"].is_string(),
+                "{item}"
+            );
             names.push(item["name"].as_str().unwrap_or_default().to_string());
         }
         match v["nextLink"].as_str() {
@@ -674,10 +691,30 @@ async fn resources_listing_finds_registries_without_their_group() {
     for n in ["contosodev", "contosostaging", "contosouat", "contosoprod"] {
         assert!(names.iter().any(|x| x == n), "{n} in {names:?}");
     }
-    let r = arm(&emu, reqwest::Method::GET, &path, &format!("api-version=2024-11-01&$filter={}", urlencode("resourceType eq 'Microsoft.Storage/storageAccounts'")), None).await;
+    let r = arm(
+        &emu,
+        reqwest::Method::GET,
+        &path,
+        &format!(
+            "api-version=2024-11-01&$filter={}",
+            urlencode("resourceType eq 'Microsoft.Storage/storageAccounts'")
+        ),
+        None,
+    )
+    .await;
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["value"], json!([]), "no other resource types in the world");
-    let r = arm(&emu, reqwest::Method::GET, &path, &format!("api-version=2024-11-01&$filter={}", urlencode("substringof('dev', name)")), None).await;
+    let r = arm(
+        &emu,
+        reqwest::Method::GET,
+        &path,
+        &format!(
+            "api-version=2024-11-01&$filter={}",
+            urlencode("substringof('dev', name)")
+        ),
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "InvalidFilterInQueryString", "{v}");
@@ -686,22 +723,59 @@ async fn resources_listing_finds_registries_without_their_group() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_api_versions_are_refused_as_arm_refuses_them() {
     let emu = TestEmu::start().await;
-    let r = arm(&emu, reqwest::Method::GET, &dev(&emu, ""), "api-version=2099-01-01", None).await;
+    let r = arm(
+        &emu,
+        reqwest::Method::GET,
+        &dev(&emu, ""),
+        "api-version=2099-01-01",
+        None,
+    )
+    .await;
     assert_eq!(r.status(), 400);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "NoRegisteredProviderFound", "{v}");
     let msg = v["error"]["message"].as_str().unwrap_or_default();
-    assert!(msg.contains("'2099-01-01'") && msg.contains("2025-11-01") && msg.contains("'registries'"), "{msg}");
-    let r = arm(&emu, reqwest::Method::GET, &dev(&emu, "/runs"), "api-version=2099-01-01", None).await;
+    assert!(
+        msg.contains("'2099-01-01'") && msg.contains("2025-11-01") && msg.contains("'registries'"),
+        "{msg}"
+    );
+    let r = arm(
+        &emu,
+        reqwest::Method::GET,
+        &dev(&emu, "/runs"),
+        "api-version=2099-01-01",
+        None,
+    )
+    .await;
     let v: Value = r.json().await.unwrap();
-    assert!(v["error"]["message"].as_str().unwrap_or_default().contains("'registries/runs'"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("'registries/runs'"),
+        "{v}"
+    );
     // The versions the official SDKs and the az CLI send are served.
     for v in ["2025-11-01", "2026-09-01-preview", "2019-06-01-preview"] {
-        let r = arm(&emu, reqwest::Method::GET, &dev(&emu, ""), &format!("api-version={v}"), None).await;
+        let r = arm(
+            &emu,
+            reqwest::Method::GET,
+            &dev(&emu, ""),
+            &format!("api-version={v}"),
+            None,
+        )
+        .await;
         assert_eq!(r.status(), 200, "{v}");
     }
     let sub = emu.info().subscription.clone();
-    let r = arm(&emu, reqwest::Method::GET, &format!("/subscriptions/{sub}"), "api-version=2099-01-01", None).await;
+    let r = arm(
+        &emu,
+        reqwest::Method::GET,
+        &format!("/subscriptions/{sub}"),
+        "api-version=2099-01-01",
+        None,
+    )
+    .await;
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"]["code"], "InvalidApiVersionParameter", "{v}");
 }
@@ -720,7 +794,10 @@ async fn cloud_metadata_is_served_without_credentials() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["resourceManager"], format!("{base}/"));
     assert_eq!(v["authentication"]["loginEndpoint"], format!("{base}/"));
-    assert!(v["authentication"]["audiences"][0].is_string() && v["name"].is_string(), "{v}");
+    assert!(
+        v["authentication"]["audiences"][0].is_string() && v["name"].is_string(),
+        "{v}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -732,7 +809,11 @@ async fn a_registry_closed_to_the_public_refuses_callers_outside() {
     let token = emu.acr_token("contosoprod", "registry:catalog:*").await;
     let catalog = |host: &str| format!("https://{host}/acr/v1/_catalog");
     let r = emu.http.get(catalog(&prod)).bearer_auth(&token).send().await.unwrap();
-    assert_eq!(r.status(), 200, "inside the private network (the jump box), prod answers");
+    assert_eq!(
+        r.status(),
+        200,
+        "inside the private network (the jump box), prod answers"
+    );
     let r = emu
         .http
         .post(format!("{}/network?caller=outside", emu.info().admin))
@@ -744,12 +825,23 @@ async fn a_registry_closed_to_the_public_refuses_callers_outside() {
     assert_eq!(r.status(), 403);
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["errors"][0]["code"], "DENIED", "{v}");
-    assert!(v["errors"][0]["message"].as_str().unwrap_or_default().contains("aka.ms/acr/firewall"));
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("aka.ms/acr/firewall")
+    );
     let r = emu.http.get(format!("https://{prod}/v2/")).send().await.unwrap();
     assert_eq!(r.status(), 403, "refused before credentials are asked for");
     // A registry open to the public still answers.
     let dev_token = emu.acr_token("contosodev", "registry:catalog:*").await;
-    let r = emu.http.get(catalog(&dev_host)).bearer_auth(&dev_token).send().await.unwrap();
+    let r = emu
+        .http
+        .get(catalog(&dev_host))
+        .bearer_auth(&dev_token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 }
 
@@ -763,7 +855,11 @@ async fn the_token_endpoint_takes_the_basic_credentials_clients_send() {
     let v: Value = emu
         .http
         .post(format!("https://{host}/oauth2/exchange"))
-        .form(&[("grant_type", "access_token"), ("service", host.as_str()), ("access_token", aad.as_str())])
+        .form(&[
+            ("grant_type", "access_token"),
+            ("service", host.as_str()),
+            ("access_token", aad.as_str()),
+        ])
         .send()
         .await
         .unwrap()
@@ -813,7 +909,11 @@ async fn the_token_endpoint_takes_the_basic_credentials_clients_send() {
     }
     for (who, user, pass) in [
         ("a wrong secret", i.client_id.clone(), "nope".to_string()),
-        ("a refresh token as a password of another user", "someone".to_string(), refresh.clone()),
+        (
+            "a refresh token as a password of another user",
+            "someone".to_string(),
+            refresh.clone(),
+        ),
         ("a token that is not a refresh token", zero.clone(), aad.clone()),
     ] {
         let r = get_token(user, pass).await;
@@ -824,7 +924,9 @@ async fn the_token_endpoint_takes_the_basic_credentials_clients_send() {
     let basic = base64::engine::general_purpose::STANDARD.encode(format!("{zero}:{refresh}"));
     let r = emu
         .http
-        .get(format!("https://{staging}/oauth2/token?service={staging}&scope=repository:apps/web:pull"))
+        .get(format!(
+            "https://{staging}/oauth2/token?service={staging}&scope=repository:apps/web:pull"
+        ))
         .header("authorization", format!("Basic {basic}"))
         .send()
         .await

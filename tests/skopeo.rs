@@ -37,7 +37,9 @@ async fn skopeo_signs_in_with_entra_identities_lists_and_copies() {
     if !skopeo_present() {
         let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
         assert!(!ci, "skopeo is missing; .ci/run installs it (apt)");
-        eprintln!("SKIPPED skopeo_signs_in_with_entra_identities_lists_and_copies: skopeo is not installed (apt-get install skopeo)");
+        eprintln!(
+            "SKIPPED skopeo_signs_in_with_entra_identities_lists_and_copies: skopeo is not installed (apt-get install skopeo)"
+        );
         return;
     }
     let emu = TestEmu::start().await;
@@ -72,17 +74,18 @@ async fn skopeo_signs_in_with_entra_identities_lists_and_copies() {
             "an ACR refresh token",
             format!("00000000-0000-0000-0000-000000000000:{refresh}"),
         ),
-        (
-            "a service principal",
-            format!("{}:{}", i.client_id, i.client_secret),
-        ),
+        ("a service principal", format!("{}:{}", i.client_id, i.client_secret)),
     ];
     for (n, (who, creds)) in identities.iter().enumerate() {
         let out = skopeo(
             &certs,
             &["list-tags", "--creds", creds, &format!("docker://{host}/apps/web")],
         );
-        assert!(out.status.success(), "{who}: list-tags: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{who}: list-tags: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let tags: Value = serde_json::from_slice(&out.stdout).expect("skopeo prints JSON");
         assert!(
             tags["Tags"].as_array().is_some_and(|t| t.iter().any(|x| x == "1.6.0")),
@@ -106,10 +109,18 @@ async fn skopeo_signs_in_with_entra_identities_lists_and_copies() {
                 &target,
             ],
         );
-        assert!(out.status.success(), "{who}: copy: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{who}: copy: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let pushed = std::fs::read_to_string(&digest_file).expect("digest file");
         let out = skopeo(&certs, &["inspect", "--raw", "--creds", creds, &target]);
-        assert!(out.status.success(), "{who}: inspect: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{who}: inspect: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert_eq!(
             common::oci::sha(&out.stdout),
             pushed.trim(),
@@ -119,7 +130,10 @@ async fn skopeo_signs_in_with_entra_identities_lists_and_copies() {
 
     for (who, creds) in [
         ("a wrong secret", format!("{}:not-the-secret", i.client_id)),
-        ("a token that is not a refresh token", format!("00000000-0000-0000-0000-000000000000:{aad}")),
+        (
+            "a token that is not a refresh token",
+            format!("00000000-0000-0000-0000-000000000000:{aad}"),
+        ),
     ] {
         let out = skopeo(
             &certs,
@@ -127,6 +141,9 @@ async fn skopeo_signs_in_with_entra_identities_lists_and_copies() {
         );
         assert!(!out.status.success(), "{who} is refused");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("401") || err.to_lowercase().contains("unauthorized"), "{who}: {err}");
+        assert!(
+            err.contains("401") || err.to_lowercase().contains("unauthorized"),
+            "{who}: {err}"
+        );
     }
 }

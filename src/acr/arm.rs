@@ -705,6 +705,7 @@ impl Req {
             operation: self.operation.clone(),
             target: self.target.clone(),
             idempotent: self.idempotent,
+            max_body: self.max_body,
         }
     }
 }

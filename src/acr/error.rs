@@ -24,6 +24,9 @@ pub enum ErrorKind {
     },
     /// A passing failure: 5xx, a dropped connection, a timeout. Retried already.
     Transient,
+    /// No whole answer within the deadline for one request (retries included): a server that
+    /// accepts and never answers, or trickles. Not retried further.
+    Deadline,
     /// A change was sent and its answer was lost (the connection dropped or timed out after the
     /// request went out): it may or may not have been carried out. Never sent again; the state
     /// is to be read back.
@@ -102,6 +105,9 @@ impl AcrError {
             ErrorKind::Transient => {
                 "The service or the network failed for a moment; acrdeck retried; check connectivity (proxy, private endpoint) if it persists"
             }
+            ErrorKind::Deadline => {
+                "The service did not answer in time: check that its endpoint is reachable from here (proxy, private endpoint, firewall); [network] deadline_secs sets how long one request may take"
+            }
             ErrorKind::OutcomeUnknown => {
                 "The change was sent but its answer was lost, so it may have been carried out: read the state back (refresh the pane) before trying again"
             }
@@ -131,7 +137,11 @@ impl std::ops::DerefMut for AcrError {
 
 impl fmt::Display for AcrError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} failed on {}", self.operation, self.target)?;
+        match self.kind {
+            // Not a failure: nobody knows yet whether it happened.
+            ErrorKind::OutcomeUnknown => write!(f, "{} on {}: outcome unknown", self.operation, self.target)?,
+            _ => write!(f, "{} failed on {}", self.operation, self.target)?,
+        }
         match (&self.code, self.status) {
             (Some(code), Some(status)) => write!(f, ": {code} (HTTP {status})")?,
             (Some(code), None) => write!(f, ": {code}")?,
@@ -181,6 +191,12 @@ impl Failure {
             Failure::Client(e) => Some(&e.kind),
             Failure::Reason(_) => None,
         }
+    }
+
+    /// A change whose outcome nobody knows: sent, its answer lost, and reading the state back
+    /// could not settle it.
+    pub fn is_outcome_unknown(&self) -> bool {
+        self.kind() == Some(&ErrorKind::OutcomeUnknown)
     }
 }
 

@@ -20,6 +20,9 @@ pub struct NetworkSettings {
     pub ca_bundle: Option<PathBuf>,
     pub connect_timeout: Duration,
     pub read_timeout: Duration,
+    /// The longest one request may take, its retries and their waits included: a server that
+    /// accepts and never answers, or trickles its answer, fails the request by then.
+    pub deadline: Duration,
     /// Requests in flight at once per host (a registry's throttling budget is per registry).
     pub per_host: usize,
     pub retry: RetryPolicy,
@@ -33,6 +36,7 @@ impl Default for NetworkSettings {
             ca_bundle: None,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(30),
+            deadline: Duration::from_secs(60),
             per_host: 8,
             retry: RetryPolicy::default(),
         }
@@ -47,6 +51,7 @@ impl std::fmt::Debug for NetworkSettings {
             .field("ca_bundle", &self.ca_bundle)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
+            .field("deadline", &self.deadline)
             .field("per_host", &self.per_host)
             .finish_non_exhaustive()
     }
@@ -70,11 +75,19 @@ impl Default for RetryPolicy {
     }
 }
 
+/// The longest wait a `Retry-After` is obeyed for; a service that asks for more (a day, say)
+/// fails the request at once with its answer, rather than holding an operator for it.
+pub const RETRY_AFTER_CAP: Duration = Duration::from_secs(30);
+
+/// The most of an answer's body read into memory unless a request says otherwise: a listing
+/// page of 1,000 tags is about 400 KB, a manifest at most 4 MB.
+pub const DEFAULT_MAX_BODY: usize = 16 * 1024 * 1024;
+
 impl RetryPolicy {
     /// Full-jitter exponential backoff for try `n` (1-based), unless the service said how long.
     pub fn delay(&self, n: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(d) = retry_after {
-            return d.min(Duration::from_secs(120));
+            return d;
         }
         let exp = self.base.saturating_mul(1u32 << n.min(16)).min(self.max);
         let r = (uuid::Uuid::new_v4().as_u128() % 1_000_000) as u64;
@@ -94,12 +107,15 @@ pub struct Req {
     /// Sending it twice does no more than sending it once: it may be retried when its outcome
     /// is unknown. Everything but POST is; a POST only when marked (see [`Req::idempotent`]).
     pub idempotent: bool,
+    /// The most of the answer's body read; a longer answer fails the request.
+    pub max_body: usize,
 }
 
 impl Req {
     pub fn new(method: Method, url: url::Url, operation: impl Into<String>, target: impl Into<String>) -> Req {
         Req {
             idempotent: method != Method::POST,
+            max_body: DEFAULT_MAX_BODY,
             method,
             url,
             headers: Vec::new(),
@@ -113,6 +129,12 @@ impl Req {
     /// (cancelling a run), so it is retried like a GET.
     pub fn idempotent(mut self) -> Req {
         self.idempotent = true;
+        self
+    }
+
+    /// Reads at most `bytes` of the answer's body (a token, a log range).
+    pub fn max_body(mut self, bytes: usize) -> Req {
+        self.max_body = bytes;
         self
     }
 
@@ -175,6 +197,7 @@ impl Resp {
 pub struct Http {
     client: reqwest::Client,
     retry: RetryPolicy,
+    deadline: Duration,
     per_host: usize,
     limits: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
 }
@@ -233,6 +256,7 @@ impl Http {
         Ok(Http {
             client,
             retry: settings.retry,
+            deadline: settings.deadline,
             per_host: settings.per_host.max(1),
             limits: Arc::default(),
         })
@@ -250,8 +274,42 @@ impl Http {
             .clone()
     }
 
-    /// Sends once (no retries): the answer whatever its status, or a transport error.
+    /// Sends once (no retries), within the deadline: the answer whatever its status, or a
+    /// transport error.
     pub async fn send_once(&self, req: &Req, bearer: Option<&str>) -> Result<Resp> {
+        let deadline = tokio::time::Instant::now() + self.deadline;
+        self.attempt(req, bearer, deadline).await
+    }
+
+    /// One try that must end by `deadline`.
+    async fn attempt(&self, req: &Req, bearer: Option<&str>, deadline: tokio::time::Instant) -> Result<Resp> {
+        match tokio::time::timeout_at(deadline, self.exchange(req, bearer)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Err(self.deadline_error(req)),
+        }
+    }
+
+    fn deadline_error(&self, req: &Req) -> AcrError {
+        let secs = self.deadline.as_secs();
+        if req.idempotent {
+            AcrError::new(
+                ErrorKind::Deadline,
+                req.operation.clone(),
+                req.target.clone(),
+                format!("no whole answer within {secs} s (the deadline for one request, retries included)"),
+            )
+        } else {
+            AcrError::new(
+                ErrorKind::OutcomeUnknown,
+                req.operation.clone(),
+                req.target.clone(),
+                format!("no answer within {secs} s (the deadline): the change may have been carried out"),
+            )
+        }
+    }
+
+    /// Sends and reads the whole answer, at most `req.max_body` of it.
+    async fn exchange(&self, req: &Req, bearer: Option<&str>) -> Result<Resp> {
         let host =
             req.url.host_str().unwrap_or("").to_string() + &req.url.port().map(|p| format!(":{p}")).unwrap_or_default();
         let permit = self.limit(&host).acquire_owned().await.ok();
@@ -270,7 +328,7 @@ impl Http {
         }
         let started = std::time::Instant::now();
         let result = builder.send().await;
-        let resp = match result {
+        let mut resp = match result {
             Ok(r) => r,
             Err(e) => {
                 tracing::debug!(method = %req.method, url = %redact_url(&req.url), error = %redact_text(&e.to_string()), "request failed");
@@ -279,20 +337,45 @@ impl Http {
         };
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = match resp.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                let mut err = transport_error(req, &e);
-                err.message = match err.kind {
-                    ErrorKind::OutcomeUnknown => format!(
-                        "the answer was cut off ({}): the change may have been carried out",
-                        redact_text(&e.to_string())
-                    ),
-                    _ => format!("the answer was cut off ({})", redact_text(&e.to_string())),
-                };
-                return Err(err);
-            }
+        let too_large = |len: usize| {
+            let mut err = AcrError::new(
+                ErrorKind::InvalidResponse,
+                req.operation.clone(),
+                req.target.clone(),
+                format!(
+                    "the answer is larger than the {} the client reads for this ({len} bytes or more)",
+                    human_bytes(req.max_body)
+                ),
+            );
+            err.status = Some(status.as_u16());
+            err
         };
+        if let Some(len) = resp.content_length().filter(|l| *l > req.max_body as u64) {
+            return Err(too_large(len as usize));
+        }
+        let mut body = bytes::BytesMut::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > req.max_body {
+                        return Err(too_large(body.len() + chunk.len()));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    let mut err = transport_error(req, &e);
+                    err.message = match err.kind {
+                        ErrorKind::OutcomeUnknown => format!(
+                            "the answer was cut off ({}): the change may have been carried out",
+                            redact_text(&e.to_string())
+                        ),
+                        _ => format!("the answer was cut off ({})", redact_text(&e.to_string())),
+                    };
+                    return Err(err);
+                }
+            }
+        }
         drop(permit);
         tracing::debug!(
             method = %req.method,
@@ -302,18 +385,25 @@ impl Http {
             request_id = headers.get("x-ms-request-id").and_then(|v| v.to_str().ok()).unwrap_or(""),
             "request"
         );
-        Ok(Resp { status, headers, body })
+        Ok(Resp {
+            status,
+            headers,
+            body: body.freeze(),
+        })
     }
 
-    /// Sends with retries on throttling, 5xx and transport failures; non-success answers that are
-    /// not retried are returned as they are, for the caller to interpret. A change (a request
-    /// not marked idempotent) is sent at most once: it is retried only when it certainly was not
-    /// carried out (throttled, or the connection could not be made); a 5xx answer is returned,
-    /// and a lost answer is an [`ErrorKind::OutcomeUnknown`].
+    /// Sends with retries on throttling, 5xx and transport failures, all within the deadline;
+    /// non-success answers that are not retried are returned as they are, for the caller to
+    /// interpret. A change (a request not marked idempotent) is sent at most once: it is retried
+    /// only when it certainly was not carried out (throttled, or the connection could not be
+    /// made); a 5xx answer is returned, and a lost answer is an [`ErrorKind::OutcomeUnknown`].
+    /// A wait the service asks for that is longer than [`RETRY_AFTER_CAP`] or than the time left
+    /// is not waited: the answer is returned as it is.
     pub async fn send(&self, req: &Req, bearer: Option<&str>) -> Result<Resp> {
+        let deadline = tokio::time::Instant::now() + self.deadline;
         let mut attempt = 1;
         loop {
-            let outcome = self.send_once(req, bearer).await;
+            let outcome = self.attempt(req, bearer, deadline).await;
             let retry_after = match &outcome {
                 Ok(r)
                     if r.status == StatusCode::TOO_MANY_REQUESTS
@@ -324,16 +414,27 @@ impl Http {
                 Err(e) if e.is_retryable() => Some(None),
                 _ => None,
             };
-            match retry_after {
-                Some(after) if attempt < self.retry.attempts => {
-                    let wait = self.retry.delay(attempt, after);
-                    tracing::info!(operation = %req.operation, target = %req.target, attempt, wait_ms = wait.as_millis() as u64, "retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
+            let Some(after) = retry_after else { return outcome };
+            let wait = self.retry.delay(attempt, after);
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if attempt >= self.retry.attempts || wait > RETRY_AFTER_CAP || wait >= left {
+                if wait >= left && attempt < self.retry.attempts {
+                    tracing::info!(operation = %req.operation, target = %req.target, attempt, wait_ms = wait.as_millis() as u64, "not retrying: the wait would pass the deadline or the cap");
                 }
-                _ => return outcome,
+                return outcome;
             }
+            tracing::info!(operation = %req.operation, target = %req.target, attempt, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
         }
+    }
+}
+
+fn human_bytes(n: usize) -> String {
+    if n >= 1024 * 1024 {
+        format!("{} MiB", n / (1024 * 1024))
+    } else {
+        format!("{} KiB", n.div_ceil(1024))
     }
 }
 
@@ -543,6 +644,8 @@ mod tests {
     fn backoff_grows_and_honours_retry_after() {
         let p = RetryPolicy::default();
         assert_eq!(p.delay(1, Some(Duration::from_secs(3))), Duration::from_secs(3));
+        assert_eq!(human_bytes(16 * 1024 * 1024), "16 MiB");
+        assert_eq!(human_bytes(1000), "1 KiB");
         let d1 = p.delay(1, None);
         assert!(
             d1 >= Duration::from_millis(200) && d1 <= Duration::from_millis(400),

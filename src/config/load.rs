@@ -182,6 +182,7 @@ fn validate_durations(
     for (table, key, value) in [
         ("network", "connect_timeout_secs", net.connect_timeout_secs),
         ("network", "read_timeout_secs", net.read_timeout_secs),
+        ("network", "deadline_secs", net.deadline_secs),
         ("refresh", "runs_active_secs", refresh.runs_active_secs),
         ("refresh", "runs_idle_secs", refresh.runs_idle_secs),
         ("refresh", "listings_secs", refresh.listings_secs),
@@ -423,6 +424,7 @@ mod tests {
                 "network.connect_timeout_secs",
             ),
             ("[network]\nread_timeout_secs = 0\n", 2, "network.read_timeout_secs"),
+            ("[network]\ndeadline_secs = 0\n", 2, "network.deadline_secs"),
             (
                 "tenant = \"t\"\n[refresh]\nlistings_secs = 0\n",
                 3,

@@ -233,6 +233,9 @@ pub struct NetworkConfig {
     pub connect_timeout_secs: u64,
     #[serde(default = "default_read_timeout")]
     pub read_timeout_secs: u64,
+    /// The longest one request may take, its retries and their waits included.
+    #[serde(default = "default_deadline")]
+    pub deadline_secs: u64,
 }
 
 fn default_connect_timeout() -> u64 {
@@ -240,6 +243,9 @@ fn default_connect_timeout() -> u64 {
 }
 fn default_read_timeout() -> u64 {
     30
+}
+fn default_deadline() -> u64 {
+    60
 }
 
 impl Default for NetworkConfig {
@@ -250,6 +256,7 @@ impl Default for NetworkConfig {
             ca_bundle: None,
             connect_timeout_secs: default_connect_timeout(),
             read_timeout_secs: default_read_timeout(),
+            deadline_secs: default_deadline(),
         }
     }
 }

@@ -113,7 +113,12 @@ async fn network(State(emu): State<Arc<Emu>>, Query(q): Query<HashMap<String, St
     match q.get("caller").map(String::as_str) {
         Some("outside") => emu.set_callers_outside(true),
         Some("inside") => emu.set_callers_outside(false),
-        _ => return json(400, &serde_json::json!({"error": "give caller=inside or caller=outside"})),
+        _ => {
+            return json(
+                400,
+                &serde_json::json!({"error": "give caller=inside or caller=outside"}),
+            );
+        }
     }
     json(200, &serde_json::json!({"callers_outside": emu.callers_outside()}))
 }

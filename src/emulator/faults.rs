@@ -1,7 +1,9 @@
 //! Faults for reliability tests, switchable at run time through the admin endpoint: added
 //! latency, 429 throttling (per-SKU budgets or a fixed one, with or without Retry-After), 5xx
-//! answers, connections dropped mid-body, truncated JSON. Faults are deterministic (every Nth
-//! matching request, at most `count` times) so tests do not depend on luck.
+//! answers, connections dropped before the answer or mid-body, truncated JSON, a server that
+//! never answers, a body trickled or oversized, and listings whose next link repeats or points
+//! at another host. Faults are deterministic (every Nth matching request, at most `count`
+//! times) so tests do not depend on luck.
 
 use serde::{Deserialize, Serialize};
 use std::sync::Mutex;
@@ -51,8 +53,20 @@ pub enum FaultKind {
     },
     /// Send half of the body, then drop the connection.
     DropMidBody,
+    /// Carry the request out, then drop the connection before any of the answer is sent.
+    DropBeforeResponse,
     /// Send the first half of a JSON body as if it were all of it.
     TruncateJson,
+    /// Accept the request and never answer (nor carry it out).
+    Silent,
+    /// Send the answer's body this many bytes a second.
+    SlowBody(u64),
+    /// Answer 200 with a body of this many bytes (streamed, never held).
+    Oversize(u64),
+    /// Point the listing's next link (ARM `nextLink`, registry `Link`) at the request itself.
+    LoopNextLink,
+    /// Point the listing's next link at another origin (the emulator's blob listener).
+    ForeignNextLink,
 }
 
 fn yes() -> bool {
@@ -79,7 +93,13 @@ pub enum Decision {
     Status(u16),
     Throttled { retry_after: Option<u64> },
     DropMidBody,
+    DropBeforeResponse,
     TruncateJson,
+    Silent,
+    SlowBody(u64),
+    Oversize(u64),
+    LoopNextLink,
+    ForeignNextLink,
 }
 
 pub fn glob_match(pattern: &str, text: &str) -> bool {
@@ -181,7 +201,13 @@ impl Faults {
                 FaultKind::LatencyMs(ms) => Decision::Delay(Duration::from_millis(*ms)),
                 FaultKind::Status(code) => Decision::Status(*code),
                 FaultKind::DropMidBody => Decision::DropMidBody,
+                FaultKind::DropBeforeResponse => Decision::DropBeforeResponse,
                 FaultKind::TruncateJson => Decision::TruncateJson,
+                FaultKind::Silent => Decision::Silent,
+                FaultKind::SlowBody(n) => Decision::SlowBody(*n),
+                FaultKind::Oversize(n) => Decision::Oversize(*n),
+                FaultKind::LoopNextLink => Decision::LoopNextLink,
+                FaultKind::ForeignNextLink => Decision::ForeignNextLink,
                 FaultKind::Throttle { .. } => continue,
             });
         }

@@ -561,7 +561,9 @@ impl Store {
         let r = self.repos.get(repo).ok_or_else(|| DpError::name_unknown(repo))?;
         let locked = !r.attrs.delete_enabled
             || !r.attrs.write_enabled
-            || r.tags.values().any(|t| !t.attrs.delete_enabled || !t.attrs.write_enabled)
+            || r.tags
+                .values()
+                .any(|t| !t.attrs.delete_enabled || !t.attrs.write_enabled)
             || r.manifests
                 .values()
                 .any(|m| !m.attrs.delete_enabled || !m.attrs.write_enabled);
@@ -670,15 +672,32 @@ mod tests {
     #[test]
     fn write_locked_tags_and_manifests_refuse_delete() {
         let (mut s, d) = store_with_image();
-        s.repos.get_mut("app").unwrap().tags.get_mut("v1").unwrap().attrs.write_enabled = false;
+        s.repos
+            .get_mut("app")
+            .unwrap()
+            .tags
+            .get_mut("v1")
+            .unwrap()
+            .attrs
+            .write_enabled = false;
         assert_eq!(s.delete_tag("app", "v1"), Err(DpError::disallowed()));
         assert_eq!(s.delete_manifest("app", &d), Err(DpError::disallowed()));
         assert!(s.delete_repository("app").is_err());
         let tag = s.repos.get_mut("app").unwrap().tags.get_mut("v1").unwrap();
         tag.attrs.write_enabled = true;
-        s.repos.get_mut("app").unwrap().manifests.get_mut(&d).unwrap().attrs.write_enabled = false;
+        s.repos
+            .get_mut("app")
+            .unwrap()
+            .manifests
+            .get_mut(&d)
+            .unwrap()
+            .attrs
+            .write_enabled = false;
         assert_eq!(s.delete_manifest("app", &d), Err(DpError::disallowed()));
-        assert!(s.delete_tag("app", "v1").is_ok(), "a tag's own lock is what guards the tag");
+        assert!(
+            s.delete_tag("app", "v1").is_ok(),
+            "a tag's own lock is what guards the tag"
+        );
     }
 
     #[test]

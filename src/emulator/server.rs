@@ -81,9 +81,27 @@ pub fn instrument(router: Router, emu: Arc<Emu>, listener: &str) -> Router {
     router.layer(middleware::from_fn_with_state(ctx, observe))
 }
 
+/// Marks a response whose connection is to be dropped instead of answered: the accept loop
+/// fails the exchange, so the client sees the connection close with no answer at all.
+#[derive(Clone, Copy)]
+struct DropConnection;
+
 async fn observe(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     let method = req.method().as_str().to_string();
     let path = req.uri().path().to_string();
+    let path_and_query = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    let host = req
+        .uri()
+        .authority()
+        .map(|a| a.to_string())
+        .or_else(|| {
+            req.headers()
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    let self_url = format!("https://{host}{path_and_query}");
     let sku = ctx
         .listener
         .strip_prefix("registry:")
@@ -102,6 +120,16 @@ async fn observe(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
                 early = Some(super::errors::throttled(&ctx.listener, retry_after));
                 break;
             }
+            Decision::Silent => {
+                ctx.emu.requests.push(&ctx.listener, &method, &path, 0);
+                tracing::info!(target: "acrdeck::emulator", listener = %ctx.listener, %method, %path, "request held unanswered (fault)");
+                // Held until the client gives up and the connection goes.
+                std::future::pending::<()>().await;
+            }
+            Decision::Oversize(n) => {
+                early = Some(oversized(n));
+                break;
+            }
             other => post.push(other),
         }
     }
@@ -113,7 +141,8 @@ async fn observe(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     let mut response = if post.is_empty() {
         response
     } else {
-        damage(response, &post).await
+        let base = ctx.emu.blob_base.clone();
+        damage(response, &post, (&path_and_query, &self_url), &base).await
     };
     if !response.headers().contains_key("x-ms-request-id")
         && let Ok(v) = http::HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
@@ -128,13 +157,97 @@ async fn observe(State(ctx): State<Ctx>, req: Request, next: Next) -> Response {
     response
 }
 
-/// Applies body faults: truncated JSON, or half a body and then a dropped connection.
-async fn damage(response: Response, faults: &[Decision]) -> Response {
+/// 200 with `n` bytes of padding, streamed in 64 KiB pieces so the emulator never holds it.
+fn oversized(n: u64) -> Response {
+    const PIECE: u64 = 64 * 1024;
+    let piece = Bytes::from(vec![b' '; PIECE as usize]);
+    let stream = futures::stream::iter((0..n.div_ceil(PIECE)).map(move |i| {
+        let len = PIECE.min(n - i * PIECE) as usize;
+        Ok::<Bytes, std::io::Error>(piece.slice(..len))
+    }));
+    let mut r = Response::new(Body::from_stream(stream));
+    r.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    r
+}
+
+/// The listing's next link pointed at `to`: ARM's `nextLink` in the JSON body, the registry's
+/// `Link: <...>; rel="next"` header.
+fn redirect_next(parts: &mut http::response::Parts, bytes: Bytes, to: &str) -> Bytes {
+    if let Some(link) = parts
+        .headers
+        .get(http::header::LINK)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        && link.contains("rel=\"next\"")
+        && let Ok(v) = http::HeaderValue::from_str(&format!("<{to}>; rel=\"next\""))
+    {
+        parts.headers.insert(http::header::LINK, v);
+    }
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(mut v) if v.get("nextLink").is_some_and(|n| n.is_string()) => {
+            v["nextLink"] = serde_json::Value::String(to.to_string());
+            let body = Bytes::from(v.to_string());
+            parts.headers.insert(http::header::CONTENT_LENGTH, body.len().into());
+            body
+        }
+        _ => bytes,
+    }
+}
+
+/// Applies answer faults: a next link that loops or leaves the origin, truncated JSON, a body
+/// trickled, half a body and then a dropped connection, or no answer at all.
+async fn damage(
+    response: Response,
+    faults: &[Decision],
+    (path_and_query, self_url): (&str, &str),
+    foreign_base: &str,
+) -> Response {
     let (mut parts, body) = response.into_parts();
-    let bytes = match body.collect().await {
+    let mut bytes = match body.collect().await {
         Ok(c) => c.to_bytes(),
         Err(_) => Bytes::new(),
     };
+    if faults.contains(&Decision::DropBeforeResponse) {
+        let mut r = Response::new(Body::empty());
+        r.extensions_mut().insert(DropConnection);
+        return r;
+    }
+    if faults.contains(&Decision::LoopNextLink) {
+        // The registry's Link is relative; ARM's nextLink absolute: both name this request.
+        let to = if parts.headers.contains_key(http::header::LINK) {
+            path_and_query.to_string()
+        } else {
+            self_url.to_string()
+        };
+        bytes = redirect_next(&mut parts, bytes, &to);
+    }
+    if faults.contains(&Decision::ForeignNextLink) {
+        bytes = redirect_next(&mut parts, bytes, &format!("{foreign_base}/foreign{path_and_query}"));
+    }
+    if let Some(rate) = faults.iter().find_map(|d| match d {
+        Decision::SlowBody(n) => Some(*n),
+        _ => None,
+    }) {
+        let rate = rate.max(1) as usize;
+        parts.headers.insert(http::header::CONTENT_LENGTH, bytes.len().into());
+        let pieces: Vec<Bytes> = (0..bytes.len().div_ceil(rate))
+            .map(|i| bytes.slice(i * rate..((i + 1) * rate).min(bytes.len())))
+            .collect();
+        let stream = futures::stream::iter(pieces).then(|piece| async move {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            Ok::<Bytes, std::io::Error>(piece)
+        });
+        return Response::from_parts(parts, Body::from_stream(stream));
+    }
+    if !faults
+        .iter()
+        .any(|d| matches!(d, Decision::TruncateJson | Decision::DropMidBody))
+    {
+        return Response::from_parts(parts, Body::from(bytes));
+    }
     let half = bytes.slice(..bytes.len() / 2);
     if faults.contains(&Decision::TruncateJson) {
         parts.headers.insert(http::header::CONTENT_LENGTH, half.len().into());
@@ -188,7 +301,16 @@ pub fn spawn(
                 };
                 let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
                     let router = router.clone();
-                    async move { router.oneshot(req.map(Body::new)).await }
+                    async move {
+                        let response = match router.oneshot(req.map(Body::new)).await {
+                            Ok(r) => r,
+                            Err(never) => match never {},
+                        };
+                        if response.extensions().get::<DropConnection>().is_some() {
+                            return Err(std::io::Error::other("fault: connection dropped before the answer"));
+                        }
+                        Ok(response)
+                    }
                 });
                 let builder = auto::Builder::new(TokioExecutor::new());
                 let conn = builder.serve_connection(TokioIo::new(tls_stream), service);

@@ -559,7 +559,12 @@ pub fn new_run(
                 s,
                 status,
                 Some(effect),
-                vec![(reg.login_server.clone(), repo.to_string(), tag.to_string(), Some(pushed.0))],
+                vec![(
+                    reg.login_server.clone(),
+                    repo.to_string(),
+                    tag.to_string(),
+                    Some(pushed.0),
+                )],
             )
         }
         TaskKind::GatedImport { source, target } => {
@@ -594,7 +599,12 @@ pub fn new_run(
                 s,
                 status,
                 effect,
-                vec![(reg.login_server.clone(), trepo.to_string(), ttag.to_string(), output_digest)],
+                vec![(
+                    reg.login_server.clone(),
+                    trepo.to_string(),
+                    ttag.to_string(),
+                    output_digest,
+                )],
             )
         }
     };
@@ -681,7 +691,11 @@ fn apply_history_effect(
 ) -> Result<(), String> {
     match effect {
         RunEffect::PushBuilt {
-            repo, tag, seed, created, ..
+            repo,
+            tag,
+            seed,
+            created,
+            ..
         } => {
             let spec = ImageSpec {
                 seed: &seed,

@@ -204,10 +204,7 @@ impl Command<'_> {
             Ok(t) => t,
             Err(e) => return failed(format!("{e}; nothing changes without its audit record")),
         };
-        match crate::runner::audited_mutate(self.acr, &audit, &mutation)
-            .await
-            .map_err(|e| e.to_string())
-        {
+        match crate::runner::audited_mutate(self.acr, &audit, &mutation).await {
             Ok(now) => {
                 let line = match a.output {
                     Output::Json => serde_json::json!({
@@ -223,7 +220,11 @@ impl Command<'_> {
                     Err(_) => reads::EXIT_FAILED,
                 }
             }
-            Err(e) => failed(e),
+            Err(e) if e.is_outcome_unknown() => {
+                say(&e.to_string());
+                reads::EXIT_UNKNOWN
+            }
+            Err(e) => failed(e.to_string()),
         }
     }
 }

@@ -19,6 +19,9 @@ use std::collections::HashMap;
 pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_USAGE: u8 = 2;
+/// A change was sent, its answer was lost, and reading the target back could not tell whether
+/// it was made: check before trying again.
+pub const EXIT_UNKNOWN: u8 = 3;
 
 /// Why a listing stopped before its end, if it did (the rows before it were written).
 pub type Partial = Option<String>;

@@ -120,11 +120,57 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// `imported`, `failed`, or `unknown` when the answer was lost and reading the target back
+    /// could not tell whether the import happened.
     pub fn name(&self) -> &'static str {
         match self {
             Outcome::Imported { .. } => "imported",
+            Outcome::Failed { error, .. } if error.is_outcome_unknown() => "unknown",
             Outcome::Failed { .. } => "failed",
         }
+    }
+}
+
+/// How long the target tag is watched after importImage's answer was lost: the service runs
+/// an import in the background, so a tag that has not changed at once may change shortly.
+pub const LOST_ANSWER_WATCH: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What reading the target back says after importImage's answer was lost.
+enum LostAnswer {
+    /// The tag now holds this (changed since before the request, or already the expected digest).
+    Carried(crate::acr::model::TagProperties),
+    /// The tag did not change within [`LOST_ANSWER_WATCH`], or could not be read.
+    Unsettled(String),
+}
+
+/// Watches the target tag after a lost answer until it differs from `before` (or holds the
+/// `expected` digest), at most [`LOST_ANSWER_WATCH`].
+async fn read_back_lost_import(
+    client: &crate::acr::RegistryClient,
+    (repository, tag_name): (&str, &str),
+    before: Option<&str>,
+    expected: Option<&str>,
+) -> LostAnswer {
+    let until = tokio::time::Instant::now() + LOST_ANSWER_WATCH;
+    loop {
+        let last_error = match client.tag(repository, tag_name).await {
+            Ok(t) if Some(t.digest.as_str()) != before || expected == Some(t.digest.as_str()) => {
+                return LostAnswer::Carried(t);
+            }
+            Ok(_) => None,
+            Err(e) if e.kind == crate::acr::ErrorKind::NotFound => None,
+            Err(e) => Some(e.to_string()),
+        };
+        if tokio::time::Instant::now() >= until {
+            return LostAnswer::Unsettled(match last_error {
+                Some(e) => format!("reading it back failed: {e}"),
+                None => format!(
+                    "it has not changed in {} s: the import was not carried out, or is still running",
+                    LOST_ANSWER_WATCH.as_secs()
+                ),
+            });
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     }
 }
 
@@ -216,6 +262,13 @@ pub async fn import_verified(
         Ok(a) => a,
         Err(err) => return failed(err.into(), request_ids),
     };
+    let client = match acr.registry(login_server) {
+        Ok(c) => c,
+        Err(err) => return failed(err.into(), request_ids),
+    };
+    // What the target holds before the request, so a lost answer can be settled by reading
+    // it again: a tag that changed was imported.
+    let before = client.tag(repository, tag_name).await.ok().map(|t| t.digest);
     step(Step::Requested);
     let mut progress = arm.import_image(registry, req);
     let mut last = None;
@@ -232,27 +285,37 @@ pub async fn import_verified(
         }
         last = Some(p);
     }
-    match last {
+    let lost = match last {
+        Some(OperationProgress::Failed(err)) if err.kind == crate::acr::ErrorKind::OutcomeUnknown => Some(err),
         Some(OperationProgress::Failed(err)) => {
             request_ids.extend(err.request_id.clone());
             return failed(err.into(), request_ids);
         }
-        Some(OperationProgress::Succeeded) => {}
+        Some(OperationProgress::Succeeded) => None,
         _ => return failed("the import ended without a result from the service".into(), request_ids),
-    }
-    step(Step::Verifying);
-    let client = match acr.registry(login_server) {
-        Ok(c) => c,
-        Err(err) => return failed(err.into(), request_ids),
     };
-    let tag = match client.tag(repository, tag_name).await {
-        Ok(t) => t,
-        Err(err) => {
-            return failed(
-                format!("the import reported success, but reading {shown} back failed: {err}").into(),
-                request_ids,
-            );
-        }
+    step(Step::Verifying);
+    let tag = match lost {
+        // The answer was lost: never sent again; the target says what happened.
+        Some(mut err) => match read_back_lost_import(&client, target, before.as_deref(), expected).await {
+            LostAnswer::Carried(t) => t,
+            LostAnswer::Unsettled(why) => {
+                err.message = format!("{}; {shown} read back: {why}", err.message);
+                err.advice = Some(format!(
+                    "Check {login_server}/{shown} (and the registry's activity) before approving this line again."
+                ));
+                return failed(err.into(), request_ids);
+            }
+        },
+        None => match client.tag(repository, tag_name).await {
+            Ok(t) => t,
+            Err(err) => {
+                return failed(
+                    format!("the import reported success, but reading {shown} back failed: {err}").into(),
+                    request_ids,
+                );
+            }
+        },
     };
     if let Some(expected) = expected
         && expected != tag.digest

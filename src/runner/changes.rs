@@ -3,9 +3,10 @@
 
 use super::Ctx;
 use crate::acr::model::AttributesUpdate;
-use crate::acr::{Acr, Failure};
+use crate::acr::{Acr, AcrError, ArmClient, ErrorKind, Failure, RegistryRef, RunFilter};
 use crate::app::mutation::{LockTarget, Mutation};
 use crate::app::{Action, JobId};
+use futures::StreamExt;
 use std::sync::Arc;
 
 pub async fn mutate(ctx: Ctx, audit: Result<Arc<crate::audit::AuditTrail>, String>, job: JobId, mutation: Mutation) {
@@ -38,7 +39,11 @@ pub async fn audited_mutate(
         .append(&intent)
         .map_err(|e| Failure::from(format!("not started: {e}; nothing changes without its audit record")))?;
     let result = change(acr, mutation).await;
-    let mut record = intent.outcome(if result.is_ok() { "done" } else { "failed" });
+    let mut record = intent.outcome(match &result {
+        Ok(_) => "done",
+        Err(e) if e.is_outcome_unknown() => "unknown",
+        Err(_) => "failed",
+    });
     match &result {
         Ok(read_back) => record.detail = Some(read_back.clone()),
         Err(e) => record.error = Some(e.to_string()),
@@ -62,22 +67,54 @@ async fn change(acr: &Acr, mutation: &Mutation) -> Result<String, Failure> {
         } => {
             let client = acr.registry(login_server)?;
             let update = AttributesUpdate::lock(*write, *delete, *lock);
-            // Send, then read the target back: only what the registry reports counts.
-            let now = match target {
-                LockTarget::Repository => {
-                    client.update_repository(repository, &update).await?;
-                    client.repository(repository).await?.changeable_attributes
+            let read = || async {
+                Ok::<_, AcrError>(match target {
+                    LockTarget::Repository => client.repository(repository).await?.changeable_attributes,
+                    LockTarget::Tag(tag) => client.tag(repository, tag).await?.changeable_attributes,
+                    LockTarget::Manifest(digest) => client.manifest(repository, digest).await?.changeable_attributes,
+                })
+            };
+            let sent = match target {
+                LockTarget::Repository => client.update_repository(repository, &update).await.map(drop),
+                LockTarget::Tag(tag) => client.update_tag(repository, tag, &update).await.map(drop),
+                LockTarget::Manifest(digest) => client.update_manifest(repository, digest, &update).await.map(drop),
+            };
+            // Send, then read the target back: only what the registry reports counts. When the
+            // answer never came (a deadline, a dropped connection), the read tells what happened.
+            let lost = match sent {
+                Ok(()) => None,
+                Err(e)
+                    if matches!(
+                        e.kind,
+                        ErrorKind::Deadline | ErrorKind::Transient | ErrorKind::OutcomeUnknown
+                    ) =>
+                {
+                    Some(e)
                 }
-                LockTarget::Tag(tag) => {
-                    client.update_tag(repository, tag, &update).await?;
-                    client.tag(repository, tag).await?.changeable_attributes
+                Err(e) => return Err(e.into()),
+            };
+            let now = match (read().await, &lost) {
+                (Ok(now), _) => now,
+                (Err(read_error), Some(e)) => {
+                    let mut e = e.clone();
+                    e.kind = ErrorKind::OutcomeUnknown;
+                    e.message = format!("{}; reading it back failed too: {read_error}", e.message);
+                    e.advice =
+                        Some("Read the target's locks (Repositories or Tags pane) before changing them again.".into());
+                    return Err(e.into());
                 }
-                LockTarget::Manifest(digest) => {
-                    client.update_manifest(repository, digest, &update).await?;
-                    client.manifest(repository, digest).await?.changeable_attributes
-                }
+                (Err(read_error), None) => return Err(read_error.into()),
             };
             let wrong = (*write && now.write_enabled == *lock) || (*delete && now.delete_enabled == *lock);
+            if let (true, Some(e)) = (wrong, &lost) {
+                // Not applied: the registry says so. Safe to try again.
+                let mut e = e.clone();
+                e.message = format!(
+                    "{}; read back, the target is unchanged: the change was not made",
+                    e.message
+                );
+                return Err(e.into());
+            }
             if wrong {
                 return Err(format!(
                     "the registry accepted the change but reads back write={} delete={}",
@@ -87,15 +124,28 @@ async fn change(acr: &Acr, mutation: &Mutation) -> Result<String, Failure> {
                 .into());
             }
             let word = |on: bool| if on { "enabled" } else { "disabled" };
-            Ok(if now.write_enabled == now.delete_enabled {
+            let state = if now.write_enabled == now.delete_enabled {
                 format!("write and delete {}", word(now.write_enabled))
             } else {
                 format!("write {}, delete {}", word(now.write_enabled), word(now.delete_enabled))
+            };
+            Ok(match lost {
+                Some(_) => format!("{state} (the answer was lost; read back from the registry)"),
+                None => state,
             })
         }
         Mutation::ScheduleRun { registry, task, .. } => {
             let arm = acr.arm()?;
-            let run = arm.schedule_run(registry, task).await?;
+            // The task's newest runs before the request: should its answer be lost, a run that
+            // is not among them is the one it started.
+            let before = newest_runs(arm, registry, task).await;
+            let run = match arm.schedule_run(registry, task).await {
+                Ok(run) => run,
+                Err(e) if e.kind == ErrorKind::OutcomeUnknown => {
+                    return settle_lost_run(arm, registry, task, before, e).await;
+                }
+                Err(e) => return Err(e.into()),
+            };
             // Read the run back: it exists and has a state.
             let run = arm.get_run(registry, run.run_id()).await?;
             Ok(format!("run {} {}", run.run_id(), run.status()))
@@ -104,6 +154,85 @@ async fn change(acr: &Acr, mutation: &Mutation) -> Result<String, Failure> {
             let arm = acr.arm()?;
             let run = arm.cancel_run(registry, run_id).await?;
             Ok(format!("run {run_id} {}", run.status()))
+        }
+    }
+}
+
+/// How many of a task's newest runs are compared before and after a scheduled run whose answer
+/// was lost.
+const RUNS_COMPARED: u32 = 20;
+
+/// The ids of a task's newest runs (the first page), or why they could not be read.
+async fn newest_runs(arm: &ArmClient, registry: &RegistryRef, task: &str) -> Result<Vec<String>, AcrError> {
+    let filter = RunFilter {
+        task: Some(task.to_string()),
+        ..Default::default()
+    };
+    let mut pages = arm.list_runs(registry, &filter, Some(RUNS_COMPARED));
+    match pages.next().await {
+        Some(Ok(page)) => Ok(page.iter().map(|r| r.run_id().to_string()).collect()),
+        Some(Err(e)) => Err(e),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// scheduleRun was sent and its answer lost: it is not sent again. The task's runs are read
+/// back and compared with those before the request: one new run is this request's (done), none
+/// means it was not carried out (failed), more than one (someone else started one too) or a
+/// failed read leaves it unknown, naming what to check.
+async fn settle_lost_run(
+    arm: &ArmClient,
+    registry: &RegistryRef,
+    task: &str,
+    before: Result<Vec<String>, AcrError>,
+    mut lost: AcrError,
+) -> Result<String, Failure> {
+    let after = newest_runs(arm, registry, task).await;
+    let check = format!(
+        "Check the runs of task {task} on {} (Runs pane) before starting it again.",
+        registry.name
+    );
+    let (before, after) = match (before, after) {
+        (Ok(b), Ok(a)) => (b, a),
+        (Err(e), _) | (_, Err(e)) => {
+            lost.message = format!("{}; reading the task's runs back failed: {e}", lost.message);
+            lost.advice = Some(check);
+            return Err(lost.into());
+        }
+    };
+    let new: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+    match new.as_slice() {
+        [id] => {
+            let run = arm.get_run(registry, id).await?;
+            Ok(format!(
+                "run {} {} (the answer was lost; found by reading the task's runs back)",
+                run.run_id(),
+                run.status()
+            ))
+        }
+        [] => {
+            let mut e = AcrError::new(
+                ErrorKind::Transient,
+                lost.operation.clone(),
+                lost.target.clone(),
+                format!(
+                    "{}; reading the task's runs back found no new run: it was not carried out",
+                    lost.message
+                ),
+            );
+            e.advice = Some("Starting the task again is safe.".into());
+            Err(e.into())
+        }
+        many => {
+            let ids: Vec<&str> = many.iter().map(|s| s.as_str()).collect();
+            lost.message = format!(
+                "{}; reading back found {} new runs ({}): one may be this request's, others someone else's",
+                lost.message,
+                ids.len(),
+                ids.join(", ")
+            );
+            lost.advice = Some(check);
+            Err(lost.into())
         }
     }
 }

@@ -31,4 +31,3 @@ pub fn oci_layout(dir: &Path, seed: &str) {
     )
     .unwrap();
 }
-

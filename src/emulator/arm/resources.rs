@@ -116,12 +116,11 @@ pub(super) fn list(r: &Req<'_>) -> Response {
         (items, w.arm_page_size)
     };
     // `$top` caps a page as the service does; the next link carries on from there.
-    let size = r
-        .q
-        .get("$top")
-        .and_then(|t| t.parse::<usize>().ok())
-        .filter(|t| *t > 0)
-        .map_or(size, |t| t.min(size));
+    let size =
+        r.q.get("$top")
+            .and_then(|t| t.parse::<usize>().ok())
+            .filter(|t| *t > 0)
+            .map_or(size, |t| t.min(size));
     page(r, items, size)
 }
 
@@ -172,11 +171,16 @@ mod tests {
     fn filters_the_az_cli_sends_are_read() {
         assert_eq!(
             parse_filter("resourceType eq 'Microsoft.ContainerRegistry/registries'"),
-            Ok(vec![Clause::ResourceType("Microsoft.ContainerRegistry/registries".into())])
+            Ok(vec![Clause::ResourceType(
+                "Microsoft.ContainerRegistry/registries".into()
+            )])
         );
         assert_eq!(
             parse_filter("resourceType eq 'a' AND name eq 'it''s and more'"),
-            Ok(vec![Clause::ResourceType("a".into()), Clause::Name("it's and more".into())])
+            Ok(vec![
+                Clause::ResourceType("a".into()),
+                Clause::Name("it's and more".into())
+            ])
         );
         assert!(parse_filter("substringof('x', name)").is_err());
         assert!(parse_filter("name ne 'x'").is_err());

@@ -56,6 +56,10 @@ fn run_words(run: &RunState) -> String {
         RunState::Done {
             outcome: Outcome::Failed { error, .. },
             ..
+        } if error.is_outcome_unknown() => format!("UNKNOWN: {error}"),
+        RunState::Done {
+            outcome: Outcome::Failed { error, .. },
+            ..
         } => format!("FAILED: {error}"),
         RunState::Skipped(why) => format!("skipped: {why}"),
     }
