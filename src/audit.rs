@@ -2,11 +2,14 @@
 //! when an operator asks for a change (the intent) and one when it ends (the outcome), so a crash
 //! between the two shows as an intent without an outcome.
 //!
-//! Written through tracing-appender's file appender, synchronously: a record is on its way to the
-//! file before the change it announces is sent (the non-blocking writer could lose the last
-//! records of a killed process, and those are the ones an audit needs). The file is created
-//! readable by its owner only. Records hold references, digests, notes and request ids, never a
-//! credential: nothing secret is ever handed to this module.
+//! Each record is written and synced to the disk (fsync) before the change it announces is
+//! sent: the records of a process killed a moment later, or of a machine that lost power, are
+//! the ones an audit needs. The file is opened without following a symbolic link (a link planted
+//! in its place could send the records elsewhere), kept readable by its owner only (a wider mode
+//! found on opening is narrowed, with a warning), and a torn last line (a crash mid-write) is
+//! ended before the next record so the two never merge; it is reported, and `read` counts it.
+//! Records hold references, digests, notes and request ids, never a credential: nothing secret
+//! is ever handed to this module.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -137,7 +140,8 @@ pub fn host_name() -> String {
 /// The open trail (share it with an `Arc`).
 pub struct AuditTrail {
     path: PathBuf,
-    writer: Mutex<tracing_appender::rolling::RollingFileAppender>,
+    file: Mutex<std::fs::File>,
+    warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for AuditTrail {
@@ -146,27 +150,70 @@ impl std::fmt::Debug for AuditTrail {
     }
 }
 
+/// Opens `path` for appending, creating it owner-only, refusing a symbolic link.
+fn open_append(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true).append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600).custom_flags(libc::O_NOFOLLOW);
+    }
+    opts.open(path)
+}
+
 impl AuditTrail {
-    /// Opens (creating, owner-only) `dir/audit.jsonl` for appending.
+    /// Opens (creating, owner-only) `dir/audit.jsonl` for appending. What was found wrong and
+    /// mended on the way (a mode readable by others, a torn last line) is in [`Self::warnings`].
     pub fn open(dir: &Path) -> Result<AuditTrail, String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create the audit directory {}: {e}", dir.display()))?;
         let path = dir.join(FILE_NAME);
-        // Create it owner-only before the appender opens it (it would use the umask).
-        let mut opts = std::fs::OpenOptions::new();
-        opts.append(true).create(true);
+        let cannot = |e: std::io::Error| {
+            if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+                format!(
+                    "the audit trail {} is a symbolic link; acrdeck does not follow it (records could be sent \
+                     elsewhere): replace it with a plain file",
+                    path.display()
+                )
+            } else {
+                format!("cannot open the audit trail {}: {e}", path.display())
+            }
+        };
+        let mut file = open_append(&path).map_err(cannot)?;
+        let mut warnings = Vec::new();
+        let meta = file.metadata().map_err(cannot)?;
+        if !meta.is_file() {
+            return Err(format!("the audit trail {} is not a plain file", path.display()));
+        }
         #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        opts.open(&path)
-            .map_err(|e| format!("cannot open the audit trail {}: {e}", path.display()))?;
-        let writer = tracing_appender::rolling::Builder::new()
-            .rotation(tracing_appender::rolling::Rotation::NEVER)
-            .filename_prefix(FILE_NAME)
-            .build(dir)
-            .map_err(|e| format!("cannot open the audit trail {}: {e}", path.display()))?;
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                file.set_permissions(std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| format!("cannot make the audit trail {} owner-only: {e}", path.display()))?;
+                warnings.push(format!(
+                    "the audit trail {} was readable by others (mode {mode:o}); it is owner-only (600) now",
+                    path.display()
+                ));
+            }
+        }
+        if meta.len() > 0 && !ends_with_newline(&mut file).map_err(cannot)? {
+            // A record cut off mid-write: end its line so the next record stands on its own.
+            file.write_all(b"\n")
+                .and_then(|_| file.sync_data())
+                .map_err(|e| format!("cannot append to the audit trail {}: {e}", path.display()))?;
+            warnings.push(format!(
+                "the audit trail {} ended in a torn record (acrdeck stopped while writing it); it is kept \
+                 as it is, on a line of its own, and counted as unreadable by `acrdeck audit`",
+                path.display()
+            ));
+        }
         Ok(AuditTrail {
             path,
-            writer: Mutex::new(writer),
+            file: Mutex::new(file),
+            warnings,
         })
     }
 
@@ -174,18 +221,33 @@ impl AuditTrail {
         &self.path
     }
 
-    /// Appends one record as one line. An error here must stop the change it announces.
+    /// What opening found wrong and mended, for the operator to hear of.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Appends one record as one line and syncs it to the disk. An error here must stop the
+    /// change it announces.
     pub fn append(&self, record: &Record) -> Result<(), String> {
         let mut line = serde_json::to_vec(record).map_err(|e| format!("cannot write an audit record: {e}"))?;
         line.push(b'\n');
-        let mut w = self
-            .writer
+        let mut f = self
+            .file
             .lock()
             .map_err(|_| "the audit trail is unusable after an earlier failure".to_string())?;
-        w.write_all(&line)
-            .and_then(|_| w.flush())
+        f.write_all(&line)
+            .and_then(|_| f.sync_data())
             .map_err(|e| format!("cannot append to the audit trail {}: {e}", self.path.display()))
     }
+}
+
+/// Whether the file's last byte is a line end.
+fn ends_with_newline(file: &mut std::fs::File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
 }
 
 /// Reads a trail, oldest first. Lines that are not records (a torn last line after a crash) are
@@ -253,6 +315,45 @@ mod tests {
             .unwrap();
         let (records, bad) = read(again.path()).unwrap();
         assert_eq!((records.len(), bad), (3, 1));
+        // The next opening ends the torn line: the next record stands on its own.
+        drop(again);
+        let mended = AuditTrail::open(dir.path()).unwrap();
+        assert_eq!(mended.warnings().len(), 1, "{:?}", mended.warnings());
+        assert!(mended.warnings()[0].contains("torn"));
+        mended.append(&intent.outcome("imported")).unwrap();
+        let (records, bad) = read(mended.path()).unwrap();
+        assert_eq!(
+            (records.len(), bad),
+            (4, 1),
+            "the torn line and the new record stay apart"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symbolic_link_is_refused_and_a_wide_mode_narrowed() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let elsewhere = dir.path().join("elsewhere.jsonl");
+        std::fs::write(&elsewhere, "").unwrap();
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, state.join(FILE_NAME)).unwrap();
+        let e = AuditTrail::open(&state).unwrap_err();
+        assert!(e.contains("symbolic link"), "{e}");
+
+        let open = dir.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::write(open.join(FILE_NAME), "").unwrap();
+        std::fs::set_permissions(open.join(FILE_NAME), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let trail = AuditTrail::open(&open).unwrap();
+        assert!(
+            trail.warnings()[0].contains("readable by others"),
+            "{:?}",
+            trail.warnings()
+        );
+        let mode = std::fs::metadata(trail.path()).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 }
 

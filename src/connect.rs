@@ -94,6 +94,8 @@ fn auth(loaded: &LoadedConfig) -> Result<AuthMethod, String> {
                 .as_ref()
                 .map(path)
                 .ok_or("auth method `client-certificate` needs [auth] certificate_file")?;
+            // The file holds the private key.
+            acr::auth::owner_only(&file).map_err(|why| format!("the certificate {}: {why}", file.display()))?;
             let bytes =
                 std::fs::read(&file).map_err(|e| format!("cannot read the certificate {}: {e}", file.display()))?;
             AuthMethod::ClientCertificate {

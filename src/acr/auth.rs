@@ -90,20 +90,8 @@ pub fn secret_from(env: Option<&str>, file: Option<&std::path::Path>, what: &str
         };
     }
     if let Some(path) = file {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            if let Ok(meta) = std::fs::metadata(path)
-                && meta.permissions().mode() & 0o077 != 0
-            {
-                return fail(
-                    path.display().to_string(),
-                    format!(
-                        "the file is readable by others (mode {:o}); run `chmod 600` on it",
-                        meta.permissions().mode() & 0o777
-                    ),
-                );
-            }
+        if let Err(why) = owner_only(path) {
+            return fail(path.display().to_string(), why);
         }
         return match std::fs::read_to_string(path) {
             Ok(v) if !v.trim().is_empty() => Ok(Secret::new(v.trim().to_string())),
@@ -115,6 +103,25 @@ pub fn secret_from(env: Option<&str>, file: Option<&std::path::Path>, what: &str
         "the config file".into(),
         format!("no reference to the {what} is configured"),
     )
+}
+
+/// Refuses a file of secrets (a password, a private key) that others on the machine can read,
+/// as ssh refuses such a key: on a shared jump box, anyone could act as this identity.
+pub fn owner_only(path: &std::path::Path) -> std::result::Result<(), String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            return Err(format!(
+                "the file is readable by others (mode {:o}); run `chmod 600` on it",
+                meta.permissions().mode() & 0o777
+            ));
+        }
+    }
+    let _ = path;
+    Ok(())
 }
 
 /// Who acrdeck acts as, read from the token's claims.

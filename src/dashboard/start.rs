@@ -156,6 +156,13 @@ fn backend(
         }
     };
     state.stage_order = c.config.stages.iter().map(|s| s.name.get_ref().clone()).collect();
+    let audit = crate::audit::AuditTrail::open(&audit_dir).map(std::sync::Arc::new);
+    // What opening the trail mended (a wide mode, a torn record) the operator hears of at once.
+    if let Ok(trail) = &audit
+        && !trail.warnings().is_empty()
+    {
+        state.flash = Some((trail.warnings().join("; "), true));
+    }
     let r = &c.config.refresh;
     state.refresh = RefreshRates {
         runs_active: Duration::from_secs(r.runs_active_secs.max(1)),
@@ -169,7 +176,7 @@ fn backend(
         imports: crate::runner::ImportsSetup {
             files: crate::imports::configured(&c),
             config: c.config.clone(),
-            audit: crate::audit::AuditTrail::open(&audit_dir).map(std::sync::Arc::new),
+            audit,
         },
         cache: demo.is_none().then(|| {
             let file = c.source.clone().unwrap_or_else(|| paths.default_config_file());

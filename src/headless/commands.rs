@@ -201,7 +201,10 @@ impl Command<'_> {
             }
         }
         let audit = match crate::audit::AuditTrail::open(&self.paths.state_dir) {
-            Ok(t) => t,
+            Ok(t) => {
+                t.warnings().iter().for_each(|w| say(&format!("warning: {w}")));
+                t
+            }
             Err(e) => return failed(format!("{e}; nothing changes without its audit record")),
         };
         match crate::runner::audited_mutate(self.acr, &audit, &mutation).await {
