@@ -41,6 +41,12 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub readonly: bool,
 
+    /// Headless commands: print service text (tags, log lines, messages) as it is, escape
+    /// sequences included; without it, control characters and bidirectional overrides are
+    /// shown as U+FFFD (in JSON, escaped as \u00XX) so no tag or log line can drive the terminal
+    #[arg(long, global = true)]
+    pub raw: bool,
+
     /// Diagnostics log level or filter (error, warn, info, debug, trace, or `acrdeck=debug,...`);
     /// RUST_LOG is used when this is not given
     #[arg(long, value_name = "LEVEL", global = true)]
@@ -234,6 +240,28 @@ pub enum ListOutput {
 pub enum Output {
     Table,
     Json,
+}
+
+impl Cli {
+    /// How a headless command's stdout treats service text: as it is with `--raw`; JSON-escaped
+    /// for JSON output; otherwise control characters shown as U+FFFD.
+    pub fn treatment(&self) -> crate::text::Treatment {
+        use crate::text::Treatment;
+        if self.raw {
+            return Treatment::Raw;
+        }
+        let json = match &self.command {
+            Some(Commands::Registries(a)) => a.output == ListOutput::Json,
+            Some(Commands::Repos(a) | Commands::Tags(a)) => a.output == ListOutput::Json,
+            Some(Commands::Runs(a)) => a.output == ListOutput::Json,
+            Some(Commands::Lock(a) | Commands::Unlock(a)) => a.output == Output::Json,
+            Some(Commands::Doctor(a)) => a.output == Output::Json,
+            Some(Commands::Audit(a)) => a.output == Output::Json,
+            Some(Commands::Imports(ImportsCommand::Plan(a))) => a.output == Output::Json,
+            _ => false,
+        };
+        if json { Treatment::Json } else { Treatment::Text }
+    }
 }
 
 #[derive(Debug, clap::Args)]

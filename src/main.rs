@@ -25,7 +25,8 @@ fn main() -> ExitCode {
                 .file
                 .clone()
                 .unwrap_or_else(|| Paths::discover().state_dir.join(acrdeck::audit::FILE_NAME));
-            ExitCode::from(headless::audit::run(args, &path, &mut std::io::stdout().lock()))
+            let mut out = acrdeck::text::SafeWriter::new(std::io::stdout().lock(), cli.treatment());
+            ExitCode::from(headless::audit::run(args, &path, &mut out))
         }
         Some(_) => headless::commands::run(&cli),
         None => acrdeck::dashboard::start::start(&cli),

@@ -945,3 +945,221 @@ fn the_audit_pane_shows_a_hostile_digest_without_a_panic() {
     assert!(screen.contains("aééééééééé\u{fffd}]"), "{screen}");
     assert!(!screen.contains('\u{1b}'), "{screen}");
 }
+
+/// Deterministic pseudo-random hostile strings: control characters, escape sequences (CSI, OSC
+/// 52 clipboard, OSC 0 title), C1 controls, bidirectional overrides, combining marks, wide and
+/// right-to-left text, and random code points from every plane.
+struct Hostile(u64);
+
+impl Hostile {
+    fn next(&mut self) -> u64 {
+        // xorshift64*: enough spread for test inputs, and the same every run.
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn string(&mut self) -> String {
+        const PIECES: &[&str] = &[
+            "\u{1b}]52;c;ZXZpbA==\u{7}",
+            "\u{1b}]0;pwned\u{7}",
+            "\u{1b}[2J\u{1b}[H",
+            "\u{1b}[31m",
+            "\u{9b}6n",
+            "\u{9d}8;;http://x\u{9c}",
+            "\u{202e}",
+            "\u{2066}",
+            "\r",
+            "\n",
+            "\t",
+            "\u{7f}",
+            "\u{0}",
+            "e\u{301}",
+            "\u{200d}",
+            "日本語",
+            "👍🏽",
+            "مرحبا",
+            "1.4.0",
+            "sha256:",
+        ];
+        let len = self.next() % 12;
+        let mut s = String::new();
+        for _ in 0..len {
+            let r = self.next();
+            if r.is_multiple_of(3) {
+                if let Some(c) = char::from_u32((r >> 8) as u32 % 0x11_0000) {
+                    s.push(c);
+                }
+            } else {
+                s.push_str(PIECES[(r >> 8) as usize % PIECES.len()]);
+            }
+        }
+        s
+    }
+}
+
+/// Every cell of a rendered screen: no control character may reach the terminal through it.
+fn screen_is_inert(state: &State, cols: u16, rows: u16) -> Result<(), String> {
+    let mut terminal = Terminal::new(TestBackend::new(cols, rows)).expect("test terminal");
+    terminal
+        .draw(|f| ui::draw(state, &Theme::default_theme(), f))
+        .expect("draw");
+    for cell in terminal.backend().buffer().content() {
+        if cell
+            .symbol()
+            .chars()
+            .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c))
+        {
+            return Err(format!("a cell holds {:?}", cell.symbol()));
+        }
+    }
+    Ok(())
+}
+
+/// A state whose every listing holds service text `h`: a registry, repository, tags (names
+/// and digests), runs (ids, tasks, errors), tasks, locks, cache rules and credential sets, an
+/// audit trail, a run log, and a failed import.
+fn hostile_state(h: &str) -> State {
+    use acrdeck::app::data::{CacheRuleRow, LockedItem, LockedKind, RegistryRow};
+    let mut s = loaded_state();
+    let reg = registry(&format!("evil{h}"), h, h, h);
+    let ls = reg.properties.login_server.clone();
+    s.registries.settle(
+        vec![RegistryRow {
+            registry: reg,
+            storage: Some((1, 2)),
+            health: Some(format!("403 {h}").into()),
+        }],
+        None,
+        now(),
+        true,
+    );
+    let repo = format!("apps/{h}");
+    s.nav.registry = Some(ls.clone());
+    s.nav.repository = Some(repo.clone());
+    s.panes
+        .repositories
+        .listings
+        .entry(ls.clone())
+        .or_default()
+        .settle(vec![repo.clone()], None, now(), true);
+    let props: acrdeck::acr::model::RepositoryProperties =
+        serde_json::from_value(serde_json::json!({"imageName": repo, "tagCount": 1, "manifestCount": 1})).unwrap();
+    s.panes.repositories.props.insert((ls.clone(), repo.clone()), props);
+    let tag = acrdeck::app::data::TagRow::new(
+        serde_json::from_value(serde_json::json!({"name": h, "digest": format!("sha256:{h}"), "createdTime": now().to_rfc3339(), "lastUpdateTime": now().to_rfc3339()})).unwrap(),
+        Some(std::sync::Arc::new(serde_json::from_value(serde_json::json!({"digest": format!("sha256:{h}"), "mediaType": h, "references": [{"digest": h, "os": h, "architecture": h}]})).unwrap())),
+    );
+    s.panes
+        .tags
+        .listings
+        .entry((ls.clone(), repo.clone()))
+        .or_default()
+        .settle(vec![tag], None, now(), true);
+    let run: acrdeck::acr::model::Run = serde_json::from_value(serde_json::json!({"name": h, "properties": {
+        "runId": h, "task": h, "status": "Failed", "runErrorMessage": h, "startTime": now().to_rfc3339(),
+        "outputImages": [{"registry": h, "repository": h, "tag": h, "digest": h}],
+        "platform": {"os": h, "architecture": h}}}))
+    .unwrap();
+    s.panes
+        .runs
+        .listings
+        .entry(ls.clone())
+        .or_default()
+        .settle(vec![run], None, now(), true);
+    let task: acrdeck::acr::model::Task =
+        serde_json::from_value(serde_json::json!({"name": h, "properties": {"status": "Enabled", "trigger": {}}}))
+            .unwrap();
+    s.panes
+        .runs
+        .tasks
+        .entry(ls.clone())
+        .or_default()
+        .settle(vec![task], None, now(), true);
+    s.panes.locks.listings.entry(ls.clone()).or_default().settle(
+        vec![LockedItem {
+            kind: LockedKind::Manifest,
+            repository: repo.clone(),
+            reference: format!("sha256:{h}"),
+            attributes: Default::default(),
+            tags: vec![h.to_string()],
+        }],
+        None,
+        now(),
+        true,
+    );
+    let rule: acrdeck::acr::model::CacheRule = serde_json::from_value(serde_json::json!({"name": h, "properties": {
+        "sourceRepository": h, "targetRepository": h, "provisioningState": h, "credentialSetResourceId": h}}))
+    .unwrap();
+    let cred: acrdeck::acr::model::CredentialSet = serde_json::from_value(serde_json::json!({"name": h, "properties": {
+        "loginServer": h, "authCredentials": [{"name": h, "credentialHealth": {"status": h, "errorCode": h, "errorMessage": h}}]}})).unwrap();
+    s.panes.cache_rules.listings.entry(ls.clone()).or_default().settle(
+        vec![CacheRuleRow {
+            rule,
+            credential: Some(cred),
+        }],
+        None,
+        now(),
+        true,
+    );
+    let mut r = acrdeck::audit::Record::intent(
+        h,
+        acrdeck::audit::Operator {
+            principal: h.into(),
+            ..Default::default()
+        },
+        h.into(),
+    );
+    r.source_digest = Some(h.into());
+    r.note = Some(h.into());
+    let mut done = r.outcome(h);
+    done.error = Some(h.into());
+    done.detail = Some(h.into());
+    s.panes.audit.entries = acrdeck::audit::entries(vec![r, done]);
+    s.panes.audit.read_at = Some(now());
+    let mut view = acrdeck::app::log_view::LogView::new(ls.clone(), h.into(), h.into());
+    view.push(vec![h.into(), format!("step {h} done"), h.repeat(40)], now());
+    s.panes.runs.logs = vec![view];
+    s.flash = Some((h.into(), true));
+    s
+}
+
+#[test]
+fn random_hostile_service_text_renders_in_every_pane_inert() {
+    let mut texts = Hostile(0x5eed_ac4d_ec4b_1e55);
+    for case in 0..60 {
+        let h = texts.string();
+        let mut s = hostile_state(&h);
+        for pane in Pane::ALL {
+            s.pane = pane;
+            s.touch(pane);
+            s.sync_rows();
+            for (cols, rows) in [(80, 24), (133, 41)] {
+                if let Err(e) = screen_is_inert(&s, cols, rows) {
+                    panic!("case {case}, {pane:?} at {cols}x{rows}, text {h:?}: {e}");
+                }
+            }
+        }
+        // The log view, opened.
+        s.pane = Pane::Runs;
+        s.panes.runs.log_shown = Some(0);
+        if let Err(e) = screen_is_inert(&s, 100, 30) {
+            panic!("case {case}, the log view, text {h:?}: {e}");
+        }
+    }
+}
+
+#[test]
+fn the_hostile_state_reaches_the_panes_it_is_meant_for() {
+    let mut s = hostile_state("MARK\u{202e}\u{1b}]52;c;QQ==\u{7}");
+    for pane in Pane::ALL {
+        s.pane = pane;
+        s.touch(pane);
+        s.sync_rows();
+        let screen = render(&s, &Theme::monochrome(), 133, 41);
+        // The text is there; its override and escape are shown as U+FFFD or dropped.
+        assert!(screen.contains("MARK"), "{pane:?}: {screen}");
+        assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'), "{pane:?}");
+    }
+}

@@ -40,6 +40,35 @@ pub enum TagOrder {
     OldestFirst,
 }
 
+/// Bytes a path segment cannot carry as they are: controls, space, the URL's delimiters, and
+/// `/` (a tag or digest is one segment). A URL parser would otherwise drop or misread them (it
+/// strips a trailing control character, and stops the path at `?` or `#`).
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'%')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'|');
+
+/// A tag or digest as one path segment.
+fn segment(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// A repository name as path segments (its `/` kept as separators).
+fn path(repo: &str) -> String {
+    repo.split('/').map(segment).collect::<Vec<_>>().join("/")
+}
+
 impl RegistryClient {
     pub fn new(http: Http, auth: Option<Arc<AcrAuth>>, login_server: &str, readonly: bool) -> Result<RegistryClient> {
         let base = Url::parse(&format!("https://{login_server}/"))
@@ -57,6 +86,7 @@ impl RegistryClient {
         &self.login_server
     }
 
+    /// Joins a path built with [`path`] and [`segment`] to the registry's address.
     fn url(&self, path_and_query: &str) -> Result<Url> {
         self.base.join(path_and_query.trim_start_matches('/')).map_err(|e| {
             AcrError::new(
@@ -197,7 +227,7 @@ impl RegistryClient {
 
     pub async fn repository(&self, repo: &str) -> Result<RepositoryProperties> {
         self.get_json(
-            &format!("acr/v1/{repo}"),
+            &format!("acr/v1/{}", path(repo)),
             &format!("repository:{repo}:metadata_read"),
             "read repository",
             &self.target(repo),
@@ -266,7 +296,7 @@ impl RegistryClient {
             TagOrder::NewestFirst => "&orderby=timedesc",
             TagOrder::OldestFirst => "&orderby=timeasc",
         };
-        let first = self.url(&format!("acr/v1/{repo}/_tags?n={page_size}{orderby}"));
+        let first = self.url(&format!("acr/v1/{}/_tags?n={page_size}{orderby}", path(repo)));
         self.pages(
             first,
             format!("repository:{repo}:metadata_read"),
@@ -283,7 +313,7 @@ impl RegistryClient {
             #[serde(default)]
             tags: Option<Vec<String>>,
         }
-        let first = self.url(&format!("v2/{repo}/tags/list?n={page_size}"));
+        let first = self.url(&format!("v2/{}/tags/list?n={page_size}", path(repo)));
         self.pages(
             first,
             format!("repository:{repo}:pull"),
@@ -296,7 +326,7 @@ impl RegistryClient {
     pub async fn tag(&self, repo: &str, tag: &str) -> Result<TagProperties> {
         let r: TagAttributesResponse = self
             .get_json(
-                &format!("acr/v1/{repo}/_tags/{tag}"),
+                &format!("acr/v1/{}/_tags/{}", path(repo), segment(tag)),
                 &format!("repository:{repo}:metadata_read"),
                 "read tag",
                 &self.target(&format!("{repo}:{tag}")),
@@ -306,7 +336,10 @@ impl RegistryClient {
     }
 
     pub fn manifests(&self, repo: &str, page_size: u32) -> Pages<ManifestProperties> {
-        let first = self.url(&format!("acr/v1/{repo}/_manifests?n={page_size}&orderby=timedesc"));
+        let first = self.url(&format!(
+            "acr/v1/{}/_manifests?n={page_size}&orderby=timedesc",
+            path(repo)
+        ));
         self.pages(
             first,
             format!("repository:{repo}:metadata_read"),
@@ -320,7 +353,7 @@ impl RegistryClient {
     pub async fn manifest(&self, repo: &str, reference: &str) -> Result<ManifestProperties> {
         let r: ManifestAttributesResponse = self
             .get_json(
-                &format!("acr/v1/{repo}/_manifests/{reference}"),
+                &format!("acr/v1/{}/_manifests/{}", path(repo), segment(reference)),
                 &format!("repository:{repo}:metadata_read"),
                 "read manifest",
                 &self.target(&format!("{repo}@{reference}")),
@@ -334,7 +367,7 @@ impl RegistryClient {
         let target = self.target(&format!("{repo}:{tag}"));
         let req = Req::new(
             Method::HEAD,
-            self.url(&format!("v2/{repo}/manifests/{tag}"))?,
+            self.url(&format!("v2/{}/manifests/{}", path(repo), segment(tag)))?,
             "resolve tag",
             target.clone(),
         )
@@ -374,7 +407,7 @@ impl RegistryClient {
     /// reports afterwards.
     pub async fn update_repository(&self, repo: &str, update: &AttributesUpdate) -> Result<RepositoryProperties> {
         self.patch_attributes(
-            &format!("acr/v1/{repo}"),
+            &format!("acr/v1/{}", path(repo)),
             repo,
             self.target(repo),
             "change repository locks",
@@ -386,7 +419,7 @@ impl RegistryClient {
     pub async fn update_tag(&self, repo: &str, tag: &str, update: &AttributesUpdate) -> Result<TagProperties> {
         let r: TagAttributesResponse = self
             .patch_attributes(
-                &format!("acr/v1/{repo}/_tags/{tag}"),
+                &format!("acr/v1/{}/_tags/{}", path(repo), segment(tag)),
                 repo,
                 self.target(&format!("{repo}:{tag}")),
                 "change tag locks",
@@ -404,7 +437,7 @@ impl RegistryClient {
     ) -> Result<ManifestProperties> {
         let r: ManifestAttributesResponse = self
             .patch_attributes(
-                &format!("acr/v1/{repo}/_manifests/{digest}"),
+                &format!("acr/v1/{}/_manifests/{}", path(repo), segment(digest)),
                 repo,
                 self.target(&format!("{repo}@{digest}")),
                 "change manifest locks",
@@ -419,7 +452,7 @@ impl RegistryClient {
         self.refuse_if_readonly("delete tag", &target)?;
         let req = Req::new(
             Method::DELETE,
-            self.url(&format!("acr/v1/{repo}/_tags/{tag}"))?,
+            self.url(&format!("acr/v1/{}/_tags/{}", path(repo), segment(tag)))?,
             "delete tag",
             target,
         );
@@ -439,7 +472,7 @@ impl RegistryClient {
         self.refuse_if_readonly("push manifest", &target)?;
         let mut req = Req::new(
             Method::PUT,
-            self.url(&format!("v2/{repo}/manifests/{reference}"))?,
+            self.url(&format!("v2/{}/manifests/{}", path(repo), segment(reference)))?,
             "push manifest",
             target.clone(),
         );
@@ -454,7 +487,7 @@ impl RegistryClient {
         let target = self.target(&format!("{repo}:{reference}"));
         let req = Req::new(
             Method::GET,
-            self.url(&format!("v2/{repo}/manifests/{reference}"))?,
+            self.url(&format!("v2/{}/manifests/{}", path(repo), segment(reference)))?,
             "read manifest",
             target,
         )

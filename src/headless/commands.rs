@@ -49,7 +49,9 @@ pub fn run(cli: &Cli) -> ExitCode {
         Ok(h) => h,
         Err(code) => return code,
     };
-    let out = &mut std::io::stdout().lock();
+    // Everything on stdout goes through the one place that makes service text safe for a
+    // terminal (or leaves it as it is with --raw).
+    let out = &mut crate::text::SafeWriter::new(std::io::stdout().lock(), cli.treatment());
     let code = h.runtime.block_on(async {
         let c = Command {
             acr: &h.acr,
@@ -81,7 +83,7 @@ pub fn imports_plan(cli: &Cli, args: &PlanArgs) -> ExitCode {
         args,
         &h.loaded,
         &h.acr,
-        &mut std::io::stdout().lock(),
+        &mut crate::text::SafeWriter::new(std::io::stdout().lock(), cli.treatment()),
     ));
     ExitCode::from(code)
 }

@@ -12,9 +12,11 @@ pub mod rows;
 
 /// Formats rows as columns separated by two spaces, the last column unpadded.
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    // Columns are as wide as the terminal shows their cells (a CJK tag takes two columns a
+    // character); control characters count one, as the U+FFFD they are shown as.
     let width = |c: usize| {
         rows.iter()
-            .map(|r| r.get(c).map_or(0, |v| v.chars().count()))
+            .map(|r| r.get(c).map_or(0, |v| crate::text::width(v)))
             .chain(std::iter::once(header[c].len()))
             .max()
             .unwrap_or(0)
@@ -26,7 +28,9 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             if i + 1 == cells.len() {
                 out.push_str(cell);
             } else {
-                out.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+                out.push_str(cell);
+                let pad = widths[i].saturating_sub(crate::text::width(cell)) + 2;
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
         out.trim_end().to_string() + "\n"

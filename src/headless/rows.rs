@@ -1,8 +1,8 @@
 //! Writing a listing's rows as they come. JSON and TSV are written row by row, so a listing of
 //! 100,000 tags is never held whole and its first rows reach a pipe at once; the table, whose
-//! columns are as wide as their widest cell, is written when the last row is in. Table and TSV
-//! cells are made printable (a tag cannot send an escape sequence to the terminal); JSON escapes
-//! control characters itself.
+//! columns are as wide as their widest cell, is written when the last row is in. What is written
+//! reaches stdout through the command's [`crate::text::SafeWriter`], which makes service text
+//! safe for a terminal (a tag cannot send an escape sequence) unless `--raw` was given.
 
 use crate::cli::ListOutput;
 use std::io::Write;
@@ -61,17 +61,9 @@ impl<'a, T: serde::Serialize> RowWriter<'a, T> {
         let first = self.rows == 0;
         self.rows += 1;
         match self.output {
-            ListOutput::Table => self.table.push(
-                (self.cells)(row)
-                    .iter()
-                    .map(|c| crate::text::printable(c).into_owned())
-                    .collect(),
-            ),
+            ListOutput::Table => self.table.push((self.cells)(row)),
             ListOutput::Tsv => {
-                let line: Vec<String> = (self.cells)(row)
-                    .iter()
-                    .map(|c| crate::text::printable(&tsv_cell(c)).into_owned())
-                    .collect();
+                let line: Vec<String> = (self.cells)(row).iter().map(|c| tsv_cell(c)).collect();
                 self.write(|out| writeln!(out, "{}", line.join("\t")));
             }
             ListOutput::Json => {

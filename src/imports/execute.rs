@@ -338,6 +338,18 @@ pub async fn import_verified(
         };
     };
     step(Step::Locking);
+    lock_imported(&client, target, tag.digest, (write, delete), request_ids).await
+}
+
+/// Locks an imported, verified tag and reads the lock back.
+async fn lock_imported(
+    client: &crate::acr::RegistryClient,
+    (repository, tag_name): (&str, &str),
+    digest: String,
+    (write, delete): (bool, bool),
+    request_ids: Vec<String>,
+) -> Outcome {
+    let shown = format!("{repository}:{tag_name}");
     let update = AttributesUpdate {
         write_enabled: write.then_some(false),
         delete_enabled: delete.then_some(false),
@@ -347,30 +359,29 @@ pub async fn import_verified(
         Ok(_) => client.tag(repository, tag_name).await,
         Err(err) => Err(err),
     };
+    let failed = |error: Failure| Outcome::Failed {
+        error,
+        request_ids: request_ids.clone(),
+    };
     match locked {
         Ok(t)
             if (!write || !t.changeable_attributes.write_enabled)
                 && (!delete || !t.changeable_attributes.delete_enabled) =>
         {
             Outcome::Imported {
-                digest: tag.digest,
+                digest,
                 locked: true,
                 request_ids,
             }
         }
         Ok(_) => failed(
             format!(
-                "imported and verified as {}, but the lock did not hold: the registry still allows writes or \
-                 deletes on {shown}; lock it by hand",
-                tag.digest
+                "imported and verified as {digest}, but the lock did not hold: the registry still allows writes or \
+                 deletes on {shown}; lock it by hand"
             )
             .into(),
-            request_ids,
         ),
-        Err(err) => failed(
-            format!("imported and verified as {}, but locking failed: {err}", tag.digest).into(),
-            request_ids,
-        ),
+        Err(err) => failed(format!("imported and verified as {digest}, but locking failed: {err}").into()),
     }
 }
 

@@ -45,6 +45,19 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
         // The command line and the filter are drawn where they are typed (footer, pane).
         Modal::None | Modal::Command(_) | Modal::Filter => {}
     }
+    make_inert(frame);
+}
+
+/// The last guard between service text and the terminal: any cell still holding a character
+/// that could act on the terminal or reorder the text (a pane that showed a string without
+/// [`crate::text::printable`]) shows U+FFFD instead. ratatui drops C0 and C1 controls itself;
+/// bidirectional overrides it passes on.
+fn make_inert(frame: &mut Frame) {
+    for cell in frame.buffer_mut().content.iter_mut() {
+        if crate::text::needs_replacing(cell.symbol()) {
+            cell.set_symbol("\u{fffd}");
+        }
+    }
 }
 
 fn draw_too_small(area: Rect, theme: &Theme, frame: &mut Frame) {

@@ -478,24 +478,8 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
         [t] if eq(t, "tasks") => list_child(r, idx, |w, reg| {
             reg.tasks.values().map(|t| task_json(w, reg, t)).collect()
         }),
-        [t, name] if eq(t, "tasks") => {
-            let w = r.emu.world();
-            let reg = &w.registries[idx];
-            match reg.tasks.get(*name) {
-                Some(t) if r.method == Method::GET => json(200, &task_json(&w, reg, t)),
-                Some(_) => method_not_allowed(),
-                None => not_found("Microsoft.ContainerRegistry/registries/tasks", name),
-            }
-        }
-        [t, name, d] if eq(t, "tasks") && eq(d, "listDetails") => {
-            let w = r.emu.world();
-            let reg = &w.registries[idx];
-            match reg.tasks.get(*name) {
-                Some(t) if r.method == Method::POST => json(200, &task_details_json(&w, reg, t)),
-                Some(_) => method_not_allowed(),
-                None => not_found("Microsoft.ContainerRegistry/registries/tasks", name),
-            }
-        }
+        [t, name] if eq(t, "tasks") => task(r, idx, name, None),
+        [t, name, d] if eq(t, "tasks") && eq(d, "listDetails") => task(r, idx, name, Some(d)),
         [runs] if eq(runs, "runs") => list_runs(r, idx),
         [runs, id] if eq(runs, "runs") => {
             let mut w = r.emu.world();

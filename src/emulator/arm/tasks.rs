@@ -49,6 +49,18 @@ pub(super) fn task_json(w: &World, reg: &Registry, t: &super::super::world::Task
     })
 }
 
+/// `tasks/{name}` (GET) and `tasks/{name}/listDetails` (POST, `action`).
+pub(super) fn task(r: &Req<'_>, idx: usize, name: &str, action: Option<&str>) -> Response {
+    let w = r.emu.world();
+    let reg = &w.registries[idx];
+    match (reg.tasks.get(name), action) {
+        (Some(t), None) if r.method == Method::GET => json(200, &task_json(&w, reg, t)),
+        (Some(t), Some(_)) if r.method == Method::POST => json(200, &task_details_json(&w, reg, t)),
+        (Some(_), _) => method_not_allowed(),
+        (None, _) => not_found("Microsoft.ContainerRegistry/registries/tasks", name),
+    }
+}
+
 /// `tasks/{name}/listDetails`: the task as GET shows it, plus what GET leaves out: the
 /// credentials it logs in with (the registry's own, by the task's identity; the demo tasks pull
 /// from no custom registry) and its steps' values, secret ones included.
