@@ -1,14 +1,23 @@
 //! Following a task run's log as it is written. The log is an append blob behind a SAS link: read
 //! it with ranged GETs from the last byte offset, emit whole lines (CRLF) as they arrive, poll
 //! fast while bytes flow and back off when idle, and end when the blob's `x-ms-meta-Complete`
-//! metadata appears. After any network error it resumes from the same offset, so no byte is lost
-//! or repeated; memory holds one partial line at most.
+//! metadata appears. Each read asks for at most [`RANGE`] bytes (a 200 MB log is read in pieces,
+//! back to back, never whole), and at most a few pieces wait for the reader: memory stays
+//! bounded whatever the log's size. After any network error it resumes from the same offset, so
+//! no byte is lost or repeated; memory holds one partial line at most.
 
 use super::error::{AcrError, ErrorKind};
 use super::http::{Http, Req, error_from, redact_url};
 use reqwest::Method;
 use std::time::Duration;
 use tokio::sync::mpsc;
+
+/// The most bytes one read of the log asks for.
+pub const RANGE: u64 = 4 << 20;
+
+/// Events that may wait for the reader: with [`RANGE`], at most this many pieces of the log are
+/// held between the network and whoever shows them.
+const QUEUED_EVENTS: usize = 4;
 
 /// What the follower reports.
 #[derive(Debug, Clone)]
@@ -114,7 +123,7 @@ pub async fn probe(http: &Http, link: &url::Url) -> Result<(), AcrError> {
 
 pub async fn download(http: &Http, link: &url::Url, path: &std::path::Path) -> Result<u64, AcrError> {
     use tokio::io::AsyncWriteExt;
-    const PIECE: u64 = 4 << 20;
+    const PIECE: u64 = RANGE;
     let target = redact_url(link);
     let io_error = |e: std::io::Error, what: &str| {
         AcrError::new(
@@ -144,7 +153,8 @@ pub async fn download(http: &Http, link: &url::Url, path: &std::path::Path) -> R
         let req = Req::new(Method::GET, link.clone(), "save the run log", target.clone())
             .header("x-ms-range", range.clone())
             .header("range", range)
-            .header("x-ms-version", "2021-08-06");
+            .header("x-ms-version", "2021-08-06")
+            .max_body(PIECE as usize);
         let resp = http.send(&req, None).await?;
         let body = match resp.status.as_u16() {
             206 => resp.body,
@@ -176,7 +186,7 @@ pub async fn download(http: &Http, link: &url::Url, path: &std::path::Path) -> R
 /// Starts following `link` from byte `offset`; events arrive on the receiver. Dropping the
 /// receiver stops the follower.
 pub fn follow(http: Http, link: url::Url, offset: u64, options: FollowOptions) -> mpsc::Receiver<LogEvent> {
-    let (tx, rx) = mpsc::channel(64);
+    let (tx, rx) = mpsc::channel(QUEUED_EVENTS);
     tokio::spawn(async move {
         let mut f = Follower {
             http,
@@ -204,11 +214,12 @@ impl Follower {
         let mut idle = self.options.fast;
         let mut failures = 0u32;
         loop {
-            let range = format!("bytes={}-", self.offset);
+            let range = format!("bytes={}-{}", self.offset, self.offset + RANGE - 1);
             let req = Req::new(Method::GET, self.link.clone(), "read the run log", target.clone())
                 .header("x-ms-range", range.clone())
                 .header("range", range)
-                .header("x-ms-version", "2021-08-06");
+                .header("x-ms-version", "2021-08-06")
+                .max_body(RANGE as usize);
             // One try per poll: the follower's own loop is the retry, from the same offset.
             let resp = match self.http.send_once(&req, None).await {
                 Ok(r) => r,
@@ -223,6 +234,7 @@ impl Follower {
             let complete = resp.header("x-ms-meta-complete").map(str::to_string);
             let status = resp.status.as_u16();
             let mut grew = false;
+            let mut behind = false;
             match status {
                 206 | 200 => {
                     // A server that ignores the range sends everything: skip what we have.
@@ -232,6 +244,8 @@ impl Follower {
                         0
                     };
                     let fresh = &resp.body[start..];
+                    // A whole piece: more is waiting; read it at once rather than after a poll.
+                    behind = status == 206 && fresh.len() as u64 >= RANGE;
                     if !fresh.is_empty() {
                         grew = true;
                         self.offset += fresh.len() as u64;
@@ -275,6 +289,9 @@ impl Follower {
                 None if status == 416 => self.head_complete().await,
                 None => None,
             };
+            if behind {
+                continue;
+            }
             if let Some(outcome) = complete
                 && !grew
             {

@@ -23,6 +23,7 @@ pub fn router(emu: Arc<Emu>) -> Router {
         .route("/page-limit", post(page_limit))
         .route("/network", post(network))
         .route("/runs/{registry}/{run}/appends", get(appends))
+        .route("/runs/{registry}/{run}/fill", post(fill))
         .with_state(emu)
 }
 
@@ -81,6 +82,54 @@ async fn appends(
         ),
         None => json(404, &json!({"error": format!("no run {run} in registry {registry}")})),
     }
+}
+
+/// `POST /runs/{registry}/{run}/fill?bytes=N`: appends about N bytes of numbered lines (CRLF,
+/// ~100 bytes each, some with colour codes as real build output has) to the run's log blob, for
+/// measuring a follower on a log of hundreds of megabytes.
+async fn fill(
+    State(emu): State<Arc<Emu>>,
+    axum::extract::Path((registry, run)): axum::extract::Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let Some(bytes) = q.get("bytes").and_then(|b| b.parse::<usize>().ok()) else {
+        return json(400, &json!({"error": "give bytes, how much to append"}));
+    };
+    let mut w = emu.world();
+    let found = w
+        .registries
+        .iter_mut()
+        .find(|r| r.name.eq_ignore_ascii_case(&registry))
+        .and_then(|r| r.runs.iter_mut().find(|x| x.id.eq_ignore_ascii_case(&run)));
+    let Some(r) = found else {
+        return json(404, &json!({"error": format!("no run {run} in registry {registry}")}));
+    };
+    let start = r.log.len();
+    r.log.reserve(bytes + 128);
+    let at = chrono::Utc::now();
+    let mut n = 0u64;
+    while r.log.len() - start < bytes {
+        let line = if n % 10 == 0 {
+            format!(
+                "\u{1b}[32m✓ PASS\u{1b}[0m fill.test.js › case {n:09} ({} ms) {:>48}\r\n",
+                n % 97,
+                ""
+            )
+        } else {
+            format!(
+                "fill line {n:09}: Step 5/6 : RUN npm test -- --shard={} {:>52}\r\n",
+                n % 8,
+                ""
+            )
+        };
+        r.log.extend_from_slice(line.as_bytes());
+        r.appended.push(at);
+        n += 1;
+    }
+    json(
+        200,
+        &json!({"lines": n, "bytes": r.log.len() - start, "size": r.log.len()}),
+    )
 }
 
 async fn rewrite_next_import(State(emu): State<Arc<Emu>>) -> Response {
