@@ -109,7 +109,7 @@ async fn fill(
     let at = chrono::Utc::now();
     let mut n = 0u64;
     while r.log.len() - start < bytes {
-        let line = if n % 10 == 0 {
+        let line = if n.is_multiple_of(10) {
             format!(
                 "\u{1b}[32m✓ PASS\u{1b}[0m fill.test.js › case {n:09} ({} ms) {:>48}\r\n",
                 n % 97,
