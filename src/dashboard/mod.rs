@@ -54,9 +54,15 @@ pub async fn run(
     }
     let mut next_tick = Instant::now() + tick_period(&state);
 
-    let size = tui.size()?;
-    state.size = (size.width, size.height);
-    draw(tui, &state, theme)?;
+    // The terminal can go away at any moment, the first frame included (a hangup just after
+    // the first bytes of it were written): that is a hangup, handled as the first action.
+    let first_frame = tui.size().and_then(|size| {
+        state.size = (size.width, size.height);
+        draw(tui, &state, theme)
+    });
+    if let Err(e) = first_frame {
+        let _ = self_tx.send(terminal_gone(e));
+    }
     if let Some(k) = keeper.as_mut() {
         k.restore_rest(action_tx.clone());
     }
