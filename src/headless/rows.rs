@@ -190,17 +190,37 @@ mod tests {
 
     #[test]
     fn escape_sequences_in_service_text_never_reach_the_terminal() {
+        use crate::text::{SafeWriter, Treatment};
+        let name = "v1\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J\u{9b}6n";
         let rows = vec![Row {
-            name: "v1\u{1b}]52;c;ZXZpbA==\u{7}\u{1b}[2J".into(),
+            name: name.into(),
             n: 1,
         }];
-        for output in [ListOutput::Table, ListOutput::Tsv, ListOutput::Json] {
-            let text = written(output, &rows);
+        for (output, treatment) in [
+            (ListOutput::Table, Treatment::Text),
+            (ListOutput::Tsv, Treatment::Text),
+            (ListOutput::Json, Treatment::Json),
+        ] {
+            // As the commands write: through the one filter on stdout.
+            let mut buf = Vec::new();
+            {
+                let mut safe = SafeWriter::new(&mut buf, treatment);
+                let mut w = RowWriter::new(output, &["NAME", "N"], cells, &mut safe);
+                w.push(&rows[0]);
+                assert_eq!(w.finish(None), 0);
+            }
+            let text = String::from_utf8(buf).expect("utf-8");
             assert!(
-                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
                 "{output:?}: {text:?}"
             );
+            if output == ListOutput::Json {
+                let back: Vec<serde_json::Value> = serde_json::from_str(&text).expect("JSON");
+                assert_eq!(back[0]["name"], name, "JSON decodes to the service's text");
+            }
         }
+        // Without the filter (--raw), the bytes pass as they are.
+        assert!(written(ListOutput::Tsv, &rows).contains('\u{1b}'));
     }
 
     #[test]
