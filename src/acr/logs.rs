@@ -15,9 +15,13 @@ use tokio::sync::mpsc;
 /// The most bytes one read of the log asks for.
 pub const RANGE: u64 = 4 << 20;
 
-/// Events that may wait for the reader: with [`RANGE`], at most this many pieces of the log are
-/// held between the network and whoever shows them.
-const QUEUED_EVENTS: usize = 4;
+/// The most bytes of the log turned into lines for one event: a read of [`RANGE`] is handed on
+/// in events of this size, so the lines waiting for the reader stay small whatever a read holds.
+const EVENT_BYTES: usize = 256 << 10;
+
+/// Events that may wait for the reader: at most this many events' lines (about
+/// [`EVENT_BYTES`] each) are held between the network and whoever shows them.
+const QUEUED_EVENTS: usize = 2;
 
 /// What the follower reports.
 #[derive(Debug, Clone)]
@@ -249,9 +253,11 @@ impl Follower {
                     if !fresh.is_empty() {
                         grew = true;
                         self.offset += fresh.len() as u64;
-                        let lines = self.splitter.push(fresh, self.options.max_line);
-                        if !lines.is_empty() && tx.send(LogEvent::Lines(lines)).await.is_err() {
-                            return;
+                        for piece in fresh.chunks(EVENT_BYTES) {
+                            let lines = self.splitter.push(piece, self.options.max_line);
+                            if !lines.is_empty() && tx.send(LogEvent::Lines(lines)).await.is_err() {
+                                return;
+                            }
                         }
                     }
                     failures = 0;

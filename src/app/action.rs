@@ -159,7 +159,32 @@ pub enum Action {
         login_server: String,
         run_id: String,
         event: crate::acr::logs::LogEvent,
+        /// Released when the action has been handled.
+        credit: Credit,
     },
+}
+
+/// A place in a log follower's queue, held by the action that carries the log's lines until the
+/// action is handled and dropped: the follower waits for a place before it sends more, so a log
+/// read faster than the screen takes it never piles up in the loop's queue.
+#[derive(Clone, Default)]
+pub struct Credit {
+    /// Held for its drop, which gives the place back.
+    _place: Option<std::sync::Arc<tokio::sync::OwnedSemaphorePermit>>,
+}
+
+impl Credit {
+    pub fn new(permit: tokio::sync::OwnedSemaphorePermit) -> Credit {
+        Credit {
+            _place: Some(std::sync::Arc::new(permit)),
+        }
+    }
+}
+
+impl std::fmt::Debug for Credit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credit")
+    }
 }
 
 /// Where a page of a listing belongs: which read (pages of a read that was superseded are

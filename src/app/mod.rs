@@ -21,7 +21,7 @@ mod state;
 pub mod table;
 mod update;
 
-pub use action::{Action, ExitSignal, Page, Refresh};
+pub use action::{Action, Credit, ExitSignal, Page, Refresh};
 pub use effect::Effect;
 pub use modal::Modal;
 pub use state::{Environment, Identity, Job, JobId, Nav, Pane, State};

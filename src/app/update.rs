@@ -125,6 +125,7 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             login_server,
             run_id,
             event,
+            ..
         } => runs::on_log(state, &login_server, &run_id, event),
         Action::Mutated { job, mutation, result } => mutated(state, job, mutation, result),
         Action::RefreshDue(Refresh::Registries) => registries::load(state),
@@ -968,6 +969,7 @@ mod tests {
                 login_server: "acrdev.azurecr.io".into(),
                 run_id: "cf1".into(),
                 event: crate::acr::logs::LogEvent::Lines(vec!["while hidden".into()]),
+                credit: Default::default(),
             },
         );
         assert_eq!(

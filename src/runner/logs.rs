@@ -4,17 +4,23 @@ use super::Ctx;
 use crate::acr::logs::{FollowOptions, LogEvent};
 use crate::acr::{AcrError, ErrorKind, Failure, RegistryRef};
 use crate::app::Action;
+use crate::app::Credit;
 use std::path::{Path, PathBuf};
+
+/// Log events handed to the dashboard's loop and not yet handled, per followed log.
+const LOG_EVENTS_IN_FLIGHT: usize = 2;
 
 /// Follows a run's log, sending each piece of news as it comes.
 pub async fn follow(ctx: Ctx, registry: RegistryRef, login_server: String, run_id: String) {
-    let send = |event| {
+    let send_with = |event, credit| {
         ctx.send(Action::Log {
             login_server: login_server.clone(),
             run_id: run_id.clone(),
             event,
+            credit,
         });
     };
+    let send = |event| send_with(event, Credit::default());
     let acr = match &ctx.acr {
         Ok(a) => a,
         Err(e) => {
@@ -48,8 +54,14 @@ pub async fn follow(ctx: Ctx, registry: RegistryRef, login_server: String, run_i
         Ok(rx) => rx,
         Err(e) => return send(LogEvent::Failed(e)),
     };
+    // At most this many events are on their way to the screen at once: the next waits until
+    // the loop has handled one (the loop's queue is unbounded; the log may be hundreds of MB).
+    let credits = std::sync::Arc::new(tokio::sync::Semaphore::new(LOG_EVENTS_IN_FLIGHT));
     while let Some(event) = events.recv().await {
-        send(event);
+        let Ok(permit) = credits.clone().acquire_owned().await else {
+            return;
+        };
+        send_with(event, Credit::new(permit));
     }
 }
 
