@@ -17,6 +17,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+/// The most of a token endpoint's answer read: a token is a few kilobytes, one for 50 scopes
+/// about ten; anything larger is not a token.
+const TOKEN_ANSWER_MAX: usize = 256 << 10;
+
 /// Renew a cached token this long before it expires.
 const EARLY: i64 = 120;
 
@@ -513,6 +517,7 @@ impl AcrAuth {
         )
         // Asking for a token again only issues another token.
         .idempotent()
+        .max_body(TOKEN_ANSWER_MAX)
         .form(&pairs);
         let resp = self.http.send(&req, None).await?;
         if !resp.status.is_success() {
@@ -550,6 +555,7 @@ impl AcrAuth {
             login_server,
         )
         .idempotent()
+        .max_body(TOKEN_ANSWER_MAX)
         .form(&pairs);
         let resp = self.http.send(&req, None).await?;
         if !resp.status.is_success() {
