@@ -165,3 +165,55 @@ async fn the_proxy_line_says_where_the_proxy_and_its_exceptions_come_from() {
     assert!(detail.starts_with("the proxy did not open a tunnel"), "{detail}");
     assert!(fix.contains("no_proxy") && !fix.contains("ca_bundle"), "{fix}");
 }
+
+/// An HTTP CONNECT proxy on loopback that relays and records each CONNECT line it was asked.
+async fn connect_proxy() -> (url::Url, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read(&mut byte).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let line = String::from_utf8_lossy(&head).lines().next().unwrap_or("").to_string();
+                let target = line.split_whitespace().nth(1).unwrap_or("").to_string();
+                log.lock().unwrap().push(line);
+                let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                    return;
+                };
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n").await;
+                let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+            });
+        }
+    });
+    (url::Url::parse(&format!("http://{addr}")).expect("proxy URL"), seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_certificate_is_read_through_the_proxy_the_client_uses() {
+    let emu = TestEmu::start().await;
+    let arm = url::Url::parse(&emu.info().arm).expect("ARM URL");
+    let (host, port) = (arm.host_str().expect("host").to_string(), arm.port().expect("port"));
+    let (proxy, seen) = connect_proxy().await;
+    let presented = acrdeck::headless::doctor::presented_certificate(&host, port, Some(&proxy))
+        .await
+        .expect("a certificate, through the tunnel");
+    assert!(presented.0.contains("acrdeck emulator"), "issuer: {presented:?}");
+    let lines = seen.lock().unwrap().clone();
+    assert_eq!(
+        lines,
+        vec![format!("CONNECT {host}:{port} HTTP/1.1")],
+        "one tunnel, to the host asked"
+    );
+}

@@ -198,6 +198,8 @@ pub struct Http {
     client: reqwest::Client,
     retry: RetryPolicy,
     deadline: Duration,
+    /// The proxy and its exceptions, for [`Http::proxy_for`].
+    proxy: Option<(url::Url, Option<String>)>,
     per_host: usize,
     limits: Arc<Mutex<HashMap<String, Arc<Semaphore>>>>,
 }
@@ -257,9 +259,26 @@ impl Http {
             client,
             retry: settings.retry,
             deadline: settings.deadline,
+            proxy: settings
+                .proxy
+                .as_deref()
+                .and_then(|p| url::Url::parse(p).ok())
+                .map(|p| (p, settings.no_proxy.clone())),
             per_host: settings.per_host.max(1),
             limits: Arc::default(),
         })
+    }
+
+    /// The proxy a connection to `host` goes through, as the client decides it: the configured
+    /// proxy unless `no_proxy` names the host (`*`, the name or a domain it is in, with or
+    /// without the leading dot, an IP address or a CIDR range that holds it). For checks that
+    /// open their own connection (doctor reading an untrusted certificate).
+    pub fn proxy_for(&self, host: &str) -> Option<url::Url> {
+        let (proxy, no_proxy) = self.proxy.as_ref()?;
+        let bypassed = no_proxy
+            .as_deref()
+            .is_some_and(|list| list.split(',').any(|entry| no_proxy_matches(entry.trim(), host)));
+        (!bypassed).then(|| proxy.clone())
     }
 
     /// The underlying reqwest client (for azure_identity's transport).
@@ -432,6 +451,40 @@ impl Http {
             attempt += 1;
         }
     }
+}
+
+/// Whether one `no_proxy` entry covers `host`.
+fn no_proxy_matches(entry: &str, host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let entry = entry.to_ascii_lowercase();
+    if entry.is_empty() {
+        return false;
+    }
+    if entry == "*" {
+        return true;
+    }
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        let bits = |a: std::net::IpAddr| match a {
+            std::net::IpAddr::V4(v) => (u128::from(u32::from(v)) << 96, 32u32),
+            std::net::IpAddr::V6(v) => (u128::from(v), 128u32),
+        };
+        let (addr, width) = bits(ip);
+        let (net, len) = match entry.split_once('/') {
+            Some((n, l)) => (n.parse::<std::net::IpAddr>().ok(), l.parse::<u32>().ok()),
+            None => (entry.parse::<std::net::IpAddr>().ok(), Some(width)),
+        };
+        return match (net, len) {
+            (Some(net), Some(len)) if bits(net).1 == width && len <= width => {
+                // Both are aligned to the top of 128 bits (IPv4 shifted up): the prefix is the
+                // top `len` bits.
+                let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
+                bits(net).0 & mask == addr & mask
+            }
+            _ => false,
+        };
+    }
+    let domain = entry.trim_start_matches('.');
+    host == domain || host.ends_with(&format!(".{domain}"))
 }
 
 fn human_bytes(n: usize) -> String {
@@ -656,6 +709,33 @@ mod tests {
             "{d1:?}"
         );
         assert!(p.delay(10, None) <= p.max);
+    }
+
+    #[test]
+    fn no_proxy_entries_match_as_curl_and_reqwest_read_them() {
+        assert!(no_proxy_matches("*", "x.azurecr.io"));
+        assert!(no_proxy_matches(".azurecr.io", "contoso.azurecr.io"));
+        assert!(no_proxy_matches("azurecr.io", "contoso.azurecr.io"));
+        assert!(no_proxy_matches("azurecr.io", "azurecr.io"));
+        assert!(!no_proxy_matches("azurecr.io", "notazurecr.io"));
+        assert!(no_proxy_matches("127.0.0.1", "127.0.0.1"));
+        assert!(no_proxy_matches("10.0.0.0/8", "10.20.30.40"));
+        assert!(!no_proxy_matches("10.0.0.0/8", "11.0.0.1"));
+        assert!(no_proxy_matches("::1", "[::1]"));
+        assert!(no_proxy_matches("fd00::/8", "fd12::1"));
+        assert!(!no_proxy_matches("10.0.0.0/8", "fd12::1"));
+        let http = Http::new(&NetworkSettings {
+            proxy: Some("http://proxy.contoso:3128".into()),
+            no_proxy: Some("127.0.0.1, .internal".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(http.proxy_for("127.0.0.1"), None);
+        assert_eq!(http.proxy_for("a.internal"), None);
+        assert_eq!(
+            http.proxy_for("contoso.azurecr.io").map(|u| u.to_string()).as_deref(),
+            Some("http://proxy.contoso:3128/")
+        );
     }
 
     #[test]

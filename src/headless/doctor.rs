@@ -107,8 +107,12 @@ impl rustls::client::danger::ServerCertVerifier for Capture {
     }
 }
 
-/// The issuer and subject of the certificate `host:port` presents, read without trusting it.
-pub async fn presented_certificate(host: &str, port: u16) -> Option<(String, String)> {
+/// The issuer and subject of the certificate `host:port` presents, read without trusting it,
+/// over the path the client's requests take: through `proxy` (an HTTP CONNECT tunnel) when one
+/// applies to the host, so what is read is what the client was shown (a TLS-inspecting proxy's
+/// certificate, not the one a direct connection would meet, or none where direct connections
+/// are blocked).
+pub async fn presented_certificate(host: &str, port: u16, proxy: Option<&url::Url>) -> Option<(String, String)> {
     let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let capture = std::sync::Arc::new(Capture {
         seen: std::sync::Mutex::new(None),
@@ -121,18 +125,56 @@ pub async fn presented_certificate(host: &str, port: u16) -> Option<(String, Str
         .with_custom_certificate_verifier(capture.clone())
         .with_no_client_auth();
     let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-    let tcp = tokio::time::timeout(
-        std::time::Duration::from_secs(5),
-        tokio::net::TcpStream::connect((host, port)),
-    )
-    .await
-    .ok()?
-    .ok()?;
+    let five = std::time::Duration::from_secs(5);
+    let tcp = match proxy {
+        Some(p) => tokio::time::timeout(five, tunnel(p, host, port)).await.ok()??,
+        None => tokio::time::timeout(five, tokio::net::TcpStream::connect((host, port)))
+            .await
+            .ok()?
+            .ok()?,
+    };
     let name = rustls::pki_types::ServerName::try_from(host.to_string()).ok()?;
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), connector.connect(name, tcp)).await;
+    let _ = tokio::time::timeout(five, connector.connect(name, tcp)).await;
     let der = capture.seen.lock().ok()?.take()?;
     let (_, cert) = x509_parser::parse_x509_certificate(&der).ok()?;
     Some((cert.issuer().to_string(), cert.subject().to_string()))
+}
+
+/// A connection to `host:port` through an HTTP proxy's CONNECT tunnel (with its basic
+/// credentials when the proxy URL carries them); None when the proxy refuses or is not http.
+async fn tunnel(proxy: &url::Url, host: &str, port: u16) -> Option<tokio::net::TcpStream> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    if proxy.scheme() != "http" {
+        return None;
+    }
+    let mut tcp = tokio::net::TcpStream::connect((proxy.host_str()?, proxy.port_or_known_default()?))
+        .await
+        .ok()?;
+    let mut request = format!("CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n");
+    if !proxy.username().is_empty() {
+        let user = percent_encoding::percent_decode_str(proxy.username()).decode_utf8_lossy();
+        let pass = percent_encoding::percent_decode_str(proxy.password().unwrap_or("")).decode_utf8_lossy();
+        let basic = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("{user}:{pass}"));
+        request.push_str(&format!("Proxy-Authorization: Basic {basic}\r\n"));
+    }
+    request.push_str("\r\n");
+    tcp.write_all(request.as_bytes()).await.ok()?;
+    // The proxy's answer, up to its blank line, one byte at a time: nothing of the tunnel's
+    // own bytes may be read past it.
+    let mut answer = Vec::new();
+    while !answer.ends_with(b"\r\n\r\n") {
+        if answer.len() > 8192 {
+            return None;
+        }
+        let mut byte = [0u8; 1];
+        if tcp.read(&mut byte).await.ok()? == 0 {
+            return None;
+        }
+        answer.push(byte[0]);
+    }
+    let status = String::from_utf8_lossy(&answer);
+    let ok = status.split_whitespace().nth(1) == Some("200");
+    ok.then_some(tcp)
 }
 
 /// Whether `url`'s host completes a TLS handshake the way the real client does (same CA bundle,
@@ -158,7 +200,7 @@ async fn tls(http: &crate::acr::http::Http, url: &url::Url) -> Result<String, (S
                 ));
             }
             if lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("unknown issuer") {
-                let issuer = presented_certificate(&host, port).await;
+                let issuer = presented_certificate(&host, port, http.proxy_for(&host).as_ref()).await;
                 Err((
                     match issuer {
                         Some((issuer, subject)) => format!(
