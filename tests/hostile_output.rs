@@ -7,7 +7,7 @@
 mod common;
 
 use common::{PtySession, emulator_with};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
 
@@ -140,27 +140,9 @@ async fn hostile_service_text_never_reaches_the_terminal_from_headless_commands(
     inert("a failing listing", &out);
 
     // A run whose log holds CSI, OSC and C1 controls (a quick run echoes its steps).
-    let info = common::emu::client_for(&serde_json::from_value(emu.info.clone()).expect("ready info"));
     let ready: acrdeck::emulator::ReadyInfo = serde_json::from_value(emu.info.clone()).expect("ready info");
-    let token = common::emu::arm_token(&info, &ready).await;
     let yaml = format!("steps:\n  - cmd: echo \u{1b}[2J\u{1b}]52;c;QQ==\u{7} \u{9b}6n {RTL}\n");
-    let encoded = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, yaml);
-    let body = json!({"type": "EncodedTaskRunRequest", "encodedTaskContent": encoded, "platform": {"os": "Linux"}});
-    let url = format!(
-        "{}/subscriptions/{}/resourceGroups/rg-acr-dev/providers/Microsoft.ContainerRegistry/registries/contosodev/scheduleRun?api-version=2025-03-01-preview",
-        ready.arm, ready.subscription
-    );
-    let run_json: Value = info
-        .post(url)
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .expect("scheduleRun")
-        .json()
-        .await
-        .expect("the run");
-    let id = run_json["name"].as_str().expect("run id").to_string();
+    let id = common::emu::quick_run(&common::emu::client_for(&ready), &ready, &yaml).await;
     let out = run(&["logs", "dev", &id, "--follow"]);
     assert_eq!(out.code, Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     inert("logs --follow", &out);

@@ -9,7 +9,7 @@ mod common;
 use acrdeck::acr::logs::{FollowOptions, LogEvent};
 use acrdeck::acr::{Acr, RegistryRef};
 use acrdeck::app::log_view::LogView;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
@@ -62,20 +62,7 @@ async fn following_a_200_mb_log_holds_bounded_memory() {
     };
     let run_url = |suffix: &str| format!("{}{}{suffix}?api-version=2025-03-01-preview", info.arm, registry.id());
     // A quick run that ends in a few seconds; its log is then grown to 200 MB.
-    let yaml = "steps:\n  - cmd: echo build\n";
-    let body = json!({"type": "EncodedTaskRunRequest", "platform": {"os": "Linux"},
-        "encodedTaskContent": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, yaml)});
-    let run: Value = http
-        .post(run_url("/scheduleRun"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
-        .await
-        .expect("scheduleRun")
-        .json()
-        .await
-        .expect("run");
-    let id = run["name"].as_str().expect("run id").to_string();
+    let id = common::emu::quick_run(&http, &info, "steps:\n  - cmd: echo build\n").await;
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let r: Value = http

@@ -207,3 +207,28 @@ pub fn client_for(i: &ReadyInfo) -> reqwest::Client {
         .build()
         .expect("client")
 }
+
+/// Schedules a quick run of `yaml` (an `EncodedTaskRunRequest`) on contosodev, as the az CLI's
+/// `az acr run` does; the emulator echoes each line of the task as a step of the run's log.
+/// Returns the run's id.
+pub async fn quick_run(http: &reqwest::Client, i: &ReadyInfo, yaml: &str) -> String {
+    use base64::Engine as _;
+    let token = arm_token(http, i).await;
+    let body = serde_json::json!({"type": "EncodedTaskRunRequest", "platform": {"os": "Linux"},
+        "encodedTaskContent": base64::engine::general_purpose::STANDARD.encode(yaml)});
+    let url = format!(
+        "{}/subscriptions/{}/resourceGroups/rg-acr-dev/providers/Microsoft.ContainerRegistry/registries/contosodev/scheduleRun?api-version=2025-03-01-preview",
+        i.arm, i.subscription
+    );
+    let run: Value = http
+        .post(url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("scheduleRun")
+        .json()
+        .await
+        .expect("the run");
+    run["name"].as_str().expect("a run id").to_string()
+}
