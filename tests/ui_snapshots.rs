@@ -1163,3 +1163,20 @@ fn the_hostile_state_reaches_the_panes_it_is_meant_for() {
         assert!(!screen.contains('\u{1b}') && !screen.contains('\u{202e}'), "{pane:?}");
     }
 }
+
+#[test]
+fn a_name_longer_than_its_column_ends_in_an_ellipsis() {
+    let long = format!("release-{}", "x".repeat(150));
+    let mut s = hostile_state(&long);
+    for (pane, cols) in [(Pane::Tags, 80), (Pane::Tags, 133), (Pane::Repositories, 80)] {
+        s.pane = pane;
+        s.touch(pane);
+        s.sync_rows();
+        let screen = render(&s, &Theme::monochrome(), cols, 24);
+        let row = screen
+            .lines()
+            .find(|l| l.contains("│release-xxx") || l.contains("│apps/release-xxx"))
+            .unwrap_or_else(|| panic!("{pane:?} at {cols}: the long name is shown:\n{screen}"));
+        assert!(row.contains("x… "), "{pane:?} at {cols}: cut with an ellipsis: {row}");
+    }
+}

@@ -166,6 +166,18 @@ pub fn table(
     Table::new(rows, widths).header(header).column_spacing(1)
 }
 
+/// The widths [`table`] gives its columns in `area`: to cut a long cell with `…`
+/// ([`crate::text::fit`]) where it would otherwise just stop at the column's edge.
+pub fn column_widths(area: Rect, widths: &[Constraint]) -> Vec<usize> {
+    Layout::horizontal(widths.to_vec())
+        .flex(ratatui::layout::Flex::Start)
+        .spacing(1)
+        .split(area)
+        .iter()
+        .map(|r| usize::from(r.width))
+        .collect()
+}
+
 pub fn block<'a>(title: Line<'a>, theme: &Theme) -> Block<'a> {
     Block::default()
         .borders(Borders::ALL)

@@ -38,12 +38,20 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
     else {
         return;
     };
+    let widths = vec![
+        Constraint::Min(24),
+        Constraint::Length(6),
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Length(8),
+    ];
+    let name_width = crate::ui::widgets::column_widths(inner, &widths)[0];
     let built: Vec<Row> = shown
         .iter()
         .map(|&i| &names[i])
         .map(|n| match state.panes.repositories.props.get(&(ls.clone(), n.clone())) {
             Some(p) => Row::new(vec![
-                Cell::from(n.clone()),
+                Cell::from(crate::text::fit(n, name_width)),
                 Cell::from(p.tag_count.to_string()),
                 Cell::from(p.manifest_count.to_string()),
                 Cell::from(age(p.last_update_time, state.now)),
@@ -57,7 +65,7 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
                 )),
             ]),
             None => Row::new(vec![
-                Cell::from(n.clone()),
+                Cell::from(crate::text::fit(n, name_width)),
                 Cell::from("…"),
                 Cell::from("…"),
                 Cell::from("…"),
@@ -65,13 +73,6 @@ pub fn repositories(state: &State, theme: &Theme, frame: &mut Frame, area: Rect)
             ]),
         })
         .collect();
-    let widths = vec![
-        Constraint::Min(24),
-        Constraint::Length(6),
-        Constraint::Length(10),
-        Constraint::Length(8),
-        Constraint::Length(8),
-    ];
     frame.render_widget(
         table(
             &["REPOSITORY", "TAGS", "MANIFESTS", "UPDATED", "LOCKS"],

@@ -45,6 +45,17 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let Some((inner, shown, selected)) = table_window(state, Pane::Tags, rows.len(), theme, frame, inner) else {
         return;
     };
+    let widths = vec![
+        Constraint::Min(14),
+        Constraint::Length(12),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(10),
+        Constraint::Min(12),
+        Constraint::Length(8),
+    ];
+    // A tag longer than its column ends in `…`, so a cut name is never read as a whole one.
+    let name_width = crate::ui::widgets::column_widths(inner, &widths)[0];
     let built: Vec<Row> = shown
         .iter()
         .map(|&i| &rows[i])
@@ -63,7 +74,7 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 .unwrap_or_else(|| "-".into());
             let locked = t.changeable_attributes.is_locked();
             Row::new(vec![
-                Cell::from(t.name.clone()),
+                Cell::from(crate::text::fit(&t.name, name_width)),
                 Cell::from(short),
                 Cell::from(age(t.created_time, state.now)),
                 Cell::from(age(t.last_update_time, state.now)),
@@ -76,15 +87,6 @@ pub fn tags(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             ])
         })
         .collect();
-    let widths = vec![
-        Constraint::Min(14),
-        Constraint::Length(12),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(10),
-        Constraint::Min(12),
-        Constraint::Length(8),
-    ];
     // The sort column carries an arrow; without one, rows are as the registry lists them.
     let sort = state.panes.tags.table.sort.as_ref();
     let headers: Vec<String> = ["TAG", "DIGEST", "CREATED", "UPDATED", "SIZE", "PLATFORMS", "LOCKS"]
