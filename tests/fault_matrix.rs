@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 /// The client's deadline for one request, retries included (the default is 60 s).
-const DEADLINE: Duration = Duration::from_secs(3);
+const DEADLINE: Duration = Duration::from_secs(6);
 /// How long any one case may take before it counts as hung: the deadline, the read-back's
 /// watch of a lost import, and room for a slow machine.
 const HANG: Duration = Duration::from_secs(120);

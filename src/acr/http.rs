@@ -443,6 +443,17 @@ impl Http {
             if attempt >= self.retry.attempts || wait > RETRY_AFTER_CAP || wait >= left {
                 if wait >= left && attempt < self.retry.attempts {
                     tracing::info!(operation = %req.operation, target = %req.target, attempt, wait_ms = wait.as_millis() as u64, "not retrying: the wait would pass the deadline or the cap");
+                    // Out of time with no answer: the deadline is what ended it, said as such
+                    // (with what the last try met), whichever try ran out.
+                    // (A change's transient failure is a connection never made: left as it is.)
+                    if let Err(last) = &outcome
+                        && last.kind == ErrorKind::Transient
+                        && req.idempotent
+                    {
+                        let mut e = self.deadline_error(req);
+                        e.message = format!("{}; the last try: {}", e.message, last.message);
+                        return Err(e);
+                    }
                 }
                 return outcome;
             }
