@@ -937,3 +937,95 @@ async fn the_token_endpoint_takes_the_basic_credentials_clients_send() {
 fn urlencode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repository_scoped_token_gets_what_its_scope_map_allows() {
+    use base64::Engine as _;
+    let emu = TestEmu::start().await;
+    let host = emu.info().registries["contosodev"].clone();
+    let token_for = |user: &'static str, pass: &'static str, scope: &'static str| {
+        let http = emu.http.clone();
+        let host = host.clone();
+        async move {
+            let basic = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
+            let r = http
+                .get(format!("https://{host}/oauth2/token?service={host}&scope={scope}"))
+                .header("authorization", format!("Basic {basic}"))
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let v: Value = r.json().await.unwrap_or(Value::Null);
+            (status, v["access_token"].as_str().unwrap_or_default().to_string())
+        }
+    };
+    let granted = |token: &str| -> Value {
+        let payload = token.split('.').nth(1).unwrap_or_default();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap_or_default();
+        serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null)["access"].clone()
+    };
+    // ci-pusher's scope map: apps/web content read and write, metadata read.
+    let (s, t) = token_for(
+        "ci-pusher",
+        "tok~ci-pusher-demo",
+        "repository:apps/web:pull,push,delete",
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        granted(&t),
+        json!([{"type": "repository", "name": "apps/web", "actions": ["pull", "push"]}])
+    );
+    let r = emu
+        .http
+        .get(format!("https://{host}/v2/apps/web/tags/list"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "it pulls what its map allows");
+    let r = emu
+        .http
+        .delete(format!("https://{host}/acr/v1/apps/web/_tags/1.6.0"))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "and deletes nothing");
+    let (_, t) = token_for("ci-pusher", "tok~ci-pusher-demo", "repository:apps/api:pull").await;
+    assert_eq!(
+        granted(&t),
+        json!([{"type": "repository", "name": "apps/api", "actions": []}]),
+        "another repository: nothing"
+    );
+    let (_, t) = token_for("ci-pusher", "tok~ci-pusher-demo", "registry:catalog:*").await;
+    assert_eq!(granted(&t), json!([]), "no catalog");
+    // A wrong password, and a token whose password expired, are refused.
+    assert_eq!(token_for("ci-pusher", "nope", "repository:apps/web:pull").await.0, 401);
+    assert_eq!(
+        token_for("old-ci-pusher", "tok~old-ci-pusher-demo", "repository:apps/web:pull")
+            .await
+            .0,
+        401
+    );
+    // ARM lists it with its expiry, never its password.
+    let v: Value = arm(&emu, reqwest::Method::GET, &dev(&emu, "/tokens"), REG, None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let text = v.to_string();
+    assert!(!text.contains("tok~"), "no password in the listing: {text}");
+    let ci = v["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "ci-pusher")
+        .expect("ci-pusher");
+    assert!(
+        ci["properties"]["credentials"]["passwords"][0]["expiry"].is_string(),
+        "{ci}"
+    );
+}

@@ -24,16 +24,6 @@ const NOT_SERVED_YET: &[(&str, &str)] = &[
         "arm-2025-11-01/ReplicationGet.json",
         "geo-replicas are not in the world",
     ),
-    ("arm-2025-11-01/ScopeMapList.json", "scope maps are not in the world"),
-    ("arm-2025-11-01/ScopeMapGet.json", "scope maps are not in the world"),
-    (
-        "arm-2025-11-01/TokenList.json",
-        "repository-scoped tokens are not in the world",
-    ),
-    (
-        "arm-2025-11-01/TokenGet.json",
-        "repository-scoped tokens are not in the world",
-    ),
     (
         "arm-2025-11-01/RegistryListPrivateLinkResources.json",
         "private link resources are not served",
@@ -495,6 +485,16 @@ async fn emulator_answers_like_the_official_examples() {
         .arm(Method::POST, &c.dev("/webhooks/rolloutnotify/ping"), REG, None)
         .await;
     c.check("arm-2025-11-01/WebhookPing.json", r).await;
+
+    // --- repository-scoped tokens and scope maps
+    let r = c.arm(Method::GET, &c.dev("/tokens"), REG, None).await;
+    c.check("arm-2025-11-01/TokenList.json", r).await;
+    let r = c.arm(Method::GET, &c.dev("/tokens/ci-pusher"), REG, None).await;
+    c.check("arm-2025-11-01/TokenGet.json", r).await;
+    let r = c.arm(Method::GET, &c.dev("/scopeMaps"), REG, None).await;
+    c.check("arm-2025-11-01/ScopeMapList.json", r).await;
+    let r = c.arm(Method::GET, &c.dev("/scopeMaps/ci-push-web"), REG, None).await;
+    c.check("arm-2025-11-01/ScopeMapGet.json", r).await;
     assert!(
         events["value"].as_array().is_some_and(|v| !v.is_empty()),
         "the imports above recorded push events"

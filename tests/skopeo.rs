@@ -2,7 +2,8 @@
 //! the emulator with the credentials clients use for Microsoft Entra identities: user
 //! `00000000-0000-0000-0000-000000000000` with an ACR refresh token (what
 //! `az acr login --expose-token` hands out), and a service principal's app id and secret. With
-//! each it lists tags and copies an image in; with wrong ones it is refused.
+//! each it lists tags and copies an image in; a repository-scoped token reads only what its
+//! scope map names; wrong credentials are refused.
 
 mod common;
 
@@ -127,6 +128,26 @@ async fn skopeo_signs_in_with_entra_identities_lists_and_copies() {
             "{who}: the registry holds what skopeo pushed"
         );
     }
+
+    // A repository-scoped token (the demo's CI push token) reads what its scope map names only.
+    let token = "ci-pusher:tok~ci-pusher-demo";
+    let out = skopeo(
+        &certs,
+        &["list-tags", "--creds", token, &format!("docker://{host}/apps/web")],
+    );
+    assert!(
+        out.status.success(),
+        "the token lists apps/web: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = skopeo(
+        &certs,
+        &["list-tags", "--creds", token, &format!("docker://{host}/apps/api")],
+    );
+    assert!(
+        !out.status.success(),
+        "and not apps/api, which its scope map does not name"
+    );
 
     for (who, creds) in [
         ("a wrong secret", format!("{}:not-the-secret", i.client_id)),

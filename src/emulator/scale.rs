@@ -117,6 +117,8 @@ pub fn synthetic_registry(scale: Scale, name: &str, now: DateTime<Utc>) -> Resul
         tasks: BTreeMap::new(),
         runs: vec![],
         webhooks: BTreeMap::new(),
+        scope_maps: BTreeMap::new(),
+        tokens: BTreeMap::new(),
         uploads: HashMap::new(),
         next_run: 0,
     })

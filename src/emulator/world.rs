@@ -80,8 +80,61 @@ pub struct Registry {
     /// Oldest first; listings reverse it.
     pub runs: Vec<Run>,
     pub webhooks: BTreeMap<String, Webhook>,
+    pub scope_maps: BTreeMap<String, ScopeMap>,
+    pub tokens: BTreeMap<String, RepoToken>,
     pub uploads: HashMap<String, Vec<u8>>,
     pub next_run: u32,
+}
+
+/// What a repository-scoped token may do: ACR's actions, `repositories/<repo>/content/read`
+/// and the like (`content/write`, `content/delete`, `metadata/read`, `metadata/write`).
+#[derive(Debug, Clone)]
+pub struct ScopeMap {
+    pub name: String,
+    pub actions: Vec<String>,
+    pub created: DateTime<Utc>,
+}
+
+impl ScopeMap {
+    /// The registry token actions (`pull`, `push`, `delete`, `metadata_read`,
+    /// `metadata_write`) this map allows on `repository`.
+    pub fn allows(&self, repository: &str) -> Vec<&'static str> {
+        const ACTIONS: [(&str, &str); 5] = [
+            ("/content/read", "pull"),
+            ("/content/write", "push"),
+            ("/content/delete", "delete"),
+            ("/metadata/read", "metadata_read"),
+            ("/metadata/write", "metadata_write"),
+        ];
+        let mut out = Vec::new();
+        for a in &self.actions {
+            let Some(rest) = a.strip_prefix("repositories/") else {
+                continue;
+            };
+            for (suffix, action) in ACTIONS {
+                if let Some(repo) = rest.strip_suffix(suffix)
+                    && (repo == repository || repo == "*")
+                    && !out.contains(&action)
+                {
+                    out.push(action);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A repository-scoped token: a name and password the token endpoint takes as basic
+/// credentials, limited to its scope map.
+#[derive(Debug, Clone)]
+pub struct RepoToken {
+    pub name: String,
+    pub scope_map: String,
+    pub password: String,
+    pub created: DateTime<Utc>,
+    /// When its password stops working; none: it does not expire.
+    pub expiry: Option<DateTime<Utc>>,
+    pub enabled: bool,
 }
 
 impl Registry {

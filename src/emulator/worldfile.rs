@@ -125,6 +125,32 @@ pub struct RegistryFile {
     pub runs: Vec<RunFile>,
     #[serde(default)]
     pub webhooks: Vec<WebhookFile>,
+    #[serde(default)]
+    pub scope_maps: Vec<ScopeMapFile>,
+    #[serde(default)]
+    pub tokens: Vec<TokenFile>,
+}
+
+/// A scope map: `actions` as ACR writes them (`repositories/apps/web/content/read`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScopeMapFile {
+    pub name: String,
+    pub actions: Vec<String>,
+}
+
+/// A repository-scoped token on a scope map of the same registry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenFile {
+    pub name: String,
+    pub scope_map: String,
+    /// Its password (random when not given: then only its name is of use).
+    pub password: Option<String>,
+    /// Hours until the password expires (negative: expired already); none: never.
+    pub expires_in_hours: Option<f64>,
+    #[serde(default = "yes")]
+    pub enabled: bool,
 }
 
 fn yes() -> bool {
@@ -349,6 +375,8 @@ fn registry(
         tasks: BTreeMap::new(),
         runs: Vec::new(),
         webhooks: BTreeMap::new(),
+        scope_maps: BTreeMap::new(),
+        tokens: BTreeMap::new(),
         uploads: HashMap::new(),
         next_run: 0,
     };
@@ -408,6 +436,40 @@ fn registry(
                 timer_minutes: t.timer_minutes,
                 last_timer: now,
                 base_image_repo: t.base_image_trigger.clone(),
+            },
+        );
+    }
+    for m in &rf.scope_maps {
+        reg.scope_maps.insert(
+            m.name.clone(),
+            super::world::ScopeMap {
+                name: m.name.clone(),
+                actions: m.actions.clone(),
+                created: now - Duration::days(90),
+            },
+        );
+    }
+    for t in &rf.tokens {
+        if !reg.scope_maps.contains_key(&t.scope_map) {
+            return Err(format!(
+                "registry {}: token {} names scope map {}, which the registry does not have",
+                rf.name, t.name, t.scope_map
+            ));
+        }
+        reg.tokens.insert(
+            t.name.clone(),
+            super::world::RepoToken {
+                name: t.name.clone(),
+                scope_map: t.scope_map.clone(),
+                password: t
+                    .password
+                    .clone()
+                    .unwrap_or_else(|| format!("tok~{}", uuid::Uuid::new_v4().simple())),
+                created: now - Duration::days(60),
+                expiry: t
+                    .expires_in_hours
+                    .map(|h| now + Duration::milliseconds((h * 3_600_000.0) as i64)),
+                enabled: t.enabled,
             },
         );
     }

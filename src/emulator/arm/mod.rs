@@ -136,6 +136,8 @@ fn refuse_version(emu: &Emu, segs: &[&str], version: &str) -> Option<Response> {
                 "cacheRules",
                 "credentialSets",
                 "webhooks",
+                "tokens",
+                "scopeMaps",
                 "operationResults",
                 "operationStatuses",
             ];
@@ -426,8 +428,8 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
                 &json!({"value": [
                     {"name": "Size", "limit": limit, "currentValue": reg.store.size_bytes(), "unit": "Bytes"},
                     {"name": "Webhooks", "limit": if reg.sku == "Basic" { 2 } else { 500 }, "currentValue": reg.webhooks.len(), "unit": "Count"},
-                    {"name": "ScopeMaps", "limit": 100, "currentValue": 0, "unit": "Count"},
-                    {"name": "Tokens", "limit": 100, "currentValue": 0, "unit": "Count"},
+                    {"name": "ScopeMaps", "limit": 100, "currentValue": reg.scope_maps.len(), "unit": "Count"},
+                    {"name": "Tokens", "limit": 100, "currentValue": reg.tokens.len(), "unit": "Count"},
                 ]}),
             )
         }
@@ -514,6 +516,17 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
             }
         }
         [wh, name, action] if eq(wh, "webhooks") => webhook_action(r, idx, name, action),
+        [t] if eq(t, "tokens") => list_child(r, idx, |w, reg| {
+            reg.tokens.values().map(|t| tokens::token_json(w, reg, t)).collect()
+        }),
+        [t, name] if eq(t, "tokens") => tokens::token(r, idx, name),
+        [m] if eq(m, "scopeMaps") => list_child(r, idx, |w, reg| {
+            reg.scope_maps
+                .values()
+                .map(|m| tokens::scope_map_json(w, reg, m))
+                .collect()
+        }),
+        [m, name] if eq(m, "scopeMaps") => tokens::scope_map(r, idx, name),
         _ => arm_error(404, "InvalidResourceType", &format!("No route for '{}'.", r.path)),
     }
 }
@@ -537,6 +550,7 @@ mod cache;
 mod imports;
 mod resources;
 mod tasks;
+mod tokens;
 mod versions;
 mod webhooks;
 

@@ -82,20 +82,37 @@ pub(super) fn admin_ok(ctx: &Ctx, basic: &str) -> bool {
 pub const TOKEN_USER: &str = "00000000-0000-0000-0000-000000000000";
 
 /// Who a user name and password are, as the token endpoint knows them: the admin user, an ACR
-/// refresh token under [`TOKEN_USER`], or the service principal's application id and secret.
-/// The subject is what the access token names.
-fn basic_identity(ctx: &Ctx, login_server: &str, user: &str, pass: &str) -> Option<String> {
+/// refresh token under [`TOKEN_USER`], the service principal's application id and secret, or a
+/// repository-scoped token's name and password (enabled, not expired). The subject is what the
+/// access token names; a repository-scoped token also brings its scope map, which limits what
+/// it is granted.
+fn basic_identity(
+    ctx: &Ctx,
+    login_server: &str,
+    user: &str,
+    pass: &str,
+) -> Option<(String, Option<super::super::world::ScopeMap>)> {
     if user == TOKEN_USER {
         let c = ctx.emu.verify(pass).ok()?;
         let ok = c["grant_type"] == "refresh_token" && c["aud"].as_str() == Some(login_server);
-        return ok.then(|| c["sub"].as_str().unwrap_or("").to_string());
+        return ok.then(|| (c["sub"].as_str().unwrap_or("").to_string(), None));
     }
     let b64 = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"));
     if admin_ok(ctx, &b64) {
-        return Some(user.to_string());
+        return Some((user.to_string(), None));
     }
     let w = ctx.emu.world();
-    (user == w.principal.client_id && pass == w.principal.client_secret).then(|| w.principal.object_id.clone())
+    if user == w.principal.client_id && pass == w.principal.client_secret {
+        return Some((w.principal.object_id.clone(), None));
+    }
+    let Target::Registry(name) = &ctx.target else {
+        return None;
+    };
+    let reg = w.registries.iter().find(|r| &r.name == name)?;
+    let token = reg.tokens.get(user)?;
+    let usable = token.enabled && token.password == pass && token.expiry.is_none_or(|e| e > Utc::now());
+    let map = reg.scope_maps.get(&token.scope_map)?;
+    usable.then(|| (format!("token:{user}"), Some(map.clone())))
 }
 
 pub(super) fn form(body: &[u8]) -> HashMap<String, String> {
@@ -172,14 +189,14 @@ pub(super) fn token(
     if f.get("service").map(String::as_str) != Some(login_server) {
         return err(400, &format!("service must be {login_server}"));
     }
-    let subject = match f.get("grant_type").map(String::as_str) {
+    let (subject, scope_map) = match f.get("grant_type").map(String::as_str) {
         Some("refresh_token") => {
             let Some(rt) = f.get("refresh_token") else {
                 return err(400, "refresh_token is required");
             };
             match ctx.emu.verify(rt) {
                 Ok(c) if c["grant_type"] == "refresh_token" && c["aud"].as_str() == Some(login_server) => {
-                    c["sub"].as_str().unwrap_or("").to_string()
+                    (c["sub"].as_str().unwrap_or("").to_string(), None)
                 }
                 Ok(_) => return err(401, "the refresh token was issued for another registry"),
                 Err(e) => return err(401, &format!("the refresh token is not valid: {e}")),
@@ -189,7 +206,7 @@ pub(super) fn token(
             let user = f.get("username").cloned().unwrap_or_default();
             let pass = f.get("password").cloned().unwrap_or_default();
             match basic_identity(ctx, login_server, &user, &pass) {
-                Some(subject) => subject,
+                Some(identity) => identity,
                 None => return err(401, "invalid username or password"),
             }
         }
@@ -206,7 +223,7 @@ pub(super) fn token(
                 basic_identity(ctx, login_server, user, pass)
             });
             match (basic, identity) {
-                (_, Some(subject)) => subject,
+                (_, Some(identity)) => identity,
                 (Some(_), None) => return err(401, "invalid username or password"),
                 (None, None) => {
                     return err(
@@ -227,7 +244,20 @@ pub(super) fn token(
             Some(a) => (rest, a),
             None => continue,
         };
-        access.push(json!({"type": kind, "name": name, "actions": actions.split(',').collect::<Vec<_>>()}));
+        let mut actions: Vec<&str> = actions.split(',').collect();
+        // A repository-scoped token gets what its scope map allows of what it asked, and
+        // nothing beyond repositories (no catalog).
+        if let Some(map) = &scope_map {
+            if kind != "repository" {
+                continue;
+            }
+            let allowed = map.allows(name);
+            actions.retain(|a| allowed.contains(a) || *a == "*" && !allowed.is_empty());
+            if actions.contains(&"*") {
+                actions = allowed;
+            }
+        }
+        access.push(json!({"type": kind, "name": name, "actions": actions}));
     }
     let now = Utc::now().timestamp();
     let token = ctx.emu.sign(&json!({
