@@ -39,27 +39,21 @@ async fn a_silent_server_ends_headless_commands_by_their_deadline() {
     emu.fault(json!({"target": "arm", "path": "*/runs", "method": "GET", "kind": "silent"}))
         .await;
     for args in [["tags", "dev/apps/web"], ["runs", "dev"]] {
-        let mut child = std::process::Command::new(common::BIN)
+        let child = tokio::process::Command::new(common::BIN)
             .args(["--config", &config])
             .args(args)
             .env("ACRDECK_STATE_DIR", dir.path().join("state"))
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
+            .kill_on_drop(true)
             .spawn()
             .expect("run acrdeck");
         // A hang guard, not a timing: the command is expected to end well before it.
-        let started = std::time::Instant::now();
-        let status = loop {
-            if let Some(s) = child.try_wait().expect("wait") {
-                break s;
-            }
-            if started.elapsed() > WAIT {
-                let _ = child.kill();
-                panic!("acrdeck {} still running after {} s", args.join(" "), WAIT.as_secs());
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        let Ok(out) = tokio::time::timeout(WAIT, child.wait_with_output()).await else {
+            panic!("acrdeck {} still running after {} s", args.join(" "), WAIT.as_secs());
         };
-        let out = child.wait_with_output().expect("output");
+        let out = out.expect("output");
+        let status = out.status;
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(status.code(), Some(1), "{}: {stderr}", args.join(" "));
         assert!(

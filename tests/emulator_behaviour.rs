@@ -852,21 +852,7 @@ async fn the_token_endpoint_takes_the_basic_credentials_clients_send() {
     let i = emu.info().clone();
     let host = i.registries["contosodev"].clone();
     let aad = emu.arm_token().await;
-    let v: Value = emu
-        .http
-        .post(format!("https://{host}/oauth2/exchange"))
-        .form(&[
-            ("grant_type", "access_token"),
-            ("service", host.as_str()),
-            ("access_token", aad.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let refresh = v["refresh_token"].as_str().expect("refresh token").to_string();
+    let refresh = common::emu::refresh_token(&emu.http, &i, "contosodev").await;
     let get_token = |user: String, pass: String| {
         let http = emu.http.clone();
         let host = host.clone();

@@ -52,23 +52,8 @@ async fn skopeo_signs_in_with_entra_identities_lists_and_copies() {
     std::fs::copy(&i.ca_cert, certs.join("ca.crt")).expect("CA copied");
 
     // The refresh token `az acr login --expose-token` prints: Entra token, then exchange.
+    let refresh = common::emu::refresh_token(&emu.http, &i, "contosodev").await;
     let aad = emu.arm_token().await;
-    let v: Value = emu
-        .http
-        .post(format!("https://{host}/oauth2/exchange"))
-        .form(&[
-            ("grant_type", "access_token"),
-            ("service", host.as_str()),
-            ("tenant", i.tenant.as_str()),
-            ("access_token", aad.as_str()),
-        ])
-        .send()
-        .await
-        .expect("exchange")
-        .json()
-        .await
-        .expect("exchange JSON");
-    let refresh = v["refresh_token"].as_str().expect("refresh token").to_string();
 
     let identities = [
         (

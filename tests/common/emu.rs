@@ -162,8 +162,9 @@ pub async fn acr_token(http: &reqwest::Client, i: &ReadyInfo, registry: &str, sc
     acr_token_for(http, i, registry, &[scope]).await
 }
 
-/// An ACR access token for every scope in `scopes`, asked for in one token request.
-pub async fn acr_token_for(http: &reqwest::Client, i: &ReadyInfo, registry: &str, scopes: &[&str]) -> String {
+/// An ACR refresh token for `registry`: an Entra token exchanged at `/oauth2/exchange`, as
+/// `az acr login --expose-token` hands one out.
+pub async fn refresh_token(http: &reqwest::Client, i: &ReadyInfo, registry: &str) -> String {
     let aad = arm_token(http, i).await;
     let host = &i.registries[registry];
     let v: Value = http
@@ -180,7 +181,13 @@ pub async fn acr_token_for(http: &reqwest::Client, i: &ReadyInfo, registry: &str
         .json()
         .await
         .expect("exchange json");
-    let refresh = v["refresh_token"].as_str().expect("refresh_token").to_string();
+    v["refresh_token"].as_str().expect("refresh_token").to_string()
+}
+
+/// An ACR access token for every scope in `scopes`, asked for in one token request.
+pub async fn acr_token_for(http: &reqwest::Client, i: &ReadyInfo, registry: &str, scopes: &[&str]) -> String {
+    let refresh = refresh_token(http, i, registry).await;
+    let host = &i.registries[registry];
     let mut form = vec![
         ("grant_type", "refresh_token"),
         ("service", host.as_str()),
