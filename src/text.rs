@@ -30,6 +30,12 @@ pub fn needs_replacing(s: &str) -> bool {
     s.chars().any(is_unsafe)
 }
 
+/// `s` without the characters [`printable`] would replace (for a terminal cell, where a
+/// replacement would take a column of its own).
+pub fn without_unsafe(s: &str) -> String {
+    s.chars().filter(|c| !is_unsafe(*c)).collect()
+}
+
 /// Characters that reorder the text around them (LRE..RLO, LRI..PDI, the marks): shown as they
 /// are, `1.4.0` followed by an override can display as another tag.
 fn is_bidi_control(c: char) -> bool {

@@ -52,10 +52,15 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
 /// that could act on the terminal or reorder the text (a pane that showed a string without
 /// [`crate::text::printable`]) shows U+FFFD instead. ratatui drops C0 and C1 controls itself;
 /// bidirectional overrides it passes on.
+///
+/// A cell holds one grapheme: an override joins the character before it (`K` + RLO), so only
+/// the unsafe characters are removed, keeping the cell one column wide; a cell left empty shows
+/// U+FFFD.
 fn make_inert(frame: &mut Frame) {
     for cell in frame.buffer_mut().content.iter_mut() {
         if crate::text::needs_replacing(cell.symbol()) {
-            cell.set_symbol("\u{fffd}");
+            let kept = crate::text::without_unsafe(cell.symbol());
+            cell.set_symbol(if kept.is_empty() { "\u{fffd}" } else { &kept });
         }
     }
 }
