@@ -50,7 +50,7 @@ pub fn draw(state: &State, theme: &Theme, frame: &mut Frame) {
 
 /// The last guard between service text and the terminal: any cell still holding a character
 /// that could act on the terminal or reorder the text (a pane that showed a string without
-/// [`crate::text::printable`]) shows U+FFFD instead. ratatui drops C0 and C1 controls itself;
+/// [`crate::text::printable`]) loses it. ratatui drops C0 and C1 controls itself;
 /// bidirectional overrides it passes on.
 ///
 /// A cell holds one grapheme: an override joins the character before it (`K` + RLO), so only
