@@ -84,8 +84,14 @@ pub enum Commands {
     Repos(RegistryListArgs),
     /// List a repository's tags, newest first (REGISTRY/REPOSITORY)
     Tags(RegistryListArgs),
-    /// List a registry's task runs, newest first
+    /// List a registry's task runs, newest first; with --all, every registry's, with its stage
     Runs(RunsArgs),
+    /// List the webhooks of a registry (or of every one) with their newest delivery; with
+    /// --events NAME, that webhook's recent deliveries
+    Webhooks(WebhooksArgs),
+    /// List the repository-scoped tokens of a registry (or of every one): scope, status,
+    /// expiry. With --expiring DAYS only those expiring within DAYS, exit status 1 if any
+    Tokens(TokensArgs),
     /// Print a run's log; with --follow, as it is written, exiting with the run's outcome
     /// (0 Succeeded, 1 Failed/Error/Timeout, 2 Canceled)
     Logs(LogsArgs),
@@ -159,10 +165,19 @@ pub struct RegistryListArgs {
 }
 
 #[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("which").required(true).args(["registry", "all"]))]
 pub struct RunsArgs {
     /// The registry: name, stage or login server
     #[arg(value_name = "REGISTRY")]
-    pub registry: String,
+    pub registry: Option<String>,
+    /// Every registry's runs, newest first, with a STAGE column (at most --top per registry,
+    /// 50 by default)
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: keep watching, writing each run that starts or changes status as a line
+    /// (JSON: one object per line) until interrupted
+    #[arg(long, short = 'f', requires = "all")]
+    pub follow: bool,
     /// Only runs of this task
     #[arg(long)]
     pub task: Option<String>,
@@ -173,6 +188,33 @@ pub struct RunsArgs {
     #[arg(long)]
     pub top: Option<u32>,
     /// table (aligned, written once every row is in), json or tsv (both written as pages arrive)
+    #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WebhooksArgs {
+    /// The registry: name, stage or login server [default: every registry]
+    #[arg(value_name = "REGISTRY")]
+    pub registry: Option<String>,
+    /// This webhook's recent deliveries instead, newest first
+    #[arg(long, value_name = "NAME")]
+    pub events: Option<String>,
+    /// table (aligned, written once every row is in), json or tsv
+    #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
+    pub output: ListOutput,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokensArgs {
+    /// The registry: name, stage or login server [default: every registry]
+    #[arg(value_name = "REGISTRY")]
+    pub registry: Option<String>,
+    /// Only tokens whose password expires within DAYS (expired ones included); exit status 1
+    /// when there is any
+    #[arg(long, value_name = "DAYS")]
+    pub expiring: Option<u32>,
+    /// table (aligned, written once every row is in), json or tsv
     #[arg(long, short = 'o', value_enum, default_value_t = ListOutput::Table)]
     pub output: ListOutput,
 }
@@ -254,6 +296,8 @@ impl Cli {
             Some(Commands::Registries(a)) => a.output == ListOutput::Json,
             Some(Commands::Repos(a) | Commands::Tags(a)) => a.output == ListOutput::Json,
             Some(Commands::Runs(a)) => a.output == ListOutput::Json,
+            Some(Commands::Webhooks(a)) => a.output == ListOutput::Json,
+            Some(Commands::Tokens(a)) => a.output == ListOutput::Json,
             Some(Commands::Lock(a) | Commands::Unlock(a)) => a.output == Output::Json,
             Some(Commands::Doctor(a)) => a.output == Output::Json,
             Some(Commands::Audit(a)) => a.output == Output::Json,

@@ -17,14 +17,6 @@ const TASKS: &str = "api-version=2025-03-01-preview";
 /// models already parse every one of them (tests/fixtures.rs).
 const NOT_SERVED_YET: &[(&str, &str)] = &[
     (
-        "arm-2025-11-01/ReplicationList.json",
-        "geo-replicas are not in the world",
-    ),
-    (
-        "arm-2025-11-01/ReplicationGet.json",
-        "geo-replicas are not in the world",
-    ),
-    (
         "arm-2025-11-01/RegistryListPrivateLinkResources.json",
         "private link resources are not served",
     ),
@@ -495,6 +487,12 @@ async fn emulator_answers_like_the_official_examples() {
     c.check("arm-2025-11-01/ScopeMapList.json", r).await;
     let r = c.arm(Method::GET, &c.dev("/scopeMaps/ci-push-web"), REG, None).await;
     c.check("arm-2025-11-01/ScopeMapGet.json", r).await;
+
+    // --- geo-replicas
+    let r = c.arm(Method::GET, &c.dev("/replications"), REG, None).await;
+    c.check("arm-2025-11-01/ReplicationList.json", r).await;
+    let r = c.arm(Method::GET, &c.dev("/replications/northeurope"), REG, None).await;
+    c.check("arm-2025-11-01/ReplicationGet.json", r).await;
     assert!(
         events["value"].as_array().is_some_and(|v| !v.is_empty()),
         "the imports above recorded push events"

@@ -448,6 +448,20 @@ impl ArmClient {
         self.list_child(r, "/webhooks", REGISTRY_API, "list webhooks")
     }
 
+    pub fn list_replications(&self, r: &RegistryRef) -> Pages<Replication> {
+        self.list_child(r, "/replications", REGISTRY_API, "list replications")
+    }
+
+    /// Repository-scoped tokens, with their credentials' names and expiry (never a password:
+    /// the service lists none, and acrdeck never asks for one).
+    pub fn list_tokens(&self, r: &RegistryRef) -> Pages<Token> {
+        self.list_child(r, "/tokens", REGISTRY_API, "list tokens")
+    }
+
+    pub fn list_scope_maps(&self, r: &RegistryRef) -> Pages<ScopeMap> {
+        self.list_child(r, "/scopeMaps", REGISTRY_API, "list scope maps")
+    }
+
     fn list_child<T: DeserializeOwned + Send + 'static>(
         &self,
         r: &RegistryRef,
@@ -678,6 +692,22 @@ impl ArmClient {
         Ok(page.value)
     }
 
+    /// Where a webhook delivers. Its URI's query and headers can hold credentials: callers show
+    /// [`CallbackConfig::host`] only.
+    pub async fn webhook_callback(&self, r: &RegistryRef, webhook: &str) -> Result<CallbackConfig> {
+        let url = self.url(
+            &Self::reg_path(r, &format!("/webhooks/{webhook}/getCallbackConfig")),
+            REGISTRY_API,
+            &[],
+        )?;
+        let target = format!("{}/{webhook}", r.name);
+        let resp = self
+            .call(Req::new(Method::POST, url, "read webhook callback", target.clone()).idempotent())
+            .await?;
+        resp.json("read webhook callback", &target)
+    }
+
+    /// Sends a ping event; returns the event's id (read back from the webhook's events).
     pub async fn ping_webhook(&self, r: &RegistryRef, webhook: &str) -> Result<String> {
         let target = format!("{}/{webhook}", r.name);
         self.refuse_if_readonly("ping webhook", &target)?;

@@ -308,18 +308,7 @@ pub fn lock_marks(a: &ChangeableAttributes) -> String {
     if marks.is_empty() { "-".into() } else { marks.join(" ") }
 }
 
-/// The order of the stage pipeline, for sorting registries.
-pub fn stage_rank(stage: Option<&str>, configured: &[String]) -> usize {
-    let Some(s) = stage else { return usize::MAX };
-    if let Some(i) = configured.iter().position(|c| c.eq_ignore_ascii_case(s)) {
-        return i;
-    }
-    ["dev", "test", "staging", "uat", "preprod", "prod", "production"]
-        .iter()
-        .position(|c| c.eq_ignore_ascii_case(s))
-        .map(|i| 100 + i)
-        .unwrap_or(1000)
-}
+pub use crate::config::stage_rank;
 
 /// "3m", "2h", "5d": a compact age for tables.
 pub fn age(then: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {

@@ -45,6 +45,69 @@ pub struct Config {
     pub keys: BTreeMap<String, Spanned<crate::keys::KeyList>>,
     #[serde(default)]
     pub ui: UiConfig,
+    #[serde(default)]
+    pub tokens: TokensConfig,
+    #[serde(default)]
+    pub notify: NotifyConfig,
+}
+
+/// Repository-scoped tokens: how long before a password expires acrdeck starts warning.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokensConfig {
+    #[serde(default = "default_expiry_warning_days")]
+    pub expiry_warning_days: u32,
+}
+
+fn default_expiry_warning_days() -> u32 {
+    14
+}
+
+impl Default for TokensConfig {
+    fn default() -> Self {
+        TokensConfig {
+            expiry_warning_days: default_expiry_warning_days(),
+        }
+    }
+}
+
+/// How acrdeck tells the operator about what happened while they looked elsewhere. The status
+/// bar line always shows; the bell and the desktop notification (OSC 9 and OSC 777, which
+/// terminals such as iTerm2, kitty, WezTerm, foot and Windows Terminal turn into one) as set
+/// here. Each kind of signal can be switched off.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyConfig {
+    #[serde(default = "yes")]
+    pub bell: bool,
+    /// Desktop notifications through the terminal; off by default.
+    #[serde(default)]
+    pub desktop: bool,
+    /// A run failed in any registry.
+    #[serde(default = "yes")]
+    pub run_failed: bool,
+    /// A run that was pinned (watched) ended.
+    #[serde(default = "yes")]
+    pub watched_run_ended: bool,
+    /// An image was pushed to (or imported into) a production registry.
+    #[serde(default = "yes")]
+    pub production_push: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            bell: true,
+            desktop: false,
+            run_failed: true,
+            watched_run_ended: true,
+            production_push: true,
+        }
+    }
 }
 
 /// Which Azure cloud: the three sovereign clouds by name, or every endpoint given by hand.
@@ -293,6 +356,20 @@ impl Default for RefreshConfig {
     }
 }
 
+/// Where a stage stands in the pipeline, for sorting registries: the configured stages in
+/// their order, then the usual names (dev … production), then the rest; no stage last.
+pub fn stage_rank(stage: Option<&str>, configured: &[String]) -> usize {
+    let Some(s) = stage else { return usize::MAX };
+    if let Some(i) = configured.iter().position(|c| c.eq_ignore_ascii_case(s)) {
+        return i;
+    }
+    ["dev", "test", "staging", "uat", "preprod", "prod", "production"]
+        .iter()
+        .position(|c| c.eq_ignore_ascii_case(s))
+        .map(|i| 100 + i)
+        .unwrap_or(1000)
+}
+
 /// Whether a stage is production: the pipeline's last stage, or one named `prod` or
 /// `production`. The one definition: confirmations (typed names, required notes) and the
 /// promotion policies' defaults (typed confirmation, locks after a promotion) all ask here.
@@ -310,6 +387,9 @@ pub struct UiConfig {
     /// Start read-only, as `--readonly` does.
     #[serde(default)]
     pub readonly: bool,
+    /// The pane acrdeck opens on (`rollout`, `registries`, `runs`, …); by default the rollout
+    /// view when more than one stage is configured, else the registries.
+    pub home: Option<String>,
 }
 
 /// A loaded configuration together with where it came from, for messages and relative paths.

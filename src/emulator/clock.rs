@@ -230,7 +230,24 @@ pub fn pushed(
     }
 }
 
+/// Records an event with every webhook that wants it (by action and scope).
 pub fn record_event(reg: &mut Registry, action: &str, repo: &str, tag: Option<&str>, digest: &str, now: DateTime<Utc>) {
+    let names: Vec<String> = reg.webhooks.keys().cloned().collect();
+    for name in names {
+        record_event_to(reg, &name, action, repo, tag, digest, now);
+    }
+}
+
+/// Records an event with one webhook, if it wants it.
+pub fn record_event_to(
+    reg: &mut Registry,
+    webhook: &str,
+    action: &str,
+    repo: &str,
+    tag: Option<&str>,
+    digest: &str,
+    now: DateTime<Utc>,
+) {
     let (media_type, size) = reg
         .store
         .repos
@@ -238,7 +255,7 @@ pub fn record_event(reg: &mut Registry, action: &str, repo: &str, tag: Option<&s
         .and_then(|r| r.manifests.get(digest))
         .map(|m| (m.media_type.clone(), m.body.len() as u64))
         .unwrap_or_default();
-    for hook in reg.webhooks.values_mut() {
+    if let Some(hook) = reg.webhooks.get_mut(webhook) {
         let wants = hook.enabled
             && hook.actions.iter().any(|a| a == action)
             && (hook.scope.is_empty()
@@ -254,6 +271,7 @@ pub fn record_event(reg: &mut Registry, action: &str, repo: &str, tag: Option<&s
                 digest: digest.to_string(),
                 media_type: media_type.clone(),
                 size,
+                status: hook.response_status,
             });
         }
     }

@@ -119,6 +119,7 @@ pub fn synthetic_registry(scale: Scale, name: &str, now: DateTime<Utc>) -> Resul
         webhooks: BTreeMap::new(),
         scope_maps: BTreeMap::new(),
         tokens: BTreeMap::new(),
+        replications: BTreeMap::new(),
         uploads: HashMap::new(),
         next_run: 0,
     })

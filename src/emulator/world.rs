@@ -82,6 +82,8 @@ pub struct Registry {
     pub webhooks: BTreeMap<String, Webhook>,
     pub scope_maps: BTreeMap<String, ScopeMap>,
     pub tokens: BTreeMap<String, RepoToken>,
+    /// Geo-replicas, by name (Premium registries).
+    pub replications: BTreeMap<String, Replication>,
     pub uploads: HashMap<String, Vec<u8>>,
     pub next_run: u32,
 }
@@ -304,6 +306,18 @@ pub enum RunEffect {
     },
 }
 
+/// A geo-replica of a registry: where it is and the health the service reports for it.
+#[derive(Debug, Clone)]
+pub struct Replication {
+    pub name: String,
+    pub location: String,
+    /// `Ready`, `Syncing`, `Failed`, … as the service's `status.displayStatus`.
+    pub status: String,
+    pub message: String,
+    pub since: DateTime<Utc>,
+    pub region_endpoint_enabled: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Webhook {
     pub name: String,
@@ -312,6 +326,8 @@ pub struct Webhook {
     pub enabled: bool,
     pub service_uri: String,
     pub custom_headers: std::collections::BTreeMap<String, String>,
+    /// The HTTP status its receiver answers each delivery with (200 when it works).
+    pub response_status: u16,
     pub events: Vec<WebhookEvent>,
 }
 
@@ -325,6 +341,8 @@ pub struct WebhookEvent {
     pub digest: String,
     pub media_type: String,
     pub size: u64,
+    /// What the receiver answered the delivery with.
+    pub status: u16,
 }
 
 /// A long-running ARM operation (importImage, cache rule changes).

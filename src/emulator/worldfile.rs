@@ -6,8 +6,8 @@ use super::images::{ImageSpec, build_image};
 pub use super::scale::Scale;
 use super::scripts;
 use super::world::{
-    CacheRule, CredentialSet, Principal, Registry, Run, RunEffect, RunStatus, Task, TaskKind, Trigger, Upstream,
-    UpstreamHost, Webhook, World, attrs_from_locks,
+    CacheRule, CredentialSet, Principal, Registry, Replication, Run, RunEffect, RunStatus, Task, TaskKind, Trigger,
+    Upstream, UpstreamHost, Webhook, World, attrs_from_locks,
 };
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
@@ -129,6 +129,25 @@ pub struct RegistryFile {
     pub scope_maps: Vec<ScopeMapFile>,
     #[serde(default)]
     pub tokens: Vec<TokenFile>,
+    #[serde(default)]
+    pub replications: Vec<ReplicationFile>,
+}
+
+/// A geo-replica in another region, with the status the service reports for it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationFile {
+    pub location: String,
+    /// The replica's name; ACR names one after its region unless told otherwise.
+    pub name: Option<String>,
+    /// `Ready`, `Syncing`, `Failed`, …
+    #[serde(default = "ready")]
+    pub status: String,
+    pub message: Option<String>,
+}
+
+fn ready() -> String {
+    "Ready".into()
 }
 
 /// A scope map: `actions` as ACR writes them (`repositories/apps/web/content/read`).
@@ -201,7 +220,7 @@ fn default_platform() -> String {
 #[serde(deny_unknown_fields)]
 pub struct RunFile {
     pub task: String,
-    /// Final status for history runs; ignored for the live run.
+    /// Final status: for history runs how they ended, for the live run how it will end.
     #[serde(default = "succeeded")]
     pub status: String,
     #[serde(default = "manual")]
@@ -237,6 +256,18 @@ pub struct WebhookFile {
     /// Headers sent with each delivery (often a credential).
     #[serde(default)]
     pub custom_headers: BTreeMap<String, String>,
+    /// What its receiver answers each delivery with: 200, or an error status for a webhook
+    /// whose deliveries fail.
+    #[serde(default = "delivered")]
+    pub response_status: u16,
+    /// The registry's newest pushes (tags pushed within this many hours) it has delivered
+    /// already when the world starts.
+    #[serde(default)]
+    pub delivered_hours: f64,
+}
+
+fn delivered() -> u16 {
+    200
 }
 
 fn default_service_uri() -> String {
@@ -282,6 +313,7 @@ pub fn build(
     for rf in &file.registries {
         let mut reg = registry(rf, now, login_servers)?;
         run_history(&mut reg, rf, now, &upstream)?;
+        delivered_events(&mut reg, rf, now);
         registries.push(reg);
     }
     for name in scale.registry_names() {
@@ -377,6 +409,7 @@ fn registry(
         webhooks: BTreeMap::new(),
         scope_maps: BTreeMap::new(),
         tokens: BTreeMap::new(),
+        replications: BTreeMap::new(),
         uploads: HashMap::new(),
         next_run: 0,
     };
@@ -483,11 +516,53 @@ fn registry(
                 enabled: true,
                 service_uri: w.service_uri.clone(),
                 custom_headers: w.custom_headers.clone(),
+                response_status: w.response_status,
                 events: vec![],
             },
         );
     }
+    for rep in &rf.replications {
+        let name = rep.name.clone().unwrap_or_else(|| rep.location.clone());
+        let message = rep.message.clone().unwrap_or_else(|| match rep.status.as_str() {
+            "Ready" => "The replication is ready.".into(),
+            other => format!("The replication is {}.", other.to_ascii_lowercase()),
+        });
+        reg.replications.insert(
+            name.clone(),
+            Replication {
+                name,
+                location: rep.location.clone(),
+                status: rep.status.clone(),
+                message,
+                since: now - Duration::hours(2),
+                region_endpoint_enabled: true,
+            },
+        );
+    }
     Ok(reg)
+}
+
+/// What each webhook had delivered when the world starts: a push event for every tag pushed
+/// within its `delivered_hours`, oldest first, answered as its receiver answers.
+fn delivered_events(reg: &mut Registry, rf: &RegistryFile, now: DateTime<Utc>) {
+    for wf in rf.webhooks.iter().filter(|w| w.delivered_hours > 0.0) {
+        let since = now - Duration::milliseconds((wf.delivered_hours * 3_600_000.0) as i64);
+        let mut pushed: Vec<(DateTime<Utc>, String, String, String)> = reg
+            .store
+            .repos
+            .values()
+            .flat_map(|repo| {
+                repo.tags
+                    .values()
+                    .filter(|t| t.updated >= since)
+                    .map(|t| (t.updated, repo.name.clone(), t.name.clone(), t.digest.clone()))
+            })
+            .collect();
+        pushed.sort();
+        for (at, repo, tag, digest) in pushed {
+            super::clock::record_event_to(reg, &wf.name, "push", &repo, Some(&tag), &digest, at);
+        }
+    }
 }
 
 /// The runs a registry's file lists, oldest first: finished ones with their whole log (and
@@ -503,11 +578,8 @@ fn run_history(reg: &mut Registry, rf: &RegistryFile, now: DateTime<Utc>, upstre
             "timer" => Trigger::Timer,
             _ => Trigger::Manual,
         };
-        let status = if r.live {
-            RunStatus::Running
-        } else {
-            RunStatus::parse(&r.status).ok_or_else(|| format!("run of {}: unknown status `{}`", r.task, r.status))?
-        };
+        let status =
+            RunStatus::parse(&r.status).ok_or_else(|| format!("run of {}: unknown status `{}`", r.task, r.status))?;
         let start = if r.live { now - Duration::seconds(3) } else { created };
         let run = new_run(
             reg,
@@ -806,13 +878,38 @@ mod tests {
             .filter_map(|r| r.tags.get("stage").map(String::as_str))
             .collect();
         assert_eq!(stages, ["dev", "staging", "uat", "prod"]);
-        let live = world
+        let live: Vec<(&str, RunStatus)> = world
             .registries
             .iter()
-            .flat_map(|r| &r.runs)
-            .filter(|r| r.status == RunStatus::Running)
-            .count();
-        assert_eq!(live, 1, "one run is streaming when the demo opens");
+            .flat_map(|reg| reg.runs.iter().map(move |r| (reg.name.as_str(), r)))
+            .filter(|(_, r)| r.status == RunStatus::Running)
+            .map(|(name, r)| (name, r.outcome))
+            .collect();
+        assert_eq!(
+            live,
+            [
+                ("contosodev", RunStatus::Succeeded),
+                ("contosostaging", RunStatus::Failed),
+                ("contosouat", RunStatus::Succeeded)
+            ],
+            "runs stream in three registries as the demo opens, one of them to fail"
+        );
+        let staging = &world.registries[1];
+        let hook = &staging.webhooks["deploystaging"];
+        assert!(
+            !hook.events.is_empty() && hook.events.iter().all(|e| e.status == 503),
+            "the staging hook has failed deliveries"
+        );
+        let replicas: Vec<&str> = world.registries[3]
+            .replications
+            .values()
+            .map(|r| r.status.as_str())
+            .collect();
+        assert_eq!(
+            replicas,
+            ["Syncing", "Ready"],
+            "eastus still syncing, northeurope ready"
+        );
         let prod = &world.registries[3];
         assert!(
             prod.store

@@ -2,7 +2,7 @@
 //! client, runtime) and prints to stdout, explaining failures on stderr.
 
 use super::rows::RowWriter;
-use super::{changes, reads};
+use super::{changes, reads, rollout};
 use crate::acr::Acr;
 use crate::acr::model::Registry;
 use crate::cli::{Cli, Commands, LockArgs, Output, PlanArgs};
@@ -114,6 +114,17 @@ impl Command<'_> {
         reads::find_registry(&all, self.config, name).cloned()
     }
 
+    /// The registry a command names, or every registry in pipeline order when it names none.
+    async fn registries(&self, name: Option<&str>) -> Result<Vec<Registry>, String> {
+        let all = crate::imports::environment(self.acr, &self.config.subscriptions)
+            .await
+            .map_err(|e| e.to_string())?;
+        match name {
+            Some(n) => Ok(vec![reads::find_registry(&all, self.config, n)?.clone()]),
+            None => Ok(rollout::in_stage_order(all, self.config)),
+        }
+    }
+
     /// The listings: registries, repositories, tags, runs, written as they are read.
     async fn read(&self, command: &Commands, out: &mut dyn Write) -> u8 {
         let acr = self.acr;
@@ -159,8 +170,53 @@ impl Command<'_> {
                 let partial = reads::tags(acr, &r.properties.login_server, repo, &q, &mut w).await;
                 w.finish(partial)
             }
+            Commands::Runs(a) if a.all => {
+                let registries = match self.registries(None).await {
+                    Ok(r) => r,
+                    Err(e) => return failed(e),
+                };
+                let filter = crate::acr::RunFilter {
+                    task: a.task.clone(),
+                    status: a.status.as_deref().map(crate::acr::model::RunStatus::parse),
+                    image: None,
+                };
+                let top = a.top.unwrap_or(rollout::RUNS_PER_REGISTRY);
+                let every = a
+                    .follow
+                    .then(|| std::time::Duration::from_secs(self.config.refresh.runs_active_secs));
+                rollout::runs_all(acr, &registries, &filter, top, every, a.output, out).await
+            }
+            Commands::Webhooks(a) => {
+                let registries = match self.registries(a.registry.as_deref()).await {
+                    Ok(r) => r,
+                    Err(e) => return failed(e),
+                };
+                match &a.events {
+                    None => rollout::webhooks(acr, &registries, a.output, out).await,
+                    Some(name) => {
+                        let Some(reg) = registries.first().filter(|_| registries.len() == 1) else {
+                            return usage(format!(
+                                "--events {name} needs the registry the webhook is in: acrdeck webhooks REGISTRY --events {name}"
+                            ));
+                        };
+                        rollout::webhook_events(acr, reg, name, a.output, out).await
+                    }
+                }
+            }
+            Commands::Tokens(a) => {
+                let registries = match self.registries(a.registry.as_deref()).await {
+                    Ok(r) => r,
+                    Err(e) => return failed(e),
+                };
+                let days = a.expiring.unwrap_or(self.config.tokens.expiry_warning_days);
+                let window = chrono::Duration::days(i64::from(days));
+                rollout::tokens(acr, &registries, window, a.expiring.is_some(), a.output, out).await
+            }
             Commands::Runs(a) => {
-                let r = match self.registry(&a.registry).await {
+                let Some(name) = &a.registry else {
+                    return usage("name a registry, or --all for every one".into());
+                };
+                let r = match self.registry(name).await {
                     Ok(r) => r,
                     Err(e) => return failed(e),
                 };

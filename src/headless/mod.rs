@@ -8,6 +8,7 @@ pub mod doctor;
 pub mod emulator;
 pub mod imports;
 pub mod reads;
+pub mod rollout;
 pub mod rows;
 
 /// Formats rows as columns separated by two spaces, the last column unpadded.

@@ -259,7 +259,7 @@ fn tag_row(t: TagProperties) -> TagRow {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct RunRow {
     pub run_id: String,
     pub task: Option<String>,
@@ -273,7 +273,7 @@ pub struct RunRow {
 }
 
 impl RunRow {
-    fn from(r: &Run) -> RunRow {
+    pub fn from(r: &Run) -> RunRow {
         let p = &r.properties;
         RunRow {
             run_id: r.run_id().to_string(),

@@ -117,7 +117,7 @@ impl<'a, T: serde::Serialize> RowWriter<'a, T> {
 
 /// A cell of a TSV line: tabs, line ends and backslashes escaped (`\t`, `\n`, `\r`, `\\`), so
 /// service text cannot split a row or a column.
-fn tsv_cell(cell: &str) -> String {
+pub(super) fn tsv_cell(cell: &str) -> String {
     let mut out = String::with_capacity(cell.len());
     for c in cell.chars() {
         match c {

@@ -42,6 +42,61 @@ pub struct WebhookEvent {
     pub event_response_message: Option<serde_json::Value>,
 }
 
+/// What one delivery of a webhook was about and how its receiver answered, read from the
+/// request and response messages the service records (their headers and URI are left out:
+/// they carry the receiver's credentials).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub id: String,
+    pub at: Option<DateTime<Utc>>,
+    /// `push`, `delete`, `ping`, …
+    pub action: String,
+    pub repository: Option<String>,
+    pub tag: Option<String>,
+    pub digest: Option<String>,
+    /// The receiver's HTTP status; none when it never answered.
+    pub status: Option<u16>,
+}
+
+impl Delivery {
+    /// Whether the receiver took it (a 2xx answer).
+    pub fn delivered(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s))
+    }
+}
+
+impl WebhookEvent {
+    pub fn delivery(&self) -> Delivery {
+        let content = self
+            .event_request_message
+            .as_ref()
+            .and_then(|m| m.get("content"))
+            .cloned()
+            .unwrap_or_default();
+        let text = |v: &serde_json::Value| v.as_str().filter(|s| !s.is_empty()).map(str::to_string);
+        let target = &content["target"];
+        // The status code is a string in the service's answer ("200"); accept a number too.
+        let status = self
+            .event_response_message
+            .as_ref()
+            .map(|m| &m["statusCode"])
+            .and_then(|s| s.as_u64().or_else(|| s.as_str()?.trim().parse().ok()))
+            .and_then(|s| u16::try_from(s).ok());
+        Delivery {
+            id: self.id.clone(),
+            at: content["timestamp"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc)),
+            action: text(&content["action"]).unwrap_or_default(),
+            repository: text(&target["repository"]),
+            tag: text(&target["tag"]),
+            digest: text(&target["digest"]),
+            status,
+        }
+    }
+}
+
 /// Where a webhook delivers (`POST …/webhooks/{name}/getCallbackConfig`). The URI's query and
 /// user info, and every custom header, can carry credentials: none of them reaches `Debug`.
 #[derive(Clone, Deserialize, Serialize)]
@@ -130,6 +185,40 @@ pub struct ScopeMapProperties {
     pub actions: Vec<String>,
 }
 
+/// What a scope map grants on one repository: `content/read`, `content/write`, `metadata/read`…
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RepositoryPermission {
+    pub repository: String,
+    pub actions: Vec<String>,
+}
+
+impl ScopeMap {
+    /// Its actions grouped by repository, in the map's order. ACR writes each as
+    /// `repositories/<name>/<kind>/<verb>`; anything else is kept whole under its own name.
+    pub fn permissions(&self) -> Vec<RepositoryPermission> {
+        let mut out: Vec<RepositoryPermission> = Vec::new();
+        for action in &self.properties.actions {
+            let (repository, verb) = match action.strip_prefix("repositories/").and_then(|rest| {
+                let mut cut = rest.rsplitn(3, '/');
+                let (verb, kind, repo) = (cut.next()?, cut.next()?, cut.next()?);
+                Some((repo.to_string(), format!("{kind}/{verb}")))
+            }) {
+                Some(split) => split,
+                None => (action.clone(), String::new()),
+            };
+            match out.iter_mut().find(|p| p.repository == repository) {
+                Some(p) if !verb.is_empty() => p.actions.push(verb),
+                Some(_) => {}
+                None => out.push(RepositoryPermission {
+                    repository,
+                    actions: if verb.is_empty() { vec![] } else { vec![verb] },
+                }),
+            }
+        }
+        out
+    }
+}
+
 /// A repository-scoped token (a CI system's push token, a cluster's pull token).
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -150,6 +239,19 @@ pub struct TokenProperties {
     pub status: Option<String>,
     pub provisioning_state: Option<String>,
     pub credentials: Option<TokenCredentials>,
+}
+
+impl Token {
+    /// When the first of its passwords expires; none when none does (or it has none).
+    pub fn expiry(&self) -> Option<DateTime<Utc>> {
+        self.properties
+            .credentials
+            .as_ref()?
+            .passwords
+            .iter()
+            .filter_map(|p| p.expiry)
+            .min()
+    }
 }
 
 impl TokenProperties {
@@ -255,6 +357,45 @@ pub struct ConnectionState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scope_map_permissions_by_repository() {
+        let m: ScopeMap = serde_json::from_value(serde_json::json!({
+            "name": "ci",
+            "properties": {"actions": [
+                "repositories/apps/web/content/read",
+                "repositories/apps/web/content/write",
+                "repositories/base/node/metadata/read",
+                "gateways/edge/config/read"
+            ]}
+        }))
+        .expect("a scope map");
+        let p = m.permissions();
+        assert_eq!(p.len(), 3, "{p:?}");
+        assert_eq!(p[0].repository, "apps/web");
+        assert_eq!(p[0].actions, ["content/read", "content/write"]);
+        assert_eq!(p[1].repository, "base/node");
+        assert_eq!(p[1].actions, ["metadata/read"]);
+        assert_eq!(p[2].repository, "gateways/edge/config/read");
+    }
+
+    #[test]
+    fn delivery_read_from_an_event() {
+        let e: WebhookEvent = serde_json::from_value(serde_json::json!({
+            "id": "e1",
+            "eventRequestMessage": {"content": {"timestamp": "2026-12-01T10:00:00Z", "action": "push",
+                "target": {"repository": "apps/web", "tag": "1.0", "digest": "sha256:ab"}},
+                "requestUri": "https://hooks.example/x?sig=secret"},
+            "eventResponseMessage": {"statusCode": "503"}
+        }))
+        .expect("an event");
+        let d = e.delivery();
+        assert_eq!(d.action, "push");
+        assert_eq!(d.repository.as_deref(), Some("apps/web"));
+        assert_eq!(d.status, Some(503));
+        assert!(!d.delivered());
+        assert!(!format!("{d:?}").contains("secret"));
+    }
 
     #[test]
     fn secrets_stay_out_of_debug() {

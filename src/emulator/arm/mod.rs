@@ -138,6 +138,7 @@ fn refuse_version(emu: &Emu, segs: &[&str], version: &str) -> Option<Response> {
                 "webhooks",
                 "tokens",
                 "scopeMaps",
+                "replications",
                 "operationResults",
                 "operationStatuses",
             ];
@@ -527,6 +528,13 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
                 .collect()
         }),
         [m, name] if eq(m, "scopeMaps") => tokens::scope_map(r, idx, name),
+        [rp] if eq(rp, "replications") => list_child(r, idx, |w, reg| {
+            reg.replications
+                .values()
+                .map(|rep| replications::replication_json(w, reg, rep))
+                .collect()
+        }),
+        [rp, name] if eq(rp, "replications") => replications::replication(r, idx, name),
         _ => arm_error(404, "InvalidResourceType", &format!("No route for '{}'.", r.path)),
     }
 }
@@ -548,6 +556,7 @@ fn child_id(w: &World, reg: &Registry, kind: &str, name: &str) -> String {
 
 mod cache;
 mod imports;
+mod replications;
 mod resources;
 mod tasks;
 mod tokens;

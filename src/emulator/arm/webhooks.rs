@@ -41,11 +41,17 @@ pub(super) fn webhook_action(r: &Req<'_>, idx: usize, name: &str, action: &str) 
             digest: String::new(),
             media_type: String::new(),
             size: 0,
+            status: h.response_status,
         });
         return json(200, &json!({"id": id}));
     }
     if eq(action, "listEvents") {
-        let items: Vec<Value> = h.events.iter().rev().map(|e| event_json(&login, e)).collect();
+        let items: Vec<Value> = h
+            .events
+            .iter()
+            .rev()
+            .map(|e| event_json(&login, &h.service_uri, e))
+            .collect();
         return json(200, &json!({"value": items}));
     }
     if eq(action, "getCallbackConfig") {
@@ -61,7 +67,11 @@ pub(super) fn webhook_action(r: &Req<'_>, idx: usize, name: &str, action: &str) 
     )
 }
 
-pub(super) fn event_json(login: &str, e: &super::super::world::WebhookEvent) -> Value {
+pub(super) fn event_json(login: &str, service_uri: &str, e: &super::super::world::WebhookEvent) -> Value {
+    let reason = http::StatusCode::from_u16(e.status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("");
     let content = json!({
         "id": e.id, "timestamp": ts(e.timestamp), "action": e.action,
         "target": {"mediaType": e.media_type, "size": e.size, "digest": e.digest, "length": e.size, "repository": e.repository,
@@ -71,7 +81,7 @@ pub(super) fn event_json(login: &str, e: &super::super::world::WebhookEvent) -> 
     });
     json!({
         "id": e.id,
-        "eventRequestMessage": {"content": content, "headers": {"Content-Type": "application/json", "Content-Length": content.to_string().len().to_string(), "Authorization": "******"}, "method": "POST", "requestUri": "https://hooks.contoso.invalid/acr", "version": "1.1"},
-        "eventResponseMessage": {"content": "", "headers": {"Content-Length": "0"}, "reasonPhrase": "OK", "statusCode": "200", "version": "1.1"},
+        "eventRequestMessage": {"content": content, "headers": {"Content-Type": "application/json", "Content-Length": content.to_string().len().to_string(), "Authorization": "******"}, "method": "POST", "requestUri": service_uri, "version": "1.1"},
+        "eventResponseMessage": {"content": "", "headers": {"Content-Length": "0"}, "reasonPhrase": reason, "statusCode": e.status.to_string(), "version": "1.1"},
     })
 }
