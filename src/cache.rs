@@ -39,6 +39,10 @@ pub struct Head {
     pub opened: Option<Opened>,
     #[serde(default)]
     pub parts: Vec<PartRef>,
+    /// The events already signalled (a failed run, a push to production), so that a restart
+    /// does not signal them again.
+    #[serde(default)]
+    pub signalled: Vec<String>,
 }
 
 /// The registry (login server) and repository open when the cache was saved.
@@ -107,6 +111,8 @@ pub enum Part {
         listing: Listing<Vec<CachedRegistry>>,
         #[serde(default)]
         opened: Option<Opened>,
+        #[serde(default)]
+        signalled: Vec<String>,
     },
     Repositories {
         login_server: String,

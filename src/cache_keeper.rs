@@ -49,9 +49,12 @@ impl Keeper {
                 );
                 self.written = head.parts.iter().map(|p| (p.key.clone(), p.clone())).collect();
                 self.to_restore = head.parts;
-                let opened = head.opened;
-                head.registries
-                    .map(|listing| crate::cache::Part::Registries { listing, opened })
+                let (opened, signalled) = (head.opened, head.signalled);
+                head.registries.map(|listing| crate::cache::Part::Registries {
+                    listing,
+                    opened,
+                    signalled,
+                })
             }
             Ok(None) => None,
             Err(e) => {

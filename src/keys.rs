@@ -73,6 +73,8 @@ pub enum Command {
     Approve,
     /// Promotions: promote the selected tags from the cursor's stage to the next (asks first).
     Promote,
+    /// Rollout: pin the run under the cursor to a log tile (watched), or unpin it.
+    Pin,
 }
 
 impl Command {
@@ -209,6 +211,18 @@ pub const COMMANDS: &[CommandInfo] = &[
         command: Command::Pane(8),
         help: "Audit pane",
         defaults: &["9"],
+    },
+    CommandInfo {
+        name: "pane_0",
+        command: Command::Pane(9),
+        help: "Rollout view (every registry's runs by stage)",
+        defaults: &["0"],
+    },
+    CommandInfo {
+        name: "pin",
+        command: Command::Pin,
+        help: "rollout: pin the run to a log tile (watched) or unpin it",
+        defaults: &["p"],
     },
     CommandInfo {
         name: "up",

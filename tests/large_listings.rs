@@ -299,7 +299,7 @@ fn runs_arriving_in_pages_are_refreshed_as_often_as_their_active_ones_ask() {
     let mut s = state();
     s.pane = Pane::Runs;
     let generation = 1;
-    s.panes.runs.listings.entry(LS.into()).or_default().begin();
+    s.runs.entry(LS.into()).or_default().begin();
     let run = |id: &str, status: &str| -> acrdeck::acr::model::Run {
         serde_json::from_value(json!({"name": id, "properties": {"runId": id, "status": status}})).expect("run")
     };
@@ -317,7 +317,7 @@ fn runs_arriving_in_pages_are_refreshed_as_often_as_their_active_ones_ask() {
         .is_empty()
     );
     assert_eq!(
-        s.panes.runs.listings[LS].value.as_ref().map(Vec::len),
+        s.runs[LS].value.as_ref().map(Vec::len),
         Some(2),
         "the first page is shown at once"
     );
@@ -336,7 +336,7 @@ fn runs_arriving_in_pages_are_refreshed_as_often_as_their_active_ones_ask() {
         Some(s.refresh.runs_active),
         "a run on the first page is active: {effects:?}"
     );
-    assert_eq!(s.panes.runs.listings[LS].value.as_ref().map(Vec::len), Some(3));
+    assert_eq!(s.runs[LS].value.as_ref().map(Vec::len), Some(3));
 }
 
 #[test]

@@ -317,7 +317,7 @@ fn loaded_state() -> State {
         now(),
         true,
     );
-    s.panes.runs.listings.entry(ls).or_default().settle(
+    s.runs.entry(ls).or_default().settle(
         vec![
             run(
                 "co7",
@@ -397,7 +397,7 @@ fn listings_from_the_cache_say_so_with_their_age() {
     s.registries.cached = true;
     s.registries.loaded_at = Some(read);
     s.registries.loading = true;
-    for l in s.panes.runs.listings.values_mut() {
+    for l in s.runs.values_mut() {
         l.cached = true;
         l.loaded_at = Some(now() - chrono::Duration::minutes(1));
     }

@@ -155,7 +155,13 @@ pub enum Action {
         audit_error: Option<Failure>,
     },
     /// News from the follower of a run's log.
+    /// Whether a manifest is in a registry: (login server, repository, digest), and the answer.
+    ManifestPresence {
+        key: (String, String, String),
+        present: Result<bool, crate::acr::Failure>,
+    },
     Log {
+        viewer: LogViewer,
         login_server: String,
         run_id: String,
         event: crate::acr::logs::LogEvent,
@@ -232,4 +238,12 @@ impl ExitSignal {
             ExitSignal::Terminate => 143,
         }
     }
+}
+
+/// Who follows a run's log: the Runs pane's log view or a rollout tile. Each has its own
+/// follower, so closing one never stops the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LogViewer {
+    Runs,
+    Tile,
 }

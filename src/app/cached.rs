@@ -64,6 +64,7 @@ pub fn plan_save(state: &State, scope: &str, written: &Written) -> (Head, Vec<Pa
             repository: state.nav.repository.clone(),
         }),
         parts: refs,
+        signalled: state.signals.remembered(),
     };
     (head, changed)
 }
@@ -134,7 +135,7 @@ fn held(state: &State) -> Vec<(PartRef, Build<'_>)> {
         };
         held.push((part_ref(key, read_at, rows.len()), Box::new(build)));
     }
-    for (ls, l) in &state.panes.runs.listings {
+    for (ls, l) in &state.runs {
         let (Some(runs), Some(read_at)) = (&l.value, l.loaded_at) else {
             continue;
         };
@@ -197,7 +198,12 @@ fn part_ref(key: PartKey, read_at: DateTime<Utc>, entries: usize) -> PartRef {
 /// Puts a kept listing into its pane, as cached, unless this session already read it.
 pub fn restore(state: &mut State, part: Part) {
     match part {
-        Part::Registries { listing, opened } => {
+        Part::Registries {
+            listing,
+            opened,
+            signalled,
+        } => {
+            state.signals.remember(signalled);
             let rows = listing
                 .items
                 .into_iter()
@@ -269,11 +275,11 @@ pub fn restore(state: &mut State, part: Part) {
                 .restore(rows, listing.read_at, listing.partial);
         }
         Part::Runs { login_server, listing } => {
-            state.panes.runs.listings.entry(login_server).or_default().restore(
-                listing.items,
-                listing.read_at,
-                listing.partial,
-            );
+            state
+                .runs
+                .entry(login_server)
+                .or_default()
+                .restore(listing.items, listing.read_at, listing.partial);
         }
     }
 }
@@ -489,10 +495,10 @@ mod tests {
                 .contains_key(&(DEV.to_string(), "apps/api".to_string())),
             "cached tags filter too"
         );
-        assert!(s.panes.runs.listings[DEV].cached);
-        assert_eq!(s.panes.runs.listings[DEV].value.as_ref().map(Vec::len), Some(2));
+        assert!(s.runs[DEV].cached);
+        assert_eq!(s.runs[DEV].value.as_ref().map(Vec::len), Some(2));
         // A cached pane is read again when shown; one of this session is not.
-        assert!(s.panes.runs.listings[DEV].needs_read());
+        assert!(s.runs[DEV].needs_read());
         assert!(!session().panes.runs.listings[DEV].needs_read());
     }
 
@@ -548,7 +554,7 @@ mod tests {
     fn the_cache_never_overwrites_a_read_of_this_session() {
         let old = session();
         let mut s = state();
-        s.panes.runs.listings.entry(DEV.into()).or_default().loading = true;
+        s.runs.entry(DEV.into()).or_default().loading = true;
         update(
             &mut s,
             Action::RepositoriesLoaded {
@@ -571,7 +577,7 @@ mod tests {
             s.panes.repositories.props.is_empty(),
             "properties of a listing not taken are not taken"
         );
-        let runs = &s.panes.runs.listings[DEV];
+        let runs = &s.runs[DEV];
         assert!(runs.cached && runs.loading, "a read in flight is still in flight");
         assert!(!runs.needs_read(), "and is not asked for twice");
     }

@@ -74,6 +74,12 @@ pub const SPECS: &[CommandSpec] = &[
         help: "task runs of a registry",
     },
     CommandSpec {
+        name: "rollout",
+        aliases: &["stages-runs"],
+        argument: Arg::None,
+        help: "every registry's runs by stage, pinned logs, what reached the next stage",
+    },
+    CommandSpec {
         name: "board",
         aliases: &["promote", "stages"],
         argument: Arg::Repository,
@@ -150,6 +156,7 @@ pub fn parse(text: &str, is_registry: impl Fn(&str) -> bool) -> Result<Goto, Str
         ("locks", ..) => pane(Pane::Locks),
         ("cache", ..) => pane(Pane::CacheRules),
         ("runs", ..) => pane(Pane::Runs),
+        ("rollout", ..) => pane(Pane::Rollout),
         ("help", ..) => Ok(Goto::Help),
         ("board", _, a) => Ok(Goto::Board {
             repository: a.as_ref().map(|a| match a.split_once('/') {

@@ -29,10 +29,7 @@ pub enum Effect {
     },
     /// The details (tag count, last update, locks) of the repositories named: those on screen.
     /// A newer one replaces it, so details of rows scrolled away are no longer read.
-    LoadRepositoryDetails {
-        login_server: String,
-        names: Vec<String>,
-    },
+    LoadRepositoryDetails { login_server: String, names: Vec<String> },
     /// Tags joined with their manifests.
     LoadTags {
         login_server: String,
@@ -54,26 +51,32 @@ pub enum Effect {
         repository: String,
         digests: Vec<String>,
     },
+    /// Ring the terminal bell and/or raise a desktop notification (title, text) through the
+    /// terminal (OSC 9 and OSC 777).
+    Notify {
+        bell: bool,
+        desktop: Option<(String, String)>,
+    },
+    /// Whether a manifest (by digest) is in a registry.
+    CheckManifest {
+        login_server: String,
+        repository: String,
+        digest: String,
+    },
     LoadRuns {
         registry: RegistryRef,
         login_server: String,
         generation: u64,
     },
     /// Send `Action::RefreshDue(refresh)` after this long (replacing an earlier timer for it).
-    RefreshLater {
-        after: Duration,
-        refresh: Refresh,
-    },
+    RefreshLater { after: Duration, refresh: Refresh },
     LoadTasks {
         registry: RegistryRef,
         login_server: String,
         generation: u64,
     },
     /// Scan a registry for everything locked, reporting as it goes.
-    LoadLocks {
-        login_server: String,
-        generation: u64,
-    },
+    LoadLocks { login_server: String, generation: u64 },
     /// Cache rules joined with their credential sets.
     LoadCacheRules {
         registry: RegistryRef,
@@ -82,11 +85,13 @@ pub enum Effect {
     },
     /// Follow a run's log (alongside any others open).
     OpenLog {
+        viewer: super::LogViewer,
         registry: RegistryRef,
         login_server: String,
         run_id: String,
     },
     CloseLog {
+        viewer: super::LogViewer,
         login_server: String,
         run_id: String,
     },
@@ -109,9 +114,7 @@ pub enum Effect {
     /// Read the audit trail.
     LoadAudit,
     /// Read a repository's tags in every stage.
-    LoadBoard {
-        repository: String,
-    },
+    LoadBoard { repository: String },
     /// Plan promoting these (repository, tag) rows from stage `source` to stage `target`.
     PlanPromotions {
         items: Vec<(String, String)>,

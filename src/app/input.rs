@@ -60,6 +60,7 @@ pub fn on_key(state: &mut State, key: KeyEvent) -> Vec<Effect> {
 fn on_pane_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
     match (state.pane, command) {
         (Pane::Runs, _) => runs::on_command(state, command),
+        (Pane::Rollout, _) => super::panes::rollout::on_command(state, command),
         (Pane::Tags, Command::Sort | Command::SortReverse) => {
             tags::sort(state, command == Command::SortReverse);
             Some(vec![])

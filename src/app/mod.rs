@@ -17,13 +17,32 @@ pub mod modal;
 pub mod mutation;
 pub mod navigate;
 pub mod panes;
+pub mod signals;
 mod state;
 pub mod table;
 mod update;
+pub mod watch;
 
-pub use action::{Action, Credit, ExitSignal, Page, Refresh};
+pub use action::{Action, Credit, ExitSignal, LogViewer, Page, Refresh};
 pub use effect::Effect;
 pub use modal::Modal;
 pub use state::{Environment, Identity, Job, JobId, Nav, Pane, State};
 pub use table::{Sort, TagColumn};
 pub use update::{RefreshRates, startup, update};
+
+/// The pane acrdeck opens on: the config's `[ui] home`, else the rollout view when more than
+/// one stage is configured (the view spans them), else the registries.
+pub fn home_pane(config: &crate::config::Config) -> Pane {
+    if let Some(home) = &config.ui.home
+        && let Some(p) = Pane::ALL
+            .iter()
+            .find(|p| p.title().eq_ignore_ascii_case(home) || p.title().replace(' ', "").eq_ignore_ascii_case(home))
+    {
+        return *p;
+    }
+    if config.stages.len() > 1 {
+        Pane::Rollout
+    } else {
+        Pane::Registries
+    }
+}

@@ -17,7 +17,7 @@ pub fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
     match pane {
         Pane::Locks if unread(p.locks.listings.get(&reg)) => locks::load(state),
         Pane::CacheRules if unread(p.cache_rules.listings.get(&reg)) => cache_rules::load(state),
-        Pane::Runs if unread(p.runs.listings.get(&reg)) || unread(p.runs.tasks.get(&reg)) => runs::load(state),
+        Pane::Runs if unread(state.runs.get(&reg)) || unread(p.runs.tasks.get(&reg)) => runs::load(state),
         Pane::Repositories if unread(p.repositories.listings.get(&reg)) => repositories::load(state),
         Pane::Tags => tags::show(state),
         Pane::Imports => imports::on_show(state),
@@ -105,6 +105,7 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
         Pane::Imports => imports::plan(state),
         Pane::Promotions => promotions::load(state),
         Pane::Audit => audit::load(state),
+        Pane::Rollout => super::panes::rollout::refresh(state),
     }
 }
 

@@ -5,7 +5,7 @@ use crate::acr::Failure;
 use crate::keys::Keymap;
 use chrono::{DateTime, Utc};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Everything the screen shows. Rendering is a pure function of this. Only what is truly shared
 /// lives here; each pane's own state is in [`Panes`].
@@ -37,6 +37,14 @@ pub struct State {
     pub sign_in_error: Option<Failure>,
     /// The last outcome worth telling (text, whether it is an error), shown in the footer.
     pub flash: Option<(String, bool)>,
+    /// Every registry's newest runs (login server → listing, newest first): shared by the Runs
+    /// pane, the rollout view and the signals, and kept fresh for every registry.
+    pub runs: HashMap<String, Loadable<Vec<crate::acr::model::Run>>>,
+    pub signals: super::signals::Signals,
+    /// Warn about a token whose password expires within this long.
+    pub token_warning: chrono::Duration,
+    /// When this session began: runs that ended before it are history, not news.
+    pub session_start: DateTime<Utc>,
     pub panes: Panes,
     next_job: u64,
 }
@@ -67,6 +75,10 @@ impl State {
             refresh: super::RefreshRates::default(),
             sign_in_error: None,
             flash: None,
+            runs: HashMap::new(),
+            signals: Default::default(),
+            session_start: Utc::now(),
+            token_warning: chrono::Duration::days(14),
             panes: Panes::default(),
             next_job: 1,
         }
@@ -95,6 +107,14 @@ impl State {
             )
         });
         rows
+    }
+
+    /// A registry's newest runs as last read, newest first.
+    pub fn runs_of(&self, login_server: &str) -> &[crate::acr::model::Run] {
+        self.runs
+            .get(login_server)
+            .and_then(|l| l.value.as_deref())
+            .unwrap_or(&[])
     }
 
     /// The registry the operator chose, as a row.
@@ -268,11 +288,12 @@ pub enum Pane {
     Imports,
     Promotions,
     Audit,
+    Rollout,
 }
 
 impl Pane {
     /// The panes that are tables with a cursor and a `/` filter.
-    pub const TABLES: [Pane; 9] = [
+    pub const TABLES: [Pane; 10] = [
         Pane::Registries,
         Pane::Repositories,
         Pane::Tags,
@@ -282,9 +303,11 @@ impl Pane {
         Pane::Imports,
         Pane::Promotions,
         Pane::Audit,
+        Pane::Rollout,
     ];
 
-    pub const ALL: [Pane; 9] = [
+    /// In tab order; the number keys 1-9 and 0 choose them.
+    pub const ALL: [Pane; 10] = [
         Pane::Registries,
         Pane::Repositories,
         Pane::Tags,
@@ -294,6 +317,7 @@ impl Pane {
         Pane::Imports,
         Pane::Promotions,
         Pane::Audit,
+        Pane::Rollout,
     ];
 
     pub fn index(self) -> usize {
@@ -311,6 +335,7 @@ impl Pane {
             Pane::Imports => "Imports",
             Pane::Promotions => "Promotions",
             Pane::Audit => "Audit",
+            Pane::Rollout => "Rollout",
         }
     }
 

@@ -2,7 +2,7 @@
 //! `input`; each listing or outcome goes to the pane that shows it.
 
 use super::mutation::Mutation;
-use super::panes::{audit, cache_rules, imports, locks, promotions, registries, repositories, runs, tags};
+use super::panes::{audit, cache_rules, imports, locks, promotions, registries, repositories, rollout, runs, tags};
 use super::{Action, Effect, Modal, Pane, Refresh, State};
 use crate::acr::Failure;
 use std::time::Duration;
@@ -58,13 +58,19 @@ pub fn update(state: &mut State, action: Action) -> Vec<Effect> {
 fn touched_panes(action: &Action) -> &'static [Pane] {
     match action {
         Action::RegistriesLoaded { .. } | Action::UsageLoaded { .. } => &[Pane::Registries],
-        Action::CacheRestored(_) => &[Pane::Registries, Pane::Repositories, Pane::Tags, Pane::Runs],
+        Action::CacheRestored(_) => &[
+            Pane::Registries,
+            Pane::Repositories,
+            Pane::Tags,
+            Pane::Runs,
+            Pane::Rollout,
+        ],
         // Health marks are shown (and filtered on) in the Registries pane.
         Action::RepositoriesLoaded { .. } => &[Pane::Repositories, Pane::Registries],
         Action::RepositoryDetails { .. } => &[Pane::Repositories],
         Action::TagsLoaded { .. } | Action::TagsChecked { .. } => &[Pane::Tags, Pane::Registries],
         Action::TagManifests { .. } => &[Pane::Tags],
-        Action::RunsLoaded { .. } => &[Pane::Runs],
+        Action::RunsLoaded { .. } => &[Pane::Runs, Pane::Rollout],
         Action::LocksFound { .. } | Action::LocksDone { .. } => &[Pane::Locks],
         Action::CacheRulesLoaded { .. } => &[Pane::CacheRules],
         Action::ImportsPlanned { .. } | Action::ImportStep { .. } | Action::ImportDone { .. } => &[Pane::Imports],
@@ -76,7 +82,11 @@ fn touched_panes(action: &Action) -> &'static [Pane] {
 
 fn apply(state: &mut State, action: Action) -> Vec<Effect> {
     match action {
-        Action::Key(key) => super::input::on_key(state, key),
+        Action::Key(key) => {
+            // The operator is looking: signals raised before this key are seen.
+            state.signals.unseen = 0;
+            super::input::on_key(state, key)
+        }
         a @ (Action::ImportsPlanned { .. }
         | Action::ImportStep { .. }
         | Action::ImportDone { .. }
@@ -122,14 +132,22 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
             vec![]
         }
         Action::Log {
+            viewer: super::LogViewer::Runs,
             login_server,
             run_id,
             event,
             ..
         } => runs::on_log(state, &login_server, &run_id, event),
+        Action::Log {
+            viewer: super::LogViewer::Tile,
+            login_server,
+            run_id,
+            event,
+            ..
+        } => rollout::on_log(state, &login_server, &run_id, event),
         Action::Mutated { job, mutation, result } => mutated(state, job, mutation, result),
         Action::RefreshDue(Refresh::Registries) => registries::load(state),
-        Action::RefreshDue(Refresh::Runs { login_server }) => runs::refresh_due(state, &login_server),
+        Action::RefreshDue(Refresh::Runs { login_server }) => super::watch::refresh_due(state, &login_server),
         Action::RefreshDue(Refresh::Tags {
             login_server,
             repository,
@@ -145,7 +163,11 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
             page,
             registries: list,
             error,
-        } => registries::loaded(state, page, list, error),
+        } => {
+            let mut effects = registries::loaded(state, page, list, error);
+            effects.extend(super::watch::watch_new(state));
+            effects
+        }
         Action::UsageLoaded { login_server, usage } => {
             registries::usage(state, &login_server, usage);
             vec![]
@@ -196,7 +218,18 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
             page,
             runs: list,
             error,
-        } => runs::loaded(state, login_server, page, list, error),
+        } => {
+            let last = page.last;
+            let mut effects = super::watch::loaded(state, login_server, page, list, error);
+            if last {
+                effects.extend(rollout::runs_changed(state));
+            }
+            effects
+        }
+        Action::ManifestPresence { key, present } => {
+            rollout::presence_read(state, key, present);
+            vec![]
+        }
         Action::TasksLoaded {
             login_server,
             page,
@@ -542,7 +575,7 @@ mod tests {
             },
         );
         assert!(old.is_empty(), "no refresh is planned on a stale answer: {old:?}");
-        assert!(s.panes.runs.listings["acrdev.azurecr.io"].loading);
+        assert!(s.runs["acrdev.azurecr.io"].loading);
         assert_eq!(s.row_count(Pane::Runs), 0);
         update(
             &mut s,
@@ -553,9 +586,9 @@ mod tests {
                 error: None,
             },
         );
-        let runs = s.panes.runs.runs("acrdev.azurecr.io");
+        let runs = s.runs_of("acrdev.azurecr.io");
         assert_eq!(runs.iter().map(|r| r.run_id()).collect::<Vec<_>>(), ["new"]);
-        assert!(!s.panes.runs.listings["acrdev.azurecr.io"].loading);
+        assert!(!s.runs["acrdev.azurecr.io"].loading);
     }
 
     #[test]
@@ -966,6 +999,7 @@ mod tests {
         update(
             &mut s,
             Action::Log {
+                viewer: crate::app::LogViewer::Runs,
                 login_server: "acrdev.azurecr.io".into(),
                 run_id: "cf1".into(),
                 event: crate::acr::logs::LogEvent::Lines(vec!["while hidden".into()]),
@@ -984,6 +1018,7 @@ mod tests {
         assert_eq!(
             effects,
             vec![Effect::CloseLog {
+                viewer: crate::app::LogViewer::Runs,
                 login_server: "acrdev.azurecr.io".into(),
                 run_id: "cf2".into()
             }]

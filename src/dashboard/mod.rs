@@ -121,6 +121,11 @@ pub async fn run(
                             let _ = self_tx.send(terminal_gone(e));
                         }
                     }
+                    Effect::Notify { bell, desktop } => {
+                        if let Err(e) = notify(tui, bell, desktop.as_ref()) {
+                            let _ = self_tx.send(terminal_gone(e));
+                        }
+                    }
                     other => runner.run(other),
                 }
             }
@@ -172,12 +177,29 @@ fn copy_to_clipboard(tui: &mut Tui, text: &str) -> std::io::Result<()> {
     backend.flush()
 }
 
+/// Tells the operator through the terminal: the bell, and a desktop notification as OSC 9
+/// (iTerm2, WezTerm, Windows Terminal, foot…) and OSC 777 (kitty, urxvt, VTE terminals); a
+/// terminal that knows neither ignores them. The text is service text: made inert first, and
+/// without the `;` that would end OSC 777's title.
+fn notify(tui: &mut Tui, bell: bool, desktop: Option<&(String, String)>) -> std::io::Result<()> {
+    use std::io::Write;
+    let backend = tui.backend_mut();
+    if let Some((title, body)) = desktop {
+        let clean = |s: &str| crate::text::printable(s).replace(';', ",");
+        let (title, body) = (clean(title), clean(body));
+        write!(backend, "\x1b]9;{body}\x07")?;
+        write!(backend, "\x1b]777;notify;{title};{body}\x07")?;
+    }
+    if bell {
+        write!(backend, "\x07")?;
+    }
+    backend.flush()
+}
+
 /// Ages on screen move on: every second while a run's duration ticks, else twice a minute.
 fn tick_period(state: &State) -> Duration {
     let running = state
-        .panes
         .runs
-        .listings
         .values()
         .filter_map(|l| l.value.as_ref())
         .flatten()

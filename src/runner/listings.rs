@@ -244,6 +244,22 @@ pub async fn tag_manifests(ctx: Ctx, login_server: String, repository: String, d
     });
 }
 
+/// Whether a manifest is in a registry: read by digest; not found is an answer, not a failure.
+pub async fn manifest_presence(ctx: Ctx, login_server: String, repository: String, digest: String) {
+    let present = match registry_client(&ctx, &login_server) {
+        Err(e) => Err(e),
+        Ok(client) => match client.manifest(&repository, &digest).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind == crate::acr::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(Failure::from(e)),
+        },
+    };
+    ctx.send(Action::ManifestPresence {
+        key: (login_server, repository, digest),
+        present,
+    });
+}
+
 /// The newest runs, page by page.
 pub async fn runs(ctx: Ctx, registry: RegistryRef, login_server: String, generation: u64) {
     let send = |runs, last, error| {

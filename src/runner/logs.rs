@@ -11,9 +11,16 @@ use std::path::{Path, PathBuf};
 const LOG_EVENTS_IN_FLIGHT: usize = 2;
 
 /// Follows a run's log, sending each piece of news as it comes.
-pub async fn follow(ctx: Ctx, registry: RegistryRef, login_server: String, run_id: String) {
+pub async fn follow(
+    ctx: Ctx,
+    viewer: crate::app::LogViewer,
+    registry: RegistryRef,
+    login_server: String,
+    run_id: String,
+) {
     let send_with = |event, credit| {
         ctx.send(Action::Log {
+            viewer,
             login_server: login_server.clone(),
             run_id: run_id.clone(),
             event,

@@ -35,6 +35,7 @@ pub enum JobKey {
         kind: ListingKind,
     },
     Log {
+        viewer: crate::app::LogViewer,
         login_server: String,
         run_id: String,
     },
@@ -60,6 +61,7 @@ pub enum ListingKind {
     Tags { repository: String },
     TagsCheck { repository: String },
     TagManifests { repository: String },
+    Manifest { repository: String, digest: String },
     Runs,
     Tasks,
     CacheRules,
@@ -144,9 +146,17 @@ impl Runner {
         let ctx = self.ctx.clone();
         let subs = self.subscriptions.clone();
         Some(match effect {
-            Effect::Exit(_) | Effect::Copy(_) => return None,
-            Effect::CloseLog { login_server, run_id } => {
-                if let Some(h) = self.in_flight.remove(&JobKey::Log { login_server, run_id }) {
+            Effect::Exit(_) | Effect::Copy(_) | Effect::Notify { .. } => return None,
+            Effect::CloseLog {
+                viewer,
+                login_server,
+                run_id,
+            } => {
+                if let Some(h) = self.in_flight.remove(&JobKey::Log {
+                    viewer,
+                    login_server,
+                    run_id,
+                }) {
                     h.abort();
                 }
                 return None;
@@ -159,15 +169,17 @@ impl Runner {
                 }),
             ),
             Effect::OpenLog {
+                viewer,
                 registry,
                 login_server,
                 run_id,
             } => (
                 JobKey::Log {
+                    viewer,
                     login_server: login_server.clone(),
                     run_id: run_id.clone(),
                 },
-                Box::pin(logs::follow(ctx, registry, login_server, run_id)),
+                Box::pin(logs::follow(ctx, viewer, registry, login_server, run_id)),
             ),
             Effect::SaveLog {
                 registry,
@@ -299,6 +311,20 @@ fn read_task(ctx: Ctx, subs: Vec<String>, effect: Effect) -> Option<(JobKey, Box
                 },
             ),
             Box::pin(listings::tag_manifests(ctx, login_server, repository, digests)),
+        ),
+        Effect::CheckManifest {
+            login_server,
+            repository,
+            digest,
+        } => (
+            listing(
+                &login_server,
+                ListingKind::Manifest {
+                    repository: repository.clone(),
+                    digest: digest.clone(),
+                },
+            ),
+            Box::pin(listings::manifest_presence(ctx, login_server, repository, digest)),
         ),
         Effect::LoadRuns {
             registry,

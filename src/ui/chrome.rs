@@ -66,7 +66,7 @@ pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         } else {
             theme.tab
         };
-        spans.push(Span::styled(format!("{}", i + 1), theme.key));
+        spans.push(Span::styled(format!("{}", (i + 1) % 10), theme.key));
         spans.push(Span::styled(format!(" {title}"), style));
         spans.push(Span::raw(gap));
     }
@@ -84,6 +84,7 @@ pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Pane::Imports => super::panes::imports::imports(state, theme, frame, area),
         Pane::Promotions => super::panes::promotions::promotions(state, theme, frame, area),
         Pane::Audit => super::panes::audit::audit(state, theme, frame, area),
+        Pane::Rollout => super::panes::rollout::rollout(state, theme, frame, area),
     }
     breadcrumb(state, theme, frame, area);
 }
@@ -169,7 +170,7 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         (Command::Quit, "quit"),
     ] {
         let label = if command == Command::Pane(0) {
-            format!("{}-{}", km.label(Command::Pane(0)), km.label(Command::Pane(8)))
+            format!("{}-{}", km.label(Command::Pane(0)), km.label(Command::Pane(9)))
         } else {
             km.label(command)
         };
@@ -183,6 +184,30 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             format!(" {text}"),
             if *error { theme.danger } else { theme.ok },
         )];
+    }
+    // What happened elsewhere (a run failed, a push reached production) stays in front for
+    // ten minutes, with its age, whichever pane is shown.
+    if let Some(signal) = &state.signals.latest
+        && state.now - signal.at < chrono::Duration::minutes(10)
+    {
+        let style = if signal.bad { theme.danger } else { theme.ok };
+        let more = match state.signals.unseen {
+            0 | 1 => String::new(),
+            n => format!(" (+{} more)", n - 1),
+        };
+        let mut lead = vec![Span::styled(
+            format!(
+                " ⚑ {} · {} ago{more} ",
+                crate::text::printable(&signal.text),
+                crate::app::data::age(Some(signal.at), state.now)
+            ),
+            style,
+        )];
+        if state.flash.is_some() {
+            lead.push(Span::styled("│", theme.muted));
+            lead.append(&mut spans);
+        }
+        spans = lead;
     }
     if !state.jobs.is_empty() {
         let n = state.jobs.len();

@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
 /// One log line with its ANSI colours as styles (or none, for the monochrome theme).
-fn coloured(raw: &str, theme: &Theme) -> Vec<Span<'static>> {
+pub(crate) fn coloured(raw: &str, theme: &Theme) -> Vec<Span<'static>> {
     use ansi_to_tui::IntoText;
     if !raw.contains('\x1b') {
         return vec![Span::raw(raw.to_string())];

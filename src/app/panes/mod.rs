@@ -10,6 +10,7 @@ pub mod locks;
 pub mod promotions;
 pub mod registries;
 pub mod repositories;
+pub mod rollout;
 pub mod runs;
 pub mod tags;
 
@@ -28,6 +29,7 @@ pub struct Panes {
     pub imports: imports::ImportsState,
     pub promotions: promotions::PromotionsState,
     pub audit: audit::AuditView,
+    pub rollout: rollout::RolloutPane,
 }
 
 impl Panes {
@@ -42,6 +44,7 @@ impl Panes {
             Pane::Imports => &self.imports.table,
             Pane::Promotions => &self.promotions.table,
             Pane::Audit => &self.audit.table,
+            Pane::Rollout => &self.rollout.table,
         }
     }
 
@@ -56,6 +59,7 @@ impl Panes {
             Pane::Imports => &mut self.imports.table,
             Pane::Promotions => &mut self.promotions.table,
             Pane::Audit => &mut self.audit.table,
+            Pane::Rollout => &mut self.rollout.table,
         }
     }
 }
@@ -72,5 +76,6 @@ pub fn filter(state: &super::State, pane: Pane, query: &crate::query::Query) -> 
         Pane::Imports => imports::filter(state, query),
         Pane::Promotions => promotions::filter(state, query),
         Pane::Audit => audit::filter(state, query),
+        Pane::Rollout => rollout::filter(state, query),
     }
 }

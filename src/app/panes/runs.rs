@@ -8,7 +8,7 @@ use crate::app::data::Loadable;
 use crate::app::log_view::{LogStatus, LogView};
 use crate::app::mutation::Mutation;
 use crate::app::table::{Table, keep};
-use crate::app::{Effect, Page, Pane, Refresh, State};
+use crate::app::{Effect, Page, Pane, State};
 use crate::keys::Command;
 use crate::query::Query;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -17,8 +17,6 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, Default)]
 pub struct RunsPane {
     pub table: Table,
-    /// Runs by registry (login server), newest first.
-    pub listings: HashMap<String, Loadable<Vec<Run>>>,
     pub tasks: HashMap<String, Loadable<Vec<Task>>>,
     /// The keys go to the tasks list rather than the runs.
     pub tasks_focus: bool,
@@ -29,13 +27,6 @@ pub struct RunsPane {
 }
 
 impl RunsPane {
-    pub fn runs(&self, login_server: &str) -> &[Run] {
-        self.listings
-            .get(login_server)
-            .and_then(|l| l.value.as_deref())
-            .unwrap_or(&[])
-    }
-
     pub fn task_list(&self, login_server: &str) -> &[Task] {
         self.tasks
             .get(login_server)
@@ -61,15 +52,10 @@ pub fn load(state: &mut State) -> Vec<Effect> {
 }
 
 pub fn load_runs(state: &mut State) -> Vec<Effect> {
-    let Some((registry, ls)) = state.current_registry_ref() else {
-        return vec![];
-    };
-    let generation = state.panes.runs.listings.entry(ls.clone()).or_default().begin();
-    vec![Effect::LoadRuns {
-        registry,
-        login_server: ls,
-        generation,
-    }]
+    match state.nav.registry.clone() {
+        Some(ls) => crate::app::watch::load(state, &ls),
+        None => vec![],
+    }
 }
 
 fn load_tasks(state: &mut State) -> Vec<Effect> {
@@ -84,35 +70,6 @@ fn load_tasks(state: &mut State) -> Vec<Effect> {
     }]
 }
 
-/// Runs arrived: re-read soon while something runs, seldom when all is idle.
-pub fn loaded(
-    state: &mut State,
-    login_server: String,
-    page: Page,
-    runs: Vec<Run>,
-    error: Option<Failure>,
-) -> Vec<Effect> {
-    let now = state.now;
-    let l = state.panes.runs.listings.entry(login_server.clone()).or_default();
-    if !l.take_page(page.generation, runs) {
-        return vec![];
-    }
-    if !page.last {
-        return vec![];
-    }
-    l.finish(page.generation, error, now);
-    let active = l.value.iter().flatten().any(|r| r.status().is_active());
-    let after = if active {
-        state.refresh.runs_active
-    } else {
-        state.refresh.runs_idle
-    };
-    vec![Effect::RefreshLater {
-        after,
-        refresh: Refresh::Runs { login_server },
-    }]
-}
-
 pub fn tasks_loaded(state: &mut State, login_server: String, page: Page, tasks: Vec<Task>, error: Option<Failure>) {
     let now = state.now;
     let pane = &mut state.panes.runs;
@@ -123,15 +80,6 @@ pub fn tasks_loaded(state: &mut State, login_server: String, page: Page, tasks: 
     l.finish(page.generation, error, now);
     let n = l.value.as_ref().map_or(0, Vec::len);
     pane.tasks_cursor = pane.tasks_cursor.min(n.saturating_sub(1));
-}
-
-/// Only the runs someone looks at are kept fresh.
-pub fn refresh_due(state: &mut State, login_server: &str) -> Vec<Effect> {
-    if state.pane == Pane::Runs && state.nav.registry.as_deref() == Some(login_server) {
-        load_runs(state)
-    } else {
-        vec![]
-    }
 }
 
 /// News from the follower of a run's log; events of a log closed meanwhile are dropped.
@@ -163,7 +111,7 @@ pub fn on_log(state: &mut State, login_server: &str, run_id: &str, event: crate:
 
 pub fn filter(state: &State, query: &Query) -> Vec<usize> {
     let reg = state.nav.registry.clone().unwrap_or_default();
-    let runs = state.panes.runs.runs(&reg);
+    let runs = state.runs_of(&reg);
     keep(query, runs.len(), &|i| {
         let r = &runs[i];
         let task = r.properties.task.clone().unwrap_or_default();
@@ -184,7 +132,7 @@ pub fn filter(state: &State, query: &Query) -> Vec<usize> {
 
 fn selected_run(state: &State) -> Option<&Run> {
     let ls = state.nav.registry.as_deref()?;
-    state.panes.runs.runs(ls).get(state.selected_row(Pane::Runs)?)
+    state.runs_of(ls).get(state.selected_row(Pane::Runs)?)
 }
 
 /// The task under the tasks list's cursor.
@@ -223,6 +171,7 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     pane.logs.push(LogView::new(ls.clone(), name, run_id.clone()));
     pane.log_shown = Some(pane.logs.len() - 1);
     vec![Effect::OpenLog {
+        viewer: crate::app::LogViewer::Runs,
         registry,
         login_server: ls,
         run_id,
@@ -441,6 +390,7 @@ fn on_log_key(state: &mut State, command: Command) -> Option<Vec<Effect>> {
             let view = pane.logs.remove(shown);
             pane.log_shown = None;
             return Some(vec![Effect::CloseLog {
+                viewer: crate::app::LogViewer::Runs,
                 login_server: view.login_server,
                 run_id: view.run_id,
             }]);

@@ -9,5 +9,6 @@ pub mod locks;
 pub mod promotions;
 pub mod registries;
 pub mod repositories;
+pub mod rollout;
 pub mod runs;
 pub mod tags;

@@ -1,24 +1,13 @@
 //! The Runs pane: the chosen registry's runs beside its tasks, or the run log shown.
 
-use crate::acr::model::RunStatus;
 use crate::app::data::{Loadable, age, duration};
 use crate::app::{Pane, State};
 use crate::ui::Theme;
 use crate::ui::widgets::*;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
-
-fn status_style(s: &RunStatus, theme: &Theme) -> Style {
-    match s {
-        RunStatus::Succeeded => theme.ok,
-        RunStatus::Failed | RunStatus::Error | RunStatus::Timeout => theme.danger,
-        RunStatus::Running | RunStatus::Started | RunStatus::Queued => theme.warning,
-        _ => theme.muted,
-    }
-}
 
 pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some(view) = state.panes.runs.log() {
@@ -52,7 +41,7 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     };
     tasks(state, &ls, theme, frame, tasks_area);
     let default = Loadable::default();
-    let l = state.panes.runs.listings.get(&ls).unwrap_or(&default);
+    let l = state.runs.get(&ls).unwrap_or(&default);
     let mut what = format!("Runs · {name}");
     if !state.panes.runs.logs.is_empty() {
         let n = state.panes.runs.logs.len();
@@ -97,7 +86,7 @@ pub fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             Row::new(vec![
                 Cell::from(r.run_id().to_string()),
                 Cell::from(p.task.clone().unwrap_or_else(|| "(quick run)".into())),
-                Cell::from(Span::styled(status.to_string(), status_style(&status, theme))),
+                Cell::from(Span::styled(status.to_string(), run_status_style(&status, theme))),
                 Cell::from(r.trigger().as_str()),
                 Cell::from(platform),
                 Cell::from(age(p.start_time.or(p.create_time), state.now)),
@@ -185,13 +174,7 @@ fn tasks(state: &State, ls: &str, theme: &Theme, frame: &mut Frame, area: Rect) 
         };
         return empty(text, theme, frame, inner);
     }
-    let runs: &[crate::acr::model::Run] = state
-        .panes
-        .runs
-        .listings
-        .get(ls)
-        .and_then(|l| l.value.as_deref())
-        .unwrap_or(&[]);
+    let runs: &[crate::acr::model::Run] = state.runs.get(ls).and_then(|l| l.value.as_deref()).unwrap_or(&[]);
     let (start, end) = window(
         tasks.len(),
         state.panes.runs.tasks_cursor,
@@ -207,7 +190,7 @@ fn tasks(state: &State, ls: &str, theme: &Theme, frame: &mut Frame, area: Rect) 
             let last = match last {
                 Some(r) => {
                     let s = r.status();
-                    Span::styled(format!("{} {}", r.run_id(), s), status_style(&s, theme))
+                    Span::styled(format!("{} {}", r.run_id(), s), run_status_style(&s, theme))
                 }
                 None => Span::styled("-", theme.muted),
             };
