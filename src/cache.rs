@@ -376,6 +376,7 @@ mod tests {
             saved_at: Some(Utc::now()),
             registries: None,
             opened: None,
+            signalled: vec![],
             parts: parts
                 .iter()
                 .filter_map(|p| {

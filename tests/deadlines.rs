@@ -72,7 +72,10 @@ async fn a_silent_server_fails_the_pane_and_the_dashboard_keeps_answering() {
     emu.fault(json!({"target": "registry:contosodev", "path": "*/_tags", "kind": "silent"}))
         .await;
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 140, 36);
-    s.wait_until_running("Registries (4)");
+    // More than one stage: the dashboard opens on the rollout view; 1 shows the registries.
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
+    s.wait_for_text("Registries (4)", WAIT);
     s.send(":tags dev/apps/web\r");
     s.wait_for_text("Tags · contosodev / apps/web", WAIT);
     s.wait_for_text("no whole answer within 3 s", WAIT);

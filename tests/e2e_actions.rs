@@ -39,7 +39,10 @@ async fn lock_a_tag_then_the_registry_refuses_an_overwrite_and_cancel_a_run() {
     let emu = emulator(dir.path());
     let config = emu.info["config"].as_str().unwrap().to_string();
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 120, 30);
-    s.wait_until_running("Registries (4)");
+    // More than one stage: the dashboard opens on the rollout view; 1 shows the registries.
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
+    s.wait_for_text("Registries (4)", WAIT);
     // dev is the first row.
     s.send("\r");
     s.wait_for_text("Repositories · contosodev", WAIT);

@@ -47,7 +47,10 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
 
     // First session: read what the second one should find.
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 140, 30);
-    s.wait_until_running("Registries (4)");
+    // More than one stage: the dashboard opens on the rollout view; 1 shows the registries.
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
+    s.wait_for_text("Registries (4)", WAIT);
     wait_for_fresh_registries(&s);
     s.send("\r");
     s.wait_for_text("Repositories · contosodev (6) · read", WAIT);
@@ -63,8 +66,9 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
     let cache = &dirs[0];
     assert_eq!(mode(cache), 0o700, "owner-only folder");
     let files = files_in(cache);
-    // The head (registries), and the repositories, tags and runs that were read, one file each.
-    assert_eq!(files.len(), 4, "{files:?}");
+    // The head (registries), the repositories and tags that were read, and every registry's
+    // runs (all four are watched), one file each.
+    assert_eq!(files.len(), 7, "{files:?}");
     let mut text = String::new();
     for f in &files {
         assert_eq!(mode(f), 0o600, "owner-only: {}", f.display());
@@ -85,6 +89,8 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
         emu.fault(json!({"target": target, "kind": {"latency_ms": 5000}})).await;
     }
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 140, 30);
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
     // A title that says CACHED and refreshing can only come from the cache while Azure has not
     // answered (how fast it comes is measured by `cargo bench --bench first_frame`, not here).
     s.wait_for_line(
@@ -141,6 +147,8 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
     let head = cache.join("head.json");
     std::fs::write(&head, b"{\"version\": 2, \"scope\": \"").unwrap();
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 140, 30);
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
     wait_for_fresh_registries(&s);
     s.send("q");
     assert_eq!(s.wait_exit(WAIT), 0);
@@ -155,7 +163,10 @@ async fn second_start_paints_from_the_cache_then_replaces_it_with_fresh_reads() 
 fn the_demo_keeps_no_cache() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = PtySession::spawn(&["--demo"], dir.path(), 120, 30);
-    s.wait_until_running("Registries (4)");
+    // More than one stage: the dashboard opens on the rollout view; 1 shows the registries.
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
+    s.wait_for_text("Registries (4)", WAIT);
     s.wait_for_text("Registries (4) · read", WAIT);
     s.send("q");
     assert_eq!(s.wait_exit(WAIT), 0);

@@ -15,7 +15,10 @@ fn killed_mid_promotion_then_the_truth_and_an_intent_without_outcome() {
     let emu = emulator(dir.path());
     let config = emu.info["config"].as_str().unwrap().to_string();
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 150, 36);
-    s.wait_until_running("Registries (4)");
+    // More than one stage: the dashboard opens on the rollout view; 1 shows the registries.
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
+    s.wait_for_text("Registries (4)", WAIT);
     s.send(":");
     s.wait_for_text("tab completes", WAIT);
     s.send("board apps/web\r");
@@ -39,7 +42,10 @@ fn killed_mid_promotion_then_the_truth_and_an_intent_without_outcome() {
     s.wait_exit(WAIT);
 
     let mut s = PtySession::spawn(&["--config", &config], dir.path(), 150, 36);
-    s.wait_until_running("Registries (4)");
+    // More than one stage: the dashboard opens on the rollout view; 1 shows the registries.
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
+    s.wait_for_text("Registries (4)", WAIT);
     s.send("9");
     s.wait_for_line(
         "the promotion's intent, without an outcome",

@@ -13,7 +13,10 @@ const WAIT: Duration = Duration::from_secs(30);
 fn navigate_to_prod_and_see_its_locked_tags() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = PtySession::spawn(&["--demo"], dir.path(), 120, 30);
-    s.wait_until_running("Registries (4)");
+    // More than one stage: the dashboard opens on the rollout view; 1 shows the registries.
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
+    s.wait_for_text("Registries (4)", WAIT);
     s.wait_for_text("acrdeck-demo-operator", WAIT);
     s.wait_for_screen(
         "the stages in pipeline order",
@@ -81,7 +84,10 @@ fn navigate_to_prod_and_see_its_locked_tags() {
 fn follow_the_live_run_to_its_final_status() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = PtySession::spawn(&["--demo"], dir.path(), 120, 40);
-    s.wait_until_running("Registries (4)");
+    // More than one stage: the dashboard opens on the rollout view; 1 shows the registries.
+    s.wait_until_running("Runs · every registry");
+    s.send("1");
+    s.wait_for_text("Registries (4)", WAIT);
     s.send("6");
     s.wait_for_text("Running", WAIT);
     s.send("\r");

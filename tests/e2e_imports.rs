@@ -13,7 +13,8 @@ const WAIT: Duration = Duration::from_secs(30);
 fn two_queued_imports_approved_with_a_note_become_imported() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = PtySession::spawn(&["--demo"], dir.path(), 160, 36);
-    s.wait_for_text("contosoprod", WAIT);
+    // The rollout view (home with four stages) lists the stages once the registries are read.
+    s.wait_for_text("→ prod", WAIT);
     s.send("7");
     s.wait_for_line(
         "the plan of the demo images.txt",

@@ -13,7 +13,8 @@ const WAIT: Duration = Duration::from_secs(30);
 fn a_tag_promoted_from_uat_to_prod_with_the_typed_confirmation() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = PtySession::spawn(&["--demo"], dir.path(), 150, 36);
-    s.wait_for_text("contosoprod", WAIT);
+    // The rollout view (home with four stages) lists the stages once the registries are read.
+    s.wait_for_text("→ prod", WAIT);
     s.send(":");
     s.wait_for_text("tab completes", WAIT);
     s.send("board apps/web\r");

@@ -1062,9 +1062,7 @@ fn hostile_state(h: &str) -> State {
         "outputImages": [{"registry": h, "repository": h, "tag": h, "digest": h}],
         "platform": {"os": h, "architecture": h}}}))
     .unwrap();
-    s.panes
-        .runs
-        .listings
+    s.runs
         .entry(ls.clone())
         .or_default()
         .settle(vec![run], None, now(), true);

@@ -416,11 +416,13 @@ mod tests {
                 error: None,
             },
         );
+        // The read the watch started when the registries were listed.
+        let generation = s.runs[DEV].generation;
         update(
             &mut s,
             Action::RunsLoaded {
                 login_server: DEV.into(),
-                page: crate::app::Page::whole(0),
+                page: crate::app::Page::whole(generation),
                 runs: vec![run("cf2", "Running"), run("cf1", "Succeeded")],
                 error: None,
             },
@@ -440,6 +442,7 @@ mod tests {
             Action::CacheRestored(Box::new(Part::Registries {
                 listing: head.registries.clone().expect("registries"),
                 opened: head.opened.clone(),
+                signalled: head.signalled.clone(),
             })),
         );
         for r in &head.parts {
@@ -499,7 +502,7 @@ mod tests {
         assert_eq!(s.runs[DEV].value.as_ref().map(Vec::len), Some(2));
         // A cached pane is read again when shown; one of this session is not.
         assert!(s.runs[DEV].needs_read());
-        assert!(!session().panes.runs.listings[DEV].needs_read());
+        assert!(!session().runs[DEV].needs_read());
     }
 
     #[test]

@@ -99,7 +99,7 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
         Pane::Registries => registries::load(state),
         Pane::Repositories => repositories::load(state),
         Pane::Tags => tags::load(state),
-        Pane::Runs => runs::load(state),
+        Pane::Runs => runs::reload(state),
         Pane::Locks => locks::load(state),
         Pane::CacheRules => cache_rules::load(state),
         Pane::Imports => imports::plan(state),

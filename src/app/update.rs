@@ -391,11 +391,13 @@ mod tests {
             &mut s,
             Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
         );
-        assert_eq!(s.pane, Pane::Audit);
+        assert_eq!(s.pane, Pane::Rollout);
         update(&mut s, special(KeyCode::Tab));
         assert_eq!(s.pane, Pane::Registries);
         update(&mut s, key('6'));
         assert_eq!(s.pane, Pane::Runs);
+        update(&mut s, key('0'));
+        assert_eq!(s.pane, Pane::Rollout);
     }
 
     #[test]
@@ -497,9 +499,9 @@ mod tests {
     }
 
     #[test]
-    fn runs_refresh_fast_while_active_and_only_when_watched() {
+    fn every_registrys_runs_are_watched_fast_while_active_whichever_pane_is_shown() {
         let mut s = state();
-        update(
+        let effects = update(
             &mut s,
             Action::RegistriesLoaded {
                 page: Page::whole(0),
@@ -507,11 +509,13 @@ mod tests {
                 error: None,
             },
         );
+        assert!(
+            effects.iter().any(|e| matches!(e, Effect::LoadRuns { .. })),
+            "the runs are read as soon as the registry is listed: {effects:?}"
+        );
+        // The Runs pane shows that read; it reads only the tasks.
         let effects = update(&mut s, key('6'));
-        assert!(matches!(
-            effects.as_slice(),
-            [Effect::LoadRuns { .. }, Effect::LoadTasks { .. }]
-        ));
+        assert!(matches!(effects.as_slice(), [Effect::LoadTasks { .. }]), "{effects:?}");
         let run: crate::acr::model::Run =
             serde_json::from_value(serde_json::json!({"name": "cf1", "properties": {"status": "Running"}})).unwrap();
         let effects = update(
@@ -534,14 +538,17 @@ mod tests {
         );
         update(&mut s, key('1'));
         assert!(
-            update(
-                &mut s,
-                Action::RefreshDue(Refresh::Runs {
-                    login_server: "acrdev.azurecr.io".into()
-                })
-            )
-            .is_empty(),
-            "no refresh for a pane nobody watches"
+            matches!(
+                update(
+                    &mut s,
+                    Action::RefreshDue(Refresh::Runs {
+                        login_server: "acrdev.azurecr.io".into()
+                    })
+                )
+                .as_slice(),
+                [Effect::LoadRuns { .. }]
+            ),
+            "runs are read again with another pane shown: a failure there is signalled"
         );
     }
 
@@ -913,10 +920,8 @@ mod tests {
         }
         let effects = update(&mut s, special(KeyCode::Enter));
         assert_eq!(s.nav.registry.as_deref(), Some("acrdev.azurecr.io"));
-        assert!(matches!(
-            effects.as_slice(),
-            [Effect::LoadRuns { .. }, Effect::LoadTasks { .. }]
-        ));
+        // The runs are being read already (every registry's are watched): only the tasks.
+        assert!(matches!(effects.as_slice(), [Effect::LoadTasks { .. }]), "{effects:?}");
     }
 
     #[test]
@@ -1024,5 +1029,168 @@ mod tests {
             }]
         );
         assert_eq!(s.panes.runs.logs.len(), 1);
+    }
+
+    /// A run as ARM lists it, created `minutes_ago` before `now`, finished when not active.
+    fn run_at(id: &str, status: &str, now: chrono::DateTime<chrono::Utc>, minutes_ago: i64) -> crate::acr::model::Run {
+        let created = now - chrono::Duration::minutes(minutes_ago);
+        let finished =
+            (!matches!(status, "Running" | "Queued")).then(|| (created + chrono::Duration::seconds(30)).to_rfc3339());
+        serde_json::from_value(serde_json::json!({"name": id, "properties": {
+            "runId": id, "status": status, "task": "smoke", "createTime": created.to_rfc3339(),
+            "startTime": created.to_rfc3339(), "finishTime": finished}}))
+        .unwrap()
+    }
+
+    fn runs_read(s: &mut State, ls: &str, runs: Vec<crate::acr::model::Run>) -> Vec<Effect> {
+        let generation = s.runs.entry(ls.to_string()).or_default().begin();
+        update(
+            s,
+            Action::RunsLoaded {
+                login_server: ls.into(),
+                page: Page::whole(generation),
+                runs,
+                error: None,
+            },
+        )
+    }
+
+    fn notified(effects: &[Effect]) -> bool {
+        effects.iter().any(|e| matches!(e, Effect::Notify { bell: true, .. }))
+    }
+
+    #[test]
+    fn a_run_failing_in_any_registry_is_signalled_once_and_history_never() {
+        let mut s = state();
+        s.stage_order = vec!["dev".into(), "prod".into()];
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                page: Page::whole(0),
+                registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
+                error: None,
+            },
+        );
+        let now = s.now;
+        s.session_start = now - chrono::Duration::minutes(1);
+        // The first read: a failure from before the session is history.
+        let e = runs_read(
+            &mut s,
+            "acrdev.azurecr.io",
+            vec![run_at("co2", "Running", now, 0), run_at("co1", "Failed", now, 60)],
+        );
+        assert!(!notified(&e) && s.signals.latest.is_none(), "{e:?}");
+        // The running one fails: said in the status bar and with the bell, whatever is shown.
+        s.pane = Pane::Tags;
+        let e = runs_read(
+            &mut s,
+            "acrdev.azurecr.io",
+            vec![run_at("co2", "Failed", now, 0), run_at("co1", "Failed", now, 60)],
+        );
+        assert!(notified(&e), "{e:?}");
+        let latest = s.signals.latest.clone().expect("a signal");
+        assert!(
+            latest.bad && latest.text.contains("run co2 of smoke Failed in acrdev (dev)"),
+            "{latest:?}"
+        );
+        // Read again: the same failure is not signalled twice.
+        let e = runs_read(
+            &mut s,
+            "acrdev.azurecr.io",
+            vec![run_at("co2", "Failed", now, 0), run_at("co1", "Failed", now, 60)],
+        );
+        assert!(!notified(&e), "{e:?}");
+        // Nor after a restart: what was signalled is remembered in the cache's head.
+        let (head, _) = crate::app::cached::plan_save(&s, "scope", &Default::default());
+        let mut again = state();
+        again.signals.remember(head.signalled);
+        assert!(
+            crate::app::signals::raise(
+                &mut again,
+                crate::app::signals::SignalKind::RunFailed,
+                "failed:acrdev.azurecr.io/co2".into(),
+                "again".into(),
+                true
+            )
+            .is_empty()
+                && again.signals.latest.is_none()
+        );
+        // A kind switched off says nothing.
+        s.signals.settings.run_failed = false;
+        let e = runs_read(&mut s, "acrdev.azurecr.io", vec![run_at("co3", "Running", now, 0)]);
+        assert!(!notified(&e));
+        let e = runs_read(&mut s, "acrdev.azurecr.io", vec![run_at("co3", "Failed", now, 0)]);
+        assert!(!notified(&e), "run_failed = false");
+    }
+
+    #[test]
+    fn the_rollout_view_orders_every_registrys_runs_filters_by_stage_and_pins_tiles() {
+        let mut s = state();
+        s.stage_order = vec!["dev".into(), "prod".into()];
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                page: Page::whole(0),
+                registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
+                error: None,
+            },
+        );
+        let now = s.now;
+        runs_read(
+            &mut s,
+            "acrdev.azurecr.io",
+            vec![run_at("cd2", "Running", now, 1), run_at("cd1", "Succeeded", now, 30)],
+        );
+        runs_read(&mut s, "acrprod.azurecr.io", vec![run_at("cp1", "Running", now, 5)]);
+        s.pane = Pane::Rollout;
+        let ids: Vec<String> = (0..s.panes.rollout.rows.len())
+            .filter_map(|i| s.panes.rollout.run(&s, i).map(|(_, r)| r.run_id().to_string()))
+            .collect();
+        assert_eq!(ids, ["cd2", "cp1", "cd1"], "newest first across registries");
+        s.table_mut(Pane::Rollout).filter = "stage:prod".into();
+        s.touch(Pane::Rollout);
+        s.sync_rows();
+        assert_eq!(s.row_count(Pane::Rollout), 1);
+        let effects = update(&mut s, key('p'));
+        assert!(
+            matches!(
+                effects.as_slice(),
+                [Effect::OpenLog { viewer: crate::app::LogViewer::Tile, run_id, .. }] if run_id == "cp1"
+            ),
+            "{effects:?}"
+        );
+        assert!(
+            s.signals
+                .watched
+                .contains(&("acrprod.azurecr.io".to_string(), "cp1".to_string()))
+        );
+        // The tile's log ends: the watched run's end is signalled at once.
+        let e = update(
+            &mut s,
+            Action::Log {
+                viewer: crate::app::LogViewer::Tile,
+                login_server: "acrprod.azurecr.io".into(),
+                run_id: "cp1".into(),
+                event: crate::acr::logs::LogEvent::Complete("Succeeded".into()),
+                credit: Default::default(),
+            },
+        );
+        assert!(notified(&e), "{e:?}");
+        assert!(
+            s.signals
+                .latest
+                .as_ref()
+                .is_some_and(|l| l.text.contains("watched run cp1") && !l.bad)
+        );
+        // p again unpins it and stops its follower (not the Runs pane's).
+        assert_eq!(
+            update(&mut s, key('p')),
+            vec![Effect::CloseLog {
+                viewer: crate::app::LogViewer::Tile,
+                login_server: "acrprod.azurecr.io".into(),
+                run_id: "cp1".into()
+            }]
+        );
+        assert!(s.panes.rollout.tiles.is_empty());
     }
 }

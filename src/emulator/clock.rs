@@ -4,8 +4,8 @@
 
 use super::Emu;
 use super::model::Store;
+use super::runs::{flush_due, new_run};
 use super::world::{ImportSource, OperationKind, Registry, RunEffect, RunStatus, Trigger, WebhookEvent, World};
-use super::worldfile::{flush_due, new_run};
 use chrono::{DateTime, Duration, Utc};
 use std::sync::Arc;
 use tokio::sync::watch;

@@ -16,6 +16,7 @@ pub mod faults;
 pub mod images;
 mod jwt;
 pub mod model;
+pub mod runs;
 mod scale;
 mod scripts;
 mod server;

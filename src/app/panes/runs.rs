@@ -44,9 +44,23 @@ impl RunsPane {
     }
 }
 
+/// ctrl-r: reads the chosen registry's runs and tasks again, a read under way or not.
+pub fn reload(state: &mut State) -> Vec<Effect> {
+    let mut e = load_runs(state);
+    e.extend(load_tasks(state));
+    e
+}
+
 /// Reads the chosen registry's runs and tasks.
 pub fn load(state: &mut State) -> Vec<Effect> {
-    let mut e = load_runs(state);
+    // The watch may be reading them already: that read stands.
+    let reading = state
+        .nav
+        .registry
+        .as_ref()
+        .and_then(|ls| state.runs.get(ls))
+        .is_some_and(|l| l.loading);
+    let mut e = if reading { vec![] } else { load_runs(state) };
     e.extend(load_tasks(state));
     e
 }

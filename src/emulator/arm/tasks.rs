@@ -240,7 +240,7 @@ pub(super) fn run_action(r: &Req<'_>, idx: usize, id: &str, action: &str) -> Res
             run.script.clear();
             run.on_success = None;
             run.finished = Some(now);
-            super::super::worldfile::append_line(
+            super::super::runs::append_line(
                 &mut run.log,
                 &format!("{} Run canceled by user", now.format("%Y/%m/%d %H:%M:%S")),
             );
@@ -297,7 +297,7 @@ pub(super) fn schedule_run(r: &Req<'_>, idx: usize) -> Response {
         let mut w = r.emu.world();
         let sub = w.subscription.clone();
         let reg = &mut w.registries[idx];
-        let run = super::super::worldfile::quick_run(reg, &yaml, &os, Utc::now() + Duration::seconds(1));
+        let run = super::super::runs::quick_run(reg, &yaml, &os, Utc::now() + Duration::seconds(1));
         let body = run_json(&sub, reg, &run);
         reg.runs.push(run);
         return json(200, &body);
@@ -325,7 +325,7 @@ pub(super) fn schedule_run(r: &Req<'_>, idx: usize) -> Response {
     if !reg.tasks.contains_key(&task_name) {
         return not_found("Microsoft.ContainerRegistry/registries/tasks", &task_name);
     }
-    match super::super::worldfile::new_run(
+    match super::super::runs::new_run(
         reg,
         &task_name,
         Trigger::Manual,
