@@ -521,13 +521,20 @@ fn registry(
             },
         );
     }
+    reg.replications = replications(rf, now);
+    Ok(reg)
+}
+
+/// A registry's geo-replicas, each named after its region unless the file names it.
+fn replications(rf: &RegistryFile, now: DateTime<Utc>) -> BTreeMap<String, Replication> {
+    let mut out = BTreeMap::new();
     for rep in &rf.replications {
         let name = rep.name.clone().unwrap_or_else(|| rep.location.clone());
         let message = rep.message.clone().unwrap_or_else(|| match rep.status.as_str() {
             "Ready" => "The replication is ready.".into(),
             other => format!("The replication is {}.", other.to_ascii_lowercase()),
         });
-        reg.replications.insert(
+        out.insert(
             name.clone(),
             Replication {
                 name,
@@ -539,7 +546,7 @@ fn registry(
             },
         );
     }
-    Ok(reg)
+    out
 }
 
 /// What each webhook had delivered when the world starts: a push event for every tag pushed

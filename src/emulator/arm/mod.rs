@@ -528,13 +528,7 @@ fn registry_child(r: &Req<'_>, idx: usize, s: &[&str]) -> Response {
                 .collect()
         }),
         [m, name] if eq(m, "scopeMaps") => tokens::scope_map(r, idx, name),
-        [rp] if eq(rp, "replications") => list_child(r, idx, |w, reg| {
-            reg.replications
-                .values()
-                .map(|rep| replications::replication_json(w, reg, rep))
-                .collect()
-        }),
-        [rp, name] if eq(rp, "replications") => replications::replication(r, idx, name),
+        [rp, rest @ ..] if eq(rp, "replications") => replications::route(r, idx, rest),
         _ => arm_error(404, "InvalidResourceType", &format!("No route for '{}'.", r.path)),
     }
 }

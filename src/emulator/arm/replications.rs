@@ -36,3 +36,17 @@ pub(super) fn replication(r: &Req<'_>, idx: usize, name: &str) -> Response {
         None => not_found("Microsoft.ContainerRegistry/registries/replications", name),
     }
 }
+
+/// `replications` (list) and `replications/{name}`.
+pub(super) fn route(r: &Req<'_>, idx: usize, rest: &[&str]) -> Response {
+    match rest {
+        [] => list_child(r, idx, |w, reg| {
+            reg.replications
+                .values()
+                .map(|rep| replication_json(w, reg, rep))
+                .collect()
+        }),
+        [name] => replication(r, idx, name),
+        _ => super::super::errors::arm(404, "InvalidResourceType", &format!("No route for '{}'.", r.path)),
+    }
+}
