@@ -31,7 +31,7 @@ pub struct Signal {
 
 /// What the signals know: the settings, the latest signal (in the status bar until the next),
 /// the runs being watched, and what was signalled already.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Signals {
     pub settings: crate::config::NotifyConfig,
     pub latest: Option<Signal>,
@@ -41,19 +41,6 @@ pub struct Signals {
     pub watched: HashSet<(String, String)>,
     signalled: HashSet<String>,
     order: VecDeque<String>,
-}
-
-impl Default for Signals {
-    fn default() -> Self {
-        Signals {
-            settings: crate::config::NotifyConfig::default(),
-            latest: None,
-            unseen: 0,
-            watched: HashSet::new(),
-            signalled: HashSet::new(),
-            order: VecDeque::new(),
-        }
-    }
 }
 
 impl Signals {

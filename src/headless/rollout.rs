@@ -108,7 +108,7 @@ pub async fn all_runs(acr: &Acr, registries: &[Registry], filter: &RunFilter, to
             }
         }
     }
-    rows.sort_by(|a, b| b.run.create_time.cmp(&a.run.create_time));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.run.create_time));
     (rows, whole)
 }
 
@@ -275,7 +275,7 @@ pub async fn deliveries(acr: &Acr, r: &RegistryRef, webhook: &str) -> crate::acr
         .iter()
         .map(|e| e.delivery())
         .collect();
-    d.sort_by(|a, b| b.at.cmp(&a.at));
+    d.sort_by_key(|e| std::cmp::Reverse(e.at));
     Ok(d)
 }
 

@@ -271,6 +271,17 @@ pub fn framed<T>(
     Some(inner)
 }
 
+/// A run's status in its colour: green done, red failed, yellow still going.
+pub fn run_status_style(s: &crate::acr::model::RunStatus, theme: &Theme) -> ratatui::style::Style {
+    use crate::acr::model::RunStatus;
+    match s {
+        RunStatus::Succeeded => theme.ok,
+        RunStatus::Failed | RunStatus::Error | RunStatus::Timeout => theme.danger,
+        RunStatus::Running | RunStatus::Started | RunStatus::Queued => theme.warning,
+        _ => theme.muted,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,16 +339,5 @@ mod tests {
         assert_eq!(window(0, 0, 10), (0, 0));
         assert_eq!(window(5, 50, 10), (0, 5), "a cursor beyond the rows is clamped");
         assert_eq!(window(100, 5000, 10), (90, 100));
-    }
-}
-
-/// A run's status in its colour: green done, red failed, yellow still going.
-pub fn run_status_style(s: &crate::acr::model::RunStatus, theme: &Theme) -> ratatui::style::Style {
-    use crate::acr::model::RunStatus;
-    match s {
-        RunStatus::Succeeded => theme.ok,
-        RunStatus::Failed | RunStatus::Error | RunStatus::Timeout => theme.danger,
-        RunStatus::Running | RunStatus::Started | RunStatus::Queued => theme.warning,
-        _ => theme.muted,
     }
 }

@@ -133,7 +133,7 @@ pub fn feed(state: &State) -> Vec<Push> {
             }
         }
     }
-    pushes.sort_by(|a, b| b.at.cmp(&a.at));
+    pushes.sort_by_key(|p| std::cmp::Reverse(p.at));
     pushes.truncate(FEED_ITEMS);
     pushes
 }
