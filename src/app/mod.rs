@@ -31,18 +31,29 @@ pub use table::{Sort, TagColumn};
 pub use update::{RefreshRates, startup, update};
 
 /// The pane acrdeck opens on: the config's `[ui] home`, else the rollout view when more than
-/// one stage is configured (the view spans them), else the registries.
-pub fn home_pane(config: &crate::config::Config) -> Pane {
-    if let Some(home) = &config.ui.home
-        && let Some(p) = Pane::ALL
-            .iter()
-            .find(|p| p.title().eq_ignore_ascii_case(home) || p.title().replace(' ', "").eq_ignore_ascii_case(home))
-    {
-        return *p;
-    }
-    if config.stages.len() > 1 {
+/// one stage is configured (the view spans them), else the registries. A `home` that names no
+/// pane is said (with the names it may take) beside the pane opened instead.
+pub fn home_pane(config: &crate::config::Config) -> (Pane, Option<String>) {
+    let default = if config.stages.len() > 1 {
         Pane::Rollout
     } else {
         Pane::Registries
+    };
+    let Some(home) = &config.ui.home else {
+        return (default, None);
+    };
+    let named =
+        |p: &&Pane| p.title().eq_ignore_ascii_case(home) || p.title().replace(' ', "").eq_ignore_ascii_case(home);
+    match Pane::ALL.iter().find(named) {
+        Some(p) => (*p, None),
+        None => {
+            let names: Vec<String> = Pane::ALL.iter().map(|p| p.title().to_lowercase()).collect();
+            let problem = format!(
+                "[ui] home `{home}` names no pane ({}); opened on {}",
+                names.join(", "),
+                default.title()
+            );
+            (default, Some(problem))
+        }
     }
 }

@@ -1193,4 +1193,29 @@ mod tests {
         );
         assert!(s.panes.rollout.tiles.is_empty());
     }
+
+    #[test]
+    fn the_home_pane_is_the_rollout_with_stages_or_what_the_config_names() {
+        let mut c: crate::config::Config = toml::from_str(
+            r#"
+            [[stages]]
+            name = "dev"
+            registry = "acrdev.azurecr.io"
+            [[stages]]
+            name = "prod"
+            registry = "acrprod.azurecr.io"
+            "#,
+        )
+        .expect("config");
+        assert_eq!(crate::app::home_pane(&c), (Pane::Rollout, None));
+        c.ui.home = Some("cache rules".into());
+        assert_eq!(crate::app::home_pane(&c), (Pane::CacheRules, None));
+        c.ui.home = Some("dashboard".into());
+        let (pane, problem) = crate::app::home_pane(&c);
+        assert_eq!(pane, Pane::Rollout);
+        assert!(problem.is_some_and(|p| p.contains("`dashboard` names no pane") && p.contains("rollout")));
+        c.stages.truncate(1);
+        c.ui.home = None;
+        assert_eq!(crate::app::home_pane(&c).0, Pane::Registries);
+    }
 }

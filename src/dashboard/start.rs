@@ -158,7 +158,11 @@ fn backend(
     state.stage_order = c.config.stages.iter().map(|s| s.name.get_ref().clone()).collect();
     state.signals.settings = c.config.notify.clone();
     state.token_warning = chrono::Duration::days(i64::from(c.config.tokens.expiry_warning_days));
-    state.pane = crate::app::home_pane(&c.config);
+    let (home, problem) = crate::app::home_pane(&c.config);
+    state.pane = home;
+    if let Some(problem) = problem {
+        state.flash = Some((problem, true));
+    }
     let audit = crate::audit::AuditTrail::open(&audit_dir).map(std::sync::Arc::new);
     // What opening the trail mended (a wide mode, a torn record) the operator hears of at once.
     if let Ok(trail) = &audit

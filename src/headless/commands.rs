@@ -220,16 +220,7 @@ impl Command<'_> {
                     Ok(r) => r,
                     Err(e) => return failed(e),
                 };
-                let header = [
-                    "RUN",
-                    "TASK",
-                    "STATUS",
-                    "TRIGGER",
-                    "PLATFORM",
-                    "STARTED (UTC)",
-                    "DURATION",
-                ];
-                let mut w = RowWriter::new(a.output, &header, reads::run_cells, out);
+                let mut w = RowWriter::new(a.output, &reads::RUN_HEADER, reads::run_cells, out);
                 let partial = reads::runs(acr, &r, a.task.clone(), a.status.clone(), a.top, &mut w).await;
                 w.finish(partial)
             }

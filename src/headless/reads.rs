@@ -365,6 +365,17 @@ pub fn tag_cells(t: &TagRow) -> Vec<String> {
     ]
 }
 
+/// The columns of [`run_cells`].
+pub const RUN_HEADER: [&str; 7] = [
+    "RUN",
+    "TASK",
+    "STATUS",
+    "TRIGGER",
+    "PLATFORM",
+    "STARTED (UTC)",
+    "DURATION",
+];
+
 pub fn run_cells(r: &RunRow) -> Vec<String> {
     vec![
         r.run_id.clone(),

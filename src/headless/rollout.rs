@@ -56,17 +56,11 @@ pub fn stage_run_cells(r: &StageRunRow) -> Vec<String> {
     cells
 }
 
-pub const STAGE_RUN_HEADER: [&str; 9] = [
-    "STAGE",
-    "REGISTRY",
-    "RUN",
-    "TASK",
-    "STATUS",
-    "TRIGGER",
-    "PLATFORM",
-    "STARTED (UTC)",
-    "DURATION",
-];
+/// STAGE and REGISTRY, then the columns of a registry's runs ([`super::reads::RUN_HEADER`]).
+pub const STAGE_RUN_HEADER: [&str; 9] = {
+    let r = super::reads::RUN_HEADER;
+    ["STAGE", "REGISTRY", r[0], r[1], r[2], r[3], r[4], r[5], r[6]]
+};
 
 /// The newest runs of one registry (at most `top`), as rows.
 async fn registry_runs(acr: &Acr, reg: &Registry, filter: &RunFilter, top: u32) -> Result<Vec<StageRunRow>, String> {
