@@ -44,31 +44,36 @@ fn short_id(id: &str) -> String {
 }
 
 pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
-    // Widest form that fits: long titles, then short ones, then short ones closer together.
-    let width = |short: bool, gap: usize| -> usize {
+    // Widest form that fits: long titles, then short ones, then short ones closer together,
+    // then three letters for every pane but the current one.
+    let title_of = |pane: Pane, form: usize| -> String {
+        match form {
+            0 => pane.title().to_string(),
+            1 | 2 => pane.short_title().to_string(),
+            _ if pane == state.pane => pane.short_title().to_string(),
+            _ => pane.short_title().chars().take(3).collect(),
+        }
+    };
+    let gap_of = |form: usize| if form < 2 { 2 } else { 1 };
+    let width = |form: usize| -> usize {
         Pane::ALL
             .iter()
-            .map(|p| if short { p.short_title() } else { p.title() }.len() + 2 + gap)
+            .map(|p| title_of(*p, form).chars().count() + 2 + gap_of(form))
             .sum::<usize>()
-            - gap
+            - gap_of(form)
     };
-    let use_long = width(false, 2) <= area.width as usize;
-    let gap = if use_long || width(true, 2) <= area.width as usize {
-        "  "
-    } else {
-        " "
-    };
+    let form = (0..3).find(|f| width(*f) <= area.width as usize).unwrap_or(3);
+    let gap = " ".repeat(gap_of(form));
     let mut spans = Vec::new();
     for (i, pane) in Pane::ALL.iter().enumerate() {
-        let title = if use_long { pane.title() } else { pane.short_title() };
         let style = if *pane == state.pane {
             theme.tab_active
         } else {
             theme.tab
         };
         spans.push(Span::styled(format!("{}", (i + 1) % 10), theme.key));
-        spans.push(Span::styled(format!(" {title}"), style));
-        spans.push(Span::raw(gap));
+        spans.push(Span::styled(format!(" {}", title_of(*pane, form)), style));
+        spans.push(Span::raw(gap.clone()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -19,13 +19,13 @@ pub fn help(state: &State, scroll: u16, theme: &Theme, frame: &mut Frame, area: 
             keys.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ")
         }
     };
-    // The nine pane jumps read best as one row.
+    // The pane jumps read best as one row.
     let mut rows: Vec<(String, &str)> = Vec::new();
     for info in COMMANDS {
         match info.command {
             Command::Pane(0) => {
                 let keys: Vec<String> = (0..Pane::ALL.len()).map(|i| keys_of(Command::Pane(i))).collect();
-                rows.push((keys.join(" "), "panes: Registries … Audit"));
+                rows.push((keys.join(" "), "panes: Registries … Audit, Rollout"));
             }
             Command::Pane(_) => {}
             command => rows.push((keys_of(command), info.help)),
