@@ -75,6 +75,8 @@ pub enum Command {
     Promote,
     /// Rollout: pin the run under the cursor to a log tile (watched), or unpin it.
     Pin,
+    /// Webhooks: send a ping to the selected webhook (asks first).
+    Ping,
 }
 
 impl Command {
@@ -89,6 +91,7 @@ impl Command {
                 | Command::ScheduleRun
                 | Command::Approve
                 | Command::Promote
+                | Command::Ping
         )
     }
 
@@ -421,6 +424,12 @@ pub const COMMANDS: &[CommandInfo] = &[
         command: Command::Promote,
         help: "promotions: promote the selected tags to the next stage (asks first)",
         defaults: &["ctrl-p"],
+    },
+    CommandInfo {
+        name: "ping_webhook",
+        command: Command::Ping,
+        help: "webhooks: ping the webhook, its event read back (asks first)",
+        defaults: &["ctrl-k"],
     },
 ];
 

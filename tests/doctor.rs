@@ -58,6 +58,25 @@ async fn all_pass_then_each_failure_is_named_with_what_to_do() {
         );
     }
 
+    // Tokens about to expire are said (the demo's dev registry has one expiring within a week
+    // and one expired), without failing the run.
+    let tokens = checks
+        .iter()
+        .find(|c| c["check"] == "tokens expiring" && c["target"] == "contosodev")
+        .unwrap_or_else(|| panic!("no token check for contosodev: {checks:#?}"));
+    assert_eq!(tokens["warning"], true, "{tokens}");
+    let detail = tokens["detail"].as_str().unwrap_or_default();
+    assert!(
+        detail.contains("ci-pusher expires") && detail.contains("old-ci-pusher expired"),
+        "{tokens}"
+    );
+    assert!(
+        tokens["fix"]
+            .as_str()
+            .is_some_and(|f| f.contains("credential generate")),
+        "{tokens}"
+    );
+
     // A registry that does not answer.
     emu.fault(json!({"target": "registry:contosoprod", "kind": {"status": 503}, "count": 100}))
         .await;

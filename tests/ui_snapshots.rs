@@ -99,6 +99,25 @@ fn registry(name: &str, stage: &str, sku: &str, public: &str) -> acrdeck::acr::m
     .unwrap()
 }
 
+/// A geo-replica as the service lists it.
+fn replica(
+    location: &str,
+    provisioning: &str,
+    status: &str,
+    message: Option<&str>,
+) -> acrdeck::acr::model::Replication {
+    serde_json::from_value(serde_json::json!({
+        "id": format!("/x/replications/{location}"),
+        "name": location,
+        "location": location,
+        "properties": {
+            "provisioningState": provisioning,
+            "status": {"displayStatus": status, "message": message, "timestamp": "2026-11-22T09:00:00Z"}
+        }
+    }))
+    .expect("a replication")
+}
+
 /// A world like the demo's, frozen at a fixed time so ages are stable.
 fn loaded_state() -> State {
     let mut s = state();
@@ -112,21 +131,28 @@ fn loaded_state() -> State {
             registry: registry("contosoprod", "prod", "Premium", "Disabled"),
             storage: Some((377_700, 500 << 30)),
             health: None,
+            replicas: Some(Ok(vec![
+                replica("northeurope", "Succeeded", "Ready", None),
+                replica("eastus", "Succeeded", "Syncing", Some("replicating 12 of 40 manifests")),
+            ])),
         },
         RegistryRow {
             registry: registry("contosodev", "dev", "Premium", "Enabled"),
             storage: Some((1_363_148, 500 << 30)),
             health: None,
+            replicas: Some(Ok(vec![replica("northeurope", "Succeeded", "Ready", None)])),
         },
         RegistryRow {
             registry: registry("contosouat", "uat", "Standard", "Enabled"),
             storage: None,
             health: Some("403 Forbidden".into()),
+            replicas: None,
         },
         RegistryRow {
             registry: registry("contosostaging", "staging", "Standard", "Enabled"),
             storage: Some((741_900, 100 << 30)),
             health: None,
+            replicas: Some(Ok(vec![])),
         },
     ];
     s.registries
@@ -1030,6 +1056,7 @@ fn hostile_state(h: &str) -> State {
             registry: reg,
             storage: Some((1, 2)),
             health: Some(format!("403 {h}").into()),
+            replicas: Some(Ok(vec![replica(h, h, h, Some(h))])),
         }],
         None,
         now(),
@@ -1101,6 +1128,42 @@ fn hostile_state(h: &str) -> State {
         now(),
         true,
     );
+    let hook = acrdeck::app::data::WebhookRow {
+        webhook: serde_json::from_value(serde_json::json!({"id": h, "name": h, "location": h,
+            "properties": {"status": h, "scope": h, "actions": [h]}}))
+        .unwrap(),
+        host: Some(h.into()),
+        deliveries: vec![acrdeck::acr::model::Delivery {
+            id: h.into(),
+            at: Some(now()),
+            action: h.into(),
+            repository: Some(h.into()),
+            tag: Some(h.into()),
+            digest: Some(h.into()),
+            status: Some(503),
+        }],
+        problem: Some(h.to_string().into()),
+    };
+    s.webhooks
+        .entry(ls.clone())
+        .or_default()
+        .settle(vec![hook], None, now(), true);
+    let token = acrdeck::app::data::TokenRow {
+        token: serde_json::from_value(serde_json::json!({"id": h, "name": h, "properties": {"status": h,
+            "scopeMapId": h, "credentials": {"passwords": [{"name": "password1", "expiry": now().to_rfc3339()}]}}}))
+        .unwrap(),
+        scope_map: Some(h.into()),
+        permissions: vec![acrdeck::acr::model::RepositoryPermission {
+            repository: h.into(),
+            actions: vec![h.into()],
+        }],
+    };
+    s.panes
+        .tokens
+        .listings
+        .entry(ls.clone())
+        .or_default()
+        .settle(vec![token], None, now(), true);
     let mut r = acrdeck::audit::Record::intent(
         h,
         acrdeck::audit::Operator {
@@ -1185,5 +1248,199 @@ fn a_name_longer_than_its_column_ends_in_an_ellipsis() {
             .find(|l| l.contains("│release-xxx") || l.contains("│apps/release-xxx"))
             .unwrap_or_else(|| panic!("{pane:?} at {cols}: the long name is shown:\n{screen}"));
         assert!(row.contains("x… "), "{pane:?} at {cols}: cut with an ellipsis: {row}");
+    }
+}
+
+/// A rollout under way across the four stages: runs in several registries (one failed in
+/// staging), pushes checked in the next stage, a webhook refusing its deliveries, a pinned tile.
+fn rollout_state() -> State {
+    let mut s = loaded_state();
+    let at = |mins: i64| (now() - chrono::Duration::minutes(mins)).to_rfc3339();
+    let run =
+        |id: &str, task: &str, status: &str, started: i64, took: Option<i64>, pushed: Option<(&str, &str, &str)>| {
+            let finish = took.map(|t| at(started - t));
+            let images: Vec<serde_json::Value> = pushed
+                .into_iter()
+                .map(|(repo, tag, digest)| serde_json::json!({"repository": repo, "tag": tag, "digest": digest}))
+                .collect();
+            serde_json::from_value::<acrdeck::acr::model::Run>(serde_json::json!({"name": id, "properties": {
+            "runId": id, "task": task, "status": status, "createTime": at(started), "startTime": at(started),
+            "finishTime": finish, "trigger": "manual", "outputImages": images}}))
+            .unwrap()
+        };
+    let digest = "sha256:4f1c2a9e0b7d6c5e3a2f1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e";
+    for (ls, runs) in [
+        (
+            "contosodev.azurecr.io",
+            vec![
+                run("cf3", "build-web", "Running", 2, None, None),
+                run(
+                    "cf2",
+                    "build-web",
+                    "Succeeded",
+                    25,
+                    Some(3),
+                    Some(("apps/web", "1.5.0", digest)),
+                ),
+            ],
+        ),
+        (
+            "contosostaging.azurecr.io",
+            vec![
+                run("cg2", "smoke-web", "Failed", 6, Some(1), None),
+                run(
+                    "cg1",
+                    "import-web",
+                    "Succeeded",
+                    18,
+                    Some(1),
+                    Some(("apps/web", "1.5.0", digest)),
+                ),
+            ],
+        ),
+        (
+            "contosouat.azurecr.io",
+            vec![run("ch1", "acceptance", "Running", 4, None, None)],
+        ),
+        (
+            "contosoprod.azurecr.io",
+            vec![run("ck9", "base-import-node", "Succeeded", 300, Some(2), None)],
+        ),
+    ] {
+        s.runs.entry(ls.into()).or_default().settle(runs, None, now(), true);
+    }
+    acrdeck::app::panes::rollout::runs_changed(&mut s);
+    for (key, present) in [
+        (("contosostaging.azurecr.io", "apps/web", digest), true),
+        (("contosouat.azurecr.io", "apps/web", digest), false),
+    ] {
+        let key = (key.0.to_string(), key.1.to_string(), key.2.to_string());
+        s.panes.rollout.presence.insert(key, Some(Ok(present)));
+    }
+    let hook = |name: &str, status: u16| acrdeck::app::data::WebhookRow {
+        webhook: serde_json::from_value(serde_json::json!({"id": name, "name": name, "location": "westeurope",
+            "properties": {"status": "enabled", "scope": "apps/*", "actions": ["push", "delete"]}}))
+        .unwrap(),
+        host: Some(format!("{name}.contoso.invalid")),
+        deliveries: vec![
+            acrdeck::acr::model::Delivery {
+                id: format!("{name}-2"),
+                at: Some(now() - chrono::Duration::minutes(9)),
+                action: "delete".into(),
+                repository: Some("apps/web".into()),
+                tag: Some("1.3.0-rc.2".into()),
+                digest: Some("sha256:9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b".into()),
+                status: Some(status),
+            },
+            acrdeck::acr::model::Delivery {
+                id: format!("{name}-1"),
+                at: Some(now() - chrono::Duration::minutes(18)),
+                action: "push".into(),
+                repository: Some("apps/web".into()),
+                tag: Some("1.5.0".into()),
+                digest: Some(digest.into()),
+                status: Some(status),
+            },
+        ],
+        problem: None,
+    };
+    s.webhooks
+        .entry("contosostaging.azurecr.io".into())
+        .or_default()
+        .settle(vec![hook("deploystaging", 503)], None, now(), true);
+    s.webhooks.entry("contosoprod.azurecr.io".into()).or_default().settle(
+        vec![hook("deployprod", 200)],
+        None,
+        now(),
+        true,
+    );
+    let token = |name: &str, days: i64| {
+        acrdeck::app::data::TokenRow {
+        token: serde_json::from_value(serde_json::json!({"id": name, "name": name, "properties": {"status": "enabled",
+            "scopeMapId": "/x/scopeMaps/ci-push-web",
+            "credentials": {"passwords": [{"name": "password1", "expiry": (now() + chrono::Duration::days(days)).to_rfc3339()}]}}}))
+        .unwrap(),
+        scope_map: Some("ci-push-web".into()),
+        permissions: vec![acrdeck::acr::model::RepositoryPermission {
+            repository: "apps/web".into(),
+            actions: vec!["content/read".into(), "content/write".into()],
+        }],
+    }
+    };
+    s.panes
+        .tokens
+        .listings
+        .entry("contosodev.azurecr.io".into())
+        .or_default()
+        .settle(
+            vec![
+                token("ci-pusher", 5),
+                token("old-ci-pusher", -2),
+                token("cluster-pull", 200),
+            ],
+            None,
+            now(),
+            true,
+        );
+    let mut tile =
+        acrdeck::app::log_view::LogView::new("contosouat.azurecr.io".into(), "contosouat".into(), "ch1".into());
+    tile.push(
+        vec![
+            "Step 3/5 : RUN npm ci".into(),
+            "added 412 packages in 9s".into(),
+            "Step 4/5 : RUN npm test -- --suite acceptance".into(),
+            "PASS checkout.spec.ts (14 tests)".into(),
+        ],
+        now(),
+    );
+    tile.status = acrdeck::app::log_view::LogStatus::Streaming;
+    s.panes.rollout.tiles.push(tile);
+    s.signals.latest = Some(acrdeck::app::signals::Signal {
+        kind: acrdeck::app::signals::SignalKind::RunFailed,
+        text: "run cg2 of smoke-web Failed in contosostaging (staging)".into(),
+        at: now() - chrono::Duration::minutes(5),
+        bad: true,
+    });
+    s
+}
+
+/// The rollout view's text, one line per row, as README shows it.
+fn screen_lines(state: &State, cols: u16, rows: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(cols, rows)).expect("test terminal");
+    terminal
+        .draw(|f| ui::draw(state, &Theme::monochrome(), f))
+        .expect("draw");
+    let buffer = terminal.backend().buffer();
+    (0..rows)
+        .map(|y| {
+            let line: String = (0..cols).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn rollout_webhooks_and_tokens_panes() {
+    let mut s = rollout_state();
+    s.pane = Pane::Rollout;
+    s.touch(Pane::Rollout);
+    s.sync_rows();
+    insta::assert_snapshot!("rollout_140x40_default", render(&s, &Theme::default_theme(), 140, 40));
+    let text = screen_lines(&s, 140, 40);
+    insta::assert_snapshot!("rollout_140x40_text", text);
+    // README's "During a rollout" shows this very screen.
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    assert!(
+        readme.contains(&format!("```text\n{text}\n```")),
+        "README's rollout screen differs from the view: paste tests/snapshots/ui_snapshots__rollout_140x40_text.snap"
+    );
+    for (pane, name) in [(Pane::Webhooks, "webhooks"), (Pane::Tokens, "tokens")] {
+        s.pane = pane;
+        s.touch(pane);
+        s.sync_rows();
+        for (theme_name, theme) in themes() {
+            insta::assert_snapshot!(format!("pane_{name}_120x30_{theme_name}"), render(&s, &theme, 120, 30));
+        }
     }
 }

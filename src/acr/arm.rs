@@ -692,6 +692,18 @@ impl ArmClient {
         Ok(page.value)
     }
 
+    /// A webhook's deliveries, newest first.
+    pub async fn deliveries(&self, r: &RegistryRef, webhook: &str) -> Result<Vec<Delivery>> {
+        let mut d: Vec<Delivery> = self
+            .webhook_events(r, webhook)
+            .await?
+            .iter()
+            .map(|e| e.delivery())
+            .collect();
+        d.sort_by_key(|e| std::cmp::Reverse(e.at));
+        Ok(d)
+    }
+
     /// Where a webhook delivers. Its URI's query and headers can hold credentials: callers show
     /// [`CallbackConfig::host`] only.
     pub async fn webhook_callback(&self, r: &RegistryRef, webhook: &str) -> Result<CallbackConfig> {

@@ -106,6 +106,25 @@ pub enum Action {
         credentials: Vec<CredentialSet>,
         error: Option<Failure>,
     },
+    /// A registry's geo-replicas, or why they could not be read.
+    ReplicasLoaded {
+        login_server: String,
+        replicas: Result<Vec<crate::acr::model::Replication>, Failure>,
+    },
+    /// A registry's webhooks with their hosts and deliveries.
+    WebhooksLoaded {
+        login_server: String,
+        page: Page,
+        webhooks: Vec<super::data::WebhookRow>,
+        error: Option<Failure>,
+    },
+    /// A registry's tokens with their scope maps' permissions.
+    TokensLoaded {
+        login_server: String,
+        page: Page,
+        tokens: Vec<super::data::TokenRow>,
+        error: Option<Failure>,
+    },
     /// A log was saved to this file (with its size in bytes), or why not.
     LogSaved(Result<(String, u64), Failure>),
     /// Time to re-read what a pane shows.

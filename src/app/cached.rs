@@ -211,6 +211,7 @@ pub fn restore(state: &mut State, part: Part) {
                     registry: c.registry,
                     storage: c.storage,
                     health: None,
+                    replicas: None,
                 })
                 .collect();
             if state.registries.restore(rows, listing.read_at, listing.partial) {

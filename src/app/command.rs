@@ -80,6 +80,18 @@ pub const SPECS: &[CommandSpec] = &[
         help: "every registry's runs by stage, pinned logs, what reached the next stage",
     },
     CommandSpec {
+        name: "webhooks",
+        aliases: &["hooks"],
+        argument: Arg::None,
+        help: "every registry's webhooks, their deliveries, ping",
+    },
+    CommandSpec {
+        name: "tokens",
+        aliases: &["scopemaps"],
+        argument: Arg::None,
+        help: "every registry's tokens: permissions, status, expiry",
+    },
+    CommandSpec {
         name: "board",
         aliases: &["promote", "stages"],
         argument: Arg::Repository,
@@ -157,6 +169,8 @@ pub fn parse(text: &str, is_registry: impl Fn(&str) -> bool) -> Result<Goto, Str
         ("cache", ..) => pane(Pane::CacheRules),
         ("runs", ..) => pane(Pane::Runs),
         ("rollout", ..) => pane(Pane::Rollout),
+        ("webhooks", ..) => pane(Pane::Webhooks),
+        ("tokens", ..) => pane(Pane::Tokens),
         ("help", ..) => Ok(Goto::Help),
         ("board", _, a) => Ok(Goto::Board {
             repository: a.as_ref().map(|a| match a.split_once('/') {

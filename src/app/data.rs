@@ -4,7 +4,10 @@
 //! knows when it was read.
 
 use crate::acr::Failure;
-use crate::acr::model::{CacheRule, ChangeableAttributes, CredentialSet, ManifestProperties, Registry, TagProperties};
+use crate::acr::model::{
+    CacheRule, ChangeableAttributes, CredentialSet, Delivery, ManifestProperties, Registry, Replication,
+    RepositoryPermission, TagProperties, Token, Webhook,
+};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
 
@@ -168,6 +171,19 @@ pub struct RegistryRow {
     pub storage: Option<(u64, u64)>,
     /// The last call to this registry failed: why.
     pub health: Option<Failure>,
+    /// Its geo-replicas, once read (or why they could not be).
+    pub replicas: Option<Result<Vec<Replication>, Failure>>,
+}
+
+impl RegistryRow {
+    /// Its replicas that are not ready (status other than `Ready`, or provisioning other than
+    /// `Succeeded`).
+    pub fn replicas_not_ready(&self) -> Vec<&Replication> {
+        match &self.replicas {
+            Some(Ok(r)) => r.iter().filter(|r| !r.ready()).collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// A tag joined with its manifest (size, platforms).
@@ -295,6 +311,77 @@ pub struct CacheRuleRow {
 }
 
 /// `W D R L` for each switched-off lock, `-` when nothing is locked.
+/// Several registries' listings seen as one, for a pane over every registry: loading while any
+/// is, as old as the oldest read, partial when any stopped early, with the first error.
+pub fn combined<'a, T: 'a>(listings: impl IntoIterator<Item = &'a Loadable<T>>) -> Loadable<()> {
+    let mut all = Loadable::<()>::default();
+    let mut any_value = false;
+    for l in listings {
+        all.loading |= l.loading;
+        all.partial |= l.partial;
+        all.cached |= l.cached;
+        if all.error.is_none() {
+            all.error = l.error.clone();
+        }
+        if l.value.is_some() {
+            any_value = true;
+            all.loaded_at = match (all.loaded_at, l.loaded_at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    all.value = any_value.then_some(());
+    all
+}
+
+/// A webhook with the host it delivers to (never the rest of its URI) and its deliveries,
+/// newest first.
+#[derive(Debug, Clone)]
+pub struct WebhookRow {
+    pub webhook: Webhook,
+    pub host: Option<String>,
+    pub deliveries: Vec<Delivery>,
+    /// What could not be read about it (its callback or its events).
+    pub problem: Option<Failure>,
+}
+
+impl WebhookRow {
+    /// Its newest delivery was refused or never answered.
+    pub fn failing(&self) -> bool {
+        self.deliveries.first().is_some_and(|d| !d.delivered())
+    }
+}
+
+/// A repository-scoped token with what its scope map lets it do. Never a password.
+#[derive(Debug, Clone)]
+pub struct TokenRow {
+    pub token: Token,
+    pub scope_map: Option<String>,
+    pub permissions: Vec<RepositoryPermission>,
+}
+
+/// How near a token's expiry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    Never,
+    Later,
+    /// Within the configured warning window.
+    Soon,
+    Expired,
+}
+
+impl TokenRow {
+    pub fn expiry(&self, now: DateTime<Utc>, window: chrono::Duration) -> Expiry {
+        match self.token.expiry() {
+            None => Expiry::Never,
+            Some(e) if e <= now => Expiry::Expired,
+            Some(e) if e <= now + window => Expiry::Soon,
+            Some(_) => Expiry::Later,
+        }
+    }
+}
+
 pub fn lock_marks(a: &ChangeableAttributes) -> String {
     let marks: Vec<&str> = [
         (!a.write_enabled, "W"),

@@ -83,6 +83,18 @@ pub enum Effect {
         login_server: String,
         generation: u64,
     },
+    /// A registry's webhooks, each with its callback's host and its deliveries.
+    LoadWebhooks {
+        registry: RegistryRef,
+        login_server: String,
+        generation: u64,
+    },
+    /// A registry's tokens with their scope maps (never their passwords).
+    LoadTokens {
+        registry: RegistryRef,
+        login_server: String,
+        generation: u64,
+    },
     /// Follow a run's log (alongside any others open).
     OpenLog {
         viewer: super::LogViewer,

@@ -1,5 +1,5 @@
-//! The changes an operator can make to a registry (locks, run cancels, scheduled runs): what
-//! each sends where, in words and exactly; asked for through `app::confirmation`.
+//! The changes an operator can make to a registry (locks, run cancels, scheduled runs, webhook
+//! pings): what each sends where, in words and exactly; asked for through `app::confirmation`.
 
 use super::confirmation::{Change, Confirmation};
 use super::{Effect, Modal, State};
@@ -41,6 +41,13 @@ pub enum Mutation {
         registry_name: String,
         task: String,
     },
+    /// Have a webhook deliver a ping event to its receiver.
+    PingWebhook {
+        registry: RegistryRef,
+        login_server: String,
+        registry_name: String,
+        webhook: String,
+    },
 }
 
 impl Mutation {
@@ -51,6 +58,7 @@ impl Mutation {
             Mutation::Locks { lock: false, .. } => "unlock",
             Mutation::CancelRun { .. } => "cancel-run",
             Mutation::ScheduleRun { .. } => "schedule-run",
+            Mutation::PingWebhook { .. } => "ping-webhook",
         }
     }
 
@@ -72,6 +80,9 @@ impl Mutation {
                 login_server, run_id, ..
             } => format!("{login_server} run {run_id}"),
             Mutation::ScheduleRun { login_server, task, .. } => format!("{login_server} task {task}"),
+            Mutation::PingWebhook {
+                login_server, webhook, ..
+            } => format!("{login_server} webhook {webhook}"),
         }
     }
 
@@ -109,6 +120,9 @@ impl Mutation {
             Mutation::ScheduleRun {
                 registry_name, task, ..
             } => format!("run task {task} on {registry_name}"),
+            Mutation::PingWebhook {
+                registry_name, webhook, ..
+            } => format!("ping webhook {webhook} of {registry_name}"),
         }
     }
 
@@ -144,6 +158,9 @@ impl Mutation {
                 let body = crate::acr::ArmClient::task_run_body(registry, task);
                 format!("POST {}/scheduleRun  {body}", registry.id())
             }
+            Mutation::PingWebhook { registry, webhook, .. } => {
+                format!("POST {}/webhooks/{webhook}/ping", registry.id())
+            }
         }
     }
 
@@ -151,7 +168,8 @@ impl Mutation {
         match self {
             Mutation::Locks { registry_name, .. }
             | Mutation::CancelRun { registry_name, .. }
-            | Mutation::ScheduleRun { registry_name, .. } => registry_name,
+            | Mutation::ScheduleRun { registry_name, .. }
+            | Mutation::PingWebhook { registry_name, .. } => registry_name,
         }
     }
 
@@ -159,7 +177,8 @@ impl Mutation {
         match self {
             Mutation::Locks { login_server, .. }
             | Mutation::CancelRun { login_server, .. }
-            | Mutation::ScheduleRun { login_server, .. } => login_server,
+            | Mutation::ScheduleRun { login_server, .. }
+            | Mutation::PingWebhook { login_server, .. } => login_server,
         }
     }
 }

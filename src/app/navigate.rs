@@ -23,6 +23,8 @@ pub fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
         Pane::Imports => imports::on_show(state),
         Pane::Promotions => promotions::show_board(state, None),
         Pane::Audit => audit::load(state),
+        Pane::Webhooks | Pane::Rollout => super::hooks::load(state, false),
+        Pane::Tokens => super::panes::tokens::load(state, false),
         _ => vec![],
     }
 }
@@ -105,7 +107,13 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
         Pane::Imports => imports::plan(state),
         Pane::Promotions => promotions::load(state),
         Pane::Audit => audit::load(state),
-        Pane::Rollout => super::panes::rollout::refresh(state),
+        Pane::Rollout => {
+            let mut effects = super::panes::rollout::refresh(state);
+            effects.extend(super::hooks::load(state, true));
+            effects
+        }
+        Pane::Webhooks => super::hooks::load(state, true),
+        Pane::Tokens => super::panes::tokens::load(state, true),
     }
 }
 

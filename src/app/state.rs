@@ -40,6 +40,9 @@ pub struct State {
     /// Every registry's newest runs (login server → listing, newest first): shared by the Runs
     /// pane, the rollout view and the signals, and kept fresh for every registry.
     pub runs: HashMap<String, Loadable<Vec<crate::acr::model::Run>>>,
+    /// Every registry's webhooks with their deliveries (login server → listing): shared by the
+    /// Webhooks pane and the rollout view's feed; read when either is shown, not on a timer.
+    pub webhooks: HashMap<String, Loadable<Vec<super::data::WebhookRow>>>,
     pub signals: super::signals::Signals,
     /// Warn about a token whose password expires within this long.
     pub token_warning: chrono::Duration,
@@ -76,6 +79,7 @@ impl State {
             sign_in_error: None,
             flash: None,
             runs: HashMap::new(),
+            webhooks: HashMap::new(),
             signals: Default::default(),
             session_start: Utc::now(),
             token_warning: chrono::Duration::days(14),
@@ -289,11 +293,13 @@ pub enum Pane {
     Promotions,
     Audit,
     Rollout,
+    Webhooks,
+    Tokens,
 }
 
 impl Pane {
     /// The panes that are tables with a cursor and a `/` filter.
-    pub const TABLES: [Pane; 10] = [
+    pub const TABLES: [Pane; 12] = [
         Pane::Registries,
         Pane::Repositories,
         Pane::Tags,
@@ -304,10 +310,13 @@ impl Pane {
         Pane::Promotions,
         Pane::Audit,
         Pane::Rollout,
+        Pane::Webhooks,
+        Pane::Tokens,
     ];
 
-    /// In tab order; the number keys 1-9 and 0 choose them.
-    pub const ALL: [Pane; 10] = [
+    /// In tab order; the number keys 1-9 and 0 choose the first ten, `:webhooks` and `:tokens`
+    /// the others.
+    pub const ALL: [Pane; 12] = [
         Pane::Registries,
         Pane::Repositories,
         Pane::Tags,
@@ -318,6 +327,8 @@ impl Pane {
         Pane::Promotions,
         Pane::Audit,
         Pane::Rollout,
+        Pane::Webhooks,
+        Pane::Tokens,
     ];
 
     pub fn index(self) -> usize {
@@ -336,6 +347,8 @@ impl Pane {
             Pane::Promotions => "Promotions",
             Pane::Audit => "Audit",
             Pane::Rollout => "Rollout",
+            Pane::Webhooks => "Webhooks",
+            Pane::Tokens => "Tokens",
         }
     }
 
@@ -344,7 +357,8 @@ impl Pane {
         match self {
             Pane::Repositories => "Repos",
             Pane::CacheRules => "Cache",
-            Pane::Promotions => "Promote",
+            Pane::Promotions => "Promo",
+            Pane::Webhooks => "Hooks",
             other => other.title(),
         }
     }

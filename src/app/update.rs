@@ -2,7 +2,9 @@
 //! `input`; each listing or outcome goes to the pane that shows it.
 
 use super::mutation::Mutation;
-use super::panes::{audit, cache_rules, imports, locks, promotions, registries, repositories, rollout, runs, tags};
+use super::panes::{
+    audit, cache_rules, imports, locks, promotions, registries, repositories, rollout, runs, tags, tokens,
+};
 use super::{Action, Effect, Modal, Pane, Refresh, State};
 use crate::acr::Failure;
 use std::time::Duration;
@@ -73,6 +75,9 @@ fn touched_panes(action: &Action) -> &'static [Pane] {
         Action::RunsLoaded { .. } => &[Pane::Runs, Pane::Rollout],
         Action::LocksFound { .. } | Action::LocksDone { .. } => &[Pane::Locks],
         Action::CacheRulesLoaded { .. } => &[Pane::CacheRules],
+        Action::ReplicasLoaded { .. } => &[Pane::Registries],
+        Action::WebhooksLoaded { .. } => &[Pane::Webhooks, Pane::Rollout],
+        Action::TokensLoaded { .. } => &[Pane::Tokens],
         Action::ImportsPlanned { .. } | Action::ImportStep { .. } | Action::ImportDone { .. } => &[Pane::Imports],
         Action::BoardLoaded { .. } | Action::PromotionStep { .. } | Action::PromotionDone { .. } => &[Pane::Promotions],
         Action::AuditLoaded(_) => &[Pane::Audit],
@@ -166,12 +171,18 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
         } => {
             let mut effects = registries::loaded(state, page, list, error);
             effects.extend(super::watch::watch_new(state));
+            // A pane over every registry shown before they were known reads the new ones.
+            match state.pane {
+                Pane::Webhooks | Pane::Rollout => effects.extend(super::hooks::load(state, false)),
+                Pane::Tokens => effects.extend(tokens::load(state, false)),
+                _ => {}
+            }
             effects
         }
-        Action::UsageLoaded { login_server, usage } => {
-            registries::usage(state, &login_server, usage);
-            vec![]
-        }
+        Action::UsageLoaded { .. }
+        | Action::ReplicasLoaded { .. }
+        | Action::WebhooksLoaded { .. }
+        | Action::TokensLoaded { .. } => rollout_listed(state, action),
         Action::RepositoriesLoaded {
             login_server,
             page,
@@ -271,6 +282,41 @@ fn listed(state: &mut State, action: Action) -> Vec<Effect> {
     }
 }
 
+/// A registry's usage, or a listing of what operators check during a rollout besides runs
+/// (replicas, webhooks, tokens), arrived.
+fn rollout_listed(state: &mut State, action: Action) -> Vec<Effect> {
+    match action {
+        Action::UsageLoaded { login_server, usage } => {
+            registries::usage(state, &login_server, usage);
+            vec![]
+        }
+        Action::ReplicasLoaded { login_server, replicas } => {
+            registries::replicas(state, &login_server, replicas);
+            vec![]
+        }
+        Action::WebhooksLoaded {
+            login_server,
+            page,
+            webhooks: list,
+            error,
+        } => {
+            let mut effects = super::hooks::loaded(state, login_server, page, list, error);
+            effects.extend(rollout::check_presence(state));
+            effects
+        }
+        Action::TokensLoaded {
+            login_server,
+            page,
+            tokens: list,
+            error,
+        } => {
+            tokens::loaded(state, login_server, page, list, error);
+            vec![]
+        }
+        _ => vec![],
+    }
+}
+
 /// A change ended: say how, and re-read what shows it from the registry (the truth, not what
 /// was asked for).
 fn mutated(state: &mut State, job: super::JobId, mutation: Mutation, result: Result<String, Failure>) -> Vec<Effect> {
@@ -293,6 +339,7 @@ fn mutated(state: &mut State, job: super::JobId, mutation: Mutation, result: Res
             _ => vec![],
         },
         Mutation::CancelRun { .. } | Mutation::ScheduleRun { .. } if state.pane == Pane::Runs => runs::load_runs(state),
+        Mutation::PingWebhook { login_server, .. } => super::hooks::load_one(state, &login_server),
         _ => vec![],
     }
 }
@@ -391,7 +438,7 @@ mod tests {
             &mut s,
             Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
         );
-        assert_eq!(s.pane, Pane::Rollout);
+        assert_eq!(s.pane, Pane::Tokens, "the last pane (no number key)");
         update(&mut s, special(KeyCode::Tab));
         assert_eq!(s.pane, Pane::Registries);
         update(&mut s, key('6'));
@@ -1217,5 +1264,245 @@ mod tests {
         c.stages.truncate(1);
         c.ui.home = None;
         assert_eq!(crate::app::home_pane(&c).0, Pane::Registries);
+    }
+
+    fn webhook(name: &str, deliveries: Vec<crate::acr::model::Delivery>) -> crate::app::data::WebhookRow {
+        crate::app::data::WebhookRow {
+            webhook: serde_json::from_value(serde_json::json!({"id": format!("/x/webhooks/{name}"), "name": name,
+                "location": "westeurope", "properties": {"status": "enabled", "scope": "apps/*", "actions": ["push", "delete"]}}))
+            .unwrap(),
+            host: Some("deploy.contoso.invalid".into()),
+            deliveries,
+            problem: None,
+        }
+    }
+
+    fn delivery(
+        id: &str,
+        action: &str,
+        tag: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        status: u16,
+    ) -> crate::acr::model::Delivery {
+        crate::acr::model::Delivery {
+            id: id.into(),
+            at: Some(at),
+            action: action.into(),
+            repository: Some("apps/web".into()),
+            tag: Some(tag.into()),
+            digest: Some(format!("sha256:{tag}")),
+            status: Some(status),
+        }
+    }
+
+    fn two_stages() -> State {
+        let mut s = state();
+        s.stage_order = vec!["dev".into(), "prod".into()];
+        update(
+            &mut s,
+            Action::RegistriesLoaded {
+                page: Page::whole(0),
+                registries: vec![registry("acrprod", "prod"), registry("acrdev", "dev")],
+                error: None,
+            },
+        );
+        s
+    }
+
+    #[test]
+    fn webhooks_of_every_registry_failing_marked_pushes_in_the_feed_production_told_once_and_a_ping_asked() {
+        let mut s = two_stages();
+        let effects = crate::app::navigate::show(&mut s, Pane::Webhooks);
+        assert_eq!(
+            effects
+                .iter()
+                .filter(|e| matches!(e, Effect::LoadWebhooks { .. }))
+                .count(),
+            2,
+            "every registry's webhooks are read: {effects:?}"
+        );
+        let now = s.now;
+        let later = now + chrono::Duration::minutes(2);
+        let load = |s: &mut State, ls: &str, rows| {
+            let generation = s.webhooks.get(ls).map_or(0, |l| l.generation);
+            update(
+                s,
+                Action::WebhooksLoaded {
+                    login_server: ls.into(),
+                    page: Page::whole(generation),
+                    webhooks: rows,
+                    error: None,
+                },
+            )
+        };
+        load(
+            &mut s,
+            "acrdev.azurecr.io",
+            vec![webhook("deploydev", vec![delivery("e1", "push", "1.5.0", later, 503)])],
+        );
+        let before = now - chrono::Duration::hours(1);
+        let e = load(
+            &mut s,
+            "acrprod.azurecr.io",
+            vec![webhook(
+                "deployprod",
+                vec![
+                    delivery("e3", "delete", "0.9.0", later, 200),
+                    delivery("e2", "push", "1.4.1", later, 200),
+                    delivery("e0", "push", "1.4.0", before, 200),
+                ],
+            )],
+        );
+        // Rows in stage order, the refused one failing.
+        let rows = crate::app::panes::webhooks::rows(&s);
+        let names: Vec<&str> = rows.iter().map(|(.., w)| w.webhook.name.as_str()).collect();
+        assert_eq!(names, ["deploydev", "deployprod"]);
+        assert!(rows[0].3.failing() && !rows[1].3.failing());
+        // The push to production since the session began is told, the older one is history.
+        assert!(notified(&e), "{e:?}");
+        let latest = s.signals.latest.clone().expect("a signal");
+        assert!(latest.text.contains("apps/web:1.4.1") && latest.text.contains("webhook deployprod"));
+        assert_eq!(s.signals.unseen, 1);
+        // Read again: not told twice.
+        let generation = s.webhooks.get_mut("acrprod.azurecr.io").expect("read").begin();
+        let again = update(
+            &mut s,
+            Action::WebhooksLoaded {
+                login_server: "acrprod.azurecr.io".into(),
+                page: Page::whole(generation),
+                webhooks: vec![webhook("deployprod", vec![delivery("e2", "push", "1.4.1", later, 200)])],
+                error: None,
+            },
+        );
+        assert!(!notified(&again));
+        // The feed has the pushes and the delete the webhooks reported (and the refused one:
+        // a delivery refused by its receiver still says what the registry did).
+        load(
+            &mut s,
+            "acrprod.azurecr.io",
+            vec![webhook(
+                "deployprod",
+                vec![
+                    delivery("e3", "delete", "0.9.0", later, 200),
+                    delivery("e2", "push", "1.4.1", later, 200),
+                ],
+            )],
+        );
+        let feed = crate::app::panes::rollout::feed(&s);
+        let items: Vec<(String, String, Option<String>)> = feed
+            .iter()
+            .map(|p| (p.action.clone(), p.by.clone(), p.tag.clone()))
+            .collect();
+        assert!(
+            items.contains(&("delete".into(), "webhook deployprod".into(), Some("0.9.0".into()))),
+            "{items:?}"
+        );
+        assert!(
+            items.contains(&("push".into(), "webhook deploydev".into(), Some("1.5.0".into()))),
+            "{items:?}"
+        );
+        let dev_push = feed.iter().find(|p| p.tag.as_deref() == Some("1.5.0")).unwrap();
+        assert_eq!(
+            dev_push.next.as_ref().map(|n| n.1.as_str()),
+            Some("prod"),
+            "checked in the next stage"
+        );
+
+        // ctrl-k on the dev hook asks first, with the exact request.
+        s.pane = Pane::Webhooks;
+        s.touch(Pane::Webhooks);
+        s.sync_rows();
+        update(
+            &mut s,
+            Action::Key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::CONTROL)),
+        );
+        let confirm = s.modal.confirmation().expect("a confirmation");
+        let crate::app::confirmation::Change::Mutation { options, .. } = &confirm.change else {
+            panic!("a mutation");
+        };
+        assert!(
+            options[0].request().ends_with("/webhooks/deploydev/ping"),
+            "{}",
+            options[0].request()
+        );
+        // Its outcome: the registry's webhooks are read again, so the ping's event shows.
+        let ping = options[0].clone();
+        let e = update(
+            &mut s,
+            Action::Mutated {
+                job: crate::app::JobId(99),
+                mutation: ping,
+                result: Ok("NOT delivered: the receiver answered 503 (ping event p1)".into()),
+            },
+        );
+        assert!(
+            e.iter()
+                .any(|e| matches!(e, Effect::LoadWebhooks { login_server, .. } if login_server == "acrdev.azurecr.io")),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn tokens_of_every_registry_warned_within_the_window_and_replicas_not_ready_count_in_health() {
+        let mut s = two_stages();
+        let now = s.now;
+        let token = |name: &str, expiry: Option<chrono::DateTime<chrono::Utc>>| crate::app::data::TokenRow {
+            token: serde_json::from_value(serde_json::json!({"id": format!("/x/tokens/{name}"), "name": name,
+                "properties": {"status": "enabled", "scopeMapId": "/x/scopeMaps/push",
+                "credentials": {"passwords": [{"name": "password1", "expiry": expiry.map(|e| e.to_rfc3339())}]}}}))
+            .unwrap(),
+            scope_map: Some("push".into()),
+            permissions: vec![],
+        };
+        let effects = crate::app::navigate::show(&mut s, Pane::Tokens);
+        assert_eq!(
+            effects
+                .iter()
+                .filter(|e| matches!(e, Effect::LoadTokens { .. }))
+                .count(),
+            2
+        );
+        let generation = s.panes.tokens.listings["acrdev.azurecr.io"].generation;
+        update(
+            &mut s,
+            Action::TokensLoaded {
+                login_server: "acrdev.azurecr.io".into(),
+                page: Page::whole(generation),
+                tokens: vec![
+                    token("ci", Some(now + chrono::Duration::days(3))),
+                    token("old", Some(now - chrono::Duration::days(2))),
+                    token("later", Some(now + chrono::Duration::days(90))),
+                    token("never", None),
+                ],
+                error: None,
+            },
+        );
+        assert_eq!(crate::app::panes::tokens::expiring(&s), (1, 1));
+        s.table_mut(Pane::Tokens).filter = "expiry:soon".into();
+        s.touch(Pane::Tokens);
+        s.sync_rows();
+        assert_eq!(s.row_count(Pane::Tokens), 1);
+        // A shorter window: nothing is due soon.
+        s.token_warning = chrono::Duration::days(1);
+        assert_eq!(crate::app::panes::tokens::expiring(&s), (1, 0));
+
+        let replica = |location: &str, status: &str| -> crate::acr::model::Replication {
+            serde_json::from_value(serde_json::json!({"name": location, "location": location,
+                "properties": {"provisioningState": "Succeeded", "status": {"displayStatus": status}}}))
+            .unwrap()
+        };
+        update(
+            &mut s,
+            Action::ReplicasLoaded {
+                login_server: "acrprod.azurecr.io".into(),
+                replicas: Ok(vec![replica("northeurope", "Ready"), replica("eastus", "Syncing")]),
+            },
+        );
+        let prod = s.registry_row_mut("acrprod.azurecr.io").expect("prod");
+        assert_eq!(prod.replicas_not_ready().len(), 1);
+        s.table_mut(Pane::Registries).filter = "health:replica".into();
+        s.touch(Pane::Registries);
+        s.sync_rows();
+        assert_eq!(s.row_count(Pane::Registries), 1);
     }
 }

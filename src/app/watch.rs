@@ -57,7 +57,15 @@ pub fn loaded(
     }
     l.finish(page.generation, error, now);
     let active = l.value.iter().flatten().any(|r| r.status().is_active());
+    let ended = state
+        .runs_of(&login_server)
+        .iter()
+        .any(|r| !r.status().is_active() && before.get(r.run_id()).is_some_and(RunStatus::is_active));
     let mut effects = super::signals::runs_read(state, &login_server, &before, since);
+    // A run that ended may have pushed: its webhook deliveries are read again if shown.
+    if ended {
+        effects.extend(super::hooks::reread_if_shown(state, &login_server));
+    }
     let after = if active {
         state.refresh.runs_active
     } else {

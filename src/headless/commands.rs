@@ -288,7 +288,11 @@ async fn doctor(loaded: &LoadedConfig, acr: &Acr, output: Output, out: &mut impl
         .iter()
         .map(|c| {
             vec![
-                if c.ok { "ok".into() } else { "FAIL".into() },
+                match (c.ok, c.warning) {
+                    (false, _) => "FAIL".into(),
+                    (true, true) => "WARN".into(),
+                    (true, false) => "ok".into(),
+                },
                 c.check.clone(),
                 c.target.clone(),
                 format!("{} ms", c.millis),

@@ -18,6 +18,9 @@ pub struct Check {
     pub check: String,
     pub target: String,
     pub ok: bool,
+    /// Passed, but needs doing something about soon (a token about to expire): said, and does
+    /// not fail the run.
+    pub warning: bool,
     pub millis: u128,
     pub detail: String,
     /// What to do, for a failure.
@@ -53,6 +56,7 @@ impl Recorder {
             check: check.into(),
             target: target.into(),
             ok,
+            warning: false,
             millis,
             detail,
             fix,
@@ -273,8 +277,10 @@ pub async fn run(loaded: &LoadedConfig, acr: &Acr) -> Vec<Check> {
     let Some(registries) = signed_in_registries(&mut r, loaded, acr).await else {
         return r.checks;
     };
+    let window = chrono::Duration::days(i64::from(loaded.config.tokens.expiry_warning_days));
     for reg in &registries {
         registry_checks(&mut r, acr, http.as_ref(), reg).await;
+        token_check(&mut r, acr, reg, window).await;
     }
     r.checks
 }
@@ -533,5 +539,64 @@ async fn registry_checks(
             Err(e) => Err((e.to_string(), e.hint().to_string())),
         };
         r.record("log blob host", &reg.name, t, probe);
+    }
+}
+
+/// Whether any of a registry's tokens has expired or expires within the warning window (its
+/// names and expiry only: no password is asked for).
+async fn token_check(r: &mut Recorder, acr: &Acr, reg: &crate::acr::model::Registry, window: chrono::Duration) {
+    let (Some(reference), Ok(arm)) = (crate::acr::RegistryRef::parse(&reg.id), acr.arm()) else {
+        return;
+    };
+    let t = Instant::now();
+    let now = chrono::Utc::now();
+    let result = match collect(arm.list_tokens(&reference)).await.into_result() {
+        Err(e) => Err((e.to_string(), e.hint().to_string())),
+        Ok(tokens) => {
+            let due: Vec<String> = tokens
+                .iter()
+                .filter_map(|t| {
+                    let e = t.expiry()?;
+                    (e <= now + window).then(|| {
+                        if e <= now {
+                            format!("{} expired {}", t.name, e.format("%Y-%m-%d"))
+                        } else {
+                            format!("{} expires {}", t.name, e.format("%Y-%m-%d"))
+                        }
+                    })
+                })
+                .collect();
+            if due.is_empty() {
+                Ok(Ok(format!(
+                    "{} token(s), none expiring within {} days",
+                    tokens.len(),
+                    window.num_days()
+                )))
+            } else {
+                Ok(Err((
+                    due.join("; "),
+                    format!(
+                        "generate new passwords before they lapse (az acr token credential generate \
+                         --registry {} --name TOKEN), then update whatever uses them",
+                        reg.name
+                    ),
+                )))
+            }
+        }
+    };
+    match result {
+        Ok(Ok(fine)) => {
+            r.record("tokens expiring", &reg.name, t, Ok(fine));
+        }
+        Ok(Err((due, fix))) => {
+            r.record("tokens expiring", &reg.name, t, Ok(due));
+            if let Some(c) = r.checks.last_mut() {
+                c.warning = true;
+                c.fix = Some(fix);
+            }
+        }
+        Err(e) => {
+            r.record("tokens expiring", &reg.name, t, Err(e));
+        }
     }
 }

@@ -260,19 +260,6 @@ pub fn webhook_cells(w: &WebhookRow) -> Vec<String> {
     ]
 }
 
-/// The deliveries of a webhook, newest first.
-pub async fn deliveries(acr: &Acr, r: &RegistryRef, webhook: &str) -> crate::acr::Result<Vec<Delivery>> {
-    let mut d: Vec<Delivery> = acr
-        .arm()?
-        .webhook_events(r, webhook)
-        .await?
-        .iter()
-        .map(|e| e.delivery())
-        .collect();
-    d.sort_by_key(|e| std::cmp::Reverse(e.at));
-    Ok(d)
-}
-
 async fn registry_webhooks(acr: &Acr, reg: &Registry) -> Result<Vec<WebhookRow>, String> {
     let arm = acr.arm().map_err(|e| e.to_string())?;
     let r = reference(reg)?;
@@ -289,7 +276,7 @@ async fn registry_webhooks(acr: &Acr, reg: &Registry) -> Result<Vec<WebhookRow>,
                 None
             }
         };
-        let last = match deliveries(acr, &r, &h.name).await {
+        let last = match arm.deliveries(&r, &h.name).await {
             Ok(d) => d.into_iter().next(),
             Err(e) => {
                 partial(&reg.name, &format!("webhook {}'s events", h.name), e);
@@ -368,7 +355,11 @@ pub async fn webhook_events(
         }
     };
     let mut w = RowWriter::new(output, &EVENT_HEADER, event_cells, out);
-    match deliveries(acr, &r, webhook).await {
+    let read = match acr.arm() {
+        Ok(arm) => arm.deliveries(&r, webhook).await,
+        Err(e) => Err(e),
+    };
+    match read {
         Ok(d) => {
             d.iter().for_each(|e| w.push(e));
             w.finish(None)

@@ -155,7 +155,71 @@ async fn change(acr: &Acr, mutation: &Mutation) -> Result<String, Failure> {
             let run = arm.cancel_run(registry, run_id).await?;
             Ok(format!("run {run_id} {}", run.status()))
         }
+        Mutation::PingWebhook { registry, webhook, .. } => ping(acr.arm()?, registry, webhook).await,
     }
+}
+
+/// Pings a webhook and reads its event back: the service records each delivery with the
+/// receiver's answer, which is what the operator is told. A ping whose answer was lost is not
+/// sent again: the events before and after tell whether it went out.
+async fn ping(arm: &ArmClient, registry: &RegistryRef, webhook: &str) -> Result<String, Failure> {
+    let before: Option<Vec<String>> = arm
+        .deliveries(registry, webhook)
+        .await
+        .ok()
+        .map(|d| d.into_iter().map(|e| e.id).collect());
+    let id = match arm.ping_webhook(registry, webhook).await {
+        Ok(id) => Some(id),
+        Err(e) if e.kind == ErrorKind::OutcomeUnknown => None,
+        Err(e) => return Err(e.into()),
+    };
+    let after = arm.deliveries(registry, webhook).await?;
+    let event = match &id {
+        Some(id) => after.iter().find(|e| &e.id == id),
+        None => {
+            let new: Vec<_> = after
+                .iter()
+                .filter(|e| e.action == "ping" && before.as_ref().is_some_and(|b| !b.contains(&e.id)))
+                .collect();
+            match new.as_slice() {
+                [one] => Some(*one),
+                _ => {
+                    let mut e = AcrError::new(
+                        ErrorKind::OutcomeUnknown,
+                        "ping webhook",
+                        format!("{}/{webhook}", registry.name),
+                        format!("the answer was lost and {} new ping events were found", new.len()),
+                    );
+                    e.advice = Some(format!(
+                        "Check webhook {webhook}'s events (Webhooks pane) before pinging it again."
+                    ));
+                    return Err(e.into());
+                }
+            }
+        }
+    };
+    let Some(event) = event else {
+        return Err(format!(
+            "the registry accepted the ping (event {}) but its events do not list it",
+            id.unwrap_or_default()
+        )
+        .into());
+    };
+    let answer = match event.status {
+        Some(s) if event.delivered() => format!("delivered, the receiver answered {s}"),
+        Some(s) => format!("NOT delivered: the receiver answered {s}"),
+        None => "NOT delivered: the receiver did not answer".into(),
+    };
+    // The answer first: the footer may not have room for the event's id.
+    Ok(format!(
+        "{answer} (ping event {}){}",
+        event.id,
+        if id.is_none() {
+            " (the answer was lost; found by reading the events back)"
+        } else {
+            ""
+        }
+    ))
 }
 
 /// How many of a task's newest runs are compared before and after a scheduled run whose answer

@@ -56,7 +56,19 @@ pub async fn usage(ctx: Ctx, registry: RegistryRef, login_server: String) {
         }),
         Err(e) => Err(e),
     };
-    ctx.send(Action::UsageLoaded { login_server, usage });
+    ctx.send(Action::UsageLoaded {
+        login_server: login_server.clone(),
+        usage,
+    });
+    // Its geo-replicas, for the Registries pane's health (a few per registry, one page).
+    let replicas = match arm(&ctx) {
+        Ok(arm) => collect(arm.list_replications(&registry))
+            .await
+            .into_result()
+            .map_err(Failure::from),
+        Err(e) => Err(e),
+    };
+    ctx.send(Action::ReplicasLoaded { login_server, replicas });
 }
 
 /// The client of a registry's data plane, or why there is none.
@@ -68,7 +80,7 @@ fn registry_client(ctx: &Ctx, login_server: &str) -> Result<RegistryClient, Fail
 }
 
 /// The ARM client, or why there is none.
-fn arm(ctx: &Ctx) -> Result<crate::acr::ArmClient, Failure> {
+pub(super) fn arm(ctx: &Ctx) -> Result<crate::acr::ArmClient, Failure> {
     ctx.acr
         .as_ref()
         .map_err(Clone::clone)

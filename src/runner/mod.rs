@@ -10,6 +10,7 @@ mod imports;
 mod listings;
 mod logs;
 mod promotions;
+mod rollout;
 
 pub use changes::audited_mutate;
 
@@ -65,6 +66,8 @@ pub enum ListingKind {
     Runs,
     Tasks,
     CacheRules,
+    Webhooks,
+    Tokens,
     Locks,
 }
 
@@ -356,6 +359,29 @@ fn read_task(ctx: Ctx, subs: Vec<String>, effect: Effect) -> Option<(JobKey, Box
         } => (
             listing(&login_server, ListingKind::Locks),
             Box::pin(listings::locks(ctx, login_server, generation)),
+        ),
+        other => return rollout_task(ctx, other),
+    })
+}
+
+/// The task of an effect that reads what operators check during a rollout besides runs.
+fn rollout_task(ctx: Ctx, effect: Effect) -> Option<(JobKey, BoxFuture<'static, ()>)> {
+    Some(match effect {
+        Effect::LoadWebhooks {
+            registry,
+            login_server,
+            generation,
+        } => (
+            listing(&login_server, ListingKind::Webhooks),
+            Box::pin(rollout::webhooks(ctx, registry, login_server, generation)),
+        ),
+        Effect::LoadTokens {
+            registry,
+            login_server,
+            generation,
+        } => (
+            listing(&login_server, ListingKind::Tokens),
+            Box::pin(rollout::tokens(ctx, registry, login_server, generation)),
         ),
         _ => return None,
     })

@@ -58,7 +58,8 @@ pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let width = |form: usize| -> usize {
         Pane::ALL
             .iter()
-            .map(|p| title_of(*p, form).chars().count() + 2 + gap_of(form))
+            .enumerate()
+            .map(|(i, p)| title_of(*p, form).chars().count() + if i < 10 { 2 } else { 0 } + gap_of(form))
             .sum::<usize>()
             - gap_of(form)
     };
@@ -71,8 +72,13 @@ pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         } else {
             theme.tab
         };
-        spans.push(Span::styled(format!("{}", (i + 1) % 10), theme.key));
-        spans.push(Span::styled(format!(" {}", title_of(*pane, form)), style));
+        // The first ten have a number key; the rest are reached by tab and the command line.
+        if i < 10 {
+            spans.push(Span::styled(format!("{}", (i + 1) % 10), theme.key));
+            spans.push(Span::styled(format!(" {}", title_of(*pane, form)), style));
+        } else {
+            spans.push(Span::styled(title_of(*pane, form), style));
+        }
         spans.push(Span::raw(gap.clone()));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
@@ -90,6 +96,8 @@ pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Pane::Promotions => super::panes::promotions::promotions(state, theme, frame, area),
         Pane::Audit => super::panes::audit::audit(state, theme, frame, area),
         Pane::Rollout => super::panes::rollout::rollout(state, theme, frame, area),
+        Pane::Webhooks => super::panes::webhooks::webhooks(state, theme, frame, area),
+        Pane::Tokens => super::panes::tokens::tokens(state, theme, frame, area),
     }
     breadcrumb(state, theme, frame, area);
 }

@@ -24,7 +24,9 @@ pub fn help(state: &State, scroll: u16, theme: &Theme, frame: &mut Frame, area: 
     for info in COMMANDS {
         match info.command {
             Command::Pane(0) => {
-                let keys: Vec<String> = (0..Pane::ALL.len()).map(|i| keys_of(Command::Pane(i))).collect();
+                let keys: Vec<String> = (0..Pane::ALL.len().min(10))
+                    .map(|i| keys_of(Command::Pane(i)))
+                    .collect();
                 rows.push((keys.join(" "), "panes: Registries … Audit, Rollout"));
             }
             Command::Pane(_) => {}

@@ -368,6 +368,20 @@ impl Emulator {
         assert_eq!(r.status(), 201);
     }
 
+    /// Every request the emulator served, as its admin endpoint lists them.
+    pub async fn requests(&self) -> Vec<serde_json::Value> {
+        let info = self.ready();
+        let v: serde_json::Value = emu::client_for(&info)
+            .get(format!("{}/requests", info.admin))
+            .send()
+            .await
+            .expect("admin")
+            .json()
+            .await
+            .expect("json");
+        v["requests"].as_array().cloned().unwrap_or_default()
+    }
+
     /// Removes every fault.
     pub async fn clear_faults(&self) {
         let info = self.ready();

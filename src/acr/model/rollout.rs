@@ -152,6 +152,34 @@ pub struct ReplicationProperties {
     pub zone_redundancy: Option<String>,
 }
 
+impl Replication {
+    /// Provisioned and reported `Ready` (a replica whose status is not reported counts as ready
+    /// once provisioned: older API versions leave it out).
+    pub fn ready(&self) -> bool {
+        let p = &self.properties;
+        let provisioned = p
+            .provisioning_state
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case("Succeeded"));
+        let status = p.status.as_ref().and_then(|s| s.display_status.as_deref());
+        provisioned && status.is_none_or(|s| s.eq_ignore_ascii_case("Ready"))
+    }
+
+    /// `Ready`, `Syncing`, … or the provisioning state while it is not provisioned.
+    pub fn state(&self) -> String {
+        let p = &self.properties;
+        match (
+            p.provisioning_state.as_deref(),
+            p.status.as_ref().and_then(|s| s.display_status.as_deref()),
+        ) {
+            (Some(prov), _) if !prov.eq_ignore_ascii_case("Succeeded") => prov.to_string(),
+            (_, Some(status)) => status.to_string(),
+            (Some(prov), None) => prov.to_string(),
+            (None, None) => "unknown".into(),
+        }
+    }
+}
+
 /// The health the service reports for a replica: `Ready`, `Syncing`, … with a message.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -13,6 +13,8 @@ pub mod repositories;
 pub mod rollout;
 pub mod runs;
 pub mod tags;
+pub mod tokens;
+pub mod webhooks;
 
 use super::Pane;
 use super::table::Table;
@@ -30,6 +32,8 @@ pub struct Panes {
     pub promotions: promotions::PromotionsState,
     pub audit: audit::AuditView,
     pub rollout: rollout::RolloutPane,
+    pub webhooks: webhooks::WebhooksPane,
+    pub tokens: tokens::TokensPane,
 }
 
 impl Panes {
@@ -45,6 +49,8 @@ impl Panes {
             Pane::Promotions => &self.promotions.table,
             Pane::Audit => &self.audit.table,
             Pane::Rollout => &self.rollout.table,
+            Pane::Webhooks => &self.webhooks.table,
+            Pane::Tokens => &self.tokens.table,
         }
     }
 
@@ -60,6 +66,8 @@ impl Panes {
             Pane::Promotions => &mut self.promotions.table,
             Pane::Audit => &mut self.audit.table,
             Pane::Rollout => &mut self.rollout.table,
+            Pane::Webhooks => &mut self.webhooks.table,
+            Pane::Tokens => &mut self.tokens.table,
         }
     }
 }
@@ -77,5 +85,7 @@ pub fn filter(state: &super::State, pane: Pane, query: &crate::query::Query) -> 
         Pane::Promotions => promotions::filter(state, query),
         Pane::Audit => audit::filter(state, query),
         Pane::Rollout => rollout::filter(state, query),
+        Pane::Webhooks => webhooks::filter(state, query),
+        Pane::Tokens => tokens::filter(state, query),
     }
 }

@@ -1,7 +1,7 @@
 //! The Registries pane: every registry of the environment in stage order, with its storage and
 //! health. The list itself lives in `State::registries`, since every pane reads it.
 
-use crate::acr::model::Registry;
+use crate::acr::model::{Registry, Replication};
 use crate::acr::{Failure, RegistryRef};
 use crate::app::data::RegistryRow;
 use crate::app::table::{Table, keep};
@@ -32,6 +32,7 @@ pub fn loaded(state: &mut State, page: Page, registries: Vec<Registry>, error: O
             RegistryRow {
                 storage: old.and_then(|o| o.storage),
                 health: old.and_then(|o| o.health.clone()),
+                replicas: old.and_then(|o| o.replicas.clone()),
                 registry: r,
             }
         })
@@ -70,14 +71,33 @@ pub fn usage(state: &mut State, login_server: &str, usage: Result<(u64, u64), Fa
     }
 }
 
+/// A registry's replications were read (with its usage).
+pub fn replicas(state: &mut State, login_server: &str, replicas: Result<Vec<Replication>, Failure>) {
+    if let Some(row) = state.registry_row_mut(login_server) {
+        row.replicas = Some(replicas);
+    }
+}
+
 pub fn filter(state: &State, query: &Query) -> Vec<usize> {
     let rows = state.registry_rows();
     keep(query, rows.len(), &|i| {
         let r = &rows[i].registry;
         let stage = r.stage().unwrap_or("").to_string();
-        let health = if rows[i].health.is_some() { "failing" } else { "ok" };
+        let not_ready = rows[i].replicas_not_ready();
+        let health = if rows[i].health.is_some() {
+            "failing"
+        } else if !not_ready.is_empty() {
+            "replica"
+        } else {
+            "ok"
+        };
+        let replicas: Vec<String> = match &rows[i].replicas {
+            Some(Ok(list)) => list.iter().map(|p| format!("{} {}", p.location, p.state())).collect(),
+            _ => Vec::new(),
+        };
+        let replicas = replicas.join(" ");
         let text = format!(
-            "{stage} {} {} {} {} {health}",
+            "{stage} {} {} {} {} {health} {replicas}",
             r.name, r.properties.login_server, r.sku.name, r.location
         );
         (
@@ -87,6 +107,7 @@ pub fn filter(state: &State, query: &Query) -> Vec<usize> {
                 ("name", r.name.clone()),
                 ("sku", r.sku.name.to_string()),
                 ("health", health.into()),
+                ("replicas", replicas.clone()),
             ],
         )
     })

@@ -1,8 +1,10 @@
 //! The rollout view: every registry at once, in stage order. Its runs table holds the newest
 //! runs of all of them, newest first, with their stage; up to four pinned runs are followed in
-//! log tiles; a feed lists what the runs pushed, each digest checked in the next stage. The
-//! runs are the shared listings the watch keeps fresh (`State::runs`), so this view adds no
-//! requests of its own at idle: only a tile's log and one check per pushed digest.
+//! log tiles; a feed lists what the runs pushed and what the webhooks reported pushed or
+//! deleted, each pushed digest checked in the next stage. The runs are the shared listings the
+//! watch keeps fresh (`State::runs`), the webhooks those of `app::hooks` (read on showing, not
+//! on a timer), so this view adds no requests of its own at idle: only a tile's log and one
+//! check per pushed digest.
 
 use crate::acr::model::{Run, RunStatus};
 use crate::acr::{Failure, RegistryRef};
@@ -37,13 +39,16 @@ pub struct RolloutPane {
     pub presence: HashMap<(String, String, String), Option<Result<bool, Failure>>>,
 }
 
-/// One image a run pushed, for the feed.
+/// One image pushed or deleted, for the feed: a run's output, or a registry's webhook delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Push {
     pub login_server: String,
     pub registry: String,
     pub stage: Option<String>,
-    pub run_id: String,
+    /// `push` or `delete`.
+    pub action: String,
+    /// What reported it: `run co2`, `webhook deployprod`.
+    pub by: String,
     pub repository: String,
     pub tag: Option<String>,
     pub digest: String,
@@ -97,7 +102,9 @@ pub fn runs_changed(state: &mut State) -> Vec<Effect> {
     check_presence(state)
 }
 
-/// What the runs pushed, newest first, at most [`FEED_ITEMS`].
+/// What was pushed and deleted, newest first, at most [`FEED_ITEMS`]: the images the runs
+/// pushed, and the pushes and deletes the registries' webhooks delivered (a push a run made and
+/// its webhook also reported is listed once, as the run's).
 pub fn feed(state: &State) -> Vec<Push> {
     let order = registries(state);
     let next_of = |ls: &str| -> Option<(String, String)> {
@@ -109,8 +116,21 @@ pub fn feed(state: &State) -> Vec<Push> {
             .map(|(l, n, s)| (l.clone(), s.clone().unwrap_or_else(|| n.clone())))
     };
     let mut pushes: Vec<Push> = Vec::new();
+    let mut seen: std::collections::HashSet<(String, String, String)> = Default::default();
     for (ls, name, stage) in &order {
         let next = next_of(ls);
+        let push = |action: &str, by: String, repository: &str, tag: Option<String>, digest: &str, at| Push {
+            login_server: ls.clone(),
+            registry: name.clone(),
+            stage: stage.clone(),
+            action: action.to_string(),
+            by,
+            repository: repository.to_string(),
+            tag,
+            digest: digest.to_string(),
+            at,
+            next: (action == "push").then(|| next.clone()).flatten(),
+        };
         for run in state.runs_of(ls) {
             if run.status() != RunStatus::Succeeded {
                 continue;
@@ -119,17 +139,41 @@ pub fn feed(state: &State) -> Vec<Push> {
                 let (Some(repository), Some(digest)) = (&image.repository, &image.digest) else {
                     continue;
                 };
-                pushes.push(Push {
-                    login_server: ls.clone(),
-                    registry: name.clone(),
-                    stage: stage.clone(),
-                    run_id: run.run_id().to_string(),
-                    repository: repository.clone(),
-                    tag: image.tag.clone(),
-                    digest: digest.clone(),
-                    at: run.properties.finish_time,
-                    next: next.clone(),
-                });
+                seen.insert((ls.clone(), repository.clone(), digest.clone()));
+                pushes.push(push(
+                    "push",
+                    format!("run {}", run.run_id()),
+                    repository,
+                    image.tag.clone(),
+                    digest,
+                    run.properties.finish_time,
+                ));
+            }
+        }
+        let hooks = state
+            .webhooks
+            .get(ls)
+            .and_then(|l| l.value.as_ref())
+            .into_iter()
+            .flatten();
+        for w in hooks {
+            for d in &w.deliveries {
+                let (Some(repository), Some(digest)) = (&d.repository, &d.digest) else {
+                    continue;
+                };
+                if !matches!(d.action.as_str(), "push" | "delete")
+                    || (d.action == "push" && !seen.insert((ls.clone(), repository.clone(), digest.clone())))
+                {
+                    continue;
+                }
+                pushes.push(push(
+                    &d.action,
+                    format!("webhook {}", w.webhook.name),
+                    repository,
+                    d.tag.clone(),
+                    digest,
+                    d.at,
+                ));
             }
         }
     }
@@ -139,7 +183,7 @@ pub fn feed(state: &State) -> Vec<Push> {
 }
 
 /// Asks the next stage about every pushed digest of the feed not asked about yet.
-fn check_presence(state: &mut State) -> Vec<Effect> {
+pub fn check_presence(state: &mut State) -> Vec<Effect> {
     let mut effects = Vec::new();
     for push in feed(state) {
         let Some((next_ls, _)) = push.next else { continue };

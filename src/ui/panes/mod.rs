@@ -12,3 +12,5 @@ pub mod repositories;
 pub mod rollout;
 pub mod runs;
 pub mod tags;
+pub mod tokens;
+pub mod webhooks;

@@ -1,6 +1,6 @@
 //! The rollout view: a strip with each registry's state in stage order, every registry's runs
-//! newest first, the feed of what runs pushed (and whether the next stage has it), and the
-//! pinned runs' log tiles.
+//! newest first, the feed of what was pushed and deleted (and whether the next stage has it),
+//! and the pinned runs' log tiles.
 
 use crate::app::data::{age, duration};
 use crate::app::log_view::LogStatus;
@@ -132,17 +132,19 @@ fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         .into_iter()
         .map(|(ls, name, stage)| (ls, (name, stage)))
         .collect();
-    let widths = vec![
-        Constraint::Length(9),
+    // The trigger only where there is room: the registry's name matters more.
+    let wide = inner.width >= 100;
+    let mut widths = vec![
+        Constraint::Length(8),
         Constraint::Length(16),
         Constraint::Length(7),
-        Constraint::Min(14),
+        Constraint::Min(10),
         Constraint::Length(10),
-        Constraint::Length(12),
-        Constraint::Length(8),
-        Constraint::Length(8),
-        Constraint::Length(3),
     ];
+    if wide {
+        widths.push(Constraint::Length(12));
+    }
+    widths.extend([Constraint::Length(8), Constraint::Length(8), Constraint::Length(2)]);
     let cols = column_widths(inner, &widths);
     let built: Vec<Row> = shown
         .iter()
@@ -157,44 +159,48 @@ fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
                 _ => None,
             };
             let pinned = pane.tiles.iter().any(|t| t.is_for(ls, r.run_id()));
-            Row::new(vec![
+            let mut cells = vec![
                 Cell::from(fit(&stage.unwrap_or_default(), cols[0])),
                 Cell::from(fit(&name, cols[1])),
                 Cell::from(fit(r.run_id(), cols[2])),
                 Cell::from(fit(p.task.as_deref().unwrap_or("(quick run)"), cols[3])),
                 Cell::from(Span::styled(status.to_string(), run_status_style(&status, theme))),
-                Cell::from(r.trigger().as_str()),
+            ];
+            if wide {
+                cells.push(Cell::from(r.trigger().as_str()));
+            }
+            cells.extend([
                 Cell::from(age(p.start_time.or(p.create_time), state.now)),
                 Cell::from(secs.map(duration).unwrap_or_else(|| "-".into())),
                 Cell::from(Span::styled(if pinned { "◆" } else { "" }, theme.key)),
-            ])
+            ]);
+            Row::new(cells)
         })
         .collect();
-    frame.render_widget(
-        table(
-            &[
-                "STAGE", "REGISTRY", "RUN", "TASK", "STATUS", "TRIGGER", "STARTED", "TOOK", "",
-            ],
-            widths,
-            built,
-            Some(selected),
-            theme,
-        ),
-        inner,
-    );
+    let mut header = vec!["STAGE", "REGISTRY", "RUN", "TASK", "STATUS"];
+    if wide {
+        header.push("TRIGGER");
+    }
+    header.extend(["STARTED", "TOOK", ""]);
+    frame.render_widget(table(&header, widths, built, Some(selected), theme), inner);
 }
 
-/// What the runs pushed, newest first, and whether the next stage has each digest.
+/// What was pushed and deleted, newest first, and whether the next stage has each pushed digest.
 fn pushes(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     let items = feed(state);
     let b = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border)
-        .title(Line::styled(" Pushed by runs ", theme.tab_active));
+        .title(Line::styled(" Pushed and deleted ", theme.tab_active));
     let inner = b.inner(area);
     frame.render_widget(b, area);
     if items.is_empty() {
-        return empty("No run has pushed an image yet.", theme, frame, inner);
+        return empty(
+            "Nothing pushed yet by a run, nor reported by a webhook.",
+            theme,
+            frame,
+            inner,
+        );
     }
     let width = inner.width as usize;
     let lines: Vec<Line> = items
@@ -222,6 +228,15 @@ fn push_line(state: &State, p: &Push, width: usize, theme: &Theme) -> Line<'stat
     };
     let stage = p.stage.clone().unwrap_or_else(|| p.registry.clone());
     let head = format!("{} {stage} ", age(p.at, state.now));
+    if p.action == "delete" {
+        let room = width.saturating_sub(head.chars().count() + digest.len() + 9);
+        return Line::from(vec![
+            Span::styled(head, theme.muted),
+            Span::styled("deleted ", theme.warning),
+            Span::raw(format!("{} ", fit(&image, room.max(8)))),
+            Span::styled(digest, theme.muted),
+        ]);
+    }
     let room = width.saturating_sub(head.chars().count() + digest.len() + next_text.chars().count() + 3);
     Line::from(vec![
         Span::styled(head, theme.muted),
