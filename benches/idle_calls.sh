@@ -6,7 +6,10 @@
 # registry (ARM calls naming the registry plus calls to its data-plane listener). Target: under
 # 20 per minute per registry.
 #
-# Usage: [SETTLE=100] benches/idle_calls.sh [seconds=60]   (needs tmux, curl, python3)
+# VIEW=rollout stays on the rollout view (where acrdeck opens with several stages) instead:
+# benches/rollout_idle.sh compares the two.
+#
+# Usage: [SETTLE=100] [VIEW=runs|rollout] benches/idle_calls.sh [seconds=60]   (needs tmux, curl, python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 window="${1:-60}"
@@ -25,8 +28,13 @@ admin="$(field admin)"; config="$(field config)"; ca="$(field ca_cert)"
 tmux new-session -d -s "$session" -x 120 -y 40 \
   "ACRDECK_STATE_DIR=$work/state ./target/release/acrdeck --config $config"
 sleep 3
-# Runs of the dev registry: the pane with the fastest refresh.
-tmux send-keys -t "$session" ":" && sleep 0.2 && tmux send-keys -t "$session" "runs dev" Enter
+view="${VIEW:-runs}"
+if [ "$view" = runs ]; then
+  # Runs of the dev registry: the pane with the fastest refresh.
+  tmux send-keys -t "$session" ":" && sleep 0.2 && tmux send-keys -t "$session" "runs dev" Enter
+else
+  tmux send-keys -t "$session" "0"
+fi
 sleep "${SETTLE:-100}"
 last() { curl -s --cacert "$ca" "$admin/requests" | python3 -c "import json,sys; r=json.load(sys.stdin)['requests']; print(r[-1]['seq'] if r else 0)"; }
 start="$(last)"
@@ -44,7 +52,9 @@ for r in reqs:
         per[r['listener'].lower()] += 1
     else:
         per['(' + r['listener'] + ': ' + r['method'] + ' ' + r['path'].split('?')[0] + ')'] += 1
-print(f'{len(reqs)} requests in {window} s while idle on the Runs pane of contosodev:')
+view = '$view'
+print(f'{len(reqs)} requests in {window} s while idle on the ' + ('Runs pane of contosodev:' if view == 'runs' else 'rollout view:'))
 for k, n in sorted(per.items()):
     print(f'  {k:<60} {n * 60 / window:6.1f} per minute')
+print(f'TOTAL {len(reqs) * 60 / window:.1f} per minute')
 "
