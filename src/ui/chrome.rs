@@ -198,8 +198,8 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             if *error { theme.danger } else { theme.ok },
         )];
     }
-    // What happened elsewhere (a run failed, a push reached production) stays in front for
-    // ten minutes, with its age, whichever pane is shown.
+    // What happened elsewhere (a run failed, a push reached production) stays for ten minutes,
+    // with its age, whichever pane is shown: in front, or after the outcome of a change.
     if let Some(signal) = &state.signals.latest
         && state.now - signal.at < chrono::Duration::minutes(10)
     {
@@ -217,10 +217,12 @@ pub fn footer(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             style,
         )];
         if state.flash.is_some() {
-            lead.push(Span::styled("│", theme.muted));
-            lead.append(&mut spans);
+            // The outcome of the operator's own action first: it is what they wait to read.
+            spans.push(Span::styled(" │", theme.muted));
+            spans.append(&mut lead);
+        } else {
+            spans = lead;
         }
-        spans = lead;
     }
     if !state.jobs.is_empty() {
         let n = state.jobs.len();

@@ -6,6 +6,7 @@ use crate::app::data::{age, duration};
 use crate::app::log_view::LogStatus;
 use crate::app::panes::rollout::{Push, feed, registries};
 use crate::app::{Pane, State};
+use crate::keys::Command;
 use crate::text::{fit, printable};
 use crate::ui::Theme;
 use crate::ui::widgets::*;
@@ -113,7 +114,13 @@ fn runs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.danger,
         ));
     }
-    let hint = " p pins a run's log · / filters (stage:prod status:failed) · ctrl-r reads all ";
+    let km = &state.keymap;
+    let hint = format!(
+        " {} pins a run's log · {} filters (stage:prod status:failed) · {} reads all ",
+        km.label(Command::Pin),
+        km.label(Command::Filter),
+        km.label(Command::Refresh)
+    );
     let b = block(Line::from(title), theme).title_bottom(Line::styled(hint, theme.muted));
     let inner = b.inner(area);
     frame.render_widget(b, area);

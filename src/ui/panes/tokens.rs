@@ -3,6 +3,7 @@
 use crate::app::data::{Expiry, age};
 use crate::app::panes::tokens::{expiring, rows};
 use crate::app::{Pane, State};
+use crate::keys::Command;
 use crate::ui::Theme;
 use crate::ui::widgets::{banner, block, empty, table, table_window, title};
 use ratatui::Frame;
@@ -31,7 +32,13 @@ pub fn tokens(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             theme.warning,
         ));
     }
-    let b = block(t, theme);
+    let km = &state.keymap;
+    let hint = format!(
+        " {} filters (expiry:soon expiry:expired stage:prod) · {} reads all ",
+        km.label(Command::Filter),
+        km.label(Command::Refresh)
+    );
+    let b = block(t, theme).title_bottom(Line::styled(hint, theme.muted));
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let inner = banner(&overall, theme, frame, inner);

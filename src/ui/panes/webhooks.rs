@@ -5,12 +5,13 @@ use crate::acr::model::Delivery;
 use crate::app::data::age;
 use crate::app::panes::webhooks::{rows, selected};
 use crate::app::{Pane, State};
+use crate::keys::Command;
 use crate::text::fit;
 use crate::ui::Theme;
 use crate::ui::widgets::{banner, block, column_widths, empty, table, table_window, title};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row};
 
 /// Deliveries listed under the table at most.
@@ -31,7 +32,14 @@ pub fn webhooks(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         t.spans
             .push(Span::styled(format!("· {failing} FAILING "), theme.danger));
     }
-    let b = block(t, theme);
+    let km = &state.keymap;
+    let hint = format!(
+        " {} pings the selected webhook (asks first) · {} filters (delivery:failing stage:prod) · {} reads all ",
+        km.label(Command::Ping),
+        km.label(Command::Filter),
+        km.label(Command::Refresh)
+    );
+    let b = block(t, theme).title_bottom(Line::styled(hint, theme.muted));
     let inner = b.inner(area);
     frame.render_widget(b, area);
     let inner = banner(&overall, theme, frame, inner);
@@ -55,12 +63,13 @@ pub fn webhooks(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     if let Some((inner, shown, sel)) = table_window(state, Pane::Webhooks, rows.len(), theme, frame, top) {
         let widths = vec![
             Constraint::Length(8),
-            Constraint::Min(10),
-            Constraint::Min(10),
+            Constraint::Length(16),
+            Constraint::Fill(1),
             Constraint::Length(8),
-            Constraint::Length(12),
+            Constraint::Fill(1),
             Constraint::Length(10),
-            Constraint::Min(16),
+            // Where it delivers is what an operator compares with the deployment: widest.
+            Constraint::Fill(2),
             Constraint::Length(24),
         ];
         let cols = column_widths(inner, &widths);
@@ -134,7 +143,7 @@ fn deliveries(
     registry: &str,
     w: &crate::app::data::WebhookRow,
 ) {
-    let mut t = ratatui::text::Line::from(Span::styled(
+    let mut t = Line::from(Span::styled(
         format!(" Deliveries of {registry}/{} ({}) ", w.webhook.name, w.deliveries.len()),
         theme.tab_active,
     ));
