@@ -64,11 +64,11 @@ pub fn webhooks(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         let widths = vec![
             Constraint::Length(8),
             Constraint::Length(16),
-            Constraint::Fill(1),
+            Constraint::Fill(2),
             Constraint::Length(8),
             Constraint::Fill(1),
             Constraint::Length(10),
-            // Where it delivers is what an operator compares with the deployment: widest.
+            // Its name and where it delivers are what an operator looks for: the widest.
             Constraint::Fill(2),
             Constraint::Length(24),
         ];
