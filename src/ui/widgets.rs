@@ -221,6 +221,38 @@ pub fn filter_line(
 /// A table pane's rows to build: its filter line, then the indices of the rows that fit (around
 /// the cursor) and the selected one's place among them. `None` when the filter hides every row
 /// (the pane has said so).
+/// The frame of a pane over every registry (webhooks, tokens): its title, the keys on its bottom
+/// edge, the first registry's error, and what to say while there is no row. `None`: no row to
+/// draw.
+#[allow(clippy::too_many_arguments)]
+pub fn every_registry_frame(
+    state: &State,
+    theme: &Theme,
+    frame: &mut Frame,
+    area: Rect,
+    title: Line<'static>,
+    hint: String,
+    overall: &Loadable<()>,
+    (noun, count): (&str, usize),
+) -> Option<Rect> {
+    let b = block(title, theme).title_bottom(Line::styled(hint, theme.muted));
+    let inner = b.inner(area);
+    frame.render_widget(b, area);
+    let inner = banner(overall, theme, frame, inner);
+    if count > 0 {
+        return Some(inner);
+    }
+    let text = if overall.loading || state.registries.loading {
+        format!("Listing every registry's {noun}…")
+    } else if state.registry_rows().is_empty() {
+        "No registries yet: the Registries pane lists them.".to_string()
+    } else {
+        format!("No {noun} in any registry.")
+    };
+    empty(&text, theme, frame, inner);
+    None
+}
+
 pub fn table_window(
     state: &State,
     pane: Pane,

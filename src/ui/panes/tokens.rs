@@ -5,7 +5,7 @@ use crate::app::panes::tokens::{expiring, rows};
 use crate::app::{Pane, State};
 use crate::keys::Command;
 use crate::ui::Theme;
-use crate::ui::widgets::{banner, block, empty, table, table_window, title};
+use crate::ui::widgets::{every_registry_frame, table, table_window, title};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -38,20 +38,9 @@ pub fn tokens(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         km.label(Command::Filter),
         km.label(Command::Refresh)
     );
-    let b = block(t, theme).title_bottom(Line::styled(hint, theme.muted));
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
-    let inner = banner(&overall, theme, frame, inner);
-    if rows.is_empty() {
-        let text = if overall.loading || state.registries.loading {
-            "Listing every registry's tokens…"
-        } else if state.registry_rows().is_empty() {
-            "No registries yet: the Registries pane lists them."
-        } else {
-            "No tokens in any registry."
-        };
-        return empty(text, theme, frame, inner);
-    }
+    let Some(inner) = every_registry_frame(state, theme, frame, area, t, hint, &overall, ("tokens", rows.len())) else {
+        return;
+    };
     let chosen = state.selected_row(Pane::Tokens).and_then(|i| rows.get(i));
     let detail_height = chosen.map_or(0, |(.., t)| t.permissions.len().clamp(1, 6) as u16 + 1);
     let [top, bottom] = Layout::vertical([

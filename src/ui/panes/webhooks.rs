@@ -8,7 +8,7 @@ use crate::app::{Pane, State};
 use crate::keys::Command;
 use crate::text::fit;
 use crate::ui::Theme;
-use crate::ui::widgets::{banner, block, column_widths, empty, table, table_window, title};
+use crate::ui::widgets::{block, column_widths, empty, every_registry_frame, table, table_window, title};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -39,20 +39,10 @@ pub fn webhooks(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         km.label(Command::Filter),
         km.label(Command::Refresh)
     );
-    let b = block(t, theme).title_bottom(Line::styled(hint, theme.muted));
-    let inner = b.inner(area);
-    frame.render_widget(b, area);
-    let inner = banner(&overall, theme, frame, inner);
-    if rows.is_empty() {
-        let text = if overall.loading || state.registries.loading {
-            "Listing every registry's webhooks…"
-        } else if state.registry_rows().is_empty() {
-            "No registries yet: the Registries pane lists them."
-        } else {
-            "No webhooks in any registry."
-        };
-        return empty(text, theme, frame, inner);
-    }
+    let Some(inner) = every_registry_frame(state, theme, frame, area, t, hint, &overall, ("webhooks", rows.len()))
+    else {
+        return;
+    };
     let chosen = selected(state);
     let events_height = chosen.map_or(0, |(.., w)| w.deliveries.len().clamp(1, DELIVERIES_SHOWN) as u16 + 3);
     let [top, bottom] = Layout::vertical([
