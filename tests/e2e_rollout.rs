@@ -43,7 +43,7 @@ fn rollout_shows_every_stage_follows_a_pinned_run_and_signals_a_failure() {
         WAIT,
     );
     s.send("p");
-    s.wait_for_text("contosouat · co2", WAIT);
+    s.wait_for_text("contosouat · co4", WAIT);
     s.wait_for_line("the tile's log", |l| l.contains("Step 1/"), WAIT);
 
     // Meanwhile staging's smoke test fails: the status bar says so and the bell rings,
@@ -61,12 +61,12 @@ fn rollout_shows_every_stage_follows_a_pinned_run_and_signals_a_failure() {
     s.wait_for_text("ended Succeeded", RUN_END);
     s.wait_for_line(
         "the tile's last line",
-        |l| l.contains("Run ID: co2 was successful"),
+        |l| l.contains("Run ID: co4 was successful"),
         WAIT,
     );
     s.wait_for_line(
         "the watched run's end signalled",
-        |l| l.contains("⚑ watched run co2") && l.contains("ended Succeeded in contosouat"),
+        |l| l.contains("⚑ watched run co4") && l.contains("ended Succeeded in contosouat"),
         WAIT,
     );
     s.send("q");

@@ -24,6 +24,7 @@
 //! ```
 
 pub mod arm;
+pub mod artifacts;
 pub mod auth;
 pub mod cloud;
 pub mod error;

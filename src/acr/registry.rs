@@ -60,12 +60,12 @@ const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'|');
 
 /// A tag or digest as one path segment.
-fn segment(s: &str) -> String {
+pub(super) fn segment(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, SEGMENT).to_string()
 }
 
 /// A repository name as path segments (its `/` kept as separators).
-fn path(repo: &str) -> String {
+pub(super) fn path(repo: &str) -> String {
     repo.split('/').map(segment).collect::<Vec<_>>().join("/")
 }
 
@@ -87,7 +87,7 @@ impl RegistryClient {
     }
 
     /// Joins a path built with [`path`] and [`segment`] to the registry's address.
-    fn url(&self, path_and_query: &str) -> Result<Url> {
+    pub(super) fn url(&self, path_and_query: &str) -> Result<Url> {
         self.base.join(path_and_query.trim_start_matches('/')).map_err(|e| {
             AcrError::new(
                 ErrorKind::Invalid,
@@ -98,7 +98,7 @@ impl RegistryClient {
         })
     }
 
-    fn target(&self, what: &str) -> String {
+    pub(super) fn target(&self, what: &str) -> String {
         if what.is_empty() {
             self.login_server.clone()
         } else {
@@ -109,7 +109,7 @@ impl RegistryClient {
     /// Sends with a token for `scope`. A 401 makes it forget the registry's tokens and try once
     /// more with a fresh exchange (tokens expire, or are revoked, mid-session); the challenge's
     /// own scope is used for the retry when it names one.
-    async fn call(&self, req: Req, scope: &str) -> Result<Resp> {
+    pub(super) async fn call(&self, req: Req, scope: &str) -> Result<Resp> {
         let Some(auth) = &self.auth else {
             let resp = self.http.send(&req, None).await?;
             return if resp.status.is_success() {
@@ -148,7 +148,7 @@ impl RegistryClient {
         resp.json(operation, target)
     }
 
-    fn refuse_if_readonly(&self, operation: &str, target: &str) -> Result<()> {
+    pub(super) fn refuse_if_readonly(&self, operation: &str, target: &str) -> Result<()> {
         if self.readonly {
             return Err(AcrError::new(
                 ErrorKind::ReadOnly,

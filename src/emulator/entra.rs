@@ -34,12 +34,14 @@ pub async fn token(
     Path(tenant): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (tenant_ok, client_id, secret) = {
+    let (tenant_ok, known, signed_in) = {
         let w = emu.world();
+        let id = form.get("client_id").map(String::as_str).unwrap_or("");
+        let secret = form.get("client_secret").map(String::as_str).unwrap_or("");
         (
             tenant == w.tenant || tenant == "organizations",
-            w.principal.client_id.clone(),
-            w.principal.client_secret.clone(),
+            w.principal_named(id).is_some(),
+            w.principal_signing_in(id, secret).cloned(),
         )
     };
     if !tenant_ok {
@@ -60,7 +62,7 @@ pub async fn token(
             "The app requested an unsupported grant type.",
         );
     }
-    if form.get("client_id") != Some(&client_id) {
+    if !known {
         return entra_error(
             400,
             "unauthorized_client",
@@ -71,14 +73,14 @@ pub async fn token(
             ),
         );
     }
-    if form.get("client_secret") != Some(&secret) {
+    let Some(principal) = signed_in else {
         return entra_error(
             401,
             "invalid_client",
             7000215,
             "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
         );
-    }
+    };
     let Some(scope) = form.get("scope") else {
         return entra_error(
             400,
@@ -93,7 +95,7 @@ pub async fn token(
         .unwrap_or("")
         .trim_end_matches(".default")
         .to_string();
-    let access_token = emu.sign_aad_token(&audience);
+    let access_token = emu.sign_aad_token(&audience, &principal);
     json(
         200,
         &json!({

@@ -117,16 +117,17 @@ impl Emu {
         Utc::now().timestamp()
     }
 
-    pub fn sign_aad_token(&self, audience: &str) -> String {
-        let w = self.world();
+    /// An Entra access token for `audience`, issued to `principal`.
+    pub fn sign_aad_token(&self, audience: &str, principal: &world::Principal) -> String {
+        let tenant = self.world().tenant.clone();
         let now = Self::now();
         self.sign(&serde_json::json!({
             "aud": audience,
-            "iss": format!("https://sts.windows.net/{}/", w.tenant),
+            "iss": format!("https://sts.windows.net/{tenant}/"),
             "iat": now, "nbf": now, "exp": now + AAD_TOKEN_SECS,
-            "appid": w.principal.client_id, "appidacr": "1", "idtyp": "app",
-            "oid": w.principal.object_id, "sub": w.principal.object_id,
-            "tid": w.tenant, "ver": "1.0", "app_displayname": w.principal.display_name,
+            "appid": principal.client_id, "appidacr": "1", "idtyp": "app",
+            "oid": principal.object_id, "sub": principal.object_id,
+            "tid": tenant, "ver": "1.0", "app_displayname": principal.display_name,
         }))
     }
 
@@ -216,6 +217,20 @@ pub struct ReadyInfo {
     pub blob: String,
     pub admin: String,
     pub config: PathBuf,
+    /// The second operator, when the world has one: its sign-in and an acrdeck configuration
+    /// that uses it (the same registries and stages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<ReadyApprover>,
+}
+
+/// A second operator's sign-in, for playing two people against one emulator.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct ReadyApprover {
+    pub client_id: String,
+    pub client_secret: String,
+    pub object_id: String,
+    pub display_name: String,
+    pub config: PathBuf,
 }
 
 pub struct Running {
@@ -302,6 +317,13 @@ pub async fn start(options: Options) -> Result<Running, String> {
         blob: blob_base.clone(),
         admin: admin_base,
         config: options.state_dir.join("acrdeck.toml"),
+        approver: world.approver.as_ref().map(|a| ReadyApprover {
+            client_id: a.client_id.clone(),
+            client_secret: a.client_secret.clone(),
+            object_id: a.object_id.clone(),
+            display_name: a.display_name.clone(),
+            config: options.state_dir.join("acrdeck-approver.toml"),
+        }),
     };
     let stages: Vec<(String, String)> = world
         .registries
@@ -312,7 +334,10 @@ pub async fn start(options: Options) -> Result<Running, String> {
                 .map(|s| (s.clone(), r.resource_id(&world.subscription)))
         })
         .collect();
-    write_config(&info_base, &stages, &options.state_dir)?;
+    write_config(&info_base, &stages, &options.state_dir, None)?;
+    if let Some(a) = &info_base.approver {
+        write_config(&info_base, &stages, &options.state_dir, Some(a))?;
+    }
 
     let emu = Arc::new(Emu {
         world: Mutex::new(world),
@@ -381,9 +406,28 @@ pub async fn start(options: Options) -> Result<Running, String> {
 
 /// Writes `acrdeck.toml` (custom cloud = this emulator, client-secret sign-in, the CA bundle,
 /// the stages, the demo images.txt) and the secret file it points at, readable only by the owner.
-fn write_config(info: &ReadyInfo, stages: &[(String, String)], dir: &Path) -> Result<(), String> {
-    let secret_path = dir.join("client-secret");
-    write_private(&secret_path, &info.client_secret)?;
+/// With `approver`, the second operator's configuration instead (`acrdeck-approver.toml`).
+fn write_config(
+    info: &ReadyInfo,
+    stages: &[(String, String)],
+    dir: &Path,
+    approver: Option<&ReadyApprover>,
+) -> Result<(), String> {
+    let (client_id, secret, secret_path, config) = match approver {
+        None => (
+            &info.client_id,
+            &info.client_secret,
+            dir.join("client-secret"),
+            &info.config,
+        ),
+        Some(a) => (
+            &a.client_id,
+            &a.client_secret,
+            dir.join("approver-client-secret"),
+            &a.config,
+        ),
+    };
+    write_private(&secret_path, secret)?;
     let images_path = dir.join("images.txt");
     std::fs::write(&images_path, include_str!("../../assets/demo-images.txt"))
         .map_err(|e| format!("cannot write {}: {e}", images_path.display()))?;
@@ -402,7 +446,7 @@ fn write_config(info: &ReadyInfo, stages: &[(String, String)], dir: &Path) -> Re
     ));
     c.push_str(&format!(
         "[auth]\nmethod = \"client-secret\"\nclient_id = {}\nclient_secret_file = {}\n\n",
-        q(&info.client_id),
+        q(client_id),
         q(&secret_path.display().to_string())
     ));
     c.push_str(&format!(
@@ -419,7 +463,7 @@ fn write_config(info: &ReadyInfo, stages: &[(String, String)], dir: &Path) -> Re
             q(first)
         ));
     }
-    write_private(&info.config, &c)
+    write_private(config, &c)
 }
 
 fn write_private(path: &Path, text: &str) -> Result<(), String> {

@@ -108,6 +108,8 @@ pub struct Manifest {
     /// Blobs this manifest needs (config and layers), for copies between registries.
     pub blobs: Vec<String>,
     pub tags: BTreeSet<String>,
+    /// The manifest this one refers to (its `subject`): found through the referrers API.
+    pub subject: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -350,6 +352,7 @@ struct ManifestInfo {
     image_size: u64,
     references: Vec<(String, String, String)>,
     blobs: Vec<String>,
+    subject: Option<String>,
 }
 
 fn inspect_manifest(body: &[u8]) -> Result<ManifestInfo, DpError> {
@@ -360,6 +363,11 @@ fn inspect_manifest(body: &[u8]) -> Result<ManifestInfo, DpError> {
         image_size: 0,
         references: vec![],
         blobs: vec![],
+        subject: v
+            .get("subject")
+            .and_then(|s| s.get("digest"))
+            .and_then(|d| d.as_str())
+            .map(str::to_string),
     };
     if let Some(children) = v.get("manifests").and_then(|m| m.as_array()) {
         for child in children {
@@ -473,12 +481,47 @@ impl Store {
             references: info.references,
             blobs: info.blobs,
             tags: BTreeSet::new(),
+            subject: info.subject,
         });
         if !reference.starts_with("sha256:") {
             r.set_tag(reference, &digest, now);
         }
         r.updated = now;
         Ok(digest)
+    }
+
+    /// The manifests of `repo` whose `subject` is `digest`, as OCI descriptors (media type,
+    /// digest, size, artifact type, annotations), those of `artifact_type` only when it is given.
+    pub fn referrers(&self, repo: &str, digest: &str, artifact_type: Option<&str>) -> Vec<serde_json::Value> {
+        let Some(r) = self.repos.get(repo) else {
+            return Vec::new();
+        };
+        r.manifests
+            .values()
+            .filter(|m| m.subject.as_deref() == Some(digest))
+            .filter_map(|m| {
+                let v: serde_json::Value = serde_json::from_slice(&m.body).ok()?;
+                // The spec: the manifest's artifactType, else its config's media type.
+                let kind = v
+                    .get("artifactType")
+                    .and_then(|a| a.as_str())
+                    .or(m.config_media_type.as_deref())
+                    .unwrap_or_default()
+                    .to_string();
+                if artifact_type.is_some_and(|want| want != kind) {
+                    return None;
+                }
+                let mut d = serde_json::json!({"mediaType": m.media_type, "digest": m.digest, "size": m.body.len()});
+                // An index without an artifact type has none in its descriptor either.
+                if !kind.is_empty() {
+                    d["artifactType"] = kind.into();
+                }
+                if let Some(a) = v.get("annotations") {
+                    d["annotations"] = a.clone();
+                }
+                Some(d)
+            })
+            .collect()
     }
 
     /// Copies an image (and, for an index, its children) with its blobs from another store into

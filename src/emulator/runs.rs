@@ -119,6 +119,25 @@ pub fn new_run(
                 )],
             )
         }
+        TaskKind::Validate { repository } => {
+            // The newest tag of the repository: what a validation triggered now would test.
+            let newest = reg.store.repos.get(repository).and_then(|r| {
+                r.tags
+                    .values()
+                    .max_by_key(|t| t.updated)
+                    .map(|t| (t.name.clone(), t.digest.clone()))
+            });
+            let (tag, digest) = newest.unwrap_or_else(|| ("latest".into(), String::new()));
+            let script = scripts::validate_log(&id, &format!("{repository}@{digest}"), !fail, start);
+            let status = if fail { RunStatus::Failed } else { RunStatus::Succeeded };
+            let outputs = vec![(
+                reg.login_server.clone(),
+                repository.clone(),
+                tag,
+                Some(digest).filter(|d| !d.is_empty()),
+            )];
+            (script, status, None, outputs)
+        }
     };
     Ok(Run {
         id,

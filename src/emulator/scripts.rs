@@ -300,3 +300,50 @@ pub fn gated_import_log(
     push(100, format!("Run ID: {run_id} was successful after {elapsed}s"), &mut t);
     (Script { lines }, true)
 }
+
+/// The log of a validation run of `image` (`repo@digest`): a test suite that passes or fails.
+pub fn validate_log(run_id: &str, image: &str, pass: bool, start: DateTime<Utc>) -> Script {
+    let mut lines = Vec::new();
+    let mut t = start;
+    let mut push = |dt_ms: i64, text: String, t: &mut DateTime<Utc>| {
+        *t += Duration::milliseconds(dt_ms);
+        lines.push((*t, text));
+    };
+    push(
+        0,
+        format!("{} Executing step ID: validate. Timeout(sec): 600", stamp(t)),
+        &mut t,
+    );
+    push(700, format!("Pulling {image}"), &mut t);
+    for (i, suite) in ["health", "contract", "vulnerability scan"].iter().enumerate() {
+        let failed_here = !pass && i == 2;
+        let verdict = if failed_here { "FAIL" } else { "PASS" };
+        push(1500, format!("{verdict} {suite}"), &mut t);
+    }
+    if pass {
+        push(200, format!("{} Successfully validated {image}", stamp(t)), &mut t);
+        push(
+            100,
+            format!(
+                "Run ID: {run_id} was successful after {}s",
+                (t - start).num_seconds().max(1)
+            ),
+            &mut t,
+        );
+    } else {
+        push(
+            200,
+            "\x1b[31mValidation failed: 1 critical finding; the image must not be promoted.\x1b[0m".into(),
+            &mut t,
+        );
+        push(
+            100,
+            format!(
+                "Run ID: {run_id} failed after {}s. Error: failed during run: validate",
+                (t - start).num_seconds().max(1)
+            ),
+            &mut t,
+        );
+    }
+    Script { lines }
+}

@@ -10,6 +10,8 @@ pub struct World {
     pub tenant: String,
     pub subscription: String,
     pub principal: Principal,
+    /// A second operator, when the world has one.
+    pub approver: Option<Principal>,
     pub registries: Vec<Registry>,
     pub upstream: Upstream,
     pub operations: HashMap<String, Operation>,
@@ -17,6 +19,22 @@ pub struct World {
     pub arm_page_size: usize,
     /// Seconds an importImage operation takes.
     pub import_seconds: f64,
+}
+
+impl World {
+    /// The operator with this application id and secret: the principal or the approver.
+    pub fn principal_signing_in(&self, client_id: &str, secret: &str) -> Option<&Principal> {
+        std::iter::once(&self.principal)
+            .chain(self.approver.as_ref())
+            .find(|p| p.client_id == client_id && p.client_secret == secret)
+    }
+
+    /// The operator with this application id, whatever the secret.
+    pub fn principal_named(&self, client_id: &str) -> Option<&Principal> {
+        std::iter::once(&self.principal)
+            .chain(self.approver.as_ref())
+            .find(|p| p.client_id == client_id)
+    }
 }
 
 /// The service principal the emulator's token service signs in.
@@ -203,6 +221,10 @@ pub enum TaskKind {
     /// Imports `source` (an upstream `host/repo:tag`) into `target` unless its
     /// BACKGROUND_COLOR is Red: the gated import of the seed documents.
     GatedImport { source: String, target: String },
+    /// Tests the newest image of `repository` (or, in the world file, the image a run names):
+    /// a successful run names the image's digest in its outputs, as a validation step whose
+    /// success gates a promotion does. It pushes nothing.
+    Validate { repository: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

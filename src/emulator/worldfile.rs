@@ -25,6 +25,10 @@ pub struct WorldFile {
     #[serde(default = "default_import_seconds")]
     pub import_seconds: f64,
     pub principal: PrincipalFile,
+    /// A second operator (another service principal), so that two people can be played: one
+    /// requests a promotion, the other approves it.
+    #[serde(default)]
+    pub approver: Option<PrincipalFile>,
     #[serde(default)]
     pub upstream: UpstreamFile,
     #[serde(default)]
@@ -198,11 +202,13 @@ pub struct CacheRuleFile {
 #[serde(deny_unknown_fields)]
 pub struct TaskFile {
     pub name: String,
-    /// `build` or `gated-import`.
+    /// `build`, `gated-import` or `validate`.
     pub kind: String,
-    /// build: image to push, `repo:{{.Run.ID}}`; gated-import: target `repo:tag`.
+    /// build: image to push, `repo:{{.Run.ID}}`; gated-import: target `repo:tag`; validate: the
+    /// repository whose newest image it tests.
     pub image: String,
-    /// build: base image; gated-import: upstream source `host/repo:tag`.
+    /// build: base image; gated-import: upstream source `host/repo:tag`; validate: none.
+    #[serde(default)]
     pub source: String,
     #[serde(default)]
     pub timer_minutes: Option<u32>,
@@ -231,6 +237,10 @@ pub struct RunFile {
     /// Still running when the world starts: its log streams for `duration_secs` from now.
     #[serde(default)]
     pub live: bool,
+    /// A validation run: the image (`repo:tag` of this registry) it tested, named with its
+    /// digest in the run's outputs.
+    #[serde(default)]
+    pub validates: Option<String>,
 }
 
 fn succeeded() -> String {
@@ -332,6 +342,15 @@ pub fn build(
             object_id: file.principal.object_id.clone(),
             display_name: file.principal.display_name.clone(),
         },
+        approver: file.approver.as_ref().map(|a| Principal {
+            client_id: a.client_id.clone(),
+            client_secret: a
+                .client_secret
+                .clone()
+                .unwrap_or_else(|| format!("emu~{}", uuid::Uuid::new_v4().simple())),
+            object_id: a.object_id.clone(),
+            display_name: a.display_name.clone(),
+        }),
         registries,
         upstream,
         operations: HashMap::new(),
@@ -453,8 +472,14 @@ fn registry(
                 source: t.source.clone(),
                 target: t.image.clone(),
             },
+            "validate" => TaskKind::Validate {
+                repository: t.image.clone(),
+            },
             other => {
-                return Err(format!("task {}: unknown kind `{other}` (build, gated-import)", t.name));
+                return Err(format!(
+                    "task {}: unknown kind `{other}` (build, gated-import, validate)",
+                    t.name
+                ));
             }
         };
         reg.tasks.insert(
@@ -599,6 +624,17 @@ fn run_history(reg: &mut Registry, rf: &RegistryFile, now: DateTime<Utc>, upstre
         )?;
         let mut run = run;
         run.created = created;
+        if let Some(image) = &r.validates {
+            let (repo, tag) = image.split_once(':').unwrap_or((image, "latest"));
+            let digest = reg
+                .store
+                .repos
+                .get(repo)
+                .and_then(|x| x.tags.get(tag))
+                .map(|t| t.digest.clone())
+                .ok_or_else(|| format!("run of {}: validates `{image}`, which is not in {}", r.task, reg.name))?;
+            run.output_images = vec![(reg.login_server.clone(), repo.into(), tag.into(), Some(digest))];
+        }
         if r.live {
             run.status = RunStatus::Running;
             run.started = Some(created);

@@ -20,6 +20,10 @@ pub(super) fn task_json(w: &World, reg: &Registry, t: &super::super::world::Task
             json!({"type": "EncodedTask", "encodedTaskContent": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("version: v1.1.0\nsteps:\n  - id: gate\n    cmd: ./check-color.sh {source}\n  - cmd: az acr import --source {source} --image {target} --force\n")), "values": []}),
             None,
         ),
+        TaskKind::Validate { repository } => (
+            json!({"type": "EncodedTask", "encodedTaskContent": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, format!("version: v1.1.0\nsteps:\n  - id: validate\n    cmd: ./validate.sh {{{{.Run.Registry}}}}/{repository}\n")), "values": []}),
+            None,
+        ),
     };
     let mut trigger = json!({});
     if let Some(repo) = &t.base_image_repo {

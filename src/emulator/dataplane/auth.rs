@@ -102,8 +102,8 @@ fn basic_identity(
         return Some((user.to_string(), None));
     }
     let w = ctx.emu.world();
-    if user == w.principal.client_id && pass == w.principal.client_secret {
-        return Some((w.principal.object_id.clone(), None));
+    if let Some(p) = w.principal_signing_in(user, pass) {
+        return Some((p.object_id.clone(), None));
     }
     let Target::Registry(name) = &ctx.target else {
         return None;

@@ -60,6 +60,9 @@ pub(super) fn manifest(
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or(super::super::model::OCI_MANIFEST)
                 .to_string();
+            let subject = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("subject")?.get("digest")?.as_str().map(str::to_string));
             let digest = place.store().put_manifest(name, reference, &media_type, body, now)?;
             if let Some(reg) = place.reg() {
                 let tag = (!reference.starts_with("sha256:")).then_some(reference);
@@ -73,6 +76,10 @@ pub(super) fn manifest(
             }
             if let Ok(v) = http::HeaderValue::from_str(&digest) {
                 h.insert("docker-content-digest", v);
+            }
+            // A registry that keeps the subject says so: the client need not tag a fallback.
+            if let Some(v) = subject.and_then(|s| http::HeaderValue::from_str(&s).ok()) {
+                h.insert("oci-subject", v);
             }
             Ok(resp)
         }
@@ -312,4 +319,33 @@ pub(super) fn cache_fill(
         now,
     );
     Some(resp.unwrap_or_else(|e| dp_error(&e)))
+}
+
+/// `GET /v2/<name>/referrers/<digest>[?artifactType=…]`: an image index of the manifests whose
+/// subject is `digest` (an empty one when there are none, never 404).
+pub(super) fn referrers(store: &Store, name: &str, digest: &str, q: &HashMap<String, String>) -> Response {
+    let valid = digest
+        .strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.chars().all(|c| c.is_ascii_hexdigit()));
+    if !valid {
+        return dp_error(&DpError::new(400, "DIGEST_INVALID", "invalid digest"));
+    }
+    let filter = q.get("artifactType").map(String::as_str);
+    let manifests = store.referrers(name, digest, filter);
+    let mut resp = (
+        http::StatusCode::OK,
+        [(http::header::CONTENT_TYPE, "application/vnd.oci.image.index.v1+json")],
+        serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": manifests,
+        })
+        .to_string(),
+    )
+        .into_response();
+    if filter.is_some() {
+        resp.headers_mut()
+            .insert("oci-filters-applied", http::HeaderValue::from_static("artifactType"));
+    }
+    resp
 }

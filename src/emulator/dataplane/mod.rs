@@ -122,6 +122,8 @@ async fn handle(State(ctx): State<Ctx>, method: Method, uri: Uri, headers: Heade
         }
         Route::TagsList(name) => listings::tags_list(place.store(), &name, &q),
         Route::Manifest(name, reference) => manifest(place, &name, &reference, &method, &headers, body, now),
+        Route::Referrers(name, digest) if method == Method::GET => Ok(referrers(place.store(), &name, &digest, &q)),
+        Route::Referrers(..) => Err(DpError::new(405, "UNSUPPORTED", "the referrers API is read with GET")),
         Route::Blob(name, digest) => blob(place.store(), &name, &digest, &method, &headers),
         Route::Upload(name, id) => upload(place, &name, id.as_deref(), &method, &q, body),
     };
@@ -180,7 +182,9 @@ impl Place<'_> {
 
 enum Route {
     Base,
-    Catalog { acr: bool },
+    Catalog {
+        acr: bool,
+    },
     Repo(String),
     Tags(String),
     Tag(String, String),
@@ -188,6 +192,8 @@ enum Route {
     ManifestAttrs(String, String),
     TagsList(String),
     Manifest(String, String),
+    /// The OCI referrers API: manifests whose subject is this digest.
+    Referrers(String, String),
     Blob(String, String),
     Upload(String, Option<String>),
 }
@@ -220,6 +226,9 @@ fn parse_route(path: &str) -> Option<Route> {
     }
     if let Some(name) = rest.strip_suffix("/tags/list") {
         return Some(Route::TagsList(name.to_string()));
+    }
+    if let Some((name, digest)) = rest.rsplit_once("/referrers/") {
+        return Some(Route::Referrers(name.to_string(), digest.to_string()));
     }
     if let Some((name, reference)) = rest.rsplit_once("/manifests/") {
         return Some(Route::Manifest(name.to_string(), reference.to_string()));
@@ -263,7 +272,7 @@ impl Route {
             Route::Repo(n) | Route::Tags(n) | Route::Tag(n, _) | Route::Manifests(n) | Route::ManifestAttrs(n, _) => {
                 meta(n)
             }
-            Route::TagsList(n) | Route::Blob(n, _) => match *method {
+            Route::TagsList(n) | Route::Blob(n, _) | Route::Referrers(n, _) => match *method {
                 Method::DELETE => repo(n, "delete"),
                 _ => repo(n, "pull"),
             },
