@@ -103,6 +103,74 @@ pub enum Commands {
     /// Check what works from this machine: sign-in, listings, DNS, registry sign-in, runs, log
     /// blobs; exit 0 when all pass, 1 when any fails (each failure says what to do)
     Doctor(DoctorArgs),
+    /// The two-person rule for promotions into a gated stage: ask, list, approve, reject, run.
+    /// Exit status: 0 done, 1 refused or failed (the reason is said), 2 used wrongly, 3 the
+    /// outcome of a promotion is unknown
+    #[command(subcommand)]
+    Promote(PromoteCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromoteCommand {
+    /// Ask for promoting REPOSITORY:TAG from stage SOURCE to stage TARGET: a request artifact is
+    /// stored next to the image, for another operator to approve
+    Request(PromoteRequestArgs),
+    /// List the requests into gated stages and where each stands
+    List(PromoteListArgs),
+    /// Approve a request (not your own): its digest, as it is now
+    Approve(PromoteReviewArgs),
+    /// Reject a request
+    Reject(PromoteReviewArgs),
+    /// Run an approved request: the promotion by digest, verified and locked as the policy says
+    Run(PromoteRunArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteRequestArgs {
+    /// The stage the image is in
+    #[arg(value_name = "SOURCE")]
+    pub source: String,
+    /// The stage to promote it to
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// REPOSITORY:TAG in the source stage
+    #[arg(value_name = "REPOSITORY:TAG")]
+    pub image: String,
+    /// Why (kept with the request and in the audit trail)
+    #[arg(long)]
+    pub note: String,
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteListArgs {
+    /// Only requests still waiting for approvals or ready to run
+    #[arg(long)]
+    pub pending: bool,
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteReviewArgs {
+    /// The request's id (at least its first 8 digits)
+    #[arg(value_name = "REQUEST_ID")]
+    pub id: String,
+    /// What was checked (kept with the review and in the audit trail)
+    #[arg(long)]
+    pub note: String,
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PromoteRunArgs {
+    /// The request's id (at least its first 8 digits)
+    #[arg(value_name = "REQUEST_ID")]
+    pub id: String,
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 #[derive(Debug, clap::Args)]
@@ -232,19 +300,25 @@ pub struct AuditArgs {
     pub output: Output,
 }
 
-/// `90s`, `30m`, `24h`, `7d`.
-pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
-    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = n
-        .parse()
-        .map_err(|_| format!("`{s}` is not a duration: a number and s, m, h or d (24h, 7d)"))?;
-    match unit {
-        "s" => Ok(chrono::Duration::seconds(n)),
-        "m" => Ok(chrono::Duration::minutes(n)),
-        "h" => Ok(chrono::Duration::hours(n)),
-        "d" => Ok(chrono::Duration::days(n)),
-        _ => Err(format!("`{s}` is not a duration: a number and s, m, h or d (24h, 7d)")),
+impl PromoteCommand {
+    pub fn output(&self) -> Output {
+        match self {
+            PromoteCommand::Request(a) => a.output,
+            PromoteCommand::List(a) => a.output,
+            PromoteCommand::Approve(a) | PromoteCommand::Reject(a) => a.output,
+            PromoteCommand::Run(a) => a.output,
+        }
     }
+
+    /// Whether it writes to a registry (everything but `list`).
+    pub fn changes(&self) -> bool {
+        !matches!(self, PromoteCommand::List(_))
+    }
+}
+
+/// `90s`, `30m`, `24h`, `7d`: as the config writes durations.
+pub fn parse_duration(s: &str) -> Result<chrono::Duration, String> {
+    crate::config::parse_duration(s)
 }
 
 #[derive(Debug, Subcommand)]
@@ -298,6 +372,7 @@ impl Cli {
             Some(Commands::Runs(a)) => a.output == ListOutput::Json,
             Some(Commands::Webhooks(a)) => a.output == ListOutput::Json,
             Some(Commands::Tokens(a)) => a.output == ListOutput::Json,
+            Some(Commands::Promote(p)) => p.output() == Output::Json,
             Some(Commands::Lock(a) | Commands::Unlock(a)) => a.output == Output::Json,
             Some(Commands::Doctor(a)) => a.output == Output::Json,
             Some(Commands::Audit(a)) => a.output == Output::Json,
@@ -353,7 +428,9 @@ mod tests {
         assert_eq!(parse_duration("90s"), Ok(chrono::Duration::seconds(90)));
         assert!(parse_duration("24").is_err());
         assert!(parse_duration("h").is_err());
-        assert!(parse_duration("3w").is_err());
+        assert_eq!(parse_duration("3w"), Ok(chrono::Duration::weeks(3)));
+        assert!(parse_duration("3y").is_err());
+        assert!(parse_duration("0h").is_err(), "no time at all");
     }
 
     #[test]

@@ -744,6 +744,7 @@ fn stage(name: &str, last: bool) -> acrdeck::promote::ResolvedStage {
                 repositories: vec![],
                 allow_replace: false,
                 allow_skip: false,
+                ..Default::default()
             },
         },
         registry: acrdeck::acr::RegistryRef {

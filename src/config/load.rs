@@ -209,6 +209,14 @@ fn validate_stages(
         if stages[..i].iter().any(|s| s.name.get_ref() == name) {
             return err(stage.name.span(), format!("stage `{name}` is defined twice"));
         }
+        for duration in [&stage.policy.require_run_age, &stage.policy.request_ttl]
+            .into_iter()
+            .flatten()
+        {
+            if let Err(problem) = super::parse_duration(duration.get_ref()) {
+                return err(duration.span(), problem);
+            }
+        }
         let registry = stage.registry.get_ref();
         if !is_resource_id(registry) && !is_login_server(registry) {
             return err(
@@ -530,5 +538,31 @@ mod example_tests {
         for info in keys::COMMANDS {
             assert!(config.keys.contains_key(info.name), "example lacks keys.{}", info.name);
         }
+    }
+
+    #[test]
+    fn the_two_person_rule_keys_and_their_durations() {
+        let ok = parse_str(
+            "[[stages]]\nname = \"uat\"\nregistry = \"u.azurecr.io\"\n\
+             [[stages]]\nname = \"prod\"\nregistry = \"p.azurecr.io\"\n[stages.policy]\napprovals = 2\n\
+             require_run = \"validate\"\nrequire_run_age = \"36h\"\nrequest_ttl = \"2d\"\n",
+            Path::new("t.toml"),
+        )
+        .expect("valid");
+        let p = &crate::promote::stages(&ok)[1].policy;
+        assert_eq!(p.approvals, 2);
+        assert_eq!(
+            p.require_run,
+            Some(("validate".to_string(), chrono::Duration::hours(36)))
+        );
+        assert_eq!(p.request_ttl, chrono::Duration::days(2));
+        assert!(p.gated() && !crate::promote::stages(&ok)[0].policy.gated());
+        let e = parse_str(
+            "[[stages]]\nname = \"prod\"\nregistry = \"p.azurecr.io\"\n[stages.policy]\nrequest_ttl = \"soon\"\n",
+            Path::new("t.toml"),
+        )
+        .unwrap_err();
+        assert!(e.problem.contains("not a duration"), "{}", e.problem);
+        assert_eq!(e.position.map(|p| p.0), Some(5), "located on the value");
     }
 }

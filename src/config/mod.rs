@@ -244,6 +244,42 @@ pub struct StagePolicy {
     /// Whether this stage may receive promotions from a stage other than the one before it.
     #[serde(default)]
     pub allow_skip: bool,
+    /// The two-person rule: how many operators other than the requester must approve a
+    /// promotion request into this stage before it may run. 0 (the default): no request needed.
+    #[serde(default)]
+    pub approvals: u32,
+    /// A task of the source stage's registry whose successful run must name the candidate's
+    /// digest in its outputs (a validation gate), within `require_run_age`.
+    pub require_run: Option<String>,
+    /// How recent that run must be: `90m`, `24h`, `7d`. Default `7d`.
+    pub require_run_age: Option<Spanned<String>>,
+    /// How long a promotion request stays valid: `24h` by default.
+    pub request_ttl: Option<Spanned<String>>,
+    /// Where promotion requests and their approvals are kept (a stage's name or a login
+    /// server). Default: the source stage's registry, next to the candidate.
+    pub requests_registry: Option<String>,
+}
+
+/// `90m`, `24h`, `7d`, `2w` (or plain seconds: `3600s`).
+pub fn parse_duration(text: &str) -> Result<chrono::Duration, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (number, unit) = t.split_at(split);
+    let n: i64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration: write a number and a unit, like 24h or 7d"))?;
+    let d = match unit.trim() {
+        "s" => chrono::Duration::seconds(n),
+        "m" => chrono::Duration::minutes(n),
+        "h" => chrono::Duration::hours(n),
+        "d" => chrono::Duration::days(n),
+        "w" => chrono::Duration::weeks(n),
+        other => return Err(format!("`{text}`: `{other}` is not a unit (s, m, h, d, w)")),
+    };
+    if n == 0 {
+        return Err(format!("`{text}` is no time at all"));
+    }
+    Ok(d)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

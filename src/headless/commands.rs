@@ -44,7 +44,11 @@ fn headless(cli: &Cli, reads_only: bool) -> Result<Headless, ExitCode> {
 /// `acrdeck registries|repos|tags|runs|logs|lock|unlock|doctor` on the shared client: read-only
 /// for all but lock and unlock, which also honour --readonly and the config's read-only switch.
 pub fn run(cli: &Cli) -> ExitCode {
-    let changes = matches!(cli.command, Some(Commands::Lock(_) | Commands::Unlock(_)));
+    let changes = match &cli.command {
+        Some(Commands::Lock(_) | Commands::Unlock(_)) => true,
+        Some(Commands::Promote(p)) => p.changes(),
+        _ => false,
+    };
     let h = match headless(cli, !changes) {
         Ok(h) => h,
         Err(code) => return code,
@@ -66,6 +70,9 @@ pub fn run(cli: &Cli) -> ExitCode {
             },
             Some(Commands::Lock(a)) => c.lock(a, true, out).await,
             Some(Commands::Unlock(a)) => c.lock(a, false, out).await,
+            Some(Commands::Promote(p)) => {
+                super::promote::run(&h.acr, &h.loaded.config, &h.paths.state_dir, p, out).await
+            }
             Some(command) => c.read(command, out).await,
             None => reads::EXIT_USAGE,
         }

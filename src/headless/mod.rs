@@ -7,6 +7,7 @@ pub mod commands;
 pub mod doctor;
 pub mod emulator;
 pub mod imports;
+pub mod promote;
 pub mod reads;
 pub mod rollout;
 pub mod rows;

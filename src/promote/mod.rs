@@ -4,8 +4,10 @@
 //! - [`board`]: the matrix of tags by stages.
 //! - [`promotion`]: plan one promotion against the policy, run it, verify it, lock it.
 
+pub mod approval;
 pub mod board;
 pub mod promotion;
+pub mod requests;
 
 use crate::acr::RegistryRef;
 use crate::acr::model::Registry;
@@ -25,12 +27,45 @@ pub struct Policy {
     pub allow_replace: bool,
     /// Promotions may come from a stage other than the one before.
     pub allow_skip: bool,
+    /// The two-person rule: approvals a request needs, by operators other than the requester.
+    pub approvals: u32,
+    /// A validation task whose successful run must name the candidate digest, and how recent.
+    pub require_run: Option<(String, chrono::Duration)>,
+    /// How long a request stays valid.
+    pub request_ttl: chrono::Duration,
+    /// Where requests are kept, when not next to the candidate (a stage name or login server).
+    pub requests_registry: Option<String>,
+}
+
+impl Default for Policy {
+    /// A stage that asks for nothing: no typed confirmation, no locks, every repository, no
+    /// approvals or validation, requests valid for a day.
+    fn default() -> Self {
+        Policy {
+            typed_confirmation: false,
+            lock_write: false,
+            lock_delete: false,
+            repositories: Vec::new(),
+            allow_replace: false,
+            allow_skip: false,
+            approvals: 0,
+            require_run: None,
+            request_ttl: chrono::Duration::hours(24),
+            requests_registry: None,
+        }
+    }
 }
 
 impl Policy {
     /// Whether `repository` may be promoted into the stage.
     pub fn admits(&self, repository: &str) -> bool {
         self.repositories.is_empty() || self.repositories.iter().any(|p| glob(p, repository))
+    }
+
+    /// Whether a promotion into the stage needs an approved request (and so cannot be run
+    /// directly).
+    pub fn gated(&self) -> bool {
+        self.approvals > 0 || self.require_run.is_some()
     }
 }
 
@@ -68,6 +103,21 @@ pub fn stages(config: &Config) -> Vec<Stage> {
                     repositories: p.repositories.clone(),
                     allow_replace: p.allow_replace,
                     allow_skip: p.allow_skip,
+                    approvals: p.approvals,
+                    // Checked when the config was loaded; the defaults stand in for the rest.
+                    require_run: p.require_run.clone().map(|task| {
+                        let age = p
+                            .require_run_age
+                            .as_ref()
+                            .and_then(|a| crate::config::parse_duration(a.get_ref()).ok());
+                        (task, age.unwrap_or_else(|| chrono::Duration::days(7)))
+                    }),
+                    request_ttl: p
+                        .request_ttl
+                        .as_ref()
+                        .and_then(|t| crate::config::parse_duration(t.get_ref()).ok())
+                        .unwrap_or_else(|| chrono::Duration::hours(24)),
+                    requests_registry: p.requests_registry.clone(),
                 },
             }
         })

@@ -90,7 +90,9 @@ impl Promotion {
     }
 }
 
-/// Plans promoting `repository:tag` from stage `source` to stage `target`.
+/// Plans promoting `repository:tag` from stage `source` to stage `target`. Into a stage whose
+/// policy asks for approvals or a validation run, it is refused: such a promotion runs from an
+/// approved request (`plan_with`).
 pub async fn plan(
     acr: &Acr,
     stages: &[ResolvedStage],
@@ -98,6 +100,19 @@ pub async fn plan(
     target: usize,
     repository: &str,
     tag: &str,
+) -> Result<Promotion, String> {
+    plan_with(acr, stages, (source, target), repository, tag, false).await
+}
+
+/// As [`plan`]; `approved`: an approved request stands behind it (the two-person rule and the
+/// validation gate were checked by `requests::run`).
+pub async fn plan_with(
+    acr: &Acr,
+    stages: &[ResolvedStage],
+    (source, target): (usize, usize),
+    repository: &str,
+    tag: &str,
+    approved: bool,
 ) -> Result<Promotion, String> {
     let (Some(from), Some(to)) = (stages.get(source), stages.get(target)) else {
         return Err(format!("there is no stage {} to promote to", target + 1));
@@ -146,6 +161,8 @@ pub async fn plan(
             to.stage.name,
             policy.repositories.join(", ")
         ))
+    } else if policy.gated() && !approved {
+        Verdict::Refused(gate_refusal(&to.stage.name, &from.stage.name, policy, repository, tag))
     } else {
         match &target_state {
             TargetState::Absent => Verdict::Go(ImportMode::NoForce),
@@ -177,6 +194,25 @@ pub async fn plan(
         target_state,
         verdict,
     })
+}
+
+/// Why a promotion into a gated stage cannot run directly, and what to do.
+fn gate_refusal(target: &str, source: &str, policy: &super::Policy, repository: &str, tag: &str) -> String {
+    let mut needs = Vec::new();
+    if policy.approvals > 0 {
+        needs.push(format!(
+            "{} approval(s) by operators other than the requester",
+            policy.approvals
+        ));
+    }
+    if let Some((task, _)) = &policy.require_run {
+        needs.push(format!("a successful {task} run of this digest"));
+    }
+    format!(
+        "{target} takes promotions through an approved request only ({}): acrdeck promote request {source} {target} \
+         {repository}:{tag} --note WHY",
+        needs.join(" and ")
+    )
 }
 
 /// Runs a planned promotion with its audit records around it (the intent before anything is

@@ -347,6 +347,7 @@ mod tests {
                     repositories: vec![],
                     allow_replace: false,
                     allow_skip: false,
+                    ..Default::default()
                 },
             },
             registry: crate::acr::RegistryRef {
