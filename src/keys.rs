@@ -77,6 +77,8 @@ pub enum Command {
     Pin,
     /// Webhooks: send a ping to the selected webhook (asks first).
     Ping,
+    /// Requests: reject the selected promotion request (asks first, with a note).
+    Reject,
 }
 
 impl Command {
@@ -92,6 +94,7 @@ impl Command {
                 | Command::Approve
                 | Command::Promote
                 | Command::Ping
+                | Command::Reject
         )
     }
 
@@ -416,13 +419,13 @@ pub const COMMANDS: &[CommandInfo] = &[
     CommandInfo {
         name: "approve",
         command: Command::Approve,
-        help: "imports: approve the selected lines (asks first, with a note)",
+        help: "imports: approve the lines; requests: approve the request (asks first, with a note)",
         defaults: &["ctrl-y"],
     },
     CommandInfo {
         name: "promote",
         command: Command::Promote,
-        help: "promotions: promote the selected tags to the next stage (asks first)",
+        help: "promotions: promote the tags (or ask for it); requests: run the approved one",
         defaults: &["ctrl-p"],
     },
     CommandInfo {
@@ -430,6 +433,12 @@ pub const COMMANDS: &[CommandInfo] = &[
         command: Command::Ping,
         help: "webhooks: ping the webhook, its event read back (asks first)",
         defaults: &["ctrl-k"],
+    },
+    CommandInfo {
+        name: "reject",
+        command: Command::Reject,
+        help: "requests: reject the promotion request (asks first, with a note)",
+        defaults: &["ctrl-u"],
     },
 ];
 

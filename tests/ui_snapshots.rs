@@ -1165,6 +1165,65 @@ fn hostile_state(h: &str) -> State {
         .entry(ls.clone())
         .or_default()
         .settle(vec![token], None, now(), true);
+    {
+        use acrdeck::promote::approval::*;
+        let person = Person {
+            object_id: h.into(),
+            name: h.into(),
+        };
+        let row = acrdeck::app::data::RequestRow {
+            found: Found {
+                id: format!("sha256:{h}"),
+                registry: h.into(),
+                repository: h.into(),
+                request: Request {
+                    source_stage: h.into(),
+                    target_stage: h.into(),
+                    source_registry: h.into(),
+                    target_registry: h.into(),
+                    repository: h.into(),
+                    tag: h.into(),
+                    digest: h.into(),
+                    requester: person.clone(),
+                    created: now(),
+                    expires: now(),
+                    note: h.into(),
+                },
+                reviews: vec![Review {
+                    request: h.into(),
+                    digest: h.into(),
+                    decision: Decision::Reject,
+                    reviewer: person.clone(),
+                    at: now(),
+                    note: h.into(),
+                }],
+            },
+            judgement: Judgement {
+                state: State::Rejected {
+                    by: h.into(),
+                    note: h.into(),
+                },
+                counted: vec![],
+                not_counted: vec![(person, h.into())],
+                blockers: vec![h.into()],
+                validation: Validation::Failed {
+                    task: h.into(),
+                    run_id: h.into(),
+                    status: h.into(),
+                },
+            },
+        };
+        s.requests.settle(
+            acrdeck::app::data::Requests {
+                rows: vec![row],
+                stages: vec![],
+                problems: vec![h.into()],
+            },
+            None,
+            now(),
+            true,
+        );
+    }
     let mut r = acrdeck::audit::Record::intent(
         h,
         acrdeck::audit::Operator {
@@ -1422,7 +1481,7 @@ fn screen_lines(state: &State, cols: u16, rows: u16) -> String {
 }
 
 #[test]
-fn rollout_webhooks_and_tokens_panes() {
+fn rollout_webhooks_tokens_and_requests_panes() {
     let mut s = rollout_state();
     s.pane = Pane::Rollout;
     s.touch(Pane::Rollout);
@@ -1436,7 +1495,95 @@ fn rollout_webhooks_and_tokens_panes() {
         readme.contains(&format!("```text\n{text}\n```")),
         "README's rollout screen differs from the view: paste tests/snapshots/ui_snapshots__rollout_140x40_text.snap"
     );
-    for (pane, name) in [(Pane::Webhooks, "webhooks"), (Pane::Tokens, "tokens")] {
+    {
+        use acrdeck::promote::approval::*;
+        let person = |id: &str, name: &str| Person {
+            object_id: id.into(),
+            name: name.into(),
+        };
+        let request =
+            |id: &str, tag: &str, state: State, counted, not_counted, validation| acrdeck::app::data::RequestRow {
+                found: Found {
+                    id: format!("sha256:{id}"),
+                    registry: "contosouat.azurecr.io".into(),
+                    repository: "apps/web".into(),
+                    request: Request {
+                        source_stage: "uat".into(),
+                        target_stage: "prod".into(),
+                        source_registry: "contosouat.azurecr.io".into(),
+                        target_registry: "contosoprod.azurecr.io".into(),
+                        repository: "apps/web".into(),
+                        tag: tag.into(),
+                        digest: "sha256:4f1c2a9e0b7d6c5e3a2f1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e".into(),
+                        requester: person("a", "ops-anna@contoso.com"),
+                        created: now() - chrono::Duration::minutes(40),
+                        expires: now() + chrono::Duration::hours(23),
+                        note: "release 1.5: CHG-4711".into(),
+                    },
+                    reviews: vec![Review {
+                        request: format!("sha256:{id}"),
+                        digest: "sha256:4f1c2a9e0b7d6c5e3a2f1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e".into(),
+                        decision: Decision::Approve,
+                        reviewer: person("a", "ops-anna@contoso.com"),
+                        at: now() - chrono::Duration::minutes(30),
+                        note: "fine by me".into(),
+                    }],
+                },
+                judgement: Judgement {
+                    state,
+                    counted,
+                    not_counted,
+                    blockers: vec![],
+                    validation,
+                },
+            };
+        let passed = Validation::Passed {
+            task: "validate-base-image".into(),
+            run_id: "ch3".into(),
+            at: Some(now() - chrono::Duration::minutes(55)),
+        };
+        let rows = vec![
+            request(
+                "9ffa30104a52aaaa",
+                "1.5.0",
+                State::Pending {
+                    approvals: 0,
+                    needed: 1,
+                },
+                vec![],
+                vec![(
+                    person("a", "ops-anna@contoso.com"),
+                    "the requester cannot approve their own request".into(),
+                )],
+                passed.clone(),
+            ),
+            request(
+                "77b0e1c2d3f4aaaa",
+                "1.4.2",
+                State::Expired {
+                    at: now() - chrono::Duration::hours(2),
+                },
+                vec![],
+                vec![],
+                passed,
+            ),
+        ];
+        s.requests.settle(
+            acrdeck::app::data::Requests {
+                rows,
+                stages: vec![],
+                problems: vec![],
+            },
+            None,
+            now(),
+            true,
+        );
+    }
+    for (pane, name) in [
+        (Pane::Webhooks, "webhooks"),
+        (Pane::Tokens, "tokens"),
+        (Pane::Requests, "requests"),
+    ] {
         s.pane = pane;
         s.touch(pane);
         s.sync_rows();

@@ -125,6 +125,13 @@ pub enum Action {
         tokens: Vec<super::data::TokenRow>,
         error: Option<Failure>,
     },
+    /// Every promotion request into a gated stage, judged, or why they could not be read.
+    RequestsLoaded {
+        generation: u64,
+        result: Result<super::data::Requests, Failure>,
+    },
+    /// A step of the two-person rule ended: what the registry holds now, or why not.
+    GateDone { job: JobId, result: Result<String, String> },
     /// A log was saved to this file (with its size in bytes), or why not.
     LogSaved(Result<(String, u64), Failure>),
     /// Time to re-read what a pane shows.

@@ -92,6 +92,12 @@ pub const SPECS: &[CommandSpec] = &[
         help: "every registry's tokens: permissions, status, expiry",
     },
     CommandSpec {
+        name: "requests",
+        aliases: &["approvals"],
+        argument: Arg::None,
+        help: "promotion requests into gated stages: approve, reject, run",
+    },
+    CommandSpec {
         name: "board",
         aliases: &["promote", "stages"],
         argument: Arg::Repository,
@@ -171,6 +177,7 @@ pub fn parse(text: &str, is_registry: impl Fn(&str) -> bool) -> Result<Goto, Str
         ("rollout", ..) => pane(Pane::Rollout),
         ("webhooks", ..) => pane(Pane::Webhooks),
         ("tokens", ..) => pane(Pane::Tokens),
+        ("requests", ..) => pane(Pane::Requests),
         ("help", ..) => Ok(Goto::Help),
         ("board", _, a) => Ok(Goto::Board {
             repository: a.as_ref().map(|a| match a.split_once('/') {
@@ -450,7 +457,7 @@ mod tests {
         assert_eq!(complete("ru", &regs, repos), ("runs ".into(), vec![]));
         let (text, offered) = complete("re", &regs, repos);
         assert_eq!(text, "re");
-        assert_eq!(offered, ["registries", "registry", "repos"]);
+        assert_eq!(offered, ["registries", "registry", "repos", "requests"]);
         assert_eq!(complete("registry pr", &regs, repos).0, "registry prod ");
         assert_eq!(complete("tags pr", &regs, repos).0, "tags prod/");
         let (text, offered) = complete("tags prod/ap", &regs, repos);

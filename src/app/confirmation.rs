@@ -42,6 +42,13 @@ pub enum Change {
         promotions: Vec<Promotion>,
         stages: Vec<ResolvedStage>,
     },
+    /// A step of the two-person rule: a request, a review, running an approved request; with
+    /// what the dialog says about it (what will be written where, what counts).
+    Gate {
+        step: super::gate::GateStep,
+        lines: Vec<String>,
+        stages: Vec<ResolvedStage>,
+    },
 }
 
 impl Confirmation {
@@ -122,6 +129,7 @@ impl Change {
                 .iter()
                 .filter(|p| matches!(p.verdict, Verdict::Go(_)))
                 .count(),
+            Change::Gate { .. } => 1,
         }
     }
 
@@ -135,6 +143,14 @@ impl Change {
     fn note_required(&self) -> &'static str {
         match self {
             Change::Imports(_) => "a note is required for production registries",
+            Change::Gate {
+                step: super::gate::GateStep::Approve { .. },
+                ..
+            } => "a note is required: what did you check",
+            Change::Gate {
+                step: super::gate::GateStep::Reject { .. },
+                ..
+            } => "a note is required: why not",
             _ => "a note is required: why is this promoted (a change, a ticket)",
         }
     }
@@ -144,6 +160,7 @@ impl Change {
             Change::Mutation { .. } => "cancelled: nothing was changed",
             Change::Imports(_) => "approval cancelled; nothing was imported",
             Change::Promotions { .. } => "promotion cancelled; nothing was changed",
+            Change::Gate { .. } => "cancelled: nothing was written",
         }
     }
 }
@@ -223,5 +240,6 @@ fn confirmed(state: &mut State, c: Confirmation) -> Vec<Effect> {
         Change::Promotions { promotions, stages } => {
             super::panes::promotions::approved(state, promotions, stages, note)
         }
+        Change::Gate { step, stages, .. } => super::gate::confirmed(state, step, stages, note),
     }
 }

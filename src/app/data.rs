@@ -335,6 +335,23 @@ pub fn combined<'a, T: 'a>(listings: impl IntoIterator<Item = &'a Loadable<T>>) 
     all
 }
 
+/// A promotion request found in the registry, judged against its target stage's policy when it
+/// was read.
+#[derive(Debug, Clone)]
+pub struct RequestRow {
+    pub found: crate::promote::approval::Found,
+    pub judgement: crate::promote::approval::Judgement,
+}
+
+/// Every promotion request into a gated stage, with the stages they were judged against and
+/// what could not be read.
+#[derive(Debug, Clone, Default)]
+pub struct Requests {
+    pub rows: Vec<RequestRow>,
+    pub stages: Vec<crate::promote::ResolvedStage>,
+    pub problems: Vec<String>,
+}
+
 /// A webhook with the host it delivers to (never the rest of its URI) and its deliveries,
 /// newest first.
 #[derive(Debug, Clone)]

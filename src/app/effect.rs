@@ -139,6 +139,16 @@ pub enum Effect {
         stages: Vec<crate::promote::ResolvedStage>,
         note: String,
     },
+    /// Read every promotion request into a gated stage, judged.
+    LoadRequests { generation: u64 },
+    /// A confirmed step of the two-person rule; the job is already registered.
+    Gate {
+        job: super::JobId,
+        step: super::gate::GateStep,
+        note: String,
+        /// The stages the step's indices refer to.
+        stages: Vec<crate::promote::ResolvedStage>,
+    },
     /// Make a confirmed change; the job is already registered in `State::jobs`.
     Mutate {
         job: super::JobId,

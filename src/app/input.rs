@@ -62,6 +62,7 @@ fn on_pane_command(state: &mut State, command: Command) -> Option<Vec<Effect>> {
         (Pane::Runs, _) => runs::on_command(state, command),
         (Pane::Rollout, _) => super::panes::rollout::on_command(state, command),
         (Pane::Webhooks, _) => super::panes::webhooks::on_command(state, command),
+        (Pane::Requests, _) => super::panes::requests::on_command(state, command),
         (Pane::Tags, Command::Sort | Command::SortReverse) => {
             tags::sort(state, command == Command::SortReverse);
             Some(vec![])

@@ -11,6 +11,7 @@ pub mod command;
 pub mod confirmation;
 pub mod data;
 mod effect;
+pub mod gate;
 pub mod hooks;
 mod input;
 pub mod log_view;

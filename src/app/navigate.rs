@@ -25,6 +25,7 @@ pub fn show(state: &mut State, pane: Pane) -> Vec<Effect> {
         Pane::Audit => audit::load(state),
         Pane::Webhooks | Pane::Rollout => super::hooks::load(state, false),
         Pane::Tokens => super::panes::tokens::load(state, false),
+        Pane::Requests => super::panes::requests::show(state),
         _ => vec![],
     }
 }
@@ -114,6 +115,7 @@ pub fn refresh(state: &mut State) -> Vec<Effect> {
         }
         Pane::Webhooks => super::hooks::load(state, true),
         Pane::Tokens => super::panes::tokens::load(state, true),
+        Pane::Requests => super::gate::load(state),
     }
 }
 

@@ -43,6 +43,9 @@ pub struct State {
     /// Every registry's webhooks with their deliveries (login server → listing): shared by the
     /// Webhooks pane and the rollout view's feed; read when either is shown, not on a timer.
     pub webhooks: HashMap<String, Loadable<Vec<super::data::WebhookRow>>>,
+    /// Every promotion request into a gated stage, judged: the Requests pane lists them, the
+    /// Promotions board marks the candidates they name.
+    pub requests: Loadable<super::data::Requests>,
     pub signals: super::signals::Signals,
     /// Warn about a token whose password expires within this long.
     pub token_warning: chrono::Duration,
@@ -80,6 +83,7 @@ impl State {
             flash: None,
             runs: HashMap::new(),
             webhooks: HashMap::new(),
+            requests: Loadable::default(),
             signals: Default::default(),
             session_start: Utc::now(),
             token_warning: chrono::Duration::days(14),
@@ -295,11 +299,12 @@ pub enum Pane {
     Rollout,
     Webhooks,
     Tokens,
+    Requests,
 }
 
 impl Pane {
     /// The panes that are tables with a cursor and a `/` filter.
-    pub const TABLES: [Pane; 12] = [
+    pub const TABLES: [Pane; 13] = [
         Pane::Registries,
         Pane::Repositories,
         Pane::Tags,
@@ -312,11 +317,12 @@ impl Pane {
         Pane::Rollout,
         Pane::Webhooks,
         Pane::Tokens,
+        Pane::Requests,
     ];
 
-    /// In tab order; the number keys 1-9 and 0 choose the first ten, `:webhooks` and `:tokens`
-    /// the others.
-    pub const ALL: [Pane; 12] = [
+    /// In tab order; the number keys 1-9 and 0 choose the first ten, `:webhooks`, `:tokens` and
+    /// `:requests` the others.
+    pub const ALL: [Pane; 13] = [
         Pane::Registries,
         Pane::Repositories,
         Pane::Tags,
@@ -329,6 +335,7 @@ impl Pane {
         Pane::Rollout,
         Pane::Webhooks,
         Pane::Tokens,
+        Pane::Requests,
     ];
 
     pub fn index(self) -> usize {
@@ -349,6 +356,7 @@ impl Pane {
             Pane::Rollout => "Rollout",
             Pane::Webhooks => "Webhooks",
             Pane::Tokens => "Tokens",
+            Pane::Requests => "Requests",
         }
     }
 
@@ -359,6 +367,7 @@ impl Pane {
             Pane::CacheRules => "Cache",
             Pane::Promotions => "Promo",
             Pane::Webhooks => "Hooks",
+            Pane::Requests => "Reqs",
             other => other.title(),
         }
     }

@@ -78,6 +78,7 @@ fn touched_panes(action: &Action) -> &'static [Pane] {
         Action::ReplicasLoaded { .. } => &[Pane::Registries],
         Action::WebhooksLoaded { .. } => &[Pane::Webhooks, Pane::Rollout],
         Action::TokensLoaded { .. } => &[Pane::Tokens],
+        Action::RequestsLoaded { .. } => &[Pane::Requests, Pane::Promotions],
         Action::ImportsPlanned { .. } | Action::ImportStep { .. } | Action::ImportDone { .. } => &[Pane::Imports],
         Action::BoardLoaded { .. } | Action::PromotionStep { .. } | Action::PromotionDone { .. } => &[Pane::Promotions],
         Action::AuditLoaded(_) => &[Pane::Audit],
@@ -101,6 +102,11 @@ fn apply(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::PromotionsPlanned(_)
         | Action::PromotionStep { .. }
         | Action::PromotionDone { .. }) => promotions::apply(state, a),
+        Action::RequestsLoaded { generation, result } => {
+            super::gate::loaded(state, generation, result);
+            vec![]
+        }
+        Action::GateDone { job, result } => super::gate::done(state, job, result),
         Action::Resize(cols, rows) => {
             state.size = (cols, rows);
             vec![]
@@ -438,7 +444,7 @@ mod tests {
             &mut s,
             Action::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
         );
-        assert_eq!(s.pane, Pane::Tokens, "the last pane (no number key)");
+        assert_eq!(s.pane, Pane::Requests, "the last pane (no number key)");
         update(&mut s, special(KeyCode::Tab));
         assert_eq!(s.pane, Pane::Registries);
         update(&mut s, key('6'));

@@ -6,6 +6,7 @@
 
 mod audit;
 mod changes;
+mod gate;
 mod imports;
 mod listings;
 mod logs;
@@ -51,6 +52,7 @@ pub enum JobKey {
     Audit,
     Board,
     PromotionsPlan,
+    Requests,
     Timer(Refresh),
 }
 
@@ -232,6 +234,19 @@ impl Runner {
                     source,
                     target,
                 )),
+            ),
+            Effect::LoadRequests { generation } => (
+                JobKey::Requests,
+                Box::pin(gate::load(ctx, subs, self.imports.config.clone(), generation)),
+            ),
+            Effect::Gate {
+                job,
+                step,
+                note,
+                stages,
+            } => (
+                JobKey::Change(job),
+                Box::pin(gate::step(ctx, self.imports.audit.clone(), job, (step, note, stages))),
             ),
             Effect::RunPromotions {
                 promotions: list,

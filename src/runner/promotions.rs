@@ -39,7 +39,7 @@ pub async fn plan(
 }
 
 /// The config's stages, each with its registry found among the environment's.
-async fn resolved_stages(
+pub(super) async fn resolved_stages(
     acr: &Acr,
     subscriptions: &[String],
     config: &Config,

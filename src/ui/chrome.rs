@@ -45,7 +45,10 @@ fn short_id(id: &str) -> String {
 
 pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
     // Widest form that fits: long titles, then short ones, then short ones closer together,
-    // then three letters for every pane but the current one.
+    // then three letters for every pane but the current one. The panes without a number key
+    // (reached by tab and the command line) give way first: past the long forms only the one
+    // shown is listed, and `…` stands for the others.
+    let listed = |i: usize, pane: Pane, form: usize| i < 10 || form < 2 || pane == state.pane;
     let title_of = |pane: Pane, form: usize| -> String {
         match form {
             0 => pane.title().to_string(),
@@ -55,24 +58,28 @@ pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
     };
     let gap_of = |form: usize| if form < 2 { 2 } else { 1 };
+    let hidden = |form: usize| Pane::ALL.iter().enumerate().any(|(i, p)| !listed(i, *p, form));
     let width = |form: usize| -> usize {
-        Pane::ALL
+        let items: usize = Pane::ALL
             .iter()
             .enumerate()
+            .filter(|(i, p)| listed(*i, **p, form))
             .map(|(i, p)| title_of(*p, form).chars().count() + if i < 10 { 2 } else { 0 } + gap_of(form))
-            .sum::<usize>()
-            - gap_of(form)
+            .sum();
+        items + if hidden(form) { 1 } else { 0 } - if hidden(form) { 0 } else { gap_of(form) }
     };
     let form = (0..3).find(|f| width(*f) <= area.width as usize).unwrap_or(3);
     let gap = " ".repeat(gap_of(form));
     let mut spans = Vec::new();
     for (i, pane) in Pane::ALL.iter().enumerate() {
+        if !listed(i, *pane, form) {
+            continue;
+        }
         let style = if *pane == state.pane {
             theme.tab_active
         } else {
             theme.tab
         };
-        // The first ten have a number key; the rest are reached by tab and the command line.
         if i < 10 {
             spans.push(Span::styled(format!("{}", (i + 1) % 10), theme.key));
             spans.push(Span::styled(format!(" {}", title_of(*pane, form)), style));
@@ -80,6 +87,9 @@ pub fn tabs(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
             spans.push(Span::styled(title_of(*pane, form), style));
         }
         spans.push(Span::raw(gap.clone()));
+    }
+    if hidden(form) {
+        spans.push(Span::styled("…", theme.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -98,6 +108,7 @@ pub fn pane_body(state: &State, theme: &Theme, frame: &mut Frame, area: Rect) {
         Pane::Rollout => super::panes::rollout::rollout(state, theme, frame, area),
         Pane::Webhooks => super::panes::webhooks::webhooks(state, theme, frame, area),
         Pane::Tokens => super::panes::tokens::tokens(state, theme, frame, area),
+        Pane::Requests => super::panes::requests::requests(state, theme, frame, area),
     }
     breadcrumb(state, theme, frame, area);
 }

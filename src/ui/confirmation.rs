@@ -35,6 +35,11 @@ pub fn draw(c: &Confirmation, theme: &Theme, frame: &mut Frame, area: Rect) {
         }
         Change::Imports(items) => (" Approve imports ", 110, import_lines(items, c.note_required, theme)),
         Change::Promotions { promotions, stages } => (" Promote ", 120, promotion_lines(promotions, stages, theme)),
+        Change::Gate { lines, .. } => (
+            " Two-person rule ",
+            110,
+            lines.iter().map(|l| Line::styled(l.clone(), theme.text)).collect(),
+        ),
     };
     if let Some(name) = &c.protected {
         lines.push(Line::styled(
@@ -118,6 +123,8 @@ fn keys(c: &Confirmation, theme: &Theme) -> Line<'static> {
         Change::Mutation { .. } => "confirm   ",
         Change::Imports(_) => "approve and import   ",
         Change::Promotions { .. } => "promote   ",
+        Change::Gate { .. } if !c.name_typed() => "(type the name first)   ",
+        Change::Gate { .. } => "go ahead   ",
     };
     let mut keys = vec![Span::styled(" enter ", theme.key), Span::styled(go, theme.text)];
     if c.protected.is_some() && c.note.is_some() {

@@ -10,6 +10,7 @@ pub mod locks;
 pub mod promotions;
 pub mod registries;
 pub mod repositories;
+pub mod requests;
 pub mod rollout;
 pub mod runs;
 pub mod tags;
@@ -34,6 +35,7 @@ pub struct Panes {
     pub rollout: rollout::RolloutPane,
     pub webhooks: webhooks::WebhooksPane,
     pub tokens: tokens::TokensPane,
+    pub requests: requests::RequestsPane,
 }
 
 impl Panes {
@@ -51,6 +53,7 @@ impl Panes {
             Pane::Rollout => &self.rollout.table,
             Pane::Webhooks => &self.webhooks.table,
             Pane::Tokens => &self.tokens.table,
+            Pane::Requests => &self.requests.table,
         }
     }
 
@@ -68,6 +71,7 @@ impl Panes {
             Pane::Rollout => &mut self.rollout.table,
             Pane::Webhooks => &mut self.webhooks.table,
             Pane::Tokens => &mut self.tokens.table,
+            Pane::Requests => &mut self.requests.table,
         }
     }
 }
@@ -87,5 +91,6 @@ pub fn filter(state: &super::State, pane: Pane, query: &crate::query::Query) -> 
         Pane::Rollout => rollout::filter(state, query),
         Pane::Webhooks => webhooks::filter(state, query),
         Pane::Tokens => tokens::filter(state, query),
+        Pane::Requests => requests::filter(state, query),
     }
 }

@@ -140,6 +140,32 @@ fn ask(state: &mut State) -> Vec<Effect> {
     if items.is_empty() {
         return vec![];
     }
+    // A gated stage takes promotions through an approved request: ask for one instead.
+    let gated = state
+        .panes
+        .promotions
+        .stages
+        .get(source + 1)
+        .is_some_and(|s| s.stage.policy.gated());
+    if gated {
+        let [(repository, tag)] = items.as_slice() else {
+            state.flash = Some((
+                format!(
+                    "{} takes one request per image: select one tag (or none, for the one under the cursor)",
+                    board.stages[source + 1]
+                ),
+                true,
+            ));
+            return vec![];
+        };
+        let step = crate::app::gate::GateStep::Request {
+            source,
+            target: source + 1,
+            repository: repository.clone(),
+            tag: tag.clone(),
+        };
+        return crate::app::gate::ask(state, step);
+    }
     state.panes.promotions.planning = true;
     state.flash = Some((
         format!(
@@ -234,8 +260,13 @@ pub fn apply(state: &mut State, action: Action) -> Vec<Effect> {
                     state.panes.promotions.column =
                         state.panes.promotions.column.min(board.stages.len().saturating_sub(1));
                     state.panes.promotions.board = Some(board);
+                    let gated = stages.iter().any(|s| s.stage.policy.gated());
                     state.panes.promotions.stages = stages;
                     state.panes.promotions.error = None;
+                    // The board marks the candidates with a request: read them with it.
+                    if gated && !state.requests.loading {
+                        return crate::app::gate::load(state);
+                    }
                 }
                 Err(e) => state.panes.promotions.error = Some(e),
             }
@@ -450,5 +481,174 @@ mod tests {
         );
         assert!(matches!(effects.as_slice(), [Effect::LoadBoard { .. }]), "{effects:?}");
         assert!(s.jobs.is_empty());
+    }
+
+    fn request_row(state: crate::promote::approval::State) -> crate::app::data::RequestRow {
+        use crate::promote::approval::*;
+        let now = chrono::Utc::now();
+        crate::app::data::RequestRow {
+            found: Found {
+                id: "sha256:9ffa30104a52aaaa".into(),
+                registry: "contosouat.azurecr.io".into(),
+                repository: "apps/web".into(),
+                request: Request {
+                    source_stage: "uat".into(),
+                    target_stage: "prod".into(),
+                    source_registry: "contosouat.azurecr.io".into(),
+                    target_registry: "contosoprod.azurecr.io".into(),
+                    repository: "apps/web".into(),
+                    tag: "1.5.0".into(),
+                    digest: "sha256:aa".into(),
+                    requester: Person {
+                        object_id: "a".into(),
+                        name: "ops-a".into(),
+                    },
+                    created: now,
+                    expires: now + chrono::Duration::hours(24),
+                    note: "release".into(),
+                },
+                reviews: vec![],
+            },
+            judgement: Judgement {
+                state,
+                counted: vec![],
+                not_counted: vec![],
+                blockers: vec![],
+                validation: Validation::NotRequired,
+            },
+        }
+    }
+
+    #[test]
+    fn a_gated_stage_asks_for_a_request_and_the_requests_pane_approves_and_runs() {
+        use crate::app::gate::GateStep;
+        use crate::promote::approval::State as Req;
+        let mut s = State::new(
+            Environment {
+                name: "t".into(),
+                detail: "t".into(),
+            },
+            Keymap::default(),
+            false,
+        );
+        let mut prod = stage("prod", true);
+        prod.stage.policy.approvals = 1;
+        let stages = vec![stage("uat", false), prod];
+        let cell = |d: Option<&str>| crate::promote::board::Cell {
+            digest: d.map(str::to_string),
+            write_locked: false,
+            delete_locked: false,
+            updated: None,
+        };
+        let board = Board {
+            repository: "apps/web".into(),
+            repositories: vec!["apps/web".into()],
+            stages: vec!["uat".into(), "prod".into()],
+            rows: vec![crate::promote::board::BoardRow {
+                repository: "apps/web".into(),
+                tag: "1.5.0".into(),
+                cells: vec![cell(Some("sha256:aa")), cell(None)],
+            }],
+            ..Default::default()
+        };
+        s.pane = Pane::Promotions;
+        s.panes.promotions.repository = Some("apps/web".into());
+        let effects = update(
+            &mut s,
+            Action::BoardLoaded {
+                repository: "apps/web".into(),
+                result: Ok((board, stages.clone())),
+            },
+        );
+        assert!(
+            matches!(effects.as_slice(), [Effect::LoadRequests { .. }]),
+            "a gated stage: its requests are read with the board: {effects:?}"
+        );
+        // ctrl-p into the gated stage: a request is asked for (a note, no name: it changes
+        // nothing in production).
+        let effects = key(&mut s, KeyCode::Char('p'), KeyModifiers::CONTROL);
+        assert!(effects.is_empty(), "{effects:?}");
+        let c = s.modal.confirmation().expect("the dialog");
+        assert!(c.protected.is_none() && c.note_required);
+        typed(&mut s, "release 1.5");
+        let effects = key(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+        let [
+            Effect::Gate {
+                step, note, stages: st, ..
+            },
+        ] = effects.as_slice()
+        else {
+            panic!("{effects:?}")
+        };
+        assert_eq!(
+            step,
+            &GateStep::Request {
+                source: 0,
+                target: 1,
+                repository: "apps/web".into(),
+                tag: "1.5.0".into()
+            }
+        );
+        assert_eq!((note.as_str(), st.len()), ("release 1.5", 2));
+        // Its outcome: said, and the requests read again.
+        let job = *s.jobs.keys().next().expect("a job");
+        let effects = update(
+            &mut s,
+            Action::GateDone {
+                job,
+                result: Ok("request 9ffa30104a52 stored".into()),
+            },
+        );
+        assert!(
+            matches!(effects.as_slice(), [Effect::LoadRequests { .. }]),
+            "{effects:?}"
+        );
+        assert!(s.jobs.is_empty());
+        let generation = s.requests.generation;
+        update(
+            &mut s,
+            Action::RequestsLoaded {
+                generation,
+                result: Ok(crate::app::data::Requests {
+                    rows: vec![request_row(Req::Pending {
+                        approvals: 0,
+                        needed: 1,
+                    })],
+                    stages,
+                    problems: vec![],
+                }),
+            },
+        );
+        // The board marks the candidate.
+        assert_eq!(
+            crate::app::gate::mark(&s, "prod", "apps/web", "1.5.0"),
+            Some(("⧗ 0/1".to_string(), false))
+        );
+        // The Requests pane: a pending request cannot run (said at once); approving asks for a
+        // note and the production registry's name.
+        crate::app::navigate::show(&mut s, Pane::Requests);
+        s.sync_rows();
+        assert!(key(&mut s, KeyCode::Char('p'), KeyModifiers::CONTROL).is_empty());
+        assert!(s.modal.confirmation().is_none());
+        assert!(
+            s.flash
+                .as_ref()
+                .is_some_and(|(t, bad)| *bad && t.contains("0 of the 1"))
+        );
+        key(&mut s, KeyCode::Char('y'), KeyModifiers::CONTROL);
+        let c = s.modal.confirmation().expect("the dialog");
+        assert_eq!(c.protected.as_deref(), Some("contosoprod"));
+        typed(&mut s, "checked");
+        key(&mut s, KeyCode::Tab, KeyModifiers::NONE);
+        typed(&mut s, "contosoprod");
+        let effects = key(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+        assert!(
+            matches!(effects.as_slice(), [Effect::Gate { step: GateStep::Approve { id }, .. }] if id.starts_with("sha256:9ffa")),
+            "{effects:?}"
+        );
+        // Read-only: nothing is asked.
+        s.readonly = true;
+        key(&mut s, KeyCode::Char('u'), KeyModifiers::CONTROL);
+        assert!(s.modal.confirmation().is_none());
     }
 }

@@ -9,6 +9,7 @@ pub mod locks;
 pub mod promotions;
 pub mod registries;
 pub mod repositories;
+pub mod requests;
 pub mod rollout;
 pub mod runs;
 pub mod tags;

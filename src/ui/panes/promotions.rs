@@ -222,7 +222,18 @@ fn board_table(
                         if failed { theme.danger } else { theme.key },
                     ))
                 }
-                None => Cell::from(""),
+                // A request for the image into a gated stage, and how it stands.
+                None => match board
+                    .stages
+                    .iter()
+                    .find_map(|s| crate::app::gate::mark(state, s, &r.repository, &r.tag).map(|m| (s, m)))
+                {
+                    Some((stage, (text, bad))) => Cell::from(Span::styled(
+                        format!("request → {stage}: {text}"),
+                        if bad { theme.danger } else { theme.warning },
+                    )),
+                    None => Cell::from(""),
+                },
             });
             Row::new(cells)
         })
