@@ -6,7 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-10}"
-tests=(e2e_actions e2e_cache e2e_crash e2e_demo e2e_imports e2e_promote e2e_rollout e2e_webhooks_tokens terminal_lifecycle cli hostile_output deadlines)
+tests=(e2e_actions e2e_cache e2e_crash e2e_demo e2e_imports e2e_promote e2e_rollout e2e_webhooks_tokens two_person terminal_lifecycle cli hostile_output deadlines)
 args=()
 for t in "${tests[@]}"; do args+=(--test "$t"); done
 

@@ -6,7 +6,8 @@
 //! both audit trails show the steps; the request and the approval are in the registry, found
 //! through the referrers API. A candidate whose validation failed, and one whose tag moved after
 //! it was asked for, are refused with the reason named; a read-only session lists requests and
-//! writes nothing.
+//! writes nothing. In the dashboard: asking from the Promotions board, the Requests pane
+//! showing the approval, running it from there.
 
 mod common;
 
@@ -276,4 +277,86 @@ async fn a_failed_validation_a_moved_tag_and_a_read_only_session_are_refused() {
         .cloned()
         .collect();
     assert!(written.is_empty(), "a read-only session wrote: {written:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn from_the_dashboard_a_request_is_asked_approved_elsewhere_and_run() {
+    use common::PtySession;
+    use std::time::Duration;
+    const WAIT: Duration = Duration::from_secs(30);
+    let emu = TestEmu::start().await;
+    let approver = emu.info().approver.clone().expect("a second operator");
+    let a = Operator::new(&emu.info().config);
+    let b = Operator::new(&approver.config);
+    let config = a.config.display().to_string();
+    let mut s = PtySession::spawn(&["--config", &config], a.state.path(), 160, 40);
+    s.wait_until_running("Runs · every registry");
+    // The board of apps/web; the cursor to uat (from dev) and to 1.5.0 (the third row).
+    s.send(":board apps/web\r");
+    s.wait_for_line("the board", |l| l.contains("1.5.0") && l.contains("="), WAIT);
+    s.send("ll");
+    s.wait_for_text("▸UAT", WAIT);
+    s.send("jj\x10"); // ctrl-p
+    s.wait_for_screen(
+        "the request dialog",
+        |screen| screen.contains("Two-person rule") && screen.contains("from uat to prod"),
+        WAIT,
+    );
+    s.send("release 1.5\r");
+    s.wait_for_line("stored", |l| l.contains("done: request") && l.contains("stored"), WAIT);
+    s.wait_for_line(
+        "marked on the board",
+        |l| l.contains("1.5.0") && l.contains("request → prod: ⧗ 0/1"),
+        WAIT,
+    );
+
+    // Another operator approves, on their own jump box.
+    let listed = json(&b.acrdeck(&["promote", "list", "-o", "json"]));
+    let id = listed[0]["id"].as_str().expect("the request").to_string();
+    let r = b.acrdeck(&["promote", "approve", &id, "--note", "checked"]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+
+    // The Requests pane reads it approved; ctrl-p runs it once the registry's name is typed.
+    s.send(":requests\r");
+    s.send("\x12"); // ctrl-r
+    s.wait_for_line(
+        "approved",
+        |l| l.contains("apps/web:1.5.0") && l.contains("approved 1/1"),
+        WAIT,
+    );
+    s.wait_for_line(
+        "the approver",
+        |l| l.contains("approved by acrdeck-demo-approver"),
+        WAIT,
+    );
+    s.send("\x10");
+    s.wait_for_text("contosoprod is a protected registry", WAIT);
+    s.send("contosoprod\r");
+    s.wait_for_line(
+        "promoted, read back",
+        |l| l.contains("done: promoted apps/web:1.5.0 to prod") && l.contains("locked"),
+        WAIT,
+    );
+    s.wait_for_line(
+        "now promoted",
+        |l| l.contains("apps/web:1.5.0") && l.contains("promoted"),
+        WAIT,
+    );
+    s.send("q");
+    assert_eq!(s.wait_exit(WAIT), 0);
+    s.assert_restored();
+    let steps: Vec<String> = a
+        .audit()
+        .iter()
+        .filter(|r| r["phase"] == "outcome")
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["action"].as_str().unwrap_or(""),
+                r["outcome"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert!(steps.contains(&"promotion-request done".to_string()), "{steps:?}");
+    assert!(steps.contains(&"promote imported".to_string()), "{steps:?}");
 }
