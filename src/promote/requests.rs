@@ -15,6 +15,9 @@ use crate::audit::{AuditTrail, Operator, Record};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
+/// Repositories whose manifests are listed at once when looking for requests.
+const LISTINGS_AT_ONCE: usize = 8;
+
 /// Who is signed in, as the two-person rule counts people.
 pub async fn me(acr: &Acr) -> Result<(Person, Operator), String> {
     let id = acr
@@ -187,8 +190,23 @@ pub async fn list(acr: &Acr, stages: &[ResolvedStage]) -> (Vec<Found>, Vec<Strin
         if let Some(e) = &repos.error {
             problems.push(format!("{store}: listing its repositories: {e}"));
         }
-        for repo in repos.items.iter().filter(|r| policy.admits(r)) {
-            match requests_in(&c, &store, repo, &stages[target].stage.name).await {
+        // One manifests listing per repository the stage admits, a few at a time, not one round
+        // trip after another.
+        let target_stage = stages[target].stage.name.clone();
+        let admitted: Vec<String> = repos.items.into_iter().filter(|r| policy.admits(r)).collect();
+        // Their tokens asked for together, one token request per fifty repositories.
+        let mut reads = c
+            .with_metadata_tokens(admitted)
+            .map(|repo| {
+                let (c, store, target_stage) = (c.clone(), store.clone(), target_stage.clone());
+                async move {
+                    let read = requests_in(&c, &store, &repo, &target_stage).await;
+                    (repo, read)
+                }
+            })
+            .buffer_unordered(LISTINGS_AT_ONCE);
+        while let Some((repo, read)) = reads.next().await {
+            match read {
                 Ok(mut f) => found.append(&mut f),
                 Err(e) => problems.push(format!("{store}/{repo}: {e}")),
             }
