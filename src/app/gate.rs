@@ -9,7 +9,7 @@ use super::data::{RequestRow, Requests};
 use super::{Effect, JobId, Modal, State};
 use crate::acr::Failure;
 use crate::promote::ResolvedStage;
-use crate::promote::approval::State as RequestState;
+use crate::promote::approval::{State as RequestState, Validation};
 use crate::text::short_hex;
 
 /// One step of the rule.
@@ -246,7 +246,8 @@ pub fn done(state: &mut State, job: JobId, result: Result<String, String>) -> Ve
 }
 
 /// A candidate's mark on the board: the request into `target` for this image, if any, and how
-/// it stands (`⧗ 0/1`, `✓ 1/1`, `✗ rejected`).
+/// it stands (`⧗ 0/1`, `✓ 1/1`, `✓ 1/1, validation failed`, `✗ rejected`); true when something
+/// stands in its way.
 pub fn mark(state: &State, target_stage: &str, repository: &str, tag: &str) -> Option<(String, bool)> {
     let rows = &state.requests.value.as_ref()?.rows;
     let r = rows.iter().find(|r| {
@@ -259,12 +260,20 @@ pub fn mark(state: &State, target_stage: &str, repository: &str, tag: &str) -> O
                 RequestState::Pending { .. } | RequestState::Approved { .. } | RequestState::Rejected { .. }
             )
     })?;
+    // What stands in the way besides approvals, in a word: the validation gate.
+    let gate = match &r.judgement.validation {
+        Validation::Failed { .. } => Some("validation failed"),
+        Validation::Missing { .. } => Some("no validation run"),
+        Validation::Unreadable { .. } => Some("validation unreadable"),
+        _ => None,
+    };
+    let with_gate = |text: String| match gate {
+        Some(g) => (format!("{text}, {g}"), true),
+        None => (text, false),
+    };
     Some(match &r.judgement.state {
-        RequestState::Pending { approvals, needed } => (format!("⧗ {approvals}/{needed}"), false),
-        RequestState::Approved { approvals, needed } if r.judgement.blockers.is_empty() => {
-            (format!("✓ {approvals}/{needed}"), false)
-        }
-        RequestState::Approved { .. } => ("⧗ gate".into(), true),
+        RequestState::Pending { approvals, needed } => with_gate(format!("⧗ {approvals}/{needed}")),
+        RequestState::Approved { approvals, needed } => with_gate(format!("✓ {approvals}/{needed}")),
         _ => ("✗ rejected".into(), true),
     })
 }

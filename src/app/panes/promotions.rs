@@ -624,6 +624,21 @@ mod tests {
             crate::app::gate::mark(&s, "prod", "apps/web", "1.5.0"),
             Some(("⧗ 0/1".to_string(), false))
         );
+        // A failed validation is said on the board too.
+        if let Some(r) = s.requests.value.as_mut() {
+            r.rows[0].judgement.validation = crate::promote::approval::Validation::Failed {
+                task: "validate-base-image".into(),
+                run_id: "co3".into(),
+                status: "Failed".into(),
+            };
+        }
+        assert_eq!(
+            crate::app::gate::mark(&s, "prod", "apps/web", "1.5.0"),
+            Some(("⧗ 0/1, validation failed".to_string(), true))
+        );
+        if let Some(r) = s.requests.value.as_mut() {
+            r.rows[0].judgement.validation = crate::promote::approval::Validation::NotRequired;
+        }
         // The Requests pane: a pending request cannot run (said at once); approving asks for a
         // note and the production registry's name.
         crate::app::navigate::show(&mut s, Pane::Requests);
