@@ -329,6 +329,19 @@ async fn from_the_dashboard_a_request_is_asked_approved_elsewhere_and_run() {
         |l| l.contains("approved by acrdeck-demo-approver"),
         WAIT,
     );
+    // Enter shows the validation run's log.
+    s.send("\r");
+    s.wait_for_line(
+        "the validation log",
+        |l| l.contains("Successfully validated apps/web@sha256:"),
+        WAIT,
+    );
+    s.send(":requests\r");
+    s.wait_for_line(
+        "back",
+        |l| l.contains("apps/web:1.5.0") && l.contains("approved 1/1"),
+        WAIT,
+    );
     s.send("\x10");
     s.wait_for_text("contosoprod is a protected registry", WAIT);
     s.send("contosoprod\r");

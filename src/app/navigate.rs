@@ -70,8 +70,38 @@ pub fn open(state: &mut State) -> Vec<Effect> {
             vec![]
         }
         Pane::Runs => runs::open(state),
+        Pane::Requests => validation_log(state),
         _ => vec![],
     }
+}
+
+/// Enter on a promotion request: the log of its validation run, in the Runs pane of the source
+/// stage's registry.
+fn validation_log(state: &mut State) -> Vec<Effect> {
+    use crate::promote::approval::Validation;
+    let Some(row) = state
+        .selected_row(Pane::Requests)
+        .and_then(|i| super::gate::row(state, i))
+    else {
+        return vec![];
+    };
+    let run_id = match &row.judgement.validation {
+        Validation::Passed { run_id, .. } | Validation::Failed { run_id, .. } => run_id.clone(),
+        _ => {
+            state.flash = Some(("this request has no validation run to show".into(), true));
+            return vec![];
+        }
+    };
+    let ls = row.found.request.source_registry.clone();
+    choose_registry(state, ls.clone());
+    state.pane = Pane::Runs;
+    let mut effects = if unread(state.runs.get(&ls)) {
+        runs::load(state)
+    } else {
+        vec![]
+    };
+    effects.extend(runs::open_log(state, &run_id));
+    effects
 }
 
 /// Esc: out of a tag's detail or the tasks list, then clears a filter, then goes back up.

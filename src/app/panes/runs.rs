@@ -192,6 +192,32 @@ pub fn open(state: &mut State) -> Vec<Effect> {
     }]
 }
 
+/// Opens the log of run `run_id` of the chosen registry (a run named elsewhere: a validation
+/// run of a promotion request), whether or not its row is listed yet.
+pub fn open_log(state: &mut State, run_id: &str) -> Vec<Effect> {
+    let Some(row) = state.current_registry() else {
+        return vec![];
+    };
+    let (Some(registry), name) = (RegistryRef::parse(&row.registry.id), row.registry.name.clone()) else {
+        return vec![];
+    };
+    let ls = row.registry.properties.login_server.clone();
+    let pane = &mut state.panes.runs;
+    pane.tasks_focus = false;
+    if let Some(i) = pane.logs.iter().position(|v| v.is_for(&ls, run_id)) {
+        pane.log_shown = Some(i);
+        return vec![];
+    }
+    pane.logs.push(LogView::new(ls.clone(), name, run_id.to_string()));
+    pane.log_shown = Some(pane.logs.len() - 1);
+    vec![Effect::OpenLog {
+        viewer: crate::app::LogViewer::Runs,
+        registry,
+        login_server: ls,
+        run_id: run_id.to_string(),
+    }]
+}
+
 /// The chosen registry's ARM reference, name and login server, for a change to it.
 fn registry_for_change(state: &State) -> Option<(RegistryRef, String, String)> {
     let row = state.current_registry()?;

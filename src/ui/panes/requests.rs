@@ -136,17 +136,13 @@ fn detail(r: &crate::app::data::RequestRow, state: &State, theme: &Theme) -> Vec
         Validation::NotRequired => ("validation: none required".to_string(), theme.muted),
         Validation::Passed { task, run_id, at } => (
             format!(
-                "validation: {task} run {run_id} Succeeded {} ago and names this digest (its log: :runs {})",
+                "validation: {task} run {run_id} Succeeded {} ago and names this digest (enter: its log)",
                 age(*at, state.now),
-                q.source_stage
             ),
             theme.ok,
         ),
         Validation::Failed { task, run_id, status } => (
-            format!(
-                "validation: {task} run {run_id} {status}; no successful run names this digest (its log: :runs {})",
-                q.source_stage
-            ),
+            format!("validation: {task} run {run_id} {status}; no successful run names this digest (enter: its log)"),
             theme.danger,
         ),
         Validation::Missing { task, within_hours } => (
