@@ -262,12 +262,12 @@ pub async fn find(acr: &Acr, stages: &[ResolvedStage], id: &str) -> Result<Found
         ));
     }
     let (all, problems) = list(acr, stages).await;
-    let matching: Vec<Found> = all
+    let mut matching: Vec<Found> = all
         .into_iter()
         .filter(|f| f.id.trim_start_matches("sha256:").starts_with(want))
         .collect();
     match matching.len() {
-        1 => Ok(matching.into_iter().next().unwrap_or_else(|| unreachable!())),
+        1 => Ok(matching.remove(0)),
         0 if problems.is_empty() => Err(format!("no promotion request has the id {id} (acrdeck promote list)")),
         0 => Err(format!(
             "no promotion request {id} was found; some registries could not be read: {}",
