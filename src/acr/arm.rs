@@ -704,6 +704,17 @@ impl ArmClient {
         Ok(d)
     }
 
+    /// What is shown of a webhook besides its properties: the host it delivers to and its
+    /// deliveries, newest first, each read on its own so that one failing leaves the other.
+    pub async fn webhook_detail(
+        &self,
+        r: &RegistryRef,
+        webhook: &str,
+    ) -> (Result<Option<String>>, Result<Vec<Delivery>>) {
+        let host = self.webhook_callback(r, webhook).await.map(|c| c.host());
+        (host, self.deliveries(r, webhook).await)
+    }
+
     /// Where a webhook delivers. Its URI's query and headers can hold credentials: callers show
     /// [`CallbackConfig::host`] only.
     pub async fn webhook_callback(&self, r: &RegistryRef, webhook: &str) -> Result<CallbackConfig> {

@@ -378,24 +378,11 @@ pub struct TokenRow {
     pub permissions: Vec<RepositoryPermission>,
 }
 
-/// How near a token's expiry is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expiry {
-    Never,
-    Later,
-    /// Within the configured warning window.
-    Soon,
-    Expired,
-}
+pub use crate::acr::model::Expiry;
 
 impl TokenRow {
     pub fn expiry(&self, now: DateTime<Utc>, window: chrono::Duration) -> Expiry {
-        match self.token.expiry() {
-            None => Expiry::Never,
-            Some(e) if e <= now => Expiry::Expired,
-            Some(e) if e <= now + window => Expiry::Soon,
-            Some(_) => Expiry::Later,
-        }
+        self.token.expiry_at(now, window)
     }
 }
 

@@ -1114,16 +1114,7 @@ mod tests {
 
     #[test]
     fn a_run_failing_in_any_registry_is_signalled_once_and_history_never() {
-        let mut s = state();
-        s.stage_order = vec!["dev".into(), "prod".into()];
-        update(
-            &mut s,
-            Action::RegistriesLoaded {
-                page: Page::whole(0),
-                registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
-                error: None,
-            },
-        );
+        let mut s = two_stages();
         let now = s.now;
         s.session_start = now - chrono::Duration::minutes(1);
         // The first read: a failure from before the session is history.
@@ -1178,16 +1169,7 @@ mod tests {
 
     #[test]
     fn the_rollout_view_orders_every_registrys_runs_filters_by_stage_and_pins_tiles() {
-        let mut s = state();
-        s.stage_order = vec!["dev".into(), "prod".into()];
-        update(
-            &mut s,
-            Action::RegistriesLoaded {
-                page: Page::whole(0),
-                registries: vec![registry("acrdev", "dev"), registry("acrprod", "prod")],
-                error: None,
-            },
-        );
+        let mut s = two_stages();
         let now = s.now;
         runs_read(
             &mut s,

@@ -9,7 +9,7 @@
 
 use super::reads::{EXIT_FAILED, EXIT_OK};
 use super::rows::RowWriter;
-use crate::acr::model::{Delivery, Registry, RepositoryPermission, ScopeMap};
+use crate::acr::model::{Delivery, Expiry, Registry, RepositoryPermission};
 use crate::acr::paging::collect;
 use crate::acr::{Acr, RegistryRef, RunFilter};
 use crate::config::Config;
@@ -269,14 +269,12 @@ async fn registry_webhooks(acr: &Acr, reg: &Registry) -> Result<Vec<WebhookRow>,
     }
     let mut rows = Vec::new();
     for h in listed.items {
-        let host = match arm.webhook_callback(&r, &h.name).await {
-            Ok(c) => c.host(),
-            Err(e) => {
-                partial(&reg.name, &format!("webhook {}'s callback", h.name), e);
-                None
-            }
-        };
-        let last = match arm.deliveries(&r, &h.name).await {
+        let (host, deliveries) = arm.webhook_detail(&r, &h.name).await;
+        let host = host.unwrap_or_else(|e| {
+            partial(&reg.name, &format!("webhook {}'s callback", h.name), e);
+            None
+        });
+        let last = match deliveries {
             Ok(d) => d.into_iter().next(),
             Err(e) => {
                 partial(&reg.name, &format!("webhook {}'s events", h.name), e);
@@ -445,7 +443,6 @@ pub async fn registry_tokens(
     if let Some(e) = &maps.error {
         partial(&reg.name, "the scope maps listing", e);
     }
-    let maps: HashMap<&str, &ScopeMap> = maps.items.iter().map(|m| (m.name.as_str(), m)).collect();
     Ok(tokens
         .items
         .iter()
@@ -458,13 +455,10 @@ pub async fn registry_tokens(
                 name: t.name.clone(),
                 status: t.properties.status.clone().unwrap_or_default(),
                 scope_map: map.map(str::to_string),
-                permissions: map
-                    .and_then(|m| maps.get(m))
-                    .map(|m| m.permissions())
-                    .unwrap_or_default(),
+                permissions: t.grants(&maps.items),
                 expiry,
-                expired: expiry.is_some_and(|e| e <= now),
-                expiring: expiry.is_some_and(|e| e <= now + window),
+                expired: t.expiry_at(now, window) == Expiry::Expired,
+                expiring: matches!(t.expiry_at(now, window), Expiry::Expired | Expiry::Soon),
             }
         })
         .collect())

@@ -5,12 +5,10 @@
 
 use super::Ctx;
 use super::listings::arm;
-use crate::acr::model::ScopeMap;
 use crate::acr::paging::collect;
 use crate::acr::{Failure, RegistryRef};
 use crate::app::data::{TokenRow, WebhookRow};
 use crate::app::{Action, Page};
-use std::collections::HashMap;
 
 /// A registry's webhooks, each with its callback's host and its deliveries, sent whole.
 pub async fn webhooks(ctx: Ctx, registry: RegistryRef, login_server: String, generation: u64) {
@@ -29,26 +27,19 @@ pub async fn webhooks(ctx: Ctx, registry: RegistryRef, login_server: String, gen
     let listed = collect(arm.list_webhooks(&registry)).await;
     let mut rows = Vec::with_capacity(listed.items.len());
     for webhook in listed.items {
-        let mut problem = None;
-        let host = match arm.webhook_callback(&registry, &webhook.name).await {
-            Ok(c) => c.host(),
-            Err(e) => {
-                problem = Some(Failure::from(e));
-                None
-            }
-        };
-        let deliveries = match arm.deliveries(&registry, &webhook.name).await {
-            Ok(d) => d,
-            Err(e) => {
-                problem.get_or_insert(Failure::from(e));
-                Vec::new()
-            }
-        };
+        let (host, deliveries) = arm.webhook_detail(&registry, &webhook.name).await;
+        // What could not be read is kept beside what could.
+        let problem = host
+            .as_ref()
+            .err()
+            .or(deliveries.as_ref().err())
+            .cloned()
+            .map(Failure::from);
         rows.push(WebhookRow {
-            webhook,
-            host,
-            deliveries,
+            host: host.ok().flatten(),
+            deliveries: deliveries.unwrap_or_default(),
             problem,
+            webhook,
         });
     }
     send(rows, listed.error.map(Failure::from));
@@ -72,22 +63,13 @@ pub async fn tokens(ctx: Ctx, registry: RegistryRef, login_server: String, gener
         collect(arm.list_tokens(&registry)),
         collect(arm.list_scope_maps(&registry))
     );
-    let by_name: HashMap<&str, &ScopeMap> = maps.items.iter().map(|m| (m.name.as_str(), m)).collect();
     let rows = tokens
         .items
         .into_iter()
-        .map(|token| {
-            let scope_map = token.properties.scope_map_name().map(str::to_string);
-            let permissions = scope_map
-                .as_deref()
-                .and_then(|m| by_name.get(m))
-                .map(|m| m.permissions())
-                .unwrap_or_default();
-            TokenRow {
-                token,
-                scope_map,
-                permissions,
-            }
+        .map(|token| TokenRow {
+            scope_map: token.properties.scope_map_name().map(str::to_string),
+            permissions: token.grants(&maps.items),
+            token,
         })
         .collect();
     // Without the scope maps the permissions shown would be empty, not unknown: say so.

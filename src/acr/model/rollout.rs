@@ -269,7 +269,36 @@ pub struct TokenProperties {
     pub credentials: Option<TokenCredentials>,
 }
 
+/// How near a token's expiry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expiry {
+    Never,
+    Later,
+    /// Within the warning window asked for.
+    Soon,
+    Expired,
+}
+
 impl Token {
+    /// How near its expiry is at `now`, warning `window` ahead.
+    pub fn expiry_at(&self, now: DateTime<Utc>, window: chrono::Duration) -> Expiry {
+        match self.expiry() {
+            None => Expiry::Never,
+            Some(e) if e <= now => Expiry::Expired,
+            Some(e) if e <= now + window => Expiry::Soon,
+            Some(_) => Expiry::Later,
+        }
+    }
+
+    /// What its scope map (found among `maps`) lets it do; nothing when the map is not there.
+    pub fn grants(&self, maps: &[ScopeMap]) -> Vec<RepositoryPermission> {
+        self.properties
+            .scope_map_name()
+            .and_then(|name| maps.iter().find(|m| m.name == name))
+            .map(ScopeMap::permissions)
+            .unwrap_or_default()
+    }
+
     /// When the first of its passwords expires; none when none does (or it has none).
     pub fn expiry(&self) -> Option<DateTime<Utc>> {
         self.properties
