@@ -98,11 +98,24 @@ fn auth(loaded: &LoadedConfig) -> Result<AuthMethod, String> {
             acr::auth::owner_only(&file).map_err(|why| format!("the certificate {}: {why}", file.display()))?;
             let bytes =
                 std::fs::read(&file).map_err(|e| format!("cannot read the certificate {}: {e}", file.display()))?;
+            let password = if a.certificate_password_env.is_some() || a.certificate_password_file.is_some() {
+                let file = a.certificate_password_file.as_ref().map(path);
+                Some(
+                    acr::auth::secret_from(
+                        a.certificate_password_env.as_deref(),
+                        file.as_deref(),
+                        "certificate password",
+                    )
+                    .map_err(|e| e.to_string())?,
+                )
+            } else {
+                None
+            };
             AuthMethod::ClientCertificate {
                 tenant: tenant()?,
                 client_id: client_id()?,
                 certificate: azure_core::credentials::SecretBytes::new(bytes),
-                password: None,
+                password,
             }
         }
         config::AuthMethod::RegistryPassword => {

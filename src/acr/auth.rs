@@ -43,7 +43,7 @@ pub enum AuthMethod {
         client_id: String,
         secret: Secret,
     },
-    /// `certificate`: the PKCS#12 bytes with the private key.
+    /// `certificate`: a PKCS#12 or PEM file's bytes, with the private key.
     ClientCertificate {
         tenant: String,
         client_id: String,
@@ -255,16 +255,38 @@ impl ArmAuth {
                 client_id,
                 certificate,
                 password,
-            } => azure_identity::ClientCertificateCredential::new(
-                tenant.clone(),
-                client_id.clone(),
-                certificate.clone(),
-                Some(azure_identity::ClientCertificateCredentialOptions {
-                    client_options: client_options(),
-                    password: password.clone(),
-                }),
-            )
-            .map_err(fail)?,
+            } => {
+                let signing = super::certificate::SigningCertificate::load(
+                    certificate.bytes(),
+                    password.as_ref().map(|p| p.secret()),
+                )
+                .map_err(|why| {
+                    AcrError::new(
+                        ErrorKind::Invalid,
+                        "read the sign-in certificate (client-certificate)",
+                        "[auth] certificate_file",
+                        why,
+                    )
+                })?;
+                let audience = format!(
+                    "{}/{tenant}/oauth2/v2.0/token",
+                    cloud.authority_host.as_str().trim_end_matches('/')
+                );
+                tracing::info!(thumbprint = %signing.thumbprint_hex(), "signing in with a certificate");
+                azure_identity::ClientAssertionCredential::new(
+                    tenant.clone(),
+                    client_id.clone(),
+                    super::certificate::CertificateAssertion {
+                        certificate: Arc::new(signing),
+                        client_id: client_id.clone(),
+                        audience,
+                    },
+                    Some(azure_identity::ClientAssertionCredentialOptions {
+                        client_options: client_options(),
+                    }),
+                )
+                .map_err(fail)?
+            }
         };
         Ok(Some(ArmAuth {
             credential,

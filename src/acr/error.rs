@@ -88,6 +88,11 @@ impl AcrError {
     /// What an operator should do about this kind of failure.
     pub fn hint(&self) -> &'static str {
         match &self.kind {
+            ErrorKind::Auth if self.code.as_deref() == Some("AADSTS700027") => {
+                "The application does not know this certificate: upload it to the app registration \
+                 (`az ad app credential reset --id APP --cert @FILE --append`), or point [auth] \
+                 certificate_file at one it knows (the log names the thumbprint sent)"
+            }
             ErrorKind::Auth => {
                 "Check the sign-in method in the config ([auth]) and that the identity is valid; with azure-cli, run `az login` again"
             }

@@ -26,6 +26,7 @@
 pub mod arm;
 pub mod artifacts;
 pub mod auth;
+pub mod certificate;
 pub mod cloud;
 pub mod error;
 pub mod http;

@@ -177,6 +177,10 @@ pub struct AuthConfig {
     pub client_secret_file: Option<PathBuf>,
     /// PEM or PKCS#12 file with the service principal's certificate and key.
     pub certificate_file: Option<PathBuf>,
+    /// Environment variable holding the PKCS#12 file's password.
+    pub certificate_password_env: Option<String>,
+    /// File holding the PKCS#12 file's password (must not be readable by group or others).
+    pub certificate_password_file: Option<PathBuf>,
     /// Admin user or repository-scoped token name, for `method = "registry-password"`.
     pub username: Option<String>,
     /// Environment variable holding that user's password.

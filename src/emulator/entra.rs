@@ -3,6 +3,7 @@
 //! shape (`error`, `error_description` with an AADSTS code, `error_codes`, trace ids).
 
 use super::Emu;
+use super::assertion::{ASSERTION_TYPE, Refusal};
 use super::server::json;
 use axum::Form;
 use axum::extract::{Path, State};
@@ -34,14 +35,31 @@ pub async fn token(
     Path(tenant): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
+    let assertion = form.get("client_assertion").map(String::as_str);
     let (tenant_ok, known, signed_in) = {
         let w = emu.world();
         let id = form.get("client_id").map(String::as_str).unwrap_or("");
         let secret = form.get("client_secret").map(String::as_str).unwrap_or("");
+        let signed_in = match assertion {
+            // The audience is this tenant's token endpoint, as Entra ID requires.
+            Some(jwt) => w
+                .principal_asserting(
+                    id,
+                    jwt,
+                    &format!("{}/{tenant}/oauth2/v2.0/token", emu.arm_base),
+                    chrono::Utc::now().timestamp(),
+                )
+                .cloned(),
+            None => w.principal_signing_in(id, secret).cloned().ok_or(Refusal {
+                error: "invalid_client",
+                code: 7000215,
+                description: "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.".into(),
+            }),
+        };
         (
             tenant == w.tenant || tenant == "organizations",
             w.principal_named(id).is_some(),
-            w.principal_signing_in(id, secret).cloned(),
+            signed_in,
         )
     };
     if !tenant_ok {
@@ -73,13 +91,17 @@ pub async fn token(
             ),
         );
     }
-    let Some(principal) = signed_in else {
+    if assertion.is_some() && form.get("client_assertion_type").map(String::as_str) != Some(ASSERTION_TYPE) {
         return entra_error(
-            401,
-            "invalid_client",
-            7000215,
-            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app.",
+            400,
+            "invalid_request",
+            50027,
+            "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
         );
+    }
+    let principal = match signed_in {
+        Ok(p) => p,
+        Err(r) => return entra_error(401, r.error, r.code, &r.description),
     };
     let Some(scope) = form.get("scope") else {
         return entra_error(

@@ -7,6 +7,7 @@
 
 mod admin;
 mod arm;
+mod assertion;
 mod blobs;
 mod clock;
 mod dataplane;
@@ -217,6 +218,10 @@ pub struct ReadyInfo {
     pub blob: String,
     pub admin: String,
     pub config: PathBuf,
+    /// A PEM file with a certificate registered on the principal and its private key, for
+    /// signing in with `method = "client-certificate"`.
+    #[serde(default)]
+    pub certificate: PathBuf,
     /// The second operator, when the world has one: its sign-in and an acrdeck configuration
     /// that uses it (the same registries and stages).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -297,6 +302,11 @@ pub async fn start(options: Options) -> Result<Running, String> {
     let mut world = worldfile::build(&file, Utc::now(), options.scale, &login_servers)?;
     world.upstream.login_server = host_port(&upstream_l)?;
 
+    let (registered, certificate_pem) = assertion::generate(&world.principal.display_name)?;
+    world.principal.certificates.push(registered);
+    let certificate_path = options.state_dir.join("principal-certificate.pem");
+    write_private(&certificate_path, &certificate_pem)?;
+
     let tls = tls::make()?;
     let ca_path = options.state_dir.join("ca.pem");
     std::fs::write(&ca_path, &tls.ca_pem).map_err(|e| format!("cannot write {}: {e}", ca_path.display()))?;
@@ -317,6 +327,7 @@ pub async fn start(options: Options) -> Result<Running, String> {
         blob: blob_base.clone(),
         admin: admin_base,
         config: options.state_dir.join("acrdeck.toml"),
+        certificate: certificate_path,
         approver: world.approver.as_ref().map(|a| ReadyApprover {
             client_id: a.client_id.clone(),
             client_secret: a.client_secret.clone(),

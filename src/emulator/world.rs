@@ -29,6 +29,27 @@ impl World {
             .find(|p| p.client_id == client_id && p.client_secret == secret)
     }
 
+    /// The operator with this application id and a certificate registered, signing in with
+    /// `assertion` for the token endpoint `audience`.
+    pub fn principal_asserting(
+        &self,
+        client_id: &str,
+        assertion: &str,
+        audience: &str,
+        now: i64,
+    ) -> Result<&Principal, super::assertion::Refusal> {
+        let principal = std::iter::once(&self.principal)
+            .chain(self.approver.as_ref())
+            .find(|p| p.client_id == client_id);
+        let registered = principal.map(|p| p.certificates.as_slice()).unwrap_or(&[]);
+        super::assertion::verify(assertion, client_id, audience, registered, now)?;
+        principal.ok_or_else(|| super::assertion::Refusal {
+            error: "unauthorized_client",
+            code: 700016,
+            description: format!("Application with identifier '{client_id}' was not found in the directory."),
+        })
+    }
+
     /// The operator with this application id, whatever the secret.
     pub fn principal_named(&self, client_id: &str) -> Option<&Principal> {
         std::iter::once(&self.principal)
@@ -44,6 +65,8 @@ pub struct Principal {
     pub client_secret: String,
     pub object_id: String,
     pub display_name: String,
+    /// Certificates registered on the application, for sign-in with a client assertion.
+    pub certificates: Vec<super::assertion::Registered>,
 }
 
 /// Public registries (docker.io, quay.io, ...) served by one emulated registry whose

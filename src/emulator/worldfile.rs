@@ -341,6 +341,7 @@ pub fn build(
             client_secret: secret,
             object_id: file.principal.object_id.clone(),
             display_name: file.principal.display_name.clone(),
+            certificates: Vec::new(),
         },
         approver: file.approver.as_ref().map(|a| Principal {
             client_id: a.client_id.clone(),
@@ -350,6 +351,7 @@ pub fn build(
                 .unwrap_or_else(|| format!("emu~{}", uuid::Uuid::new_v4().simple())),
             object_id: a.object_id.clone(),
             display_name: a.display_name.clone(),
+            certificates: Vec::new(),
         }),
         registries,
         upstream,

@@ -11,7 +11,7 @@ import json
 import sys
 
 from azure.core.exceptions import HttpResponseError
-from azure.identity import ClientSecretCredential
+from azure.identity import CertificateCredential, ClientSecretCredential
 from azure.containerregistry import ContainerRegistryClient
 from azure.mgmt.containerregistry import ContainerRegistryManagementClient
 from azure.mgmt.containerregistry.models import ImportImageParameters, ImportSource
@@ -38,6 +38,18 @@ def main():
         disable_instance_discovery=True,
     )
     scopes = [arm + "/.default"]
+
+    # The certificate registered on the principal, through MSAL's client assertion (PS256).
+    by_certificate = CertificateCredential(
+        info["tenant"],
+        info["client_id"],
+        certificate_path=info["certificate"],
+        authority=info["authority"],
+        disable_instance_discovery=True,
+    )
+    mgmt_by_certificate = ContainerRegistryManagementClient(by_certificate, info["subscription"], base_url=arm, credential_scopes=scopes)
+    names = sorted(r.name for r in mgmt_by_certificate.registries.list())
+    check("CertificateCredential signs in with the principal's certificate", names == sorted(info["registries"]), names)
     mgmt = ContainerRegistryManagementClient(credential, info["subscription"], base_url=arm, credential_scopes=scopes)
 
     # Registries, across nextLink pages.
