@@ -27,7 +27,14 @@ Files:
 /// cache rules and task runs with live logs; approve queued imports, promote images between
 /// stage registries and lock what reaches production.
 #[derive(Debug, Parser)]
-#[command(name = "acrdeck", version, about, long_about = None, after_help = EXAMPLES)]
+#[command(
+    name = "acrdeck",
+    version,
+    long_version = crate::build_info::LONG_VERSION,
+    about,
+    long_about = None,
+    after_help = EXAMPLES
+)]
 pub struct Cli {
     /// Open the dashboard on the embedded emulator's demo world: no Azure, config or network needed
     #[arg(long)]
@@ -69,6 +76,8 @@ pub enum Commands {
     },
     /// Print the man page (roff) to standard output
     Man,
+    /// Print what this build is: version, git commit, build date, target, rustc
+    Version(VersionArgs),
     /// Run the ACR emulator alone: Entra token service, ARM, one registry per world registry,
     /// run-log blobs, all over HTTPS on loopback. Prints one JSON line when ready, serves until
     /// SIGTERM or Ctrl-C.
@@ -177,6 +186,10 @@ pub struct PromoteRunArgs {
 pub struct DoctorArgs {
     #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
     pub output: Output,
+    /// Check against the embedded demo world instead of the config: the emulator starts in this
+    /// process on loopback, so a fresh install proves its TLS, sign-in and listings work here
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -350,6 +363,12 @@ pub enum ListOutput {
     Json,
     /// Tab-separated, a header line first; tabs, line ends and backslashes in values escaped.
     Tsv,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct VersionArgs {
+    #[arg(long, short = 'o', value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

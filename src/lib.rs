@@ -9,6 +9,7 @@
 pub mod acr;
 pub mod app;
 pub mod audit;
+pub mod build_info;
 pub mod cache;
 pub mod cache_keeper;
 pub mod cli;

@@ -18,6 +18,16 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => fail(1, &format!("cannot write the man page: {e}")),
         },
+        Some(Commands::Version(args)) => {
+            match args.output {
+                acrdeck::cli::Output::Table => print!("{}", acrdeck::build_info::text()),
+                acrdeck::cli::Output::Json => match serde_json::to_string_pretty(&acrdeck::build_info::info()) {
+                    Ok(json) => println!("{json}"),
+                    Err(e) => return fail(1, &format!("cannot write the build facts as JSON: {e}")),
+                },
+            }
+            ExitCode::SUCCESS
+        }
         Some(Commands::Emulator(args)) => headless::emulator::run(&cli, args),
         Some(Commands::Imports(ImportsCommand::Plan(args))) => headless::commands::imports_plan(&cli, args),
         Some(Commands::Audit(args)) => {

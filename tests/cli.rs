@@ -37,13 +37,39 @@ fn help_shows_examples() {
 }
 
 #[test]
-fn version_is_the_package_version() {
+fn version_names_the_build_and_the_json_says_the_same() {
     let dir = tempfile::tempdir().unwrap();
-    let out = acrdeck(&["--version"], dir.path());
+    let out = acrdeck(&["-V"], dir.path());
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         format!("acrdeck {}", env!("CARGO_PKG_VERSION"))
     );
+    let long = String::from_utf8_lossy(&acrdeck(&["--version"], dir.path()).stdout).to_string();
+    let json = acrdeck(&["version", "--output", "json"], dir.path());
+    assert!(json.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    // This checkout's commit, when the tests run in one.
+    if let Ok(head) = std::process::Command::new("git").args(["rev-parse", "HEAD"]).output()
+        && head.status.success()
+    {
+        assert_eq!(v["commit"], String::from_utf8_lossy(&head.stdout).trim());
+    }
+    assert!(
+        v["target"]
+            .as_str()
+            .is_some_and(|t| t.starts_with(std::env::consts::ARCH)),
+        "{v}"
+    );
+    assert!(v["rustc"].as_str().is_some_and(|r| r.starts_with("rustc 1.")), "{v}");
+    let date = v["build_date"].as_str().expect("a build date");
+    assert!(chrono::DateTime::parse_from_rfc3339(date).is_ok(), "{date}");
+    for key in ["commit", "build_date", "target", "rustc"] {
+        let value = v[key].as_str().expect("a string");
+        assert!(long.contains(value), "--version names the {key} {value}:\n{long}");
+    }
+    let table = String::from_utf8_lossy(&acrdeck(&["version"], dir.path()).stdout).to_string();
+    assert_eq!(table, long, "`version` prints what --version prints");
 }
 
 #[test]

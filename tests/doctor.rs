@@ -236,3 +236,33 @@ async fn an_untrusted_certificate_is_read_through_the_proxy_the_client_uses() {
         "one tunnel, to the host asked"
     );
 }
+
+/// `doctor --demo` on a machine with no home directory and no config: the demo world starts in
+/// the process and every check passes, as on a fresh install.
+#[test]
+fn doctor_demo_checks_the_embedded_world_without_a_home_or_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(common::BIN)
+        .args(["doctor", "--demo", "--output", "json"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("ACRDECK_STATE_DIR", dir.path())
+        .output()
+        .expect("run acrdeck");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let checks: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON checks");
+    for name in [
+        "configuration",
+        "sign-in",
+        "registry listing",
+        "token exchange and catalog",
+        "runs listing",
+    ] {
+        assert!(
+            checks.iter().any(|c| c["check"] == name && c["ok"] == true),
+            "{name} passed: {checks:?}"
+        );
+    }
+    assert!(checks.iter().all(|c| c["ok"] == true), "{checks:?}");
+}

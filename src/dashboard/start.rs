@@ -194,19 +194,7 @@ fn backend(
 
 /// Starts the embedded emulator on the demo world, with its files in `<state>/demo`.
 async fn start_demo_emulator(paths: &Paths) -> Result<crate::emulator::Running, String> {
-    let dir = paths.state_dir.join("demo");
-    // A fresh world every time: yesterday's demo state is of no use.
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear the demo state in {}: {e}", dir.display()))?;
-    }
-    crate::emulator::start(crate::emulator::Options {
-        listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-        state_dir: dir,
-        world: None,
-        scale: Default::default(),
-    })
-    .await
-    .map_err(|e| format!("the demo emulator did not start: {e}"))
+    crate::emulator::start_demo(paths.state_dir.join("demo")).await
 }
 
 fn environment(cli: &Cli, loaded: &LoadedConfig, demo: Option<&crate::emulator::Running>) -> Environment {

@@ -200,7 +200,13 @@ mod tests {
         let mut parts: Vec<String> = jwt.split('.').map(str::to_string).collect();
         parts[1] = URL_SAFE_NO_PAD.encode(r#"{"iss":"app","sub":"app","aud":"x","exp":99999,"nbf":0}"#);
         assert_eq!(
-            code(verify(&parts.join("."), "app", AUD, std::slice::from_ref(&registered), 10_000)),
+            code(verify(
+                &parts.join("."),
+                "app",
+                AUD,
+                std::slice::from_ref(&registered),
+                10_000
+            )),
             700027
         );
         assert_eq!(code(verify("not.a-jwt", "app", AUD, &[registered], 10_000)), 50027);

@@ -277,6 +277,22 @@ fn host_port(l: &TcpListener) -> Result<String, String> {
     })
 }
 
+/// Starts the demo world in this process with its files in `dir`, cleared first: yesterday's
+/// demo state is of no use. `--demo` and `doctor --demo` stand on it.
+pub async fn start_demo(dir: PathBuf) -> Result<Running, String> {
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("cannot clear the demo state in {}: {e}", dir.display()))?;
+    }
+    start(Options {
+        listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+        state_dir: dir,
+        world: None,
+        scale: Default::default(),
+    })
+    .await
+    .map_err(|e| format!("the demo emulator did not start: {e}"))
+}
+
 /// Starts an emulator: binds every listener, builds the world, writes the CA and a ready-made
 /// acrdeck config into the state dir, and serves until [`Running::stop`] or drop.
 pub async fn start(options: Options) -> Result<Running, String> {

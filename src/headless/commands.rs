@@ -19,14 +19,31 @@ struct Headless {
     loaded: LoadedConfig,
     _log: logging::LogGuard,
     acr: Acr,
+    /// `doctor --demo`'s emulator, serving until the command ends (declared before the runtime
+    /// it runs on, so it stops first).
+    _demo: Option<crate::emulator::Running>,
     runtime: tokio::runtime::Runtime,
 }
 
 /// Loads the config, opens the log and builds the client: read-only when `reads_only`, else as
-/// --readonly and the config's `[ui] readonly` say. Failures are usage errors (exit 2).
+/// --readonly and the config's `[ui] readonly` say. Failures are usage errors (exit 2). With
+/// `doctor --demo`, the config is the one the embedded demo emulator writes.
 fn headless(cli: &Cli, reads_only: bool) -> Result<Headless, ExitCode> {
     let paths = Paths::discover();
-    let loaded = crate::process::load_config(cli, &paths).map_err(|e| fail(EXIT_USAGE, &e.to_string()))?;
+    let runtime = runtime()?;
+    let demo = match &cli.command {
+        Some(Commands::Doctor(a)) if a.demo || cli.demo => Some(
+            runtime
+                .block_on(crate::emulator::start_demo(paths.state_dir.join("doctor-demo")))
+                .map_err(|e| fail(1, &e))?,
+        ),
+        _ => None,
+    };
+    let loaded = match &demo {
+        Some(emu) => crate::config::load_file(&emu.info.config, true),
+        None => crate::process::load_config(cli, &paths),
+    }
+    .map_err(|e| fail(EXIT_USAGE, &e.to_string()))?;
     let log = logging::init(&paths.log_dir, cli.log_level.as_deref()).map_err(|e| fail(EXIT_USAGE, &e))?;
     let readonly = reads_only || cli.readonly || loaded.config.ui.readonly;
     let acr = crate::connect::settings(&loaded, readonly)
@@ -37,7 +54,8 @@ fn headless(cli: &Cli, reads_only: bool) -> Result<Headless, ExitCode> {
         loaded,
         _log: log,
         acr,
-        runtime: runtime()?,
+        _demo: demo,
+        runtime,
     })
 }
 
