@@ -69,15 +69,15 @@ if ! pip_has ziglang "$ZIGLANG" || ! pip_has cargo-zigbuild "$CARGO_ZIGBUILD"; t
   python3 -m pip install --quiet --disable-pip-version-check "ziglang==$ZIGLANG" "cargo-zigbuild==$CARGO_ZIGBUILD"
 fi
 export PATH="$work/tools/bin:$PATH"
-cargo_tool() { # crate version command
-  local has; has="$("$3" --version 2>/dev/null || true)"
+cargo_tool() { # crate version cargo-subcommand
+  local has; has="$(cargo "$3" --version 2>/dev/null || true)"
   if ! grep -q " $2\$" <<< "$has"; then
     cargo install --quiet --locked --version "$2" --root "$work/tools" "$1"
   fi
 }
-cargo_tool cargo-deb "$CARGO_DEB" cargo-deb
-cargo_tool cargo-generate-rpm "$CARGO_GENERATE_RPM" cargo-generate-rpm
-cargo_tool cargo-cyclonedx "$CARGO_CYCLONEDX" cargo-cyclonedx
+cargo_tool cargo-deb "$CARGO_DEB" deb
+cargo_tool cargo-generate-rpm "$CARGO_GENERATE_RPM" generate-rpm
+cargo_tool cargo-cyclonedx "$CARGO_CYCLONEDX" cyclonedx
 echo "zig $(python3 -m ziglang version), $(cargo-zigbuild --version), cargo-deb $(cargo deb --version | cut -d" " -f2), $(cargo generate-rpm --version), $(cargo cyclonedx --version)"
 
 # --- the binary -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ if [ -z "$highest" ]; then
   fail=1
 elif [ "$(printf '%s\n%s\n' "$highest" "$max_glibc" | sort -V | tail -n1)" != "$max_glibc" ]; then
   echo "FAIL $bin needs GLIBC_$highest, more than $max_glibc; the symbols asking for more:"
-  objdump -T "$bin" | grep -E "GLIBC_($(printf '%s\n' "$versions" | awk -v m="$max_glibc" 'BEGIN{split(m,a,".")} {split($0,b,"."); if (b[1]>a[1] || (b[1]==a[1] && b[2]>a[2])) print}' | sed 's/\./\\./g' | paste -sd'|'))" | sed 's/^/  /' | head -20
+  objdump -T "$bin" | grep -E "GLIBC_($(printf '%s\n' "$versions" | awk -v m="$max_glibc" 'BEGIN{split(m,a,".")} {split($0,b,"."); if (b[1]>a[1] || (b[1]==a[1] && b[2]>a[2])) print}' | sed 's/\./\\./g' | paste -sd'|'))" | sed -n "1,20s/^/  /p"
   fail=1
 else
   echo "ok   highest glibc symbol version: GLIBC_$highest (at most $max_glibc)"

@@ -5,8 +5,9 @@
 #   - the .deb (dpkg-deb -x), the .rpm (rpm2cpio | cpio) and the tarball (its install.sh into a
 #     prefix, as a user without root) are each unpacked into a fresh folder, and from each the
 #     installed binary prints its version (this commit), passes `doctor --demo`, starts the
-#     emulator and lists registries and tags against it over HTTPS on loopback; all of it with
-#     no home directory (config and state named by flag and environment);
+#     emulator and lists registries and tags against it over HTTPS on loopback, signing in with
+#     the secret and with a PKCS#12 certificate; all of it with no home directory (config and
+#     state named by flag and environment);
 #   - the .deb puts the man page and bash completion where man and bash-completion look, and
 #     lintian finds no error or warning in it; `rpm -qip` shows the package's fields;
 #   - the portable binary runs under Debian 11's glibc 2.31 (older than the 2.34 an ordinary
@@ -107,8 +108,24 @@ check_installed() {
   "${run[@]}" "$bin" --config "$config" tags contosodev/apps/web > "$state/tags.txt" \
     || fail "$name: tags against the emulator"
   grep -q "1.6.0" "$state/tags.txt" || fail "$name: tag 1.6.0 not listed"
+  # Certificate sign-in (no OpenSSL in the binary): the emulator's principal certificate as a
+  # PKCS#12 file with a password, as `az ad sp create-for-rbac --create-cert` output exported.
+  local pem pfx
+  pem="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["certificate"])' "$state/ready.json")"
+  pfx="$state/principal.pfx"
+  openssl pkcs12 -export -in "$pem" -inkey "$pem" -out "$pfx" -passout pass:jumpbox 2>/dev/null \
+    || fail "$name: openssl could not make a PKCS#12 file"
+  chmod 600 "$pfx"
+  sed -e 's/^method = "client-secret"$/method = "client-certificate"/' \
+    -e "s|^client_secret_file = .*|certificate_file = \"$pfx\"\ncertificate_password_env = \"PFX_PASSWORD\"|" \
+    "$config" > "$state/certificate.toml"
+  chmod 600 "$state/certificate.toml"
+  grep -q 'method = "client-certificate"' "$state/certificate.toml" || fail "$name: the config was not switched to the certificate"
+  "${run[@]}" PFX_PASSWORD=jumpbox "$bin" --config "$state/certificate.toml" registries --output json > "$state/by-certificate.json" \
+    || fail "$name: registries with certificate sign-in"
+  grep -q '"name": "contosoprod"' "$state/by-certificate.json" || fail "$name: contosoprod not listed with the certificate"
   kill "$emulator_pid"; wait "$emulator_pid" 2>/dev/null || true; emulator_pid=""
-  ok "$name: --version names ${commit:0:12}; doctor --demo passes; registries and tags listed against the emulator"
+  ok "$name: --version names ${commit:0:12}; doctor --demo passes; registries and tags listed against the emulator, by secret and by a PKCS#12 certificate"
 }
 
 say "run what each package installed"
