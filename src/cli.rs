@@ -31,7 +31,6 @@ Files:
     name = "acrdeck",
     version,
     long_version = crate::build_info::LONG_VERSION,
-    about,
     long_about = None,
     after_help = EXAMPLES
 )]
