@@ -78,6 +78,20 @@ fn openssl(args: &[&str]) {
     );
 }
 
+/// `openssl pkcs12 -export` of a PEM file's certificate and key into `out`, with `password`.
+fn pkcs12(pem: &Path, out: &Path, password: &str, more: &[&str]) {
+    let (pem, out, pass) = (
+        pem.display().to_string(),
+        out.display().to_string(),
+        format!("pass:{password}"),
+    );
+    let mut args = vec![
+        "pkcs12", "-export", "-in", &pem, "-inkey", &pem, "-out", &out, "-passout", &pass,
+    ];
+    args.extend_from_slice(more);
+    openssl(&args);
+}
+
 fn registry_names(r: &Run) -> Vec<String> {
     assert_eq!(r.code, Some(0), "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     let rows: serde_json::Value = serde_json::from_str(&r.stdout).expect("JSON rows");
@@ -94,7 +108,6 @@ async fn a_certificate_signs_in_from_pem_and_pkcs12_files() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let pem = emu.info().certificate.clone();
-    let pem_arg = pem.display().to_string();
     let listing = ["registries", "-o", "json"];
 
     // The PEM file as `az ad sp create-for-rbac --create-cert` writes one: certificate and key.
@@ -104,19 +117,7 @@ async fn a_certificate_signs_in_from_pem_and_pkcs12_files() {
 
     // PKCS#12 as OpenSSL 3 writes it (AES-256, PBKDF2), its password in a file.
     let pfx = dir.path().join("principal.pfx");
-    let pfx_arg = pfx.display().to_string();
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-in",
-        &pem_arg,
-        "-inkey",
-        &pem_arg,
-        "-out",
-        &pfx_arg,
-        "-passout",
-        "pass:correct horse",
-    ]);
+    pkcs12(&pem, &pfx, "correct horse", &[]);
     owner_only(&pfx);
     let password = dir.path().join("pfx-password");
     private(&password, "correct horse\n");
@@ -130,25 +131,19 @@ async fn a_certificate_signs_in_from_pem_and_pkcs12_files() {
     // Legacy PKCS#12 (3DES, SHA-1 MAC), as older Windows and Key Vault exports are; password
     // from the environment.
     let legacy = dir.path().join("legacy.pfx");
-    let legacy_arg = legacy.display().to_string();
-    openssl(&[
-        "pkcs12",
-        "-export",
-        "-in",
-        &pem_arg,
-        "-inkey",
-        &pem_arg,
-        "-out",
-        &legacy_arg,
-        "-passout",
-        "pass:legacy",
-        "-certpbe",
-        "PBE-SHA1-3DES",
-        "-keypbe",
-        "PBE-SHA1-3DES",
-        "-macalg",
-        "sha1",
-    ]);
+    pkcs12(
+        &pem,
+        &legacy,
+        "legacy",
+        &[
+            "-certpbe",
+            "PBE-SHA1-3DES",
+            "-keypbe",
+            "PBE-SHA1-3DES",
+            "-macalg",
+            "sha1",
+        ],
+    );
     owner_only(&legacy);
     let config = certificate_config(
         &emu,

@@ -8,7 +8,7 @@
 
 use aws_lc_rs::digest;
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256, RsaKeyPair};
 use azure_core::http::ClientMethodOptions;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -35,7 +35,7 @@ impl SigningCertificate {
     /// Reads a PKCS#12 file (DER) or a PEM file holding the certificate and its key. The
     /// error says what is wrong with the file in words an operator can act on.
     pub fn load(bytes: &[u8], password: Option<&str>) -> Result<SigningCertificate, String> {
-        let (key_der, leaf) = if looks_like_pem(bytes) {
+        let (key_der, certificates) = if looks_like_pem(bytes) {
             from_pem(bytes)?
         } else {
             from_pkcs12(bytes, password.unwrap_or(""))?
@@ -48,6 +48,18 @@ impl SigningCertificate {
                  credentials are RSA, 2048 bits or more)"
                     .to_string()
             })?;
+        // The certificate is the one whose public key is the key's: files often carry the
+        // issuing chain too, in any order.
+        let public = key.public_key().as_ref().to_vec();
+        let leaf = certificates
+            .into_iter()
+            .find(|der| {
+                x509_parser::parse_x509_certificate(der)
+                    .is_ok_and(|(_, c)| c.public_key().subject_public_key.data.as_ref() == public.as_slice())
+            })
+            .ok_or(
+                "none of the file's certificates is the private key's (the certificate and key do not belong together)",
+            )?;
         Ok(SigningCertificate { key, leaf })
     }
 
@@ -94,7 +106,10 @@ fn looks_like_pem(bytes: &[u8]) -> bool {
     bytes[start..].starts_with(b"-----BEGIN ")
 }
 
-fn from_pkcs12(bytes: &[u8], password: &str) -> Result<(Vec<u8>, Vec<u8>), String> {
+/// The private key (DER) and the certificates a file holds.
+type KeyAndCertificates = (Vec<u8>, Vec<Vec<u8>>);
+
+fn from_pkcs12(bytes: &[u8], password: &str) -> Result<KeyAndCertificates, String> {
     use p12_keystore::error::Error;
     use p12_keystore::{KeyStore, Pkcs12ImportPolicy};
     let store = KeyStore::from_pkcs12(bytes, password, Pkcs12ImportPolicy::Relaxed).map_err(|e| match e {
@@ -108,16 +123,16 @@ fn from_pkcs12(bytes: &[u8], password: &str) -> Result<(Vec<u8>, Vec<u8>), Strin
     let (_, chain) = store
         .private_key_chain()
         .ok_or("the PKCS#12 file holds no private key")?;
-    let leaf = chain
-        .certs()
-        .first()
-        .ok_or("the PKCS#12 file holds a private key but no certificate")?;
-    Ok((chain.key().as_der().to_vec(), leaf.as_der().to_vec()))
+    if chain.certs().is_empty() {
+        return Err("the PKCS#12 file holds a private key but no certificate".into());
+    }
+    let certificates = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
+    Ok((chain.key().as_der().to_vec(), certificates))
 }
 
-fn from_pem(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
+fn from_pem(bytes: &[u8]) -> Result<KeyAndCertificates, String> {
     let mut key = None;
-    let mut leaf = None;
+    let mut certificates = Vec::new();
     for block in x509_parser::pem::Pem::iter_from_buffer(bytes) {
         let block = block.map_err(|e| format!("the PEM file cannot be read: {e}"))?;
         match block.label.as_str() {
@@ -127,14 +142,16 @@ fn from_pem(bytes: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
                             password instead, or decrypt the key (`openssl pkey -in FILE`)"
                     .into());
             }
-            "CERTIFICATE" if leaf.is_none() => leaf = Some(block.contents),
+            "CERTIFICATE" => certificates.push(block.contents),
             _ => {}
         }
     }
-    match (key, leaf) {
-        (Some(k), Some(c)) => Ok((k, c)),
-        (None, _) => Err("the PEM file holds no private key (it needs the certificate and its key)".into()),
-        (_, None) => Err("the PEM file holds no certificate (it needs the certificate and its key)".into()),
+    match key {
+        None => Err("the PEM file holds no private key (it needs the certificate and its key)".into()),
+        Some(_) if certificates.is_empty() => {
+            Err("the PEM file holds no certificate (it needs the certificate and its key)".into())
+        }
+        Some(k) => Ok((k, certificates)),
     }
 }
 
@@ -179,8 +196,11 @@ mod tests {
     #[test]
     fn a_pem_file_signs_an_assertion_the_certificate_verifies() {
         let (key, cert) = generated();
-        let pem = format!("{}{}", cert.pem(), key.serialize_pem());
+        // An issuer's certificate first, as chain files often have it: the key's own is used.
+        let (_, issuer) = generated();
+        let pem = format!("{}{}{}", issuer.pem(), cert.pem(), key.serialize_pem());
         let signing = SigningCertificate::load(pem.as_bytes(), None).unwrap();
+        assert_eq!(signing.leaf, cert.der().to_vec());
         let jwt = signing
             .assertion("app-1", "https://login.example/t/oauth2/v2.0/token", 1_000)
             .unwrap();
@@ -233,6 +253,10 @@ mod tests {
         assert!(e.contains("no certificate"), "{e}");
         let e = SigningCertificate::load(b"\x30\x03\x02\x01\x05", None).unwrap_err();
         assert!(e.contains("not a PKCS#12"), "{e}");
+        let (_, other) = generated();
+        let e =
+            SigningCertificate::load(format!("{}{}", other.pem(), key.serialize_pem()).as_bytes(), None).unwrap_err();
+        assert!(e.contains("do not belong together"), "{e}");
         let ec = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
         let pem = format!("{}{}", cert.pem(), ec.serialize_pem());
         let e = SigningCertificate::load(pem.as_bytes(), None).unwrap_err();
