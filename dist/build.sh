@@ -18,9 +18,10 @@
 # location nor the cargo home reaches the binary.
 #
 # Tools (installed when missing, pinned): ziglang and cargo-zigbuild from PyPI; cargo-deb,
-# cargo-generate-rpm and cargo-cyclonedx from crates.io into dist/target/tools. On this
-# project's 2-core CI machines a run takes about 15 minutes with the tools already
-# installed, about 25 from nothing, and --reproducible adds one more build (see README).
+# cargo-generate-rpm and cargo-cyclonedx from crates.io into dist/target/tools. Measured on
+# this project's 2-core machines (2026-12-07), from a clean clone: the build 303 s, packaging
+# and SBOM under a minute, --reproducible's second build 316 s; 746 s in all with one of the
+# three tools compiled on the way. Each tool compiled the first time adds a minute or two.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
