@@ -38,7 +38,7 @@ reproducible=false
 for arg in "$@"; do
   case "$arg" in
     --reproducible) reproducible=true ;;
-    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "dist/build.sh: unknown argument $arg (see --help)" >&2; exit 2 ;;
   esac
 done
