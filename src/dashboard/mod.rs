@@ -4,14 +4,14 @@
 //! With nothing happening the loop sleeps in `select!`: no timers, no busy redraws.
 
 pub mod start;
+mod term_events;
 
 use crate::app::{Action, Effect, ExitSignal, State, update};
 use crate::cache_keeper::Keeper;
 use crate::runner::Runner;
 use crate::terminal::Tui;
 use crate::ui::Theme;
-use crossterm::event::{Event, EventStream};
-use futures::StreamExt;
+use crossterm::event::Event;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -43,7 +43,7 @@ pub async fn run(
         action_tx.clone(),
     );
     let self_tx = action_tx.clone();
-    let mut events = EventStream::new();
+    let mut events = term_events::spawn()?;
     // The last session's listings paint the first frame; fresh reads replace them as they land.
     let mut keeper = backend.cache.map(Keeper::new);
     if let Some(registries) = keeper.as_mut().and_then(Keeper::load_head) {
@@ -74,7 +74,7 @@ pub async fn run(
         // Sleep until the next frame is allowed only when there is something to draw.
         let next_frame = dirty.then(|| last_draw + FRAME);
         let action = tokio::select! {
-            event = events.next() => match event {
+            event = events.recv() => match event {
                 Some(Ok(Event::Key(key))) => Some(Action::Key(key)),
                 Some(Ok(Event::Resize(cols, rows))) => Some(Action::Resize(cols, rows)),
                 Some(Ok(_)) => None,
